@@ -1,0 +1,45 @@
+"""Errors a user can act on.
+
+Every error that reaches the CLI or the MCP server is an ``IacError``: one line that says what is wrong
+and what to do. Anything else is a bug and is reported as such, still without a traceback.
+"""
+
+from __future__ import annotations
+
+__all__ = [
+    "ConflictError",
+    "EndpointError",
+    "ExecutionError",
+    "IacError",
+    "IntentError",
+    "LabError",
+    "StateError",
+]
+
+
+class IacError(Exception):
+    """Base of every user-facing error: ``str(err)`` is the one line the user sees."""
+
+
+class IntentError(IacError):
+    """An intent file or intent that cannot be accepted; the message names the field path."""
+
+
+class ConflictError(IacError):
+    """Resources that cannot coexist (two specs for one address, a dependency cycle, a missing reference)."""
+
+
+class EndpointError(IacError):
+    """An endpoint (Docker engine, API) that is unreachable or refuses what the plan needs."""
+
+
+class ExecutionError(IacError):
+    """A run of the rendered project that could not start or did not finish."""
+
+
+class StateError(IacError):
+    """The state database is unreachable or holds something unexpected."""
+
+
+class LabError(IacError):
+    """The lab could not be started, stopped or inspected."""

@@ -1,0 +1,38 @@
+"""Where things live: the project checkout, the collection, and the state directory (``IAC_HOME``)."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+__all__ = ["collection_root", "collections_path", "iac_home", "lab_home", "project_root"]
+
+
+def project_root() -> Path:
+    """The checkout that holds ``collections/``, ``examples/`` and ``inventories/`` (editable install)."""
+    return Path(__file__).resolve().parent.parent
+
+
+def collections_path() -> Path:
+    """The directory to put on Ansible's ``collections_path`` (it contains ``ansible_collections/``)."""
+    return project_root() / "collections"
+
+
+def collection_root() -> Path:
+    """The ``homelab.iac`` collection itself."""
+    return collections_path() / "ansible_collections" / "homelab" / "iac"
+
+
+def iac_home() -> Path:
+    """State directory: ``$IAC_HOME``, default ``~/.local/state/homelab-iac``. Created on first use."""
+    raw = os.environ.get("IAC_HOME")
+    home = Path(raw).expanduser() if raw else Path.home() / ".local" / "state" / "homelab-iac"
+    home.mkdir(parents=True, exist_ok=True)
+    return home
+
+
+def lab_home() -> Path:
+    """Where the lab keeps pids, sockets, data and credentials: ``$IAC_HOME/lab``."""
+    path = iac_home() / "lab"
+    path.mkdir(parents=True, exist_ok=True)
+    return path
