@@ -1,0 +1,78 @@
+"""What the state store holds, as plain typed records (no database types leak out of ``planner.state``)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from enum import StrEnum
+from typing import Any
+
+__all__ = [
+    "DeploymentRecord",
+    "DeploymentStatus",
+    "EventRecord",
+    "ResourceRecord",
+    "ResourceState",
+]
+
+
+class DeploymentStatus(StrEnum):
+    """Lifecycle of a deployment; ``planned`` is a stored plan that has not run yet."""
+
+    PLANNED = "planned"
+    RUNNING = "running"
+    SUCCEEDED = "succeeded"
+    FAILED = "failed"
+    ROLLED_BACK = "rolled_back"
+    ROLLBACK_FAILED = "rollback_failed"
+
+
+class ResourceState(StrEnum):
+    """What homelab-iac last knew of a resource."""
+
+    PRESENT = "present"
+    ABSENT = "absent"
+    FAILED = "failed"
+
+
+@dataclass(frozen=True)
+class DeploymentRecord:
+    id: str
+    status: DeploymentStatus
+    intent: dict[str, Any]
+    plan: dict[str, Any]
+    created_at: datetime
+    started_at: datetime | None = None
+    finished_at: datetime | None = None
+    error: str | None = None
+    summary: dict[str, Any] = field(default_factory=dict)
+    rollback_data: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class ResourceRecord:
+    """The latest known state of one resource, keyed by its address (``docker.container.hello``)."""
+
+    address: str
+    kind: str
+    provider: str
+    endpoint: str
+    name: str
+    state: ResourceState
+    spec: dict[str, Any]
+    observed: dict[str, Any]
+    dependencies: list[str]
+    deployment_id: str
+    version: int
+    created_at: datetime
+    updated_at: datetime
+
+
+@dataclass(frozen=True)
+class EventRecord:
+    id: int
+    deployment_id: str
+    event_type: str
+    payload: dict[str, Any]
+    created_at: datetime
+    resource_address: str | None = None
