@@ -1,0 +1,244 @@
+"""``iac``: the command line, a thin adapter over ``planner.service``.
+
+Every command prints for people by default and JSON with ``--json``. Errors are one line on stderr and a
+non-zero exit; no traceback reaches the user (``IAC_DEBUG=1`` shows one for bug reports).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from planner.errors import IacError
+from planner.plan import Action, Plan
+from planner.record import Progress
+from planner.service import ApplyResult, Service
+from planner.state.records import DeploymentRecord
+
+__all__ = ["app", "main"]
+
+app = typer.Typer(
+    help="homelab-iac: plan, apply and record homelab infrastructure from intents.",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+    add_completion=False,
+)
+db_app = typer.Typer(help="The state database.", no_args_is_help=True)
+app.add_typer(db_app, name="db")
+
+out = Console(highlight=False)
+err = Console(stderr=True, highlight=False)
+
+JsonOption = Annotated[bool, typer.Option("--json", help="Print JSON for machines instead of tables.")]
+InventoryOption = Annotated[
+    Path | None,
+    typer.Option("--inventory", "-i", help="Endpoint inventory (default: $IAC_INVENTORY, else inventories/lab)."),
+]
+
+_ACTION_STYLE = {Action.CREATE: "green", Action.UPDATE: "yellow", Action.DELETE: "red", Action.NOOP: "dim"}
+_STATUS_STYLE = {"changed": "yellow", "ok": "green", "failed": "red", "skipped": "dim"}
+
+
+def _service(inventory: Path | None = None) -> Service:
+    return Service.from_environment(inventory_path=inventory)
+
+
+def _emit(data: Any) -> None:
+    print(json.dumps(data, indent=2, default=str))
+
+
+def _plan_table(plan: Plan) -> Table:
+    table = Table(title=None, show_edge=False, header_style="bold")
+    for column in ("wave", "action", "resource", "endpoint"):
+        table.add_column(column)
+    for change in plan.changes:
+        style = _ACTION_STYLE[change.action]
+        table.add_row(str(change.wave), f"[{style}]{change.action.value}[/]", change.address, change.endpoint)
+    return table
+
+
+def _plan_summary(plan: Plan) -> str:
+    counts = plan.counts()
+    return (
+        f"{counts['create']} to create, {counts['update']} to update, {counts['delete']} to delete, "
+        f"{counts['noop']} unchanged"
+    )
+
+
+def _deployment_json(deployment: DeploymentRecord) -> dict[str, Any]:
+    return {
+        "id": deployment.id,
+        "status": deployment.status.value,
+        "source": deployment.intent.get("source"),
+        "created_at": deployment.created_at,
+        "started_at": deployment.started_at,
+        "finished_at": deployment.finished_at,
+        "error": deployment.error,
+        "summary": deployment.summary,
+    }
+
+
+@app.command()
+def plan(
+    file: Annotated[Path, typer.Argument(help="Intent file (YAML or JSON), e.g. examples/hello.yaml.")],
+    out_dir: Annotated[
+        Path | None, typer.Option("--out", help="Also write the rendered Ansible project to this directory.")
+    ] = None,
+    inventory: InventoryOption = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Plan FILE: show what would change, store the plan and render its Ansible project."""
+    result = _service(inventory).plan(file, out=out_dir)
+    if as_json:
+        _emit({"deployment": _deployment_json(result.deployment), "project": str(result.project),
+               "plan": result.plan.model_dump(mode="json")})
+        return
+    out.print(_plan_table(result.plan))
+    out.print(f"\nPlan {result.deployment.id[:8]}: {_plan_summary(result.plan)}.")
+    out.print(f"Ansible project: {out_dir or result.project}")
+    out.print(f"Apply it with: iac apply {file}")
+
+
+def _print_progress(progress: Progress) -> None:
+    if progress.kind == "wave":
+        out.print(f"[bold]{progress.text}[/]")
+    elif progress.result is not None:
+        result = progress.result
+        style = _STATUS_STYLE.get(result.status, "")
+        detail = f"  {result.message}" if result.message else ""
+        out.print(f"  [{style}]{result.status:8}[/] {result.address}  ({result.duration:.1f}s){detail}")
+
+
+def _apply_json(result: ApplyResult) -> dict[str, Any]:
+    return {
+        "deployment": _deployment_json(result.deployment),
+        "changed": result.changed,
+        "failed": result.failed,
+        "resources": [
+            {"address": r.address, "status": r.status, "message": r.message, "duration": r.duration}
+            for r in result.results
+        ],
+    }
+
+
+@app.command()
+def apply(
+    file: Annotated[Path, typer.Argument(help="Intent file to plan and apply.")],
+    yes: Annotated[bool, typer.Option("--yes", "-y", help="Apply without asking.")] = False,
+    inventory: InventoryOption = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Plan FILE and apply it: run the rendered playbooks and record everything."""
+    service = _service(inventory)
+    planned = service.plan(file)
+    if not as_json:
+        out.print(_plan_table(planned.plan))
+        out.print(f"\nPlan {planned.deployment.id[:8]}: {_plan_summary(planned.plan)}.")
+    if not yes:
+        if not sys.stdin.isatty():
+            raise IacError("refusing to apply without confirmation: rerun with --yes (no terminal to ask on)")
+        if not typer.confirm("Apply this plan?", default=False):
+            raise IacError("not applied; the plan stays stored as " + planned.deployment.id[:8])
+    result = service.apply(planned.deployment.id, on_progress=None if as_json else _print_progress)
+    if as_json:
+        _emit(_apply_json(result))
+    else:
+        ok = sum(1 for r in result.results if r.status == "ok")
+        out.print(
+            f"\nDeployment {result.deployment.id[:8]} {result.deployment.status.value}: "
+            f"{result.changed} changed, {ok} unchanged, {result.failed} failed."
+        )
+    if result.deployment.error:
+        raise IacError(f"deployment {result.deployment.id[:8]} failed: {result.deployment.error}")
+
+
+@app.command()
+def status(
+    deployment_id: Annotated[str | None, typer.Argument(help="Deployment id (or a unique prefix).")] = None,
+    as_json: JsonOption = False,
+) -> None:
+    """List recent deployments, or show one with its resources and events."""
+    service = _service()
+    if deployment_id is None:
+        deployments = service.deployments()
+        if as_json:
+            _emit([_deployment_json(d) for d in deployments])
+            return
+        table = Table(show_edge=False, header_style="bold")
+        for column in ("id", "status", "source", "created", "changed"):
+            table.add_column(column)
+        for d in deployments:
+            table.add_row(d.id[:8], d.status.value, str(d.intent.get("source", "")),
+                          d.created_at.strftime("%Y-%m-%d %H:%M:%S"), str(d.summary.get("changed", "")))
+        out.print(table if deployments else "No deployments yet: try `iac apply examples/hello.yaml`.")
+        return
+    view = service.status(deployment_id)
+    if as_json:
+        _emit({
+            "deployment": _deployment_json(view.deployment),
+            "resources": [
+                {"address": r.address, "kind": r.kind, "endpoint": r.endpoint, "state": r.state.value,
+                 "version": r.version, "observed": r.observed} for r in view.resources
+            ],
+            "events": len(view.events),
+        })
+        return
+    d = view.deployment
+    out.print(f"Deployment {d.id}  [bold]{d.status.value}[/]  from {d.intent.get('source', '?')}")
+    out.print(f"created {d.created_at:%Y-%m-%d %H:%M:%S}, {len(view.events)} events recorded")
+    if d.error:
+        out.print(f"[red]error:[/] {d.error}")
+    table = Table(show_edge=False, header_style="bold")
+    for column in ("resource", "endpoint", "state", "version", "result"):
+        table.add_column(column)
+    results = d.summary.get("results", {})
+    for r in view.resources:
+        result = results.get(r.address, {}).get("status", "")
+        table.add_row(r.address, r.endpoint, r.state.value, str(r.version), result)
+    out.print(table)
+
+
+@db_app.command("upgrade")
+def db_upgrade() -> None:
+    """Create or migrate the state database to the newest schema."""
+    from planner.state import database_url, upgrade
+    from planner.state.config import mask_url
+
+    url = database_url()
+    upgrade(url)
+    out.print(f"Database {mask_url(url)} is at the newest schema.")
+
+
+def _mount_lab() -> None:
+    try:
+        from lab.cli import app as lab_app
+    except ImportError:  # pragma: no cover - the lab package ships with the distribution
+        return
+    app.add_typer(lab_app, name="lab", help="The lab: a whole homelab on loopback (up, down, status).")
+
+
+_mount_lab()
+
+
+def main() -> None:
+    """Console entry point: runs the app and turns every error into one line."""
+    try:
+        app()
+    except IacError as error:
+        err.print(f"[red]error:[/] {error}", soft_wrap=True)
+        sys.exit(1)
+    except KeyboardInterrupt:
+        err.print("[red]interrupted[/]")
+        sys.exit(130)
+    except Exception as error:  # a bug: still one line, with a way to get the traceback
+        if os.environ.get("IAC_DEBUG"):
+            raise
+        err.print(f"[red]internal error:[/] {type(error).__name__}: {error} (set IAC_DEBUG=1 for a traceback)")
+        sys.exit(70)

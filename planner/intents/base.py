@@ -1,0 +1,66 @@
+"""The base every intent kind builds on, and the context an intent expands in."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import ClassVar
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from planner.errors import IntentError
+from planner.resources import Resource
+
+__all__ = ["Endpoints", "ExpansionContext", "Intent"]
+
+
+@dataclass(frozen=True)
+class Endpoints:
+    """The endpoints the inventory offers, by backend: ``{"docker": ["lab-docker"]}``."""
+
+    by_backend: Mapping[str, Sequence[str]] = field(default_factory=dict)
+    source: str = "the inventory"
+
+    def resolve(self, backend: str, wanted: str | None, where: str) -> str:
+        """The endpoint to use for ``backend``: the one named, or the only one there is."""
+        hosts = list(self.by_backend.get(backend, ()))
+        if wanted is not None:
+            if wanted not in hosts:
+                known = ", ".join(hosts) or "none"
+                raise IntentError(
+                    f"{where}.endpoint: {wanted!r} is not a {backend} endpoint in {self.source} "
+                    f"(known: {known}); name one of those or add the host to group {backend!r}"
+                )
+            return wanted
+        if len(hosts) == 1:
+            return hosts[0]
+        if not hosts:
+            raise IntentError(
+                f"{where}: no {backend} endpoint in {self.source}; run `iac lab up` for the lab "
+                f"or add a host to group {backend!r}"
+            )
+        raise IntentError(f"{where}.endpoint: several {backend} endpoints ({', '.join(hosts)}); name one")
+
+
+@dataclass(frozen=True)
+class ExpansionContext:
+    """What an intent may know while expanding: the endpoints, and where it sits in its file."""
+
+    endpoints: Endpoints
+    where: str = "intent"
+
+
+class Intent(BaseModel):
+    """Base of every intent kind. Subclasses set ``kind`` to a Literal and implement ``expand``."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    summary: ClassVar[str] = ""
+    example: ClassVar[str] = ""
+
+    kind: str
+    name: str = Field(pattern=r"^[a-z0-9][a-z0-9-]{0,62}$", description="Lower-case name, letters, digits, '-'.")
+
+    def expand(self, context: ExpansionContext) -> list[Resource]:
+        """The resources this intent needs, with their dependencies."""
+        raise NotImplementedError

@@ -1,0 +1,133 @@
+"""The intent catalog and the file format.
+
+An intent file is YAML or JSON. Its versioned form is ``{version: 1, intents: [...]}``; a single intent
+mapping (with ``kind``) or a plain list of intents is accepted too, and a YAML file may hold several
+documents. Every error names the file and the field path (``intents[0].ports[1]``) and says what to do.
+"""
+
+from __future__ import annotations
+
+import difflib
+import json
+from collections.abc import Iterable
+from pathlib import Path
+from typing import Any
+
+import yaml
+from pydantic import ValidationError
+
+from planner.errors import IntentError
+from planner.intents.base import Intent
+from planner.intents.container import ContainerIntent
+
+__all__ = ["FORMAT_VERSION", "INTENT_KINDS", "load_intent_file", "parse_intents"]
+
+FORMAT_VERSION = 1
+
+INTENT_KINDS: dict[str, type[Intent]] = {
+    "container": ContainerIntent,
+}
+
+
+def load_intent_file(path: str | Path) -> list[Intent]:
+    """Read and validate an intent file; raises ``IntentError`` naming the file and field on bad input."""
+    file = Path(path)
+    try:
+        text = file.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise IntentError(f"{file}: no such file; give the path of an intent file, e.g. examples/hello.yaml") from None
+    except (OSError, UnicodeDecodeError) as err:
+        raise IntentError(f"{file}: cannot read it ({err})") from None
+    try:
+        if file.suffix == ".json":
+            documents: list[Any] = [json.loads(text)]
+        else:
+            documents = [doc for doc in yaml.safe_load_all(text) if doc is not None]
+    except (yaml.YAMLError, json.JSONDecodeError) as err:
+        detail = " ".join(str(err).split())
+        raise IntentError(f"{file}: not valid YAML/JSON: {detail}") from None
+    return parse_intents(documents, source=str(file))
+
+
+def _raw_intents(documents: Iterable[Any], source: str) -> list[tuple[str, Any]]:
+    """Flatten the accepted shapes into ``(path, raw intent)`` pairs."""
+    found: list[tuple[str, Any]] = []
+    for number, doc in enumerate(documents):
+        prefix = "" if number == 0 else f"document {number + 1}: "
+        if isinstance(doc, list):
+            found += [(f"{prefix}[{i}]", item) for i, item in enumerate(doc)]
+        elif isinstance(doc, dict) and "kind" in doc:
+            found.append((f"{prefix}intent", doc))
+        elif isinstance(doc, dict):
+            version = doc.get("version", FORMAT_VERSION)
+            if version != FORMAT_VERSION:
+                raise IntentError(
+                    f"{source}: {prefix}version: {version!r} is not supported; this homelab-iac reads version "
+                    f"{FORMAT_VERSION}"
+                )
+            unknown = sorted(set(doc) - {"version", "intents"})
+            if unknown:
+                raise IntentError(
+                    f"{source}: {prefix}{unknown[0]}: unknown top-level key; a file holds `version` and `intents`"
+                )
+            items = doc.get("intents")
+            if not isinstance(items, list) or not items:
+                raise IntentError(f"{source}: {prefix}intents: expected a non-empty list of intents")
+            found += [(f"{prefix}intents[{i}]", item) for i, item in enumerate(items)]
+        else:
+            raise IntentError(
+                f"{source}: {prefix}expected a mapping with `intents` (or one intent with `kind`), "
+                f"got {type(doc).__name__}"
+            )
+    if not found:
+        raise IntentError(f"{source}: the file holds no intents; see `iac intents` for the kinds and an example")
+    return found
+
+
+def _field_path(base: str, loc: tuple[int | str, ...]) -> str:
+    path = base
+    for part in loc:
+        path += f"[{part}]" if isinstance(part, int) else f".{part}"
+    return path
+
+
+def _explain(err: ValidationError, base: str, source: str) -> IntentError:
+    first = err.errors(include_url=False)[0]
+    path = _field_path(base, tuple(first["loc"]))
+    message = first["msg"].removeprefix("Value error, ")
+    if first["type"] == "missing":
+        message = "required field is missing"
+    elif first["type"] == "extra_forbidden":
+        message = "unknown field; check the spelling (`iac intents show KIND` lists the fields)"
+    more = len(err.errors()) - 1
+    suffix = f" (and {more} more problem{'s' if more > 1 else ''})" if more else ""
+    return IntentError(f"{source}: {path}: {message}{suffix}")
+
+
+def parse_intents(documents: Iterable[Any], source: str = "<intents>") -> list[Intent]:
+    """Validate already-parsed documents into intent models."""
+    intents: list[Intent] = []
+    names: dict[str, str] = {}
+    for path, raw in _raw_intents(documents, source):
+        if not isinstance(raw, dict):
+            raise IntentError(f"{source}: {path}: expected a mapping with `kind` and `name`")
+        kind = raw.get("kind")
+        if kind is None:
+            known = ", ".join(INTENT_KINDS)
+            raise IntentError(f"{source}: {path}.kind: required field is missing; known kinds: {known}")
+        model = INTENT_KINDS.get(str(kind))
+        if model is None:
+            close = difflib.get_close_matches(str(kind), INTENT_KINDS, n=3)
+            hint = f"did you mean {', '.join(close)}? " if close else ""
+            raise IntentError(
+                f"{source}: {path}.kind: unknown intent kind {kind!r}; {hint}known kinds: {', '.join(INTENT_KINDS)}"
+            )
+        try:
+            intent = model.model_validate(raw)
+        except ValidationError as err:
+            raise _explain(err, path, source) from None
+        if intent.name in names:
+            raise IntentError(f"{source}: {path}.name: {intent.name!r} is already used by {names[intent.name]}")
+        names[intent.name] = path
+        intents.append(intent)
+    return intents

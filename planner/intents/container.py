@@ -1,0 +1,147 @@
+"""``container``: one Docker container, optionally with the network it lives on."""
+
+from __future__ import annotations
+
+import ipaddress
+import re
+from typing import Any, ClassVar, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+from planner.intents.base import ExpansionContext, Intent
+from planner.resources import Resource
+
+__all__ = ["ContainerIntent", "NetworkRef", "parse_port"]
+
+_PORT = re.compile(r"^(?P<ip>\[[0-9a-fA-F:]+\]|[0-9.]+):(?P<host>\d+):(?P<container>\d+)(?:/(?P<proto>tcp|udp))?$")
+_SIZE = re.compile(r"^\d+(\.\d+)?[bkmgBKMG]?$")
+
+
+def parse_port(value: str) -> tuple[str, int, int, str]:
+    """``"127.0.0.1:18080:8080/tcp"`` → ``("127.0.0.1", 18080, 8080, "tcp")``, or ValueError saying how to write it."""
+    match = _PORT.match(value.strip())
+    if not match:
+        raise ValueError(
+            f"{value!r} is not HOST_IP:HOST_PORT:CONTAINER_PORT[/tcp|udp]; write it like 127.0.0.1:18080:8080 "
+            "(the host address is required so nothing is published on every interface by accident)"
+        )
+    ip = match["ip"].strip("[]")
+    ipaddress.ip_address(ip)
+    host, container = int(match["host"]), int(match["container"])
+    for port in (host, container):
+        if not 1 <= port <= 65535:
+            raise ValueError(f"{value!r}: port {port} is outside 1-65535")
+    return ip, host, container, match["proto"] or "tcp"
+
+
+class NetworkRef(BaseModel):
+    """The network a container joins; ``create: true`` (the default) makes homelab-iac manage it too."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    name: str = Field(pattern=r"^[a-zA-Z0-9][a-zA-Z0-9_.-]*$")
+    subnet: str | None = None
+    gateway: str | None = None
+    ipv4_address: str | None = None
+    create: bool = True
+
+    @field_validator("subnet")
+    @classmethod
+    def _subnet(cls, value: str | None) -> str | None:
+        if value is not None:
+            ipaddress.ip_network(value, strict=True)
+        return value
+
+    @field_validator("gateway", "ipv4_address")
+    @classmethod
+    def _address(cls, value: str | None) -> str | None:
+        if value is not None:
+            ipaddress.ip_address(value)
+        return value
+
+
+class ContainerIntent(Intent):
+    """A container from a local image, with published loopback ports and an optional network."""
+
+    summary: ClassVar[str] = "One Docker container (and the network it joins) with ports published on a host address."
+    example: ClassVar[str] = """\
+kind: container
+name: hello
+image: homelab/busybox:latest
+command: [httpd, -f, -p, "8080", -h, /www]
+network: {name: hello-net, subnet: 172.30.10.0/24}
+ports: ["127.0.0.1:18080:8080"]
+"""
+
+    kind: Literal["container"]
+    image: str = Field(min_length=1)
+    command: list[str] | str | None = None
+    env: dict[str, str] = Field(default_factory=dict)
+    ports: list[str] = Field(default_factory=list)
+    network: NetworkRef | None = None
+    memory: str | None = Field(default=None, description="Memory limit such as 512m or 4g.")
+    cpus: float | None = Field(default=None, gt=0)
+    restart_policy: Literal["no", "always", "unless-stopped", "on-failure"] = "unless-stopped"
+    labels: dict[str, str] = Field(default_factory=dict)
+    endpoint: str | None = None
+
+    @field_validator("ports")
+    @classmethod
+    def _ports(cls, value: list[str]) -> list[str]:
+        seen: set[tuple[str, int, str]] = set()
+        for item in value:
+            ip, host, _, proto = parse_port(item)
+            if (ip, host, proto) in seen:
+                raise ValueError(f"{item!r}: host port {ip}:{host}/{proto} is published twice")
+            seen.add((ip, host, proto))
+        return value
+
+    @field_validator("memory")
+    @classmethod
+    def _memory(cls, value: str | None) -> str | None:
+        if value is not None and not _SIZE.match(value):
+            raise ValueError(f"{value!r} is not a size; write it like 512m or 4g")
+        return value
+
+    def expand(self, context: ExpansionContext) -> list[Resource]:
+        endpoint = context.endpoints.resolve("docker", self.endpoint, context.where)
+        resources: list[Resource] = []
+        container: dict[str, Any] = {"name": self.name, "image": self.image, "state": "started"}
+        depends_on: list[str] = []
+        if self.network is not None:
+            if self.network.create:
+                network_spec: dict[str, Any] = {"name": self.network.name, "driver": "bridge", "state": "present"}
+                if self.network.subnet:
+                    network_spec["subnet"] = self.network.subnet
+                if self.network.gateway:
+                    network_spec["gateway"] = self.network.gateway
+                network = Resource(
+                    kind="docker.network", name=self.network.name, endpoint=endpoint,
+                    spec=network_spec, origin=self.name,
+                )
+                resources.append(network)
+                depends_on.append(network.address)
+            attachment: dict[str, Any] = {"name": self.network.name}
+            if self.network.ipv4_address:
+                attachment["ipv4_address"] = self.network.ipv4_address
+            container["networks"] = [attachment]
+        if self.command is not None:
+            container["command"] = self.command
+        if self.env:
+            container["env"] = dict(self.env)
+        if self.ports:
+            container["ports"] = list(self.ports)
+        if self.memory:
+            container["memory"] = self.memory
+        if self.cpus:
+            container["cpus"] = self.cpus
+        container["restart_policy"] = self.restart_policy
+        if self.labels:
+            container["labels"] = dict(self.labels)
+        resources.append(
+            Resource(
+                kind="docker.container", name=self.name, endpoint=endpoint,
+                spec=container, depends_on=tuple(depends_on), origin=self.name,
+            )
+        )
+        return resources

@@ -1,0 +1,72 @@
+"""The endpoint inventory: which Docker engines, firewalls and hypervisors homelab-iac may manage.
+
+It is an ordinary YAML Ansible inventory: one host per endpoint, grouped by backend (``docker``,
+``opnsense``, ``proxmox``, ...), with the connection settings as host or group vars. ``iac lab up`` writes
+one for the lab; ``IAC_INVENTORY`` or ``--inventory`` point at a real homelab's.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from planner.errors import IntentError
+from planner.intents.base import Endpoints
+from planner.paths import project_root
+
+__all__ = ["BACKENDS", "EndpointInventory", "Host", "default_inventory_path", "load_inventory"]
+
+BACKENDS = ("docker", "opnsense", "proxmox", "dns", "certs")
+
+
+def default_inventory_path() -> Path:
+    """``$IAC_INVENTORY``, else the lab's ``inventories/lab/hosts.yml``."""
+    raw = os.environ.get("IAC_INVENTORY")
+    return Path(raw).expanduser() if raw else project_root() / "inventories" / "lab" / "hosts.yml"
+
+
+@dataclass(frozen=True)
+class Host:
+    name: str
+    backend: str
+    vars: dict[str, Any]
+
+
+@dataclass(frozen=True)
+class EndpointInventory:
+    path: Path
+    hosts: dict[str, Host] = field(default_factory=dict)
+    all_vars: dict[str, Any] = field(default_factory=dict)
+
+    def endpoints(self) -> Endpoints:
+        by_backend: dict[str, list[str]] = {}
+        for host in self.hosts.values():
+            by_backend.setdefault(host.backend, []).append(host.name)
+        return Endpoints(by_backend=by_backend, source=str(self.path))
+
+
+def load_inventory(path: Path | None = None) -> EndpointInventory:
+    """Read the endpoint inventory; a missing file is an empty inventory (plans then say what to do)."""
+    file = path or default_inventory_path()
+    if not file.exists():
+        return EndpointInventory(path=file)
+    try:
+        data = yaml.safe_load(file.read_text(encoding="utf-8")) or {}
+    except yaml.YAMLError as err:
+        raise IntentError(f"{file}: the inventory is not valid YAML: {' '.join(str(err).split())}") from None
+    root = data.get("all", {}) if isinstance(data, dict) else {}
+    if not isinstance(root, dict):
+        raise IntentError(f"{file}: expected an `all:` mapping at the top of the inventory")
+    hosts: dict[str, Host] = {}
+    for group, body in (root.get("children") or {}).items():
+        body = body or {}
+        group_vars = dict(body.get("vars") or {})
+        for name, host_vars in (body.get("hosts") or {}).items():
+            if group not in BACKENDS:
+                continue
+            hosts[name] = Host(name=name, backend=group, vars={**group_vars, **(host_vars or {})})
+    return EndpointInventory(path=file, hosts=hosts, all_vars=dict(root.get("vars") or {}))

@@ -1,0 +1,134 @@
+"""Turn ansible-runner events into deployment records, resources and progress as they happen."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from planner.plan import Plan
+from planner.redact import scrub
+from planner.state.records import ResourceState
+from planner.state.store import StateStore
+
+__all__ = ["DeploymentRecorder", "Progress", "ResourceResult", "observed_facts"]
+
+# Keys every module result has; what remains are the resource's observed facts.
+_RESULT_KEYS = frozenset(
+    {"changed", "failed", "msg", "diff", "invocation", "warnings", "deprecations", "skipped", "skip_reason",
+     "exception", "module_stdout", "module_stderr", "rc", "_ansible_no_log", "ansible_facts"}
+)
+_STORED_EVENTS = frozenset(
+    {"playbook_on_start", "playbook_on_play_start", "playbook_on_task_start", "runner_on_ok", "runner_on_failed",
+     "runner_on_unreachable", "runner_on_skipped", "playbook_on_stats", "warning", "error"}
+)
+
+
+@dataclass
+class ResourceResult:
+    """How one resource fared in a run."""
+
+    address: str
+    status: str  # "changed" | "ok" | "failed" | "skipped"
+    message: str = ""
+    duration: float = 0.0
+
+
+@dataclass(frozen=True)
+class Progress:
+    """A progress line for whoever watches: a wave started or a resource finished."""
+
+    kind: str  # "wave" | "resource"
+    text: str
+    result: ResourceResult | None = None
+
+
+def observed_facts(res: dict[str, Any]) -> dict[str, Any]:
+    """The part of a module result that describes the resource (``container``, ``network``, ...)."""
+    kept = {k: v for k, v in res.items() if k not in _RESULT_KEYS and not k.startswith("_ansible")}
+    facts: dict[str, Any] = scrub(kept)
+    return facts
+
+
+class DeploymentRecorder:
+    """An ``on_event`` handler: stores events, updates resources, reports progress."""
+
+    def __init__(
+        self,
+        store: StateStore,
+        deployment_id: str,
+        plan: Plan,
+        on_progress: Callable[[Progress], None] | None = None,
+    ) -> None:
+        self.store = store
+        self.deployment_id = deployment_id
+        self.plan = plan
+        self.on_progress = on_progress
+        self.results: dict[str, ResourceResult] = {}
+        self._addresses = {change.address for change in plan.changes}
+
+    def __call__(self, event: dict[str, Any]) -> None:
+        kind = str(event.get("event", ""))
+        data: dict[str, Any] = event.get("event_data") or {}
+        task = str(data.get("task", ""))
+        address = task if task in self._addresses else None
+        if kind not in _STORED_EVENTS:
+            return
+        if kind == "playbook_on_task_start" and address is None:
+            return
+        self.store.record_event(self.deployment_id, kind, self._payload(event, data), resource_address=address)
+        if kind == "playbook_on_play_start":
+            self._progress(Progress("wave", str(data.get("play", ""))))
+        elif address is not None and kind.startswith("runner_on_"):
+            self._resource_result(address, kind, data)
+
+    def _payload(self, event: dict[str, Any], data: dict[str, Any]) -> dict[str, Any]:
+        payload: dict[str, Any] = {
+            "counter": event.get("counter"),
+            "uuid": event.get("uuid"),
+            "host": data.get("host"),
+            "play": data.get("play"),
+            "task": data.get("task"),
+            "module": data.get("resolved_action") or data.get("task_action"),
+            "duration": data.get("duration"),
+        }
+        res = data.get("res")
+        if isinstance(res, dict):
+            payload["changed"] = bool(res.get("changed"))
+            payload["msg"] = res.get("msg")
+            payload["result"] = res
+        if event.get("event") == "playbook_on_stats":
+            payload["stats"] = {key: data.get(key) for key in ("ok", "changed", "failures", "dark", "skipped")}
+        clean: dict[str, Any] = scrub({k: v for k, v in payload.items() if v is not None})
+        return clean
+
+    def _resource_result(self, address: str, kind: str, data: dict[str, Any]) -> None:
+        res: dict[str, Any] = data.get("res") or {}
+        change = self.plan.change(address)
+        duration = float(data.get("duration") or 0.0)
+        if kind == "runner_on_ok":
+            status = "changed" if res.get("changed") else "ok"
+            absent = (change.after or {}).get("state") == "absent"
+            self.store.record_resource(
+                self.deployment_id,
+                address=address,
+                kind=change.kind,
+                endpoint=change.endpoint,
+                name=change.name,
+                state=ResourceState.ABSENT if absent else ResourceState.PRESENT,
+                spec=dict(change.after or {}),
+                observed=observed_facts(res),
+                dependencies=list(change.depends_on),
+            )
+            result = ResourceResult(address, status, duration=duration)
+        elif kind == "runner_on_skipped":
+            result = ResourceResult(address, "skipped", duration=duration)
+        else:
+            message = str(res.get("msg") or res.get("reason") or "failed")
+            result = ResourceResult(address, "failed", message=message, duration=duration)
+        self.results[address] = result
+        self._progress(Progress("resource", address, result))
+
+    def _progress(self, progress: Progress) -> None:
+        if self.on_progress is not None:
+            self.on_progress(progress)

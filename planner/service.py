@@ -1,0 +1,183 @@
+"""The one service the CLI and the MCP server adapt: plan, apply, status.
+
+It wires the pure core (intents → plan) to the adapters behind ports: the state store, the renderer, the
+executor and the preflight checks. Each public method is one user action and returns typed data.
+"""
+
+from __future__ import annotations
+
+import shutil
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from planner.errors import IacError
+from planner.execute import AnsibleRunnerExecutor, Executor
+from planner.intents.catalog import load_intent_file
+from planner.inventory import EndpointInventory, load_inventory
+from planner.paths import iac_home
+from planner.plan import Plan, build_plan
+from planner.preflight import Preflight, run_preflight
+from planner.record import DeploymentRecorder, Progress, ResourceResult
+from planner.render import render_project
+from planner.state.records import DeploymentRecord, DeploymentStatus, EventRecord, ResourceRecord
+from planner.state.store import StateStore
+
+__all__ = ["ApplyResult", "DeploymentView", "PlanResult", "Service"]
+
+
+@dataclass(frozen=True)
+class PlanResult:
+    deployment: DeploymentRecord
+    plan: Plan
+    project: Path
+
+
+@dataclass(frozen=True)
+class ApplyResult:
+    deployment: DeploymentRecord
+    plan: Plan
+    results: list[ResourceResult] = field(default_factory=list)
+
+    @property
+    def changed(self) -> int:
+        return sum(1 for result in self.results if result.status == "changed")
+
+    @property
+    def failed(self) -> int:
+        return sum(1 for result in self.results if result.status == "failed")
+
+
+@dataclass(frozen=True)
+class DeploymentView:
+    deployment: DeploymentRecord
+    resources: list[ResourceRecord]
+    events: list[EventRecord]
+
+
+class Service:
+    """homelab-iac's use cases over injected ports (all fakes in unit tests, real adapters in the CLI)."""
+
+    def __init__(
+        self,
+        store: StateStore,
+        executor: Executor,
+        *,
+        workdir: Path,
+        inventory_path: Path | None = None,
+        preflight: Preflight = run_preflight,
+    ) -> None:
+        self.store = store
+        self.executor = executor
+        self.workdir = workdir
+        self.inventory_path = inventory_path
+        self.preflight = preflight
+
+    @classmethod
+    def from_environment(cls, *, inventory_path: Path | None = None, database_url: str | None = None) -> Service:
+        """The real thing: database from ``IAC_DATABASE_URL`` (or SQLite under ``IAC_HOME``), ansible-runner."""
+        from planner.state import open_store
+
+        home = iac_home()
+        return cls(
+            open_store(database_url),
+            AnsibleRunnerExecutor(home / "runs"),
+            workdir=home / "deployments",
+            inventory_path=inventory_path,
+        )
+
+    def inventory(self) -> EndpointInventory:
+        return load_inventory(self.inventory_path)
+
+    def project_dir(self, deployment_id: str) -> Path:
+        return self.workdir / deployment_id / "project"
+
+    def plan(self, path: str | Path, *, out: Path | None = None) -> PlanResult:
+        """Read an intent file, plan it against recorded state, store the plan and render its project."""
+        intents = load_intent_file(path)
+        inventory = self.inventory()
+        recorded = {record.address: record.spec for record in self.store.list_resources()}
+        plan = build_plan(intents, inventory.endpoints(), recorded, source=str(path))
+        intent = {"source": str(path), "intents": plan.intents}
+        deployment = self.store.create_deployment(intent, plan.model_dump(mode="json"))
+        project = render_project(plan, inventory, self.project_dir(deployment.id), deployment_id=deployment.id)
+        if out is not None:
+            if out.exists() and any(out.iterdir()) and not (out / "site.yml").exists():
+                raise IacError(f"--out {out}: the directory is not empty and holds no site.yml; choose an empty one")
+            shutil.copytree(project, out, dirs_exist_ok=True)
+        return PlanResult(deployment, plan, project)
+
+    def _planned(self, deployment_id: str) -> tuple[DeploymentRecord, Plan]:
+        deployment = self.get_deployment(deployment_id)
+        if deployment.status != DeploymentStatus.PLANNED:
+            raise IacError(
+                f"deployment {deployment.id[:8]} is {deployment.status.value}, not planned; plan again to apply"
+            )
+        plan = Plan.model_validate(deployment.plan)
+        for change in plan.changes:
+            current = self.store.get_resource(change.address)
+            now = current.spec if current is not None else None
+            if now != change.before:
+                raise IacError(
+                    f"plan {deployment.id[:8]} is stale: {change.address} changed since it was planned; plan again"
+                )
+        return deployment, plan
+
+    def apply(self, deployment_id: str, *, on_progress: Callable[[Progress], None] | None = None) -> ApplyResult:
+        """Run a stored plan; events and resources are recorded as they happen."""
+        deployment, plan = self._planned(deployment_id)
+        inventory = self.inventory()
+        missing = [endpoint for endpoint in plan.endpoints if endpoint not in inventory.hosts]
+        if missing:
+            raise IacError(
+                f"endpoint {missing[0]} of plan {deployment.id[:8]} is no longer in {inventory.path}; plan again"
+            )
+        self.preflight(plan, inventory)
+        project = self.project_dir(deployment.id)
+        render_project(plan, inventory, project, deployment_id=deployment.id)  # fresh inventory vars
+        self.store.update_deployment(deployment.id, status=DeploymentStatus.RUNNING)
+        recorder = DeploymentRecorder(self.store, deployment.id, plan, on_progress)
+        try:
+            run = self.executor.run(project, on_event=recorder)
+        except BaseException as err:
+            reason = "interrupted" if isinstance(err, KeyboardInterrupt) else str(err)
+            self.store.update_deployment(deployment.id, status=DeploymentStatus.FAILED, error=reason)
+            raise
+        results = [recorder.results[c.address] for c in plan.changes if c.address in recorder.results]
+        summary: dict[str, Any] = {
+            "changed": sum(1 for r in results if r.status == "changed"),
+            "ok": sum(1 for r in results if r.status == "ok"),
+            "failed": sum(1 for r in results if r.status == "failed"),
+            "results": {r.address: {"status": r.status, "message": r.message} for r in results},
+            "runner_status": run.status,
+        }
+        failures = [r for r in results if r.status == "failed"]
+        if run.ok and not failures:
+            final = self.store.update_deployment(deployment.id, status=DeploymentStatus.SUCCEEDED, summary=summary)
+        else:
+            error = f"{failures[0].address}: {failures[0].message}" if failures else f"ansible run {run.status}"
+            final = self.store.update_deployment(
+                deployment.id, status=DeploymentStatus.FAILED, error=error, summary=summary
+            )
+        return ApplyResult(final, plan, results)
+
+    def get_deployment(self, deployment_id: str) -> DeploymentRecord:
+        deployment = self.store.get_deployment(deployment_id)
+        if deployment is None:
+            raise IacError(f"no deployment {deployment_id!r}; `iac status` lists them")
+        return deployment
+
+    def status(self, deployment_id: str) -> DeploymentView:
+        deployment = self.get_deployment(deployment_id)
+        return DeploymentView(
+            deployment,
+            self.store.list_resources(deployment_id=deployment.id, include_absent=True),
+            self.store.list_events(deployment.id),
+        )
+
+    def deployments(self, limit: int = 20) -> list[DeploymentRecord]:
+        return self.store.list_deployments(limit)
+
+    def resources(self) -> list[ResourceRecord]:
+        return self.store.list_resources()
