@@ -3,9 +3,8 @@ from __future__ import annotations
 import pytest
 
 from planner.errors import ConflictError
-from planner.intents import Endpoints, parse_intents
+from planner.intents import Endpoints, load_intent_file, parse_intents
 from planner.paths import project_root
-from planner.intents import load_intent_file
 from planner.plan import Action, build_plan
 
 ENDPOINTS = Endpoints({"docker": ["lab-docker"]})

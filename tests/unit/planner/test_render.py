@@ -4,7 +4,7 @@ from pathlib import Path
 
 import yaml
 
-from planner.intents import Endpoints, parse_intents
+from planner.intents import parse_intents
 from planner.inventory import EndpointInventory, Host
 from planner.plan import build_plan
 from planner.render import render_project

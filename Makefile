@@ -1,0 +1,46 @@
+# homelab-iac: `make demo` to see it work, `make test` to prove it. Both run `make setup` first.
+SHELL := /bin/bash
+VENV := .venv
+BIN := $(VENV)/bin
+COLLECTION := collections/ansible_collections/homelab/iac
+
+.PHONY: setup demo test unit integration lint sanity bench clean lab-down
+
+setup:
+	@scripts/bootstrap
+
+demo: setup
+	@$(BIN)/iac lab up
+	@$(BIN)/iac apply examples/hello.yaml --yes
+	@echo
+	@echo "The container answers on its loopback port:"
+	@curl -fsS http://127.0.0.1:18080/ || (echo "demo: no answer on 127.0.0.1:18080" >&2; exit 1)
+	@echo
+	@$(BIN)/iac status
+	@echo
+	@echo "Try: $(BIN)/iac apply examples/hello.yaml --yes   # again: 0 changed"
+	@echo "     $(BIN)/iac lab status | $(BIN)/iac lab down"
+
+test: setup
+	@$(BIN)/pytest -q
+
+unit: setup
+	@$(BIN)/pytest -q tests/unit $(COLLECTION)/tests/unit
+
+lint: setup
+	@$(BIN)/ruff check planner lab mcp_server tests bench
+	@$(BIN)/mypy planner
+	@$(BIN)/ansible-lint --offline -q playbooks/
+	@$(MAKE) --no-print-directory sanity
+
+sanity: setup
+	@cd $(COLLECTION) && PATH=$(CURDIR)/$(BIN):$$PATH bash tests/sanity/run.sh
+
+bench: setup
+	@for script in bench/*.py; do [ -e "$$script" ] && $(BIN)/python "$$script"; done; true
+
+lab-down:
+	@$(BIN)/iac lab down
+
+clean:
+	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache

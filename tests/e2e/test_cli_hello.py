@@ -1,0 +1,155 @@
+"""`iac` end to end: the hello intent through every layer, against the lab's dockerd and real PostgreSQL."""
+
+from __future__ import annotations
+
+import json
+import os
+import socket
+import subprocess
+import sys
+import urllib.request
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from planner.paths import project_root
+
+pytestmark = [pytest.mark.e2e, pytest.mark.integration]
+
+IAC = str(Path(sys.executable).with_name("iac"))
+HELLO = project_root() / "examples" / "hello.yaml"
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+def _variant(tmp_path: Path, port: int, suffix: str) -> Path:
+    """examples/hello.yaml with its own names, subnet and port, so it cannot collide with a demo lab."""
+    text = HELLO.read_text()
+    text = text.replace("18080", str(port)).replace("hello-net", f"hello-net-{suffix}")
+    text = text.replace("name: hello\n", f"name: hello-{suffix}\n").replace("172.30.10.0/24", "172.30.99.0/24")
+    path = tmp_path / f"hello-{suffix}.yaml"
+    path.write_text(text)
+    return path
+
+
+@pytest.fixture
+def cli_env(lab: Any, pg_url: str, tmp_path: Path) -> dict[str, str]:
+    env = dict(os.environ)
+    env["IAC_DATABASE_URL"] = pg_url
+    env.pop("IAC_DEBUG", None)
+    return env
+
+
+def iac(env: dict[str, str], *args: str, check: bool = True) -> subprocess.CompletedProcess[str]:
+    done = subprocess.run([IAC, *args], env=env, capture_output=True, text=True, timeout=300, cwd=project_root())
+    if check and done.returncode != 0:
+        raise AssertionError(f"iac {' '.join(args)} exited {done.returncode}:\n{done.stdout}\n{done.stderr}")
+    return done
+
+
+def _get(port: int) -> str:
+    with urllib.request.urlopen(f"http://127.0.0.1:{port}/", timeout=5) as response:
+        return response.read().decode()
+
+
+@pytest.fixture
+def docker_client(docker_host: str) -> Iterator[Any]:
+    import docker
+
+    client = docker.DockerClient(base_url=docker_host)
+    yield client
+    client.close()
+
+
+def _cleanup(client: Any, suffix: str) -> None:
+    for container in client.containers.list(all=True, filters={"name": f"hello-{suffix}"}):
+        container.remove(force=True)
+    for network in client.networks.list(names=[f"hello-net-{suffix}"]):
+        network.remove()
+
+
+def test_plan_apply_reapply_status(cli_env: dict[str, str], tmp_path: Path, docker_client: Any) -> None:
+    port = _free_port()
+    intent = _variant(tmp_path, port, "e2e")
+    try:
+        planned = json.loads(iac(cli_env, "plan", str(intent), "--json").stdout)
+        assert [(c["address"], c["action"]) for c in planned["plan"]["changes"]] == [
+            ("docker.network.hello-net-e2e", "create"),
+            ("docker.container.hello-e2e", "create"),
+        ]
+        human = iac(cli_env, "apply", str(intent), "--yes").stdout
+        assert "changed" in human and "docker.container.hello-e2e" in human
+        assert _get(port).strip() == "hello from homelab-iac"
+
+        again = json.loads(iac(cli_env, "apply", str(intent), "--yes", "--json").stdout)
+        assert again["deployment"]["status"] == "succeeded"
+        assert again["changed"] == 0
+        assert {r["status"] for r in again["resources"]} == {"ok"}
+
+        listed = json.loads(iac(cli_env, "status", "--json").stdout)
+        assert [d["status"] for d in listed[:2]] == ["succeeded", "succeeded"]
+        shown = json.loads(iac(cli_env, "status", again["deployment"]["id"][:8], "--json").stdout)
+        container = next(r for r in shown["resources"] if r["address"] == "docker.container.hello-e2e")
+        assert container["observed"]["container"]["status"] == "running"
+        assert container["version"] == 2
+        assert shown["events"] > 0
+    finally:
+        _cleanup(docker_client, "e2e")
+
+
+def test_plain_ansible_playbook_gives_the_same_result(
+    cli_env: dict[str, str], tmp_path: Path, docker_client: Any
+) -> None:
+    port = _free_port()
+    intent = _variant(tmp_path, port, "plain")
+    project = tmp_path / "project"
+    try:
+        iac(cli_env, "plan", str(intent), "--out", str(project))
+        run = subprocess.run(
+            [str(Path(sys.executable).with_name("ansible-playbook")), "-i", "inventory/hosts.yml", "site.yml"],
+            cwd=project, env=cli_env, capture_output=True, text=True, timeout=300,
+        )
+        assert run.returncode == 0, run.stdout + run.stderr
+        assert "changed=1" in run.stdout
+        assert _get(port).strip() == "hello from homelab-iac"
+        # iac finds exactly what it would have built: nothing left to change.
+        result = json.loads(iac(cli_env, "apply", str(intent), "--yes", "--json").stdout)
+        assert result["changed"] == 0 and result["failed"] == 0
+    finally:
+        _cleanup(docker_client, "plain")
+
+
+def test_a_taken_port_is_refused_before_anything_changes(
+    cli_env: dict[str, str], tmp_path: Path, docker_client: Any
+) -> None:
+    with socket.socket() as holder:
+        holder.bind(("127.0.0.1", 0))
+        holder.listen()
+        port = holder.getsockname()[1]
+        intent = _variant(tmp_path, port, "taken")
+        done = iac(cli_env, "apply", str(intent), "--yes", check=False)
+    assert done.returncode == 1
+    assert f"port 127.0.0.1:{port}/tcp (ports[0]) is already in use" in done.stderr
+    assert "Traceback" not in done.stderr + done.stdout
+    assert docker_client.networks.list(names=["hello-net-taken"]) == []
+    assert docker_client.containers.list(all=True, filters={"name": "hello-taken"}) == []
+
+
+def test_no_docker_engine_is_one_clear_line(cli_env: dict[str, str], tmp_path: Path) -> None:
+    inventory = tmp_path / "hosts.yml"
+    inventory.write_text(
+        "all:\n  children:\n    docker:\n      hosts:\n        gone:\n"
+        f"          docker_host: unix://{tmp_path}/nothing.sock\n"
+    )
+    done = iac(cli_env, "apply", str(_variant(tmp_path, _free_port(), "gone")), "--yes", "-i", str(inventory),
+               check=False)
+    assert done.returncode == 1
+    assert "no Docker engine answers at unix://" in done.stderr
+    assert "iac lab up" in done.stderr
+    assert "Traceback" not in done.stderr
