@@ -65,13 +65,15 @@ class DeploymentRecorder:
         self.plan = plan
         self.on_progress = on_progress
         self.results: dict[str, ResourceResult] = {}
-        self._addresses = {change.address for change in plan.changes}
+        self._changes = {change.address: change for change in plan.changes}
 
     def __call__(self, event: dict[str, Any]) -> None:
         kind = str(event.get("event", ""))
         data: dict[str, Any] = event.get("event_data") or {}
         task = str(data.get("task", ""))
-        address = task if task in self._addresses else None
+        address = task if task in self._changes else None
+        if address is not None and data.get("host") not in (None, self._changes[address].endpoint):
+            return  # another endpoint of the same wave skipping this resource's task
         if kind not in _STORED_EVENTS:
             return
         if kind == "playbook_on_task_start" and address is None:
@@ -104,7 +106,7 @@ class DeploymentRecorder:
 
     def _resource_result(self, address: str, kind: str, data: dict[str, Any]) -> None:
         res: dict[str, Any] = data.get("res") or {}
-        change = self.plan.change(address)
+        change = self._changes[address]
         duration = float(data.get("duration") or 0.0)
         if kind == "runner_on_ok":
             status = "changed" if res.get("changed") else "ok"
