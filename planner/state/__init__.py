@@ -1,0 +1,38 @@
+"""What homelab-iac remembers: deployments, the resources they made, what happened, and every version.
+
+Use ``open_store()`` (which reads ``IAC_DATABASE_URL``) and the ``StateStore`` interface; the records
+are plain dataclasses, so no database type leaks out of this package.
+"""
+
+from __future__ import annotations
+
+from planner.state.config import database_url, mask_url, normalise_url, open_store
+from planner.state.memory import MemoryStateStore
+from planner.state.migrate import current_revision, head_revision, upgrade
+from planner.state.records import (
+    DeploymentRecord,
+    DeploymentStatus,
+    EventRecord,
+    ResourceRecord,
+    ResourceState,
+)
+from planner.state.sql import SqlStateStore
+from planner.state.store import StateStore
+
+__all__ = [
+    "DeploymentRecord",
+    "DeploymentStatus",
+    "EventRecord",
+    "MemoryStateStore",
+    "ResourceRecord",
+    "ResourceState",
+    "SqlStateStore",
+    "StateStore",
+    "current_revision",
+    "database_url",
+    "head_revision",
+    "mask_url",
+    "normalise_url",
+    "open_store",
+    "upgrade",
+]

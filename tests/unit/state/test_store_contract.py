@@ -1,0 +1,285 @@
+"""One behaviour suite for every state store: in memory and on SQLite here, on PostgreSQL in
+``tests/integration/state/test_postgres_store.py`` (which reuses ``StoreContract``)."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterator
+from datetime import timedelta
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from planner.errors import StateError
+from planner.state import (
+    DeploymentRecord,
+    DeploymentStatus,
+    MemoryStateStore,
+    ResourceState,
+    SqlStateStore,
+)
+
+HELLO = "docker.container.hello"
+
+
+def _resource(store: Any, deployment_id: str, address: str = HELLO, **overrides: Any) -> Any:
+    values: dict[str, Any] = {
+        "address": address,
+        "kind": "docker.container",
+        "endpoint": "lab-docker",
+        "name": address.rsplit(".", 1)[-1],
+        "state": ResourceState.PRESENT,
+        "spec": {"image": "nginx:1.27", "ports": ["8080:80"]},
+        "observed": {"id": "abc123"},
+        "dependencies": [],
+    }
+    values.update(overrides)
+    return store.record_resource(deployment_id, **values)
+
+
+def _assert_utc(*moments: Any) -> None:
+    for moment in moments:
+        assert moment.tzinfo is not None and moment.utcoffset() == timedelta(0)
+
+
+class StoreContract:
+    """What every ``StateStore`` must do; subclasses provide a ``store`` fixture."""
+
+    # -- deployments ---------------------------------------------------------------------------------
+
+    def test_create_stores_a_planned_deployment(self, store: Any) -> None:
+        created = store.create_deployment({"name": "hello"}, {"waves": [["a", "b"]]})
+        assert uuid.UUID(created.id).version == 4
+        assert created.status is DeploymentStatus.PLANNED
+        assert (created.error, created.started_at, created.finished_at) == (None, None, None)
+        assert (created.summary, created.rollback_data) == ({}, {})
+        _assert_utc(created.created_at)
+        assert store.get_deployment(created.id) == created
+
+    def test_json_comes_back_as_json(self, store: Any) -> None:
+        plan = {"waves": (("a",),), "n": 1.5, "none": None, "text": "Grüße ✓", "nested": {"k": [True]}}
+        created = store.create_deployment({}, plan)
+        expected = {"waves": [["a"]], "n": 1.5, "none": None, "text": "Grüße ✓", "nested": {"k": [True]}}
+        assert created.plan == expected
+        assert store.get_deployment(created.id).plan == expected
+
+    def test_what_is_not_json_is_refused(self, store: Any) -> None:
+        with pytest.raises(StateError, match="the plan"):
+            store.create_deployment({}, {"when": object()})
+        assert store.list_deployments() == []
+
+    def test_stored_data_is_a_copy(self, store: Any) -> None:
+        intent = {"services": ["web"]}
+        created = store.create_deployment(intent, {})
+        intent["services"].append("db")
+        created.intent["services"].append("cache")
+        assert store.get_deployment(created.id).intent == {"services": ["web"]}
+
+    def test_get_by_prefix(self, store: Any) -> None:
+        created = store.create_deployment({}, {})
+        assert store.get_deployment(created.id[:4]) == created
+        assert store.get_deployment(f"  {created.id[:8].upper()} ") == created
+        assert store.get_deployment(created.id[:3]) is None  # too short to be a prefix
+
+    def test_prefix_wildcards_are_literal(self, store: Any) -> None:
+        store.create_deployment({}, {})
+        assert store.get_deployment("%%%%") is None
+        assert store.get_deployment("____") is None
+
+    def test_ambiguous_prefix_names_the_matches(self, store: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+        ids = iter(
+            uuid.UUID(text)
+            for text in (
+                "abcd1111-0000-4000-8000-000000000000",
+                "abcd2222-0000-4000-8000-000000000000",
+                "ef000000-0000-4000-8000-000000000000",
+            )
+        )
+        monkeypatch.setattr(uuid, "uuid4", lambda: next(ids))
+        first, second, _ = (store.create_deployment({}, {}) for _ in range(3))
+        with pytest.raises(StateError) as raised:
+            store.get_deployment("abcd")
+        assert first.id in str(raised.value) and second.id in str(raised.value)
+        assert "\n" not in str(raised.value)
+        assert store.get_deployment("abcd2") == second
+
+    def test_unknown_deployment_is_none(self, store: Any) -> None:
+        assert store.get_deployment(str(uuid.uuid4())) is None
+
+    def test_list_is_newest_first_and_limited(self, store: Any) -> None:
+        made = [store.create_deployment({"n": n}, {}).id for n in range(5)]
+        assert [d.id for d in store.list_deployments()] == made[::-1]
+        assert [d.id for d in store.list_deployments(limit=2)] == made[::-1][:2]
+        assert store.list_deployments(limit=0) == []
+
+    def test_running_then_succeeded_sets_the_times(self, store: Any) -> None:
+        created = store.create_deployment({}, {})
+        running = store.update_deployment(created.id, status=DeploymentStatus.RUNNING)
+        assert running.status is DeploymentStatus.RUNNING
+        assert running.started_at is not None and running.finished_at is None
+        done = store.update_deployment(created.id, status=DeploymentStatus.SUCCEEDED, summary={"changed": 2})
+        assert done.started_at == running.started_at
+        assert done.finished_at is not None and done.finished_at >= done.started_at
+        _assert_utc(done.started_at, done.finished_at)
+        assert done.summary == {"changed": 2}
+        assert store.get_deployment(created.id) == done
+
+    def test_failure_then_rollback(self, store: Any) -> None:
+        created = store.create_deployment({}, {})
+        store.update_deployment(created.id, status=DeploymentStatus.RUNNING)
+        failed = store.update_deployment(
+            created.id,
+            status=DeploymentStatus.FAILED,
+            error="wave 2 failed",
+            rollback_data={"undo": [HELLO]},
+        )
+        rolled = store.update_deployment(created.id, status=DeploymentStatus.ROLLED_BACK)
+        # what was not given is kept; the end moves on
+        assert (rolled.error, rolled.rollback_data) == ("wave 2 failed", {"undo": [HELLO]})
+        assert failed.finished_at is not None and rolled.finished_at is not None
+        assert rolled.finished_at > failed.finished_at
+
+    def test_resumed_run_keeps_its_start(self, store: Any) -> None:
+        created = store.create_deployment({}, {})
+        first = store.update_deployment(created.id, status=DeploymentStatus.RUNNING)
+        store.update_deployment(created.id, status=DeploymentStatus.FAILED)
+        resumed = store.update_deployment(created.id, status=DeploymentStatus.RUNNING)
+        assert resumed.started_at == first.started_at and resumed.finished_at is None
+
+    def test_ending_a_plan_that_never_ran(self, store: Any) -> None:
+        created = store.create_deployment({}, {})
+        ended = store.update_deployment(created.id, status=DeploymentStatus.FAILED, error="preflight")
+        assert ended.started_at is not None and ended.finished_at is not None
+
+    def test_updating_an_unknown_deployment_fails(self, store: Any) -> None:
+        with pytest.raises(StateError, match="no deployment"):
+            store.update_deployment(str(uuid.uuid4()), status=DeploymentStatus.RUNNING)
+
+    # -- events --------------------------------------------------------------------------------------
+
+    def test_events_come_back_in_order(self, store: Any) -> None:
+        one, two = store.create_deployment({}, {}), store.create_deployment({}, {})
+        first = store.record_event(one.id, "wave_started", {"wave": 1})
+        store.record_event(two.id, "wave_started", {"wave": 1})
+        second = store.record_event(one.id, "task_ok", {"changed": True}, resource_address=HELLO)
+        events = store.list_events(one.id)
+        assert [e.event_type for e in events] == ["wave_started", "task_ok"]
+        assert events == [first, second] and first.id < second.id
+        assert (events[0].resource_address, events[1].resource_address) == (None, HELLO)
+        assert all(e.deployment_id == one.id for e in events)
+        _assert_utc(*(e.created_at for e in events))
+
+    def test_event_about_a_recorded_resource(self, store: Any) -> None:
+        deployment = store.create_deployment({}, {})
+        _resource(store, deployment.id)
+        event = store.record_event(deployment.id, "task_ok", {}, resource_address=HELLO)
+        assert store.list_events(deployment.id) == [event]
+
+    def test_event_for_unknown_deployment_fails(self, store: Any) -> None:
+        with pytest.raises(StateError, match="no deployment"):
+            store.record_event(str(uuid.uuid4()), "task_ok", {})
+
+    def test_no_events_for_unknown_deployment(self, store: Any) -> None:
+        assert store.list_events(str(uuid.uuid4())) == []
+
+    # -- resources -----------------------------------------------------------------------------------
+
+    def test_first_record_is_version_one(self, store: Any) -> None:
+        deployment = store.create_deployment({}, {})
+        recorded = _resource(store, deployment.id, dependencies=["docker.network.lab"])
+        assert (recorded.version, recorded.kind, recorded.provider) == (1, "docker.container", "docker")
+        assert recorded.created_at == recorded.updated_at
+        assert recorded.dependencies == ["docker.network.lab"]
+        _assert_utc(recorded.created_at)
+        assert store.get_resource(HELLO) == recorded
+
+    def test_recording_again_makes_a_new_version(self, store: Any) -> None:
+        first_run, second_run = store.create_deployment({}, {}), store.create_deployment({}, {})
+        v1 = _resource(store, first_run.id)
+        v2 = _resource(store, second_run.id, spec={"image": "nginx:1.28"}, state=ResourceState.ABSENT)
+        assert (v2.version, v2.deployment_id, v2.spec) == (2, second_run.id, {"image": "nginx:1.28"})
+        assert v2.created_at == v1.created_at and v2.updated_at > v1.updated_at
+        assert store.get_resource(HELLO) == v2
+
+    def test_history_keeps_every_version(self, store: Any) -> None:
+        runs = [store.create_deployment({}, {}) for _ in range(3)]
+        states = [ResourceState.PRESENT, ResourceState.FAILED, ResourceState.ABSENT]
+        for version, (run, state) in enumerate(zip(runs, states, strict=True), start=1):
+            _resource(store, run.id, state=state, observed={"try": version})
+        history = store.resource_history(HELLO)
+        assert [(r.version, r.state, r.observed, r.deployment_id) for r in history] == [
+            (n, state, {"try": n}, run.id) for n, (run, state) in enumerate(zip(runs, states, strict=True), 1)
+        ]
+        assert history[-1] == store.get_resource(HELLO)
+        assert store.resource_history("docker.container.nothing") == []
+
+    def test_unknown_resource_is_none(self, store: Any) -> None:
+        assert store.get_resource("docker.container.nothing") is None
+
+    def test_resource_for_unknown_deployment_fails(self, store: Any) -> None:
+        with pytest.raises(StateError, match="no deployment"):
+            _resource(store, str(uuid.uuid4()))
+        assert store.get_resource(HELLO) is None
+
+    def test_list_resources_by_address_without_absent(self, store: Any) -> None:
+        first, second = store.create_deployment({}, {}), store.create_deployment({}, {})
+        _resource(store, first.id, "docker.network.lab", kind="docker.network")
+        _resource(store, first.id, "docker.container.web")
+        _resource(store, second.id, "docker.container.db", state=ResourceState.FAILED)
+        _resource(store, second.id, "docker.container.old", state=ResourceState.ABSENT)
+        addresses = [r.address for r in store.list_resources()]
+        assert addresses == ["docker.container.db", "docker.container.web", "docker.network.lab"]
+        everything = [r.address for r in store.list_resources(include_absent=True)]
+        assert everything == sorted([*addresses, "docker.container.old"])
+        by_second = store.list_resources(deployment_id=second.id, include_absent=True)
+        assert [r.address for r in by_second] == ["docker.container.db", "docker.container.old"]
+        assert store.list_resources(deployment_id=str(uuid.uuid4())) == []
+
+    def test_a_deployment_lists_resources_as_it_left_them(self, store: Any) -> None:
+        creating, removing = store.create_deployment({}, {}), store.create_deployment({}, {})
+        _resource(store, creating.id, "docker.container.web")
+        _resource(store, creating.id, "docker.container.web", observed={"id": "final"})
+        _resource(store, creating.id, "docker.container.db")
+        _resource(store, removing.id, "docker.container.web", state=ResourceState.ABSENT)
+        created = store.list_resources(deployment_id=creating.id)
+        assert [(r.address, r.version, r.state) for r in created] == [
+            ("docker.container.db", 1, ResourceState.PRESENT),
+            ("docker.container.web", 2, ResourceState.PRESENT),
+        ]
+        assert created[1].observed == {"id": "final"} and created[1].deployment_id == creating.id
+        assert store.list_resources(deployment_id=removing.id) == []
+        removed = store.list_resources(deployment_id=removing.id, include_absent=True)
+        assert removed == [store.get_resource("docker.container.web")]
+
+    def test_non_json_spec_is_refused(self, store: Any) -> None:
+        deployment = store.create_deployment({}, {})
+        with pytest.raises(StateError, match=HELLO):
+            _resource(store, deployment.id, spec={"bytes": b"\x00"})
+        assert store.get_resource(HELLO) is None
+
+
+def _open(kind: str, tmp_path: Path) -> MemoryStateStore | SqlStateStore:
+    if kind == "memory":
+        return MemoryStateStore()
+    return SqlStateStore(f"sqlite:///{tmp_path / 'state.db'}")
+
+
+@pytest.fixture(params=["memory", "sqlite"])
+def store(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[MemoryStateStore | SqlStateStore]:
+    """Each store the suite covers without a server."""
+    opened = _open(request.param, tmp_path)
+    yield opened
+    if isinstance(opened, SqlStateStore):
+        opened.close()
+
+
+class TestStoreContract(StoreContract):
+    """The suite on ``MemoryStateStore`` and on ``SqlStateStore`` over an SQLite file."""
+
+
+def test_records_are_plain_dataclasses(store: Any) -> None:
+    """No ORM object leaks out: what comes back compares and copies like a value."""
+    created = store.create_deployment({}, {})
+    assert type(created) is DeploymentRecord
+    assert created == DeploymentRecord(**vars(created))
