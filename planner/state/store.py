@@ -1,7 +1,7 @@
 """The state store port: everything the service needs from the database, in one small interface.
 
 Two implementations: ``SqlStateStore`` (SQLAlchemy; PostgreSQL or SQLite) and ``MemoryStateStore`` (the
-fake for unit tests). Both must behave the same; ``tests/unit/test_state_store.py`` runs one suite on both.
+fake for unit tests). Both must behave the same; ``tests/unit/state/test_store_contract.py`` runs one suite on both (and on PostgreSQL).
 """
 
 from __future__ import annotations
