@@ -1,0 +1,103 @@
+"""``iac lab up|down|status``: a thin adapter over ``lab.up/down/status``.
+
+The main CLI mounts ``app`` as ``iac lab``. Each command prints a small table (or, with ``--json``,
+the status document) and turns a ``LabError`` into one line on stderr and exit status 1.
+``status`` also exits 1 when some service is not healthy, so scripts can write
+``iac lab status || iac lab up``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from lab.supervisor import LabStatus, down, status, up
+from planner.errors import IacError
+
+__all__ = ["app"]
+
+app = typer.Typer(
+    name="lab", help="A whole homelab on loopback: real dockerd, API emulators, a lab CA.", no_args_is_help=True
+)
+
+JsonOption = Annotated[bool, typer.Option("--json", help="Print the status as JSON.")]
+
+_HEALTH_STYLE = {"healthy": "green", "unhealthy": "yellow", "down": "red"}
+
+
+def _run(action: Callable[[], LabStatus]) -> LabStatus:
+    try:
+        return action()
+    except IacError as err:
+        Console(stderr=True).print(f"[red]error:[/red] {err}", highlight=False, soft_wrap=True)
+        raise typer.Exit(1) from None
+
+
+def _table(lab_status: LabStatus) -> Table:
+    table = Table(title=f"lab at {lab_status.home}", title_justify="left")
+    table.add_column("service")
+    table.add_column("kind")
+    table.add_column("endpoint", overflow="fold")  # paths are what users copy: never cut them
+    table.add_column("pid")
+    table.add_column("health")
+    for service in lab_status.services:
+        endpoint = service.url or service.socket or ""
+        health = service.health
+        shown = f"[{_HEALTH_STYLE[health]}]{health}[/]" + (f" ({service.detail})" if service.detail else "")
+        table.add_row(service.name, service.kind, endpoint, str(service.pid or "-"), shown)
+    return table
+
+
+def _usage(lab_status: LabStatus) -> str:
+    lines = [
+        "",
+        "Use it:",
+        f"  export DOCKER_HOST={lab_status.docker_host}",
+        "  docker run --rm -d -p 127.0.0.1:8080:8080 homelab/busybox:latest httpd -f -p 8080 -h /www",
+    ]
+    if lab_status.inventory:
+        lines.append(f"  ansible-inventory -i {lab_status.inventory} --graph")
+    lines += [
+        f"  credentials (0600): {lab_status.credentials}",
+        f"  lab CA to trust:    {lab_status.ca_cert}",
+        "  stop everything:    iac lab down",
+    ]
+    return "\n".join(lines)
+
+
+@app.command("up")
+def up_command(json_output: JsonOption = False) -> None:
+    """Start the lab (idempotent) and write its inventory and credentials."""
+    lab_status = _run(up)
+    if json_output:
+        typer.echo(lab_status.to_json())
+        return
+    console = Console()
+    console.print(_table(lab_status))
+    console.print(_usage(lab_status), highlight=False, soft_wrap=True)
+
+
+@app.command("down")
+def down_command(json_output: JsonOption = False) -> None:
+    """Stop everything the lab started, by pid (containers first)."""
+    lab_status = _run(down)
+    if json_output:
+        typer.echo(lab_status.to_json())
+        return
+    Console().print(_table(lab_status))
+
+
+@app.command("status")
+def status_command(json_output: JsonOption = False) -> None:
+    """Every service with its url or socket, pid and health; exit 1 unless all are healthy."""
+    lab_status = _run(status)
+    if json_output:
+        typer.echo(lab_status.to_json())
+    else:
+        Console().print(_table(lab_status))
+    if not lab_status.healthy:
+        raise typer.Exit(1)
