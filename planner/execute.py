@@ -8,6 +8,7 @@ the in-memory fake for unit tests: it replays events a test scripts.
 from __future__ import annotations
 
 import os
+import sys
 import uuid
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
@@ -28,6 +29,7 @@ class RunResult:
     status: str
     rc: int
     stats: dict[str, Any] = field(default_factory=dict)
+    detail: str = ""  # for a run that failed outside any task: ansible's own last words
 
     @property
     def ok(self) -> bool:
@@ -57,13 +59,18 @@ class AnsibleRunnerExecutor:
             on_event(event)
             return True
 
+        # ansible-playbook lives beside this interpreter (the venv), which need not be on PATH; runner
+        # looks it up in this process's PATH before it starts the run.
+        bindir = str(Path(sys.executable).parent)
+        if bindir not in os.environ.get("PATH", "").split(os.pathsep):
+            os.environ["PATH"] = os.pathsep.join([bindir, os.environ.get("PATH", "")])
         try:
             runner = ansible_runner.run(
                 private_data_dir=str(private),
                 project_dir=str(project),
                 playbook="site.yml",
                 inventory=str(project / "inventory" / "hosts.yml"),
-                envvars={"ANSIBLE_CONFIG": str(project / "ansible.cfg"), "PATH": os.environ.get("PATH", "")},
+                envvars={"ANSIBLE_CONFIG": str(project / "ansible.cfg")},
                 cmdline=cmdline,
                 event_handler=handle,
                 quiet=True,
@@ -72,7 +79,20 @@ class AnsibleRunnerExecutor:
             )
         except Exception as err:  # ansible-runner raises plain exceptions for setup problems
             raise ExecutionError(f"could not start ansible-runner in {private}: {err}") from None
-        return RunResult(status=str(runner.status), rc=int(runner.rc or 0), stats=dict(runner.stats or {}))
+        status = str(runner.status)
+        detail = "" if status == "successful" else _last_words(private)
+        return RunResult(status=status, rc=int(runner.rc or 0), stats=dict(runner.stats or {}), detail=detail)
+
+
+def _last_words(private: Path) -> str:
+    """The line of ansible's output that says why a run failed (``ERROR! ...``), else its last line."""
+    lines: list[str] = []
+    for stdout in private.glob("artifacts/*/stdout"):
+        lines += [line.strip() for line in stdout.read_text(errors="replace").splitlines() if line.strip()]
+    for line in lines:
+        if line.startswith("ERROR!") or "was not found" in line:
+            return line[:500]
+    return lines[-1][:500] if lines else ""
 
 
 class ScriptedExecutor:

@@ -157,6 +157,8 @@ class Service:
             final = self.store.update_deployment(deployment.id, status=DeploymentStatus.SUCCEEDED, summary=summary)
         else:
             error = f"{failures[0].address}: {failures[0].message}" if failures else f"ansible run {run.status}"
+            if not failures and run.detail:
+                error += f": {run.detail}"
             final = self.store.update_deployment(
                 deployment.id, status=DeploymentStatus.FAILED, error=error, summary=summary
             )

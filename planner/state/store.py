@@ -1,7 +1,8 @@
 """The state store port: everything the service needs from the database, in one small interface.
 
 Two implementations: ``SqlStateStore`` (SQLAlchemy; PostgreSQL or SQLite) and ``MemoryStateStore`` (the
-fake for unit tests). Both must behave the same; ``tests/unit/state/test_store_contract.py`` runs one suite on both (and on PostgreSQL).
+fake for unit tests). Both must behave the same: ``tests/unit/state/test_store_contract.py`` runs one
+suite on both (and on PostgreSQL).
 """
 
 from __future__ import annotations

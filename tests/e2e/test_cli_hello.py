@@ -116,7 +116,7 @@ def test_plain_ansible_playbook_gives_the_same_result(
             cwd=project, env=cli_env, capture_output=True, text=True, timeout=300,
         )
         assert run.returncode == 0, run.stdout + run.stderr
-        assert "changed=1" in run.stdout
+        assert "changed=2" in run.stdout
         assert _get(port).strip() == "hello from homelab-iac"
         # iac finds exactly what it would have built: nothing left to change.
         result = json.loads(iac(cli_env, "apply", str(intent), "--yes", "--json").stdout)
