@@ -1,0 +1,266 @@
+"""homelab.iac.docker_network / docker_container through real ansible-playbook against a real engine.
+
+The rhythm is community.docker's: change -> same task again -> assert ``is changed`` / ``is not
+changed``, check mode and diff mode, with an ``always:`` cleanup. Assertions live in the playbooks
+(one ansible-playbook run per scenario keeps the suite fast); the engine is then inspected from
+Python to prove what the playbook cannot see, e.g. that a failed run left nothing behind.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+import socket
+import subprocess
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import docker
+import pytest
+import yaml
+
+pytestmark = pytest.mark.integration
+
+PROJECT_ROOT = Path(__file__).resolve().parents[3]
+COLLECTIONS_PATH = PROJECT_ROOT / "collections"
+ANSIBLE_PLAYBOOK = Path(sys.executable).with_name("ansible-playbook")
+IMAGE = "homelab/busybox:latest"
+MANAGED_LABEL = "io.homelab-iac.managed"
+# busybox as PID 1 ignores SIGTERM, so `docker stop` would wait its full timeout; this command
+# serves /www on port 80 and exits promptly on SIGTERM.
+WEB_COMMAND = ["sh", "-c", "trap 'exit 0' TERM; httpd -p 80 -h /www; while true; do sleep 1; done"]
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+@pytest.fixture
+def engine(docker_host: str) -> Iterator[docker.DockerClient]:
+    """SDK client for the engine behind ``docker_host``; the test image must be there."""
+    client = docker.DockerClient(base_url=docker_host)
+    try:
+        client.images.get(IMAGE)
+    except docker.errors.ImageNotFound:
+        pytest.fail(f"{IMAGE} is missing on {docker_host}: the lab builds it (lab.images)")
+    yield client
+    client.close()
+
+
+@pytest.fixture
+def prefix(engine: docker.DockerClient) -> Iterator[str]:
+    """A unique name prefix; whatever carries it is removed after the test, playbook or not."""
+    name = f"iac-coll-{secrets.token_hex(3)}"
+    yield name
+    for container in engine.containers.list(all=True, filters={"name": name}):
+        container.remove(force=True)
+    for network in engine.networks.list(names=[name]):
+        if network.name.startswith(name):
+            network.remove()
+
+
+@pytest.fixture
+def playbook(tmp_path: Path, docker_host: str) -> Any:
+    """Run a list of tasks as one play on localhost; return (returncode, output)."""
+    inventory = tmp_path / "inventory.ini"
+    inventory.write_text(
+        f"localhost ansible_connection=local ansible_python_interpreter={sys.executable}\n"
+    )
+    env = {
+        **os.environ,
+        "ANSIBLE_COLLECTIONS_PATH": str(COLLECTIONS_PATH),
+        "ANSIBLE_NOCOLOR": "1",
+        "ANSIBLE_LOCALHOST_WARNING": "0",
+        "ANSIBLE_RETRY_FILES_ENABLED": "0",
+    }
+
+    def run(tasks: list[dict[str, Any]], play_vars: dict[str, Any]) -> tuple[int, str]:
+        play = {
+            "hosts": "localhost",
+            "gather_facts": False,
+            "vars": play_vars,
+            "module_defaults": {"group/homelab.iac.docker": {"docker_host": docker_host}},
+            "tasks": tasks,
+        }
+        path = tmp_path / f"play-{secrets.token_hex(2)}.yml"
+        path.write_text(yaml.safe_dump([play], sort_keys=False))
+        done = subprocess.run(
+            [str(ANSIBLE_PLAYBOOK), "-i", str(inventory), str(path)],
+            env=env, capture_output=True, text=True, timeout=300, check=False,
+        )
+        return done.returncode, done.stdout + done.stderr
+
+    return run
+
+
+def _task(name: str, module: str, args: dict[str, Any], **keywords: Any) -> dict[str, Any]:
+    return {"name": name, f"homelab.iac.{module}": args, **keywords}
+
+
+def _assert(name: str, *conditions: str) -> dict[str, Any]:
+    return {"name": name, "ansible.builtin.assert": {"that": list(conditions), "quiet": True}}
+
+
+def _block(tasks: list[dict[str, Any]], cleanup: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    return [{"name": "scenario", "block": tasks, "always": cleanup}]
+
+
+def test_network_lifecycle(prefix: str, playbook: Any, engine: docker.DockerClient) -> None:
+    net = {"name": prefix, "subnet": "172.29.71.0/24", "gateway": "172.29.71.1", "labels": {"role": "lan"}}
+    tasks = [
+        _task("create in check mode", "docker_network", net, check_mode=True, register="check_create"),
+        _task("create", "docker_network", net, diff=True, register="create"),
+        _task("create again", "docker_network", net, register="again"),
+        _assert(
+            "created once, nothing in check mode, facts returned",
+            "check_create is changed and check_create.network == {}",
+            "create is changed and create.action == 'create'",
+            "create.diff.before == {} and create.diff.after.subnet == '172.29.71.0/24'",
+            "create.network.subnet == '172.29.71.0/24' and create.network.gateway == '172.29.71.1'",
+            f"create.network.labels == {{'role': 'lan', '{MANAGED_LABEL}': 'true'}}",
+            "create.network.containers == [] and create.network.id | length == 64",
+            "again is not changed and again.network.id == create.network.id",
+        ),
+        _task("new subnet in check mode", "docker_network", {**net, "subnet": "172.29.72.0/24",
+              "gateway": "172.29.72.1"}, check_mode=True, diff=True, register="check_replace"),
+        _task("new labels", "docker_network", {**net, "labels": {"role": "dmz"}}, register="relabel"),
+        _assert(
+            "replacements name their reason; check mode leaves the network alone",
+            "check_replace is changed and check_replace.replaced_because == ['subnet', 'gateway']",
+            "check_replace.diff.after.subnet == '172.29.72.0/24'",
+            "check_replace.network.id == create.network.id",
+            "relabel is changed and relabel.replaced_because == ['labels']",
+            "relabel.network.id != create.network.id and relabel.network.labels.role == 'dmz'",
+        ),
+        _task("remove", "docker_network", {"name": prefix, "state": "absent"}, register="remove"),
+        _task("remove again", "docker_network", {"name": prefix, "state": "absent"}, register="remove_again"),
+        _assert("removed once", "remove is changed and remove.network == {}", "remove_again is not changed"),
+    ]
+    cleanup = [_task("cleanup", "docker_network", {"name": prefix, "state": "absent"})]
+    code, output = playbook(_block(tasks, cleanup), {})
+    assert code == 0, output
+    assert engine.networks.list(names=[prefix]) == []
+
+
+def test_container_lifecycle(prefix: str, playbook: Any, engine: docker.DockerClient) -> None:
+    port, other_port = _free_port(), _free_port()
+    net_a, net_b = f"{prefix}-a", f"{prefix}-b"
+    web = {
+        "name": f"{prefix}-web", "image": IMAGE, "command": WEB_COMMAND,
+        "ports": [f"127.0.0.1:{port}:80"], "networks": [{"name": net_a, "ipv4_address": "172.29.73.10"}],
+        "env": {"APP_TOKEN": "tok-3141-abcdef"}, "memory": "64m", "cpus": 0.5, "labels": {"role": "web"},
+    }
+    tasks = [
+        _task("network a", "docker_network", {"name": net_a, "subnet": "172.29.73.0/24"}),
+        _task("network b", "docker_network", {"name": net_b, "subnet": "172.29.74.0/24"}),
+        _task("create in check mode", "docker_container", web, check_mode=True, register="check_create"),
+        _task("nothing was created", "docker_container", {"name": web["name"], "state": "absent"},
+              check_mode=True, register="nothing"),
+        _task("create", "docker_container", web, diff=True, register="create"),
+        _task("create again", "docker_container", web, register="again"),
+        {"name": "serve", "ansible.builtin.uri": {"url": f"http://127.0.0.1:{port}/", "return_content": True},
+         "register": "page", "retries": 20, "delay": 0.25, "until": "page.status == 200"},
+        _assert(
+            "created and started once; env never shown",
+            "check_create is changed and check_create.action == 'create' and nothing is not changed",
+            "create is changed and create.container.status == 'running'",
+            f"create.container.ports == ['127.0.0.1:{port}:80/tcp']",
+            f"create.container.networks['{net_a}'].ip == '172.29.73.10'",
+            f"create.container.labels == {{'role': 'web', '{MANAGED_LABEL}': 'true'}}",
+            "create.diff.after.env == {'APP_TOKEN': '********'}",
+            "'tok-3141-abcdef' not in (create | to_json) and 'env' not in create.container",
+            "again is not changed and again.container.id == create.container.id",
+            "'hello' in page.content",
+        ),
+        _task("new command and env in check mode", "docker_container",
+              {**web, "command": [*WEB_COMMAND[:2], WEB_COMMAND[2] + " "], "env": {"APP_TOKEN": "tok-2"}},
+              check_mode=True, diff=True, register="check_recreate"),
+        _task("move networks, raise memory", "docker_container",
+              {**web, "networks": [{"name": net_b, "aliases": ["www"]}], "memory": "128m"}, register="moved"),
+        _task("new port", "docker_container",
+              {**web, "networks": [{"name": net_b, "aliases": ["www"]}], "memory": "128m",
+               "ports": [f"127.0.0.1:{other_port}:80"]}, register="recreated"),
+        _task("stop", "docker_container", {"name": web["name"], "image": IMAGE, "state": "stopped"},
+              register="stopped"),
+        _task("stop again", "docker_container", {"name": web["name"], "image": IMAGE, "state": "stopped"},
+              register="stopped_again"),
+        _assert(
+            "recreate only when needed, and say why",
+            "check_recreate is changed and check_recreate.recreated_because == ['command', 'env']",
+            "check_recreate.diff.after.env.APP_TOKEN == '******** (changed)'",
+            "check_recreate.container.id == create.container.id",
+            "moved is changed and moved.action == 'update' and moved.recreated_because == []",
+            "moved.updated == ['networks', 'memory'] and moved.container.id == create.container.id",
+            f"moved.container.networks.keys() | list == ['{net_b}']",
+            "recreated.recreated_because == ['ports'] and recreated.container.id != create.container.id",
+            "stopped is changed and stopped.updated == ['running'] and stopped.container.status == 'exited'",
+            "stopped_again is not changed",
+        ),
+        _task("remove", "docker_container", {"name": web["name"], "state": "absent"}, register="remove"),
+        _task("remove again", "docker_container", {"name": web["name"], "state": "absent"},
+              register="remove_again"),
+        _assert("removed once", "remove is changed and remove.container == {}", "remove_again is not changed"),
+    ]
+    cleanup = [
+        _task("cleanup container", "docker_container", {"name": web["name"], "state": "absent"}),
+        _task("cleanup network a", "docker_network", {"name": net_a, "state": "absent", "force": True}),
+        _task("cleanup network b", "docker_network", {"name": net_b, "state": "absent", "force": True}),
+    ]
+    code, output = playbook(_block(tasks, cleanup), {})
+    assert code == 0, output
+    assert "tok-3141-abcdef" not in output
+    assert engine.containers.list(all=True, filters={"name": prefix}) == []
+
+
+def test_failures_change_nothing(prefix: str, playbook: Any, engine: docker.DockerClient) -> None:
+    holder_port, web_port = _free_port(), _free_port()
+    net = f"{prefix}-net"
+    unmanaged = engine.containers.create(IMAGE, ["sleep", "600"], name=f"{prefix}-unmanaged", network_mode="none")
+    holder = {"name": f"{prefix}-holder", "image": IMAGE, "command": WEB_COMMAND,
+              "ports": [f"127.0.0.1:{holder_port}:80"], "networks": [{"name": net}]}
+    # The lab's engine has no default bridge (--bridge=none): without a network nothing is published.
+    web = {"name": f"{prefix}-web", "image": IMAGE, "command": WEB_COMMAND, "ports": [f"127.0.0.1:{web_port}:80"],
+           "networks": [{"name": net}]}
+    taken = f"127.0.0.1:{holder_port}:80"
+    failing = {"ignore_errors": True}
+    tasks = [
+        _task("network", "docker_network", {"name": net}),
+        _task("a container holding a port", "docker_container", holder),
+        _task("a second container wants the same port", "docker_container",
+              {**web, "name": f"{prefix}-new", "ports": [f"127.0.0.1:{_free_port()}:81", taken]}, register="port_new", **failing),
+        _task("an existing container", "docker_container", web, register="web_before"),
+        _task("it moves onto the taken port", "docker_container", {**web, "ports": [taken]},
+              register="port_move", **failing),
+        _task("it is unchanged", "docker_container", web, register="web_after"),
+        _task("no host IP", "docker_container", {**web, "ports": [f"{web_port}:80"]}, register="no_ip", **failing),
+        _task("missing image", "docker_container", {**web, "name": f"{prefix}-img", "image": "homelab/none:0"},
+              register="no_image", **failing),
+        _task("unmanaged container", "docker_container", {"name": f"{prefix}-unmanaged", "state": "absent"},
+              register="foreign", **failing),
+        _task("network in use", "docker_network", {"name": net, "state": "absent"}, register="in_use", **failing),
+        _assert(
+            "each failure says what and where",
+            f"port_new is failed and port_new.msg == 'port 127.0.0.1:{holder_port} is already in use on the "
+            "Docker host: choose another host port in ports[1]'",
+            "port_move is failed and 'choose another host port in ports[0]' in port_move.msg",
+            "web_after is not changed and web_after.container.id == web_before.container.id",
+            "web_after.container.status == 'running'",
+            "no_ip is failed and 'ports[0]' in no_ip.msg and '0.0.0.0' in no_ip.msg",
+            "no_image is failed and 'homelab/none:0' in no_image.msg",
+            "foreign is failed and 'not created by homelab.iac' in foreign.msg",
+            f"in_use is failed and '{prefix}-holder' in in_use.msg and 'force: true' in in_use.msg",
+        ),
+        _task("network in use, forced", "docker_network", {"name": net, "state": "absent", "force": True},
+              register="forced"),
+        _assert("forced removal works", "forced is changed"),
+    ]
+    cleanup = [_task(f"cleanup {name}", "docker_container", {"name": f"{prefix}-{name}", "state": "absent"})
+               for name in ("holder", "web", "new", "img")]
+    code, output = playbook(_block(tasks, cleanup), {})
+    assert code == 0, output
+    names = {c.name for c in engine.containers.list(all=True, filters={"name": prefix})}
+    assert names == {unmanaged.name}, "the port failure must not leave a container, the refusal must keep one"
