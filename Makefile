@@ -19,7 +19,7 @@ demo: setup
 	@$(BIN)/iac status
 	@echo
 	@echo "Try: $(BIN)/iac apply examples/hello.yaml --yes   # again: 0 changed"
-	@echo "     $(BIN)/iac lab status | $(BIN)/iac lab down"
+	@echo "     $(BIN)/iac lab status          # then $(BIN)/iac lab down when done"
 
 test: setup
 	@$(BIN)/pytest -q
