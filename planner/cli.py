@@ -18,9 +18,9 @@ from rich.table import Table
 
 from planner.errors import IacError
 from planner.plan import Action, Plan
-from planner.record import Progress
+from planner.record import Progress, ResourceResult
 from planner.service import ApplyResult, Service
-from planner.state.records import DeploymentRecord
+from planner.state.records import DeploymentRecord, DeploymentStatus
 
 __all__ = ["app", "main"]
 
@@ -117,21 +117,49 @@ def _print_progress(progress: Progress) -> None:
 
 
 def _apply_json(result: ApplyResult) -> dict[str, Any]:
+    def rows(results: list[ResourceResult]) -> list[dict[str, Any]]:
+        return [{"address": r.address, "status": r.status, "message": r.message, "duration": r.duration}
+                for r in results]
+
     return {
         "deployment": _deployment_json(result.deployment),
         "changed": result.changed,
         "failed": result.failed,
-        "resources": [
-            {"address": r.address, "status": r.status, "message": r.message, "duration": r.duration}
-            for r in result.results
-        ],
+        "resources": rows(result.results),
+        "rollback": rows(result.rollback),
     }
+
+
+def _finish(result: ApplyResult, as_json: bool, success: DeploymentStatus = DeploymentStatus.SUCCEEDED) -> None:
+    """Print how an apply or rollback ended; a deployment that did not end in ``success`` exits non-zero."""
+    deployment = result.deployment
+    if as_json:
+        _emit(_apply_json(result))
+    else:
+        if result.rollback:
+            undone = sum(1 for r in result.rollback if r.status != "failed")
+            out.print(f"\nRolled back {undone} of {len(result.rollback)} changed resources.")
+        ok = sum(1 for r in result.results if r.status == "ok")
+        out.print(
+            f"\nDeployment {deployment.id[:8]} {deployment.status.value}: "
+            f"{result.changed} changed, {ok} unchanged, {result.failed} failed."
+        )
+    if deployment.status == success:
+        return
+    if deployment.status == DeploymentStatus.ROLLED_BACK:
+        raise IacError(f"deployment {deployment.id[:8]} failed and was rolled back: {deployment.error}")
+    if deployment.error:
+        raise IacError(f"deployment {deployment.id[:8]} {deployment.status.value}: {deployment.error}")
 
 
 @app.command()
 def apply(
     file: Annotated[Path, typer.Argument(help="Intent file to plan and apply.")],
     yes: Annotated[bool, typer.Option("--yes", "-y", help="Apply without asking.")] = False,
+    no_rollback: Annotated[
+        bool, typer.Option("--no-rollback", help="On failure keep the partial state for debugging (undo later with "
+                                                  "`iac rollback ID`).")
+    ] = False,
     inventory: InventoryOption = None,
     as_json: JsonOption = False,
 ) -> None:
@@ -146,17 +174,21 @@ def apply(
             raise IacError("refusing to apply without confirmation: rerun with --yes (no terminal to ask on)")
         if not typer.confirm("Apply this plan?", default=False):
             raise IacError("not applied; the plan stays stored as " + planned.deployment.id[:8])
-    result = service.apply(planned.deployment.id, on_progress=None if as_json else _print_progress)
-    if as_json:
-        _emit(_apply_json(result))
-    else:
-        ok = sum(1 for r in result.results if r.status == "ok")
-        out.print(
-            f"\nDeployment {result.deployment.id[:8]} {result.deployment.status.value}: "
-            f"{result.changed} changed, {ok} unchanged, {result.failed} failed."
-        )
-    if result.deployment.error:
-        raise IacError(f"deployment {result.deployment.id[:8]} failed: {result.deployment.error}")
+    result = service.apply(
+        planned.deployment.id, on_progress=None if as_json else _print_progress, rollback=not no_rollback
+    )
+    _finish(result, as_json)
+
+
+@app.command()
+def rollback(
+    deployment_id: Annotated[str, typer.Argument(help="A failed or interrupted deployment (id or unique prefix).")],
+    inventory: InventoryOption = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Undo what a failed or interrupted deployment changed, in reverse dependency order."""
+    result = _service(inventory).rollback(deployment_id, on_progress=None if as_json else _print_progress)
+    _finish(result, as_json, success=DeploymentStatus.ROLLED_BACK)
 
 
 @app.command()

@@ -96,15 +96,22 @@ def _last_words(private: Path) -> str:
 
 
 class ScriptedExecutor:
-    """A fake executor: replays scripted events and ends with the scripted status."""
+    """A fake executor: each run replays the next scripted events and ends with the scripted status.
+
+    ``ScriptedExecutor(events, status).then(more_events)`` scripts two runs; the last script repeats.
+    """
 
     def __init__(self, events: Iterable[dict[str, Any]] = (), status: str = "successful") -> None:
-        self.events = list(events)
-        self.status = status
+        self.scripts: list[tuple[list[dict[str, Any]], str]] = [(list(events), status)]
         self.runs: list[tuple[Path, bool]] = []
 
+    def then(self, events: Iterable[dict[str, Any]] = (), status: str = "successful") -> ScriptedExecutor:
+        self.scripts.append((list(events), status))
+        return self
+
     def run(self, project: Path, *, on_event: EventHandler, check: bool = False) -> RunResult:
+        events, status = self.scripts[min(len(self.runs), len(self.scripts) - 1)]
         self.runs.append((project, check))
-        for event in self.events:
+        for event in events:
             on_event(event)
-        return RunResult(status=self.status, rc=0 if self.status == "successful" else 2)
+        return RunResult(status=status, rc=0 if status == "successful" else 2)

@@ -21,7 +21,8 @@ from planner.plan import Plan, build_plan
 from planner.preflight import Preflight, run_preflight
 from planner.record import DeploymentRecorder, Progress, ResourceResult
 from planner.render import render_project
-from planner.state.records import DeploymentRecord, DeploymentStatus, EventRecord, ResourceRecord
+from planner.rollback import before_states, inverse_plan
+from planner.state.records import DeploymentRecord, DeploymentStatus, EventRecord, ResourceRecord, ResourceState
 from planner.state.store import StateStore
 
 __all__ = ["ApplyResult", "DeploymentView", "PlanResult", "Service"]
@@ -39,6 +40,7 @@ class ApplyResult:
     deployment: DeploymentRecord
     plan: Plan
     results: list[ResourceResult] = field(default_factory=list)
+    rollback: list[ResourceResult] = field(default_factory=list)  # what undoing a failed run did
 
     @property
     def changed(self) -> int:
@@ -116,16 +118,28 @@ class Service:
             )
         plan = Plan.model_validate(deployment.plan)
         for change in plan.changes:
-            current = self.store.get_resource(change.address)
-            now = current.spec if current is not None else None
-            if now != change.before:
+            if self._live_spec(change.address) != change.before:
                 raise IacError(
                     f"plan {deployment.id[:8]} is stale: {change.address} changed since it was planned; plan again"
                 )
         return deployment, plan
 
-    def apply(self, deployment_id: str, *, on_progress: Callable[[Progress], None] | None = None) -> ApplyResult:
-        """Run a stored plan; events and resources are recorded as they happen."""
+    def _live_spec(self, address: str) -> dict[str, Any] | None:
+        current = self.store.get_resource(address)
+        return current.spec if current is not None and current.state != ResourceState.ABSENT else None
+
+    def apply(
+        self,
+        deployment_id: str,
+        *,
+        on_progress: Callable[[Progress], None] | None = None,
+        rollback: bool = True,
+    ) -> ApplyResult:
+        """Run a stored plan; events and resources are recorded as they happen.
+
+        When the run fails, everything it already changed is undone (unless ``rollback`` is false) and the
+        deployment ends ``rolled_back``, or ``rollback_failed`` naming what is left.
+        """
         deployment, plan = self._planned(deployment_id)
         inventory = self.inventory()
         missing = [endpoint for endpoint in plan.endpoints if endpoint not in inventory.hosts]
@@ -136,7 +150,8 @@ class Service:
         self.preflight(plan, inventory)
         project = self.project_dir(deployment.id)
         render_project(plan, inventory, project, deployment_id=deployment.id)  # fresh inventory vars
-        self.store.update_deployment(deployment.id, status=DeploymentStatus.RUNNING)
+        rollback_data = before_states(plan, {c.address: self._live_spec(c.address) for c in plan.changes})
+        self.store.update_deployment(deployment.id, status=DeploymentStatus.RUNNING, rollback_data=rollback_data)
         recorder = DeploymentRecorder(self.store, deployment.id, plan, on_progress)
         try:
             run = self.executor.run(project, on_event=recorder)
@@ -155,14 +170,77 @@ class Service:
         failures = [r for r in results if r.status == "failed"]
         if run.ok and not failures:
             final = self.store.update_deployment(deployment.id, status=DeploymentStatus.SUCCEEDED, summary=summary)
-        else:
-            error = f"{failures[0].address}: {failures[0].message}" if failures else f"ansible run {run.status}"
-            if not failures and run.detail:
-                error += f": {run.detail}"
+            return ApplyResult(final, plan, results)
+        error = f"{failures[0].address}: {failures[0].message}" if failures else f"ansible run {run.status}"
+        if not failures and run.detail:
+            error += f": {run.detail}"
+        touched = [r.address for r in results if r.status in ("changed", "failed")]
+        if not rollback or not touched:
             final = self.store.update_deployment(
                 deployment.id, status=DeploymentStatus.FAILED, error=error, summary=summary
             )
-        return ApplyResult(final, plan, results)
+            return ApplyResult(final, plan, results)
+        undone = self._undo(deployment.id, plan, rollback_data, touched, on_progress)
+        summary["rollback"] = {r.address: {"status": r.status, "message": r.message} for r in undone}
+        left = [r.address for r in undone if r.status == "failed"] + [
+            address for address in touched if address not in {r.address for r in undone}
+        ]
+        if left:
+            status, error = DeploymentStatus.ROLLBACK_FAILED, f"{error}; rollback could not undo {', '.join(left)}"
+        else:
+            status = DeploymentStatus.ROLLED_BACK
+        final = self.store.update_deployment(deployment.id, status=status, error=error, summary=summary)
+        return ApplyResult(final, plan, results, undone)
+
+    def _undo(
+        self,
+        deployment_id: str,
+        plan: Plan,
+        rollback_data: dict[str, Any],
+        touched: list[str],
+        on_progress: Callable[[Progress], None] | None,
+    ) -> list[ResourceResult]:
+        """Render and run the inverse of what a failed run changed; the results, resource by resource."""
+        undo = inverse_plan(plan, rollback_data, touched)
+        if undo is None:
+            return []
+        self.store.record_event(deployment_id, "rollback_started", {"resources": [c.address for c in undo.changes]})
+        project = render_project(undo, self.inventory(), self.workdir / deployment_id / "rollback",
+                                 deployment_id=deployment_id)
+        recorder = DeploymentRecorder(self.store, deployment_id, undo, on_progress)
+        run = self.executor.run(project, on_event=recorder)
+        results = [recorder.results[c.address] for c in undo.changes if c.address in recorder.results]
+        self.store.record_event(deployment_id, "rollback_finished", {"status": run.status})
+        return results
+
+    def rollback(
+        self, deployment_id: str, *, on_progress: Callable[[Progress], None] | None = None
+    ) -> ApplyResult:
+        """Undo a deployment that failed without rolling back (``--no-rollback``) or was interrupted."""
+        deployment = self.get_deployment(deployment_id)
+        if deployment.status not in (DeploymentStatus.FAILED, DeploymentStatus.RUNNING,
+                                     DeploymentStatus.ROLLBACK_FAILED):
+            raise IacError(
+                f"deployment {deployment.id[:8]} is {deployment.status.value}; only a failed or interrupted "
+                "deployment can be rolled back (to go back to an earlier state, plan it again)"
+            )
+        plan = Plan.model_validate(deployment.plan)
+        results = deployment.summary.get("results")
+        # Without recorded results (the run was killed) every resource may have changed; undoing is safe
+        # either way, since removing what is absent and restoring what is unchanged change nothing.
+        touched = [a for a, r in (results or {}).items() if r.get("status") in ("changed", "failed")] \
+            if results else [c.address for c in plan.changes]
+        self.store.update_deployment(deployment.id, status=DeploymentStatus.RUNNING)
+        undone = self._undo(deployment.id, plan, deployment.rollback_data, touched, on_progress)
+        left = [r.address for r in undone if r.status == "failed"]
+        summary = {**deployment.summary, "rollback": {r.address: {"status": r.status, "message": r.message}
+                                                      for r in undone}}
+        status = DeploymentStatus.ROLLBACK_FAILED if left else DeploymentStatus.ROLLED_BACK
+        error = deployment.error or "rolled back on request"
+        if left:
+            error += f"; rollback could not undo {', '.join(left)}"
+        final = self.store.update_deployment(deployment.id, status=status, error=error, summary=summary)
+        return ApplyResult(final, plan, [], undone)
 
     def get_deployment(self, deployment_id: str) -> DeploymentRecord:
         deployment = self.store.get_deployment(deployment_id)

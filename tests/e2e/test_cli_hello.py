@@ -153,3 +153,26 @@ def test_no_docker_engine_is_one_clear_line(cli_env: dict[str, str], tmp_path: P
     assert "no Docker engine answers at unix://" in done.stderr
     assert "iac lab up" in done.stderr
     assert "Traceback" not in done.stderr
+
+
+def test_a_failure_in_a_later_wave_rolls_back_the_earlier_one(
+    cli_env: dict[str, str], tmp_path: Path, docker_client: Any
+) -> None:
+    intent = _variant(tmp_path, _free_port(), "undo")
+    intent.write_text(intent.read_text().replace("homelab/busybox:latest", "homelab/not-built-here:1"))
+    try:
+        done = iac(cli_env, "apply", str(intent), "--yes", "--json", check=False)
+        assert done.returncode == 1
+        assert "failed and was rolled back" in done.stderr
+        assert "homelab/not-built-here:1" in done.stderr
+        result = json.loads(done.stdout)
+        assert result["deployment"]["status"] == "rolled_back"
+        assert [(r["address"], r["status"]) for r in result["rollback"]] == [
+            ("docker.container.hello-undo", "ok"),
+            ("docker.network.hello-net-undo", "changed"),
+        ]
+        # The network wave 1 created is gone again: the engine is as it was before the deployment.
+        assert docker_client.networks.list(names=["hello-net-undo"]) == []
+        assert docker_client.containers.list(all=True, filters={"name": "hello-undo"}) == []
+    finally:
+        _cleanup(docker_client, "undo")

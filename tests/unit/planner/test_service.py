@@ -75,7 +75,7 @@ def test_a_failed_resource_fails_the_deployment_with_its_message(tmp_path: Path)
     failed = {"event": "runner_on_failed",
               "event_data": {"task": "docker.container.hello", "res": {"msg": "port 127.0.0.1:18080 is already in use"}}}
     service = _service(tmp_path, ScriptedExecutor([_ok("docker.network.hello-net", True), failed], status="failed"))
-    result = service.apply(service.plan(HELLO).deployment.id)
+    result = service.apply(service.plan(HELLO).deployment.id, rollback=False)
     assert result.deployment.status is DeploymentStatus.FAILED
     assert result.deployment.error == "docker.container.hello: port 127.0.0.1:18080 is already in use"
 

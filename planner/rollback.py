@@ -1,0 +1,74 @@
+"""All-or-nothing: the inverse of what a failed deployment already changed.
+
+Before a deployment runs, the service records each resource's before-state (``rollback_data``). When a
+run fails, ``inverse_plan`` turns what the run changed into a plan that undoes it, in reverse dependency
+order: a resource that did not exist before is removed, one that existed is restored to its recorded
+spec. The inverse plan is rendered and run like any other, so undoing is as observable as doing.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from datetime import UTC, datetime
+from typing import Any
+
+from planner.plan import Action, Change, Plan
+
+__all__ = ["IDENTITY_FIELDS", "absent_spec", "before_states", "inverse_plan"]
+
+# The arguments that identify a resource of a kind: all a module needs to make it absent.
+IDENTITY_FIELDS: dict[str, tuple[str, ...]] = {
+    "docker.network": ("name",),
+    "docker.container": ("name",),
+}
+
+
+def absent_spec(kind: str, spec: Mapping[str, Any]) -> dict[str, Any]:
+    """Module arguments that remove the resource ``spec`` describes."""
+    fields = IDENTITY_FIELDS.get(kind, ("name",))
+    return {**{name: spec[name] for name in fields if name in spec}, "state": "absent"}
+
+
+def before_states(plan: Plan, recorded: Mapping[str, Mapping[str, Any] | None]) -> dict[str, Any]:
+    """``rollback_data`` for a plan: each resource's spec before the run, or ``None`` if it did not exist."""
+    resources: dict[str, Any] = {}
+    for change in plan.changes:
+        before = recorded.get(change.address)
+        resources[change.address] = {"before": dict(before) if before is not None else None}
+    return {"resources": resources}
+
+
+def inverse_plan(plan: Plan, rollback_data: Mapping[str, Any], touched: Sequence[str]) -> Plan | None:
+    """The plan that undoes ``touched`` resources of ``plan`` (those the run changed or left half-done).
+
+    Returns ``None`` when there is nothing to undo.
+    """
+    befores: Mapping[str, Any] = rollback_data.get("resources", {})
+    undo: list[Change] = []
+    # Reverse dependency order: the plan's changes are in wave order, so walk them backwards.
+    for change in reversed(plan.changes):
+        if change.address not in touched:
+            continue
+        before = (befores.get(change.address) or {}).get("before")
+        after = change.after or {}
+        if before is None:
+            spec, action = absent_spec(change.kind, after), Action.DELETE
+        else:
+            spec, action = dict(before), Action.UPDATE
+        undo.append(change.model_copy(update={"action": action, "before": after, "after": spec, "depends_on": []}))
+    if not undo:
+        return None
+    # Resources of one original wave never depend on each other, so the original waves reversed are safe.
+    undone = {change.address for change in undo}
+    waves = [[a for a in reversed(wave) if a in undone] for wave in reversed(plan.waves)]
+    waves = [wave for wave in waves if wave]
+    wave_of = {address: number for number, wave in enumerate(waves, start=1) for address in wave}
+    numbered = [change.model_copy(update={"wave": wave_of[change.address]}) for change in undo]
+    numbered.sort(key=lambda change: change.wave)
+    return Plan(
+        source=f"rollback of {plan.source}",
+        created_at=datetime.now(UTC),
+        intents=plan.intents,
+        changes=numbered,
+        waves=waves,
+    )

@@ -1,0 +1,97 @@
+"""All-or-nothing over fakes: what a failed run changed is undone in reverse order, and recorded."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+
+from planner.errors import IacError
+from planner.execute import ScriptedExecutor
+from planner.intents import Endpoints, parse_intents
+from planner.paths import project_root
+from planner.plan import Action, build_plan
+from planner.rollback import before_states, inverse_plan
+from planner.service import Service
+from planner.state.memory import MemoryStateStore
+from planner.state.records import DeploymentStatus, ResourceState
+
+HELLO = project_root() / "examples" / "hello.yaml"
+NETWORK, CONTAINER = "docker.network.hello-net", "docker.container.hello"
+
+
+def _event(kind: str, address: str, **res: Any) -> dict[str, Any]:
+    return {"event": kind, "event_data": {"task": address, "host": "lab-docker", "res": res}}
+
+
+def _service(tmp_path: Path, executor: ScriptedExecutor, store: MemoryStateStore) -> Service:
+    inventory = tmp_path / "hosts.yml"
+    inventory.write_text("all:\n  children:\n    docker:\n      hosts:\n        lab-docker: {docker_host: unix:///x}\n")
+    return Service(store, executor, workdir=tmp_path / "d", inventory_path=inventory, preflight=lambda p, i: None)
+
+
+def test_inverse_plan_removes_what_was_created_and_restores_what_was_updated() -> None:
+    intents = parse_intents([{"kind": "container", "name": "a", "image": "x:2", "network": {"name": "n"}}])
+    recorded = {"docker.container.a": {"name": "a", "image": "x:1", "state": "started"}}
+    plan = build_plan(intents, Endpoints({"docker": ["lab-docker"]}), recorded, source="t")
+    undo = inverse_plan(plan, before_states(plan, recorded), ["docker.network.n", "docker.container.a"])
+    assert undo is not None
+    assert undo.waves == [["docker.container.a"], ["docker.network.n"]]  # dependents first
+    container, network = undo.changes
+    assert (container.action, container.after) == (Action.UPDATE, recorded["docker.container.a"])
+    assert (network.action, network.after) == (Action.DELETE, {"name": "n", "state": "absent"})
+    assert inverse_plan(plan, before_states(plan, recorded), []) is None
+
+
+def test_a_failed_wave_undoes_the_earlier_wave_and_ends_rolled_back(tmp_path: Path) -> None:
+    store = MemoryStateStore()
+    executor = ScriptedExecutor(
+        [_event("runner_on_ok", NETWORK, changed=True, network={"id": "n1"}),
+         _event("runner_on_failed", CONTAINER, msg="image nope:1 is not on the Docker host")],
+        status="failed",
+    ).then([_event("runner_on_ok", CONTAINER, changed=False), _event("runner_on_ok", NETWORK, changed=True)])
+    service = _service(tmp_path, executor, store)
+    result = service.apply(service.plan(HELLO).deployment.id)
+    assert result.deployment.status is DeploymentStatus.ROLLED_BACK
+    assert "image nope:1 is not on the Docker host" in (result.deployment.error or "")
+    assert [(r.address, r.status) for r in result.rollback] == [(CONTAINER, "ok"), (NETWORK, "changed")]
+    undo_site = yaml.safe_load((executor.runs[1][0] / "site.yml").read_text())
+    assert [task["name"] for play in undo_site for task in play["tasks"]] == [CONTAINER, NETWORK]
+    assert undo_site[1]["tasks"][0]["homelab.iac.docker_network"] == {"name": "hello-net", "state": "absent"}
+    assert store.get_resource(NETWORK).state is ResourceState.ABSENT  # type: ignore[union-attr]
+    kinds = [e.event_type for e in store.list_events(result.deployment.id)]
+    assert kinds.index("rollback_started") < kinds.index("rollback_finished")
+    # The next plan starts from nothing again: everything is to be created.
+    assert service.plan(HELLO).plan.counts()["create"] == 2
+
+
+def test_a_rollback_that_fails_says_what_is_left(tmp_path: Path) -> None:
+    executor = ScriptedExecutor(
+        [_event("runner_on_ok", NETWORK, changed=True), _event("runner_on_failed", CONTAINER, msg="boom")],
+        status="failed",
+    ).then([_event("runner_on_ok", CONTAINER, changed=True),
+            _event("runner_on_failed", NETWORK, msg="network has active endpoints")], status="failed")
+    service = _service(tmp_path, executor, MemoryStateStore())
+    result = service.apply(service.plan(HELLO).deployment.id)
+    assert result.deployment.status is DeploymentStatus.ROLLBACK_FAILED
+    assert result.deployment.error == f"{CONTAINER}: boom; rollback could not undo {NETWORK}"
+
+
+def test_no_rollback_keeps_the_partial_state_and_iac_rollback_undoes_it_later(tmp_path: Path) -> None:
+    store = MemoryStateStore()
+    executor = ScriptedExecutor(
+        [_event("runner_on_ok", NETWORK, changed=True), _event("runner_on_failed", CONTAINER, msg="boom")],
+        status="failed",
+    ).then([_event("runner_on_ok", CONTAINER, changed=False), _event("runner_on_ok", NETWORK, changed=True)])
+    service = _service(tmp_path, executor, store)
+    failed = service.apply(service.plan(HELLO).deployment.id, rollback=False)
+    assert failed.deployment.status is DeploymentStatus.FAILED
+    assert len(executor.runs) == 1
+    assert store.get_resource(NETWORK).state is ResourceState.PRESENT  # type: ignore[union-attr]
+    undone = service.rollback(failed.deployment.id[:8])
+    assert undone.deployment.status is DeploymentStatus.ROLLED_BACK
+    assert store.get_resource(NETWORK).state is ResourceState.ABSENT  # type: ignore[union-attr]
+    with pytest.raises(IacError, match="only a failed or interrupted deployment can be rolled back"):
+        service.rollback(failed.deployment.id)
