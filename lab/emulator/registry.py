@@ -32,7 +32,9 @@ __all__ = [
 ]
 
 #: Emulators started by ``iac lab up``: name → "module:Class". Product emulators arrive in later issues.
-BUILTIN_EMULATORS: dict[str, str] = {}
+BUILTIN_EMULATORS: dict[str, str] = {
+    "opnsense": "lab.emulator.opnsense:OpnsenseEmulator",
+}
 
 _NAME = re.compile(r"^[a-z][a-z0-9-]{0,30}$")
 _registry: dict[str, str] = dict(BUILTIN_EMULATORS)
