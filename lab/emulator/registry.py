@@ -34,6 +34,7 @@ __all__ = [
 #: Emulators started by ``iac lab up``: name → "module:Class". Product emulators arrive in later issues.
 BUILTIN_EMULATORS: dict[str, str] = {
     "opnsense": "lab.emulator.opnsense:OpnsenseEmulator",
+    "proxmox": "lab.emulator.proxmox:ProxmoxEmulator",
 }
 
 _NAME = re.compile(r"^[a-z][a-z0-9-]{0,30}$")
