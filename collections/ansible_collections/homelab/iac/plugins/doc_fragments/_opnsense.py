@@ -1,0 +1,78 @@
+# Private to this collection: may change without notice, do not use from outside homelab.iac.
+"""Documentation of the OPNsense connection options shared by every homelab.iac opnsense module.
+
+Kept in step with OPNSENSE_COMMON_ARGS in plugins/module_utils/_opnsense_client.py.
+"""
+
+from __future__ import annotations
+
+
+class ModuleDocFragment:
+    """Connection options, apply behaviour and requirements of the opnsense modules."""
+
+    DOCUMENTATION = r"""
+options:
+  api_url:
+    description:
+      - Base URL of the firewall's web interface, for example V(https://fw.home.arpa) or
+        V(https://127.0.0.1:8443). The modules call C(<api_url>/api/...).
+      - If not set in the task, the value of the E(OPNSENSE_URL) environment variable is used.
+      - Required, in the task or in the environment.
+    type: str
+  api_key:
+    description:
+      - API key (System > Access > Users > API keys), sent as the HTTP Basic user name.
+      - If not set in the task, the value of the E(OPNSENSE_API_KEY) environment variable is used.
+      - Required, in the task or in the environment. Keep it out of inventories; see the notes.
+    type: str
+  api_secret:
+    description:
+      - Secret of O(api_key), sent as the HTTP Basic password.
+      - If not set in the task, the value of the E(OPNSENSE_API_SECRET) environment variable is used.
+      - Required, in the task or in the environment.
+    type: str
+  ca_cert:
+    description:
+      - CA certificate (PEM) used to verify the firewall's certificate instead of the system store.
+      - If not set in the task, the value of the E(OPNSENSE_CA_CERT) environment variable is used.
+    type: path
+  validate_certs:
+    description:
+      - Verify the firewall's TLS certificate. Only disable it for a throw-away test firewall.
+      - If not set in the task, the value of the E(OPNSENSE_VALIDATE_CERTS) environment variable is used.
+    type: bool
+    default: true
+  timeout:
+    description:
+      - Seconds to wait for each API answer. Applying a large firewall configuration can take a while.
+      - If not set in the task, the value of the E(OPNSENSE_TIMEOUT) environment variable is used.
+    type: int
+    default: 30
+notes:
+  - Set the connection options once per play with C(module_defaults) and the action group
+    C(group/homelab.iac.opnsense).
+  - Supply the key and secret without writing them into the inventory, for example through the
+    E(OPNSENSE_API_KEY) and E(OPNSENSE_API_SECRET) environment variables, ansible-vault encrypted
+    variables, or a lookup such as
+    C(lookup('file', '~/.opnsense/key')). For the homelab-iac lab they are in
+    C(<lab home>/credentials.yml) under C(emulators.opnsense.credentials).
+  - OPNsense saves every change to its configuration at once but runs it only after the area's
+    apply call (for example C(firewall/filter/apply)). The modules make that call once, after
+    their changes, unless O(apply=false).
+requirements:
+  - requests (Python library)
+  - OPNsense 25.7 or later (26.7 for interface assignment).
+"""
+
+    APPLY = r"""
+options:
+  apply:
+    description:
+      - Apply the area (reconfigure the service) after a change, so the running firewall matches
+        the saved configuration.
+      - With V(false) the change is saved but not running. A later run that changes nothing does
+        not apply either, so apply the area yourself, for example with M(homelab.iac.opnsense_batch)
+        in one go.
+    type: bool
+    default: true
+"""

@@ -1,0 +1,274 @@
+# Private to this collection: may change without notice, do not import from outside homelab.iac.
+"""What every OPNsense resource shares: typed attribute specs, the per-kind cache, the base class.
+
+A resource class declares its ``Kind`` (endpoints, post key, apply area) and its ``Attr`` list
+(module option ↔ API field, value type); ``OpnsenseItem`` turns that into the reconcile engine's
+read/current/desired/create/update/delete. Existing items of a kind are read once per session
+(``KindCache``) whether one module or a batch of hundreds asks, which is how a batch stays at one
+read per area.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, ClassVar
+
+from ansible_collections.homelab.iac.plugins.module_utils._opnsense_client import (
+    OpnsenseApi,
+    OpnsenseError,
+    check_saved,
+)
+from ansible_collections.homelab.iac.plugins.module_utils._reconcile import Field, ReconcileError, Resource
+
+Observed = tuple[str, dict[str, Any]]  # (uuid, item with API field names and collapsed values)
+
+
+def collapse(value: Any) -> Any:
+    """An option map (``{key: {value, selected}}`` or its JSON-list form) → list of selected keys."""
+    if isinstance(value, list) and all(isinstance(entry, dict) and "selected" in entry for entry in value):
+        return [str(index) for index, entry in enumerate(value) if entry.get("selected") in (1, "1", True)]
+    if (
+        isinstance(value, dict)
+        and value
+        and all(isinstance(entry, dict) and "selected" in entry for entry in value.values())
+    ):
+        return [key for key, entry in value.items() if entry.get("selected") in (1, "1", True) and key != ""]
+    return value
+
+
+def flatten_item(item: dict[str, Any], prefix: str = "") -> dict[str, Any]:
+    """Nested get output → ``{"option_data.routers": [...], ...}`` with option maps collapsed."""
+    flat: dict[str, Any] = {}
+    for key, value in item.items():
+        value = collapse(value)
+        if isinstance(value, dict):
+            flat.update(flatten_item(value, f"{prefix}{key}."))
+        else:
+            flat[f"{prefix}{key}"] = value
+    return flat
+
+
+def _as_list(value: Any, separators: str = ",") -> list[str]:
+    if value is None:
+        return []
+    if isinstance(value, list):
+        return [str(part) for part in value if str(part) != ""]
+    text = str(value)
+    for separator in separators[1:]:
+        text = text.replace(separator, separators[0])
+    return [part.strip() for part in text.split(separators[0]) if part.strip() != ""]
+
+
+@dataclass(frozen=True)
+class Attr:
+    """One module option and the API field behind it.
+
+    ``type``: ``str``, ``bool``, ``int``, ``list`` (ordered, comma-joined), ``set`` (order-free,
+    comma-joined) or ``lines`` (order-free, newline-joined).
+    """
+
+    param: str
+    api: str
+    type: str = "str"
+    secret: bool = False
+
+    def from_api(self, value: Any) -> Any:
+        if self.type == "bool":
+            return _as_list(value)[:1] == ["1"] if isinstance(value, list) else str(value) == "1"
+        if self.type in ("list", "set", "lines"):
+            parts = _as_list(value, ",\n") if self.type == "lines" else _as_list(value)
+            return parts if self.type == "list" else sorted(parts)
+        if isinstance(value, list):
+            value = value[0] if value else ""
+        if self.type == "int":
+            return int(value) if str(value).lstrip("-").isdigit() else None
+        return "" if value is None else str(value)
+
+    def from_param(self, value: Any) -> Any:
+        if value is None:
+            return None
+        if self.type in ("list", "set", "lines"):
+            parts = [str(part) for part in value]
+            return parts if self.type == "list" else sorted(parts)
+        if self.type == "bool":
+            return bool(value)
+        if self.type == "int":
+            return int(value)
+        return str(value)
+
+    def to_api(self, view: Any) -> str:
+        if self.type == "bool":
+            return "1" if view else "0"
+        if self.type in ("list", "set"):
+            return ",".join(view)
+        if self.type == "lines":
+            return "\n".join(view)
+        return "" if view is None else str(view)
+
+
+@dataclass(frozen=True)
+class Kind:
+    """Where one kind of item lives in the API and which apply call puts it into service."""
+
+    name: str
+    module: str
+    controller: str
+    entity: str
+    post_key: str
+    area: str
+    apply_path: str
+    #: Path of the item array in the model-level ``get``; None when ``get`` leaves it out (Kea).
+    list_path: tuple[str, ...] | None = None
+
+    def path(self, command: str, *params: str) -> str:
+        return "/".join((self.module, self.controller, command, *params))
+
+
+class KindCache:
+    """Existing items per kind, read once per session and kept current by our own writes."""
+
+    def __init__(self, api: OpnsenseApi) -> None:
+        self.api = api
+        self._items: dict[str, dict[str, dict[str, Any]]] = {}
+
+    def items(self, kind: Kind) -> dict[str, dict[str, Any]]:
+        if kind.name not in self._items:
+            self._items[kind.name] = self._load(kind)
+        return self._items[kind.name]
+
+    def refresh(self, kind: Kind) -> None:
+        """Forget a kind so the next access reads it again (values the firewall generated)."""
+        self._items.pop(kind.name, None)
+
+    def _load(self, kind: Kind) -> dict[str, dict[str, Any]]:
+        if kind.list_path is not None:
+            node: Any = self.api.get(kind.path("get"))
+            for part in kind.list_path:
+                node = node.get(part, {}) if isinstance(node, dict) else {}
+            return {uuid: flatten_item(item) for uuid, item in (node or {}).items()}
+        # Search rows carry every field raw from 25.7 on (reference §1.4); '%field' is display text.
+        answer = self.api.get(kind.path(f"search{kind.entity}") + "?rowCount=-1")
+        return {
+            row["uuid"]: {key: value for key, value in row.items() if not key.startswith("%") and key != "uuid"}
+            for row in answer.get("rows", [])
+        }
+
+
+class Session:
+    """One module run: the API, the kind cache, check mode, and which areas need an apply."""
+
+    def __init__(self, api: OpnsenseApi, check_mode: bool) -> None:
+        self.api = api
+        self.cache = KindCache(api)
+        self.check_mode = check_mode
+        self.changed_areas: list[tuple[str, str]] = []
+
+    def touch(self, kind: Kind) -> None:
+        if (kind.area, kind.apply_path) not in self.changed_areas:
+            self.changed_areas.append((kind.area, kind.apply_path))
+
+
+class OpnsenseItem(Resource[Observed]):
+    """An MVC model item reached through ``search/get/add/set/del<Entity>``."""
+
+    item_kind: ClassVar[Kind]
+    attrs: ClassVar[tuple[Attr, ...]]
+    #: Module options that identify the item (never updated in place, used to find it).
+    identity: ClassVar[tuple[str, ...]]
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        if hasattr(cls, "attrs"):
+            cls.kind = f"opnsense {cls.item_kind.name}"
+            cls.fields = tuple(Field(attr.param, secret=attr.secret) for attr in cls.attrs)
+
+    def __init__(self, session: Session, params: dict[str, Any]) -> None:
+        self.session = session
+        self.params = params
+
+    # Identity -------------------------------------------------------------------------------------
+    def label(self) -> str:
+        return ", ".join(f"{name}={self.params.get(name)}" for name in self.identity)
+
+    def matches(self, uuid: str, item: dict[str, Any]) -> bool:
+        current = self.current((uuid, item))
+        wanted = self.desired()
+        return all(current.get(name) == wanted.get(name) for name in self.identity)
+
+    def read(self) -> Observed | None:
+        for uuid, item in self.session.cache.items(self.item_kind).items():
+            if self.matches(uuid, item):
+                return uuid, item
+        return None
+
+    # Views ----------------------------------------------------------------------------------------
+    def current(self, observed: Observed) -> dict[str, Any]:
+        _uuid, item = observed
+        return {attr.param: attr.from_api(item.get(attr.api)) for attr in self.attrs}
+
+    def desired(self) -> dict[str, Any]:
+        return {attr.param: attr.from_param(self.params.get(attr.param)) for attr in self.attrs}
+
+    def body(self, view: dict[str, Any]) -> dict[str, Any]:
+        """The post body for the managed (non-None) values of ``view``."""
+        fields: dict[str, Any] = {}
+        for attr in self.attrs:
+            value = view.get(attr.param)
+            if value is None:
+                continue
+            node = fields
+            *parents, leaf = attr.api.split(".")
+            for parent in parents:
+                node = node.setdefault(parent, {})
+            node[leaf] = attr.to_api(value)
+        return {self.item_kind.post_key: fields}
+
+    # Writes ---------------------------------------------------------------------------------------
+    def _remember(self, uuid: str, view: dict[str, Any]) -> None:
+        cached = self.session.cache.items(self.item_kind).setdefault(uuid, {})
+        for attr in self.attrs:
+            if view.get(attr.param) is not None:
+                cached[attr.api] = attr.to_api(view[attr.param])
+
+    def create(self) -> None:
+        kind = self.item_kind
+        view = self.desired()
+        answer = check_saved(
+            f"{kind.name} {self.label()}", self.session.api.post(kind.path(f"add{kind.entity}"), self.body(view))
+        )
+        self._remember(str(answer.get("uuid")), view)
+        self.session.touch(kind)
+
+    def update(self, observed: Observed, changed: list[str]) -> None:
+        kind = self.item_kind
+        uuid, _item = observed
+        view = self.desired()
+        check_saved(
+            f"{kind.name} {self.label()}", self.session.api.post(kind.path(f"set{kind.entity}", uuid), self.body(view))
+        )
+        self._remember(uuid, view)
+        self.session.touch(kind)
+
+    def delete(self, observed: Observed) -> None:
+        kind = self.item_kind
+        uuid, _item = observed
+        answer = self.session.api.post(kind.path(f"del{kind.entity}", uuid))
+        if not isinstance(answer, dict) or answer.get("result") not in ("deleted", "not found"):
+            raise OpnsenseError(f"{kind.name} {self.label()}: delete answered {answer}")
+        self.session.cache.items(kind).pop(uuid, None)
+        self.session.touch(kind)
+
+    def facts(self, observed: Observed | None) -> dict[str, Any]:
+        if observed is None:
+            return {}
+        view = self.current(observed)
+        for attr in self.attrs:
+            if attr.secret:
+                view.pop(attr.param, None)
+        return {"uuid": observed[0], **view}
+
+
+def require(condition: bool, message: str) -> None:
+    """Refuse with ``message`` (shown as is) unless ``condition`` holds."""
+    if not condition:
+        raise ReconcileError(message)

@@ -1,0 +1,144 @@
+#!/usr/bin/python
+# Copyright: homelab-iac contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+
+from __future__ import annotations
+
+DOCUMENTATION = r"""
+module: opnsense_batch
+short_description: Reconcile many OPNsense resources in one task
+version_added: 0.1.0
+description:
+  - Applies a list of resources of any kind the single-resource modules cover, in one module
+    process with one HTTP session. An Ansible task costs far more than an API call, so a batch of
+    hundreds of rules runs in about the time of one task.
+  - Existing items are read once per kind, each changed item costs one write, and each touched
+    area is applied once at the end (for example one C(firewall/filter/apply) for all rules). A
+    run that changes nothing makes no write call. After changes, each written kind is read once
+    more so the returned facts show what OPNsense generated (such as VLAN device names).
+  - Items run in dependency order whatever their order in O(items). Creates and updates run as
+    VLANs, interfaces, aliases, rules, DHCP subnets, reservations, host overrides; removals run in
+    reverse. So an alias is there before the rule that uses it.
+  - Each item takes exactly the options of its single-resource module (see there), plus O(items[].kind).
+  - When an item fails, the task fails naming it, for example C(items[3] (firewall_rule name=web\)),
+    with OPNsense's field and message. The items before it stay saved, and their areas are still
+    applied so the running firewall matches the saved configuration.
+author:
+  - homelab-iac engineers (@homelab-iac)
+extends_documentation_fragment:
+  - homelab.iac._opnsense
+  - homelab.iac._opnsense.APPLY
+  - homelab.iac._attributes
+options:
+  items:
+    description:
+      - The resources. Each is a dict with O(items[].kind) and the options of that kind's module,
+        including C(state).
+    type: list
+    elements: dict
+    required: true
+    suboptions:
+      kind:
+        description:
+          - Which resource the item is; the matching modules are M(homelab.iac.opnsense_vlan),
+            M(homelab.iac.opnsense_interface), M(homelab.iac.opnsense_alias),
+            M(homelab.iac.opnsense_firewall_rule), M(homelab.iac.opnsense_dhcp_subnet),
+            M(homelab.iac.opnsense_dhcp_reservation) and M(homelab.iac.opnsense_host_override).
+        type: str
+        required: true
+        choices: [vlan, interface, alias, firewall_rule, dhcp_subnet, dhcp_reservation, host_override]
+"""
+
+EXAMPLES = r"""
+- name: The guest network in one task
+  homelab.iac.opnsense_batch:
+    items:
+      - kind: vlan
+        parent: vtnet1
+        tag: 30
+        description: guest
+      - kind: alias
+        name: guest_dns
+        type: host
+        content: [10.0.30.1]
+      - kind: firewall_rule
+        name: guest-dns
+        interface: [opt1]
+        protocol: TCP/UDP
+        destination_net: [guest_dns]
+        destination_port: "53"
+      - kind: dhcp_subnet
+        subnet: 10.0.30.0/24
+        pools: [10.0.30.100-10.0.30.199]
+      - kind: host_override
+        hostname: minecraft
+        domain: home.arpa
+        server: 10.0.30.10
+  register: guest
+"""
+
+RETURN = r"""
+results:
+  description:
+    - One entry per item, in the order of O(items).
+  returned: always
+  type: list
+  elements: dict
+  contains:
+    kind:
+      description: The item's kind.
+      type: str
+      sample: firewall_rule
+    action:
+      description: What was done (or would be done in check mode).
+      type: str
+      sample: create
+    changed:
+      description: Whether the item changed.
+      type: bool
+      sample: true
+    updated:
+      description: Options changed in place.
+      type: list
+      elements: str
+      sample: []
+    facts:
+      description: The item after the change, as the single-resource module returns it.
+      type: dict
+      sample: {"uuid": "3f8a2c1e-5b6d-4e7f-8a9b-0c1d2e3f4a5b", "sequence": 100}
+    diff:
+      description: Before and after of the item; only in diff mode.
+      type: dict
+      returned: in diff mode
+applied:
+  description: Areas applied at the end, in order.
+  returned: always
+  type: list
+  elements: str
+  sample: [aliases, filter]
+requests:
+  description: HTTP requests this run made (reads are GETs, writes are POSTs including applies).
+  returned: always
+  type: dict
+  sample: {"reads": 3, "writes": 2}
+"""
+
+from ansible_collections.homelab.iac.plugins.module_utils._opnsense_module import APPLY_ARG, OpnsenseModule  # noqa: E402
+from ansible_collections.homelab.iac.plugins.module_utils._opnsense_resources import KINDS  # noqa: E402
+
+
+def main() -> None:
+    """Reconcile every item, applying each area once."""
+    items = {
+        "type": "list",
+        "elements": "dict",
+        "required": True,
+        "options": {"kind": {"type": "str", "required": True, "choices": list(KINDS)}},
+    }
+    # Items carry the options of their kind, which the batch validates per kind itself.
+    OpnsenseModule({"items": {**items, "options": None}, **APPLY_ARG}).run_batch()
+
+
+if __name__ == "__main__":
+    main()
