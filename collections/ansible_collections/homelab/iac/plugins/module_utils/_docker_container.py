@@ -2,7 +2,8 @@
 """The ``docker container`` resource for the reconcile engine, and the docker_container module's logic.
 
 What docker can change in place is updated in place (running state, network membership, memory,
-CPUs, restart policy); everything else needs a new container and is reported in
+CPUs, restart policy); everything else (image, command, env, ports, labels, mounts, healthcheck,
+init, stop signal/timeout) needs a new container and is reported in
 ``recreated_because``. A replacement keeps the old container (stopped, renamed) until the new one
 has started, so a failed replacement puts the old one back: no partial change.
 """
@@ -16,17 +17,27 @@ from ansible_collections.homelab.iac.plugins.module_utils._docker_common import 
     MANAGED_VALUE,
     DockerModuleClient,
 )
+from ansible_collections.homelab.iac.plugins.module_utils._docker_container_views import (
+    ContainerInspect,
+    container_facts,
+    container_view,
+    networks_view,
+    normalise_image_name,
+    normalise_signal,
+)
 from ansible_collections.homelab.iac.plugins.module_utils._docker_engine import (
     DockerEngine,
     DockerEngineError,
 )
 from ansible_collections.homelab.iac.plugins.module_utils._docker_values import (
     ContainerSpec,
-    NetworkAttachment,
-    PortBinding,
+    InvalidValue,
+    normalise_env,
     parse_command,
     parse_cpus,
+    parse_healthcheck,
     parse_memory,
+    parse_mounts,
     parse_networks,
     parse_ports,
     port_in_use_message,
@@ -65,71 +76,35 @@ CONTAINER_ARGUMENT_SPEC: dict[str, dict[str, Any]] = {
         "choices": ["no", "always", "unless-stopped", "on-failure"],
     },
     "labels": {"type": "dict"},
+    "mounts": {
+        "type": "list",
+        "elements": "dict",
+        "options": {
+            "type": {"type": "str", "default": "volume", "choices": ["bind", "volume", "tmpfs"]},
+            "source": {"type": "str"},
+            "target": {"type": "str", "required": True},
+            "read_only": {"type": "bool", "default": False},
+        },
+    },
+    "volumes": {"type": "list", "elements": "str"},
+    "healthcheck": {
+        "type": "dict",
+        "options": {
+            "test": {"type": "raw"},
+            "interval": {"type": "str"},
+            "timeout": {"type": "str"},
+            "retries": {"type": "int"},
+            "start_period": {"type": "str"},
+            "disable": {"type": "bool", "default": False},
+        },
+    },
+    "init": {"type": "bool"},
+    "stop_signal": {"type": "str"},
+    "stop_timeout": {"type": "int"},
 }
-CONTAINER_REQUIRED_IF = [(key, value, ["image"]) for key, value in (("state", "started"),
-                                                                    ("state", "stopped"),
-                                                                    ("state", "present"))]
-
-# Network modes that are not memberships: moving into or out of them needs a new container.
-_SPECIAL_NETWORKS = ("none", "host")
-
-ContainerInspect = dict[str, Any]
-
-
-def normalise_image_name(name: str) -> str:
-    """``busybox`` -> ``busybox:latest`` so equivalent spellings compare equal."""
-    if "@" in name:
-        return name
-    last = name.rsplit("/", 1)[-1]
-    return name if ":" in last else f"{name}:latest"
-
-
-def _env_dict(entries: list[str] | None) -> dict[str, str]:
-    pairs = (entry.split("=", 1) for entry in entries or [])
-    return {pair[0]: pair[1] if len(pair) > 1 else "" for pair in pairs}
-
-
-def _without_inherited(values: dict[str, str], inherited: dict[str, str]) -> dict[str, str]:
-    """Drop entries the image itself defines (same key and value): they are not the task's to manage."""
-    return {key: value for key, value in values.items() if inherited.get(key) != value}
-
-
-def _network_mode(observed: ContainerInspect) -> str:
-    mode = str((observed.get("HostConfig") or {}).get("NetworkMode") or "default")
-    return mode if mode in _SPECIAL_NETWORKS or mode.startswith("container:") else "networks"
-
-
-def _ports_view(observed: ContainerInspect) -> list[str]:
-    bindings = (observed.get("HostConfig") or {}).get("PortBindings") or {}
-    result = []
-    for container_key, hosts in bindings.items():
-        port, _sep, protocol = container_key.partition("/")
-        for host in hosts or []:
-            binding = PortBinding(host.get("HostIp") or "0.0.0.0", int(host["HostPort"]), int(port), protocol or "tcp")
-            result.append(str(binding))
-    return sorted(result)
-
-
-def _networks_view(observed: ContainerInspect) -> dict[str, dict[str, Any]]:
-    # Docker adds the container's short id as an alias on every user network; it is not ours.
-    short_id = str(observed.get("Id", ""))[:12]
-    networks = (observed.get("NetworkSettings") or {}).get("Networks") or {}
-    view = {}
-    for name, endpoint in networks.items():
-        if name in _SPECIAL_NETWORKS:
-            continue
-        ipam = endpoint.get("IPAMConfig") or {}
-        aliases = [alias for alias in endpoint.get("Aliases") or [] if alias != short_id]
-        view[name] = NetworkAttachment(name, ipam.get("IPv4Address") or None, tuple(sorted(aliases))).view()
-    return view
-
-
-def _cpus(host_config: dict[str, Any]) -> float:
-    if host_config.get("NanoCpus"):
-        return round(host_config["NanoCpus"] / 1e9, 9)
-    if host_config.get("CpuQuota") and host_config.get("CpuPeriod"):
-        return round(host_config["CpuQuota"] / host_config["CpuPeriod"], 9)
-    return 0.0
+CONTAINER_REQUIRED_IF = [
+    (key, value, ["image"]) for key, value in (("state", "started"), ("state", "stopped"), ("state", "present"))
+]
 
 
 class DockerContainer(Resource[ContainerInspect]):
@@ -144,6 +119,11 @@ class DockerContainer(Resource[ContainerInspect]):
         Field("ports", replace=True),
         Field("network_mode", replace=True),
         Field("labels", replace=True),
+        Field("mounts", replace=True),
+        Field("healthcheck", replace=True),
+        Field("init", replace=True),
+        Field("stop_signal", replace=True),
+        Field("stop_timeout", replace=True),
         Field("networks"),
         Field("memory"),
         Field("cpus"),
@@ -159,19 +139,28 @@ class DockerContainer(Resource[ContainerInspect]):
         self.manage_labels = params.get("labels") is not None
         labels = {str(key): str(value) for key, value in (params.get("labels") or {}).items()}
         labels[MANAGED_LABEL] = MANAGED_VALUE
-        env = params.get("env")
+        env = normalise_env(params.get("env"))
         self.manage_env = env is not None
+        mounts = parse_mounts(params.get("mounts"), params.get("volumes"))
+        self.manage_mounts = mounts is not None
         self.spec = ContainerSpec(
             name=self.name,
             image=normalise_image_name(params.get("image") or ""),
             command=parse_command(params.get("command")),
-            env={str(key): str(value) for key, value in (env or {}).items()},
+            env=env or {},
             networks=parse_networks(params.get("networks")),
             memory=parse_memory(params.get("memory")),
             nano_cpus=parse_cpus(params.get("cpus")),
             restart_policy=params.get("restart_policy") or "unless-stopped",
             labels=labels,
+            mounts=mounts or [],
+            healthcheck=parse_healthcheck(params.get("healthcheck")),
+            init=params.get("init"),
+            stop_signal=normalise_signal(params.get("stop_signal")),
+            stop_timeout=params.get("stop_timeout"),
         )
+        if self.spec.stop_timeout is not None and self.spec.stop_timeout < 0:
+            raise InvalidValue(f"stop_timeout: {self.spec.stop_timeout} must not be negative")
         ports = parse_ports(params.get("ports"))
         self.manage_ports = ports is not None
         self.spec.ports = ports or []
@@ -188,25 +177,9 @@ class DockerContainer(Resource[ContainerInspect]):
         return self._image
 
     def current(self, observed: ContainerInspect) -> dict[str, Any]:
-        config = observed.get("Config") or {}
-        host_config = observed.get("HostConfig") or {}
         # Compare env and labels against what the container's own image brings, not ours.
         image = self.engine.inspect_image(str(observed.get("Image", ""))) or {}
-        image_config = image.get("Config") or {}
-        return {
-            "image": normalise_image_name(str(config.get("Image", ""))),
-            "image_id": observed.get("Image"),
-            "command": list(config.get("Cmd") or []),
-            "env": _without_inherited(_env_dict(config.get("Env")), _env_dict(image_config.get("Env"))),
-            "ports": _ports_view(observed),
-            "network_mode": _network_mode(observed),
-            "labels": _without_inherited(dict(config.get("Labels") or {}), image_config.get("Labels") or {}),
-            "networks": _networks_view(observed),
-            "memory": int(host_config.get("Memory") or 0),
-            "cpus": _cpus(host_config),
-            "restart_policy": (host_config.get("RestartPolicy") or {}).get("Name") or "no",
-            "running": bool((observed.get("State") or {}).get("Running")),
-        }
+        return container_view(observed, image.get("Config") or {})
 
     def desired(self) -> dict[str, Any]:
         spec = self.spec
@@ -225,6 +198,11 @@ class DockerContainer(Resource[ContainerInspect]):
             "cpus": None if spec.nano_cpus is None else round(spec.nano_cpus / 1e9, 9),
             "restart_policy": spec.restart_policy,
             "running": self.running,
+            "mounts": [str(mount) for mount in spec.mounts] if self.manage_mounts else None,
+            "healthcheck": spec.healthcheck.view() if spec.healthcheck else None,
+            "init": spec.init,
+            "stop_signal": spec.stop_signal,
+            "stop_timeout": spec.stop_timeout,
         }
 
     # -- guards ------------------------------------------------------------------------------
@@ -235,6 +213,10 @@ class DockerContainer(Resource[ContainerInspect]):
                 f"container {self.name} was not created by homelab.iac (no label {MANAGED_LABEL}="
                 f"{MANAGED_VALUE}): refusing to remove or recreate it; remove it by hand or pick another name"
             )
+
+    def check_update(self, observed: ContainerInspect) -> None:
+        # Starting, stopping or re-networking someone else's container is touching it too.
+        self.check_delete(observed)
 
     # -- acting ------------------------------------------------------------------------------
     def create(self) -> None:
@@ -279,7 +261,7 @@ class DockerContainer(Resource[ContainerInspect]):
                 restart_policy=self.spec.restart_policy if "restart_policy" in limits else None,
             )
         if "networks" in changed:
-            self._reconnect(container_id, _networks_view(observed))
+            self._reconnect(container_id, networks_view(observed))
         if "running" in changed:
             if self.running:
                 self._start(container_id)
@@ -292,17 +274,8 @@ class DockerContainer(Resource[ContainerInspect]):
     def facts(self, observed: ContainerInspect | None) -> dict[str, Any]:
         if observed is None:
             return {}
-        networks = (observed.get("NetworkSettings") or {}).get("Networks") or {}
-        config = observed.get("Config") or {}
-        return {
-            "id": observed.get("Id"),
-            "name": str(observed.get("Name", "")).lstrip("/"),
-            "image": config.get("Image"),
-            "status": (observed.get("State") or {}).get("Status"),
-            "ports": _ports_view(observed),
-            "networks": {name: {"ip": endpoint.get("IPAddress") or None} for name, endpoint in networks.items()},
-            "labels": dict(config.get("Labels") or {}),
-        }
+        image = self.engine.inspect_image(str(observed.get("Image", ""))) or {}
+        return container_facts(observed, image.get("Config") or {})
 
     # -- helpers -----------------------------------------------------------------------------
     def _ensure_image(self) -> None:

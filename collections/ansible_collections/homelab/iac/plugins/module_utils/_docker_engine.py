@@ -19,6 +19,7 @@ from ansible_collections.homelab.iac.plugins.module_utils._docker_values import 
 try:
     from docker.errors import APIError, DockerException, NotFound
     from docker.types import IPAMConfig, IPAMPool
+    from docker.types import Mount as SdkMount
 except ImportError:
     # _docker_common reports the missing SDK before an engine is ever built; these stand-ins only
     # keep this file importable (ansible-test's import sanity test, unit tests with a fake engine).
@@ -39,6 +40,19 @@ class DockerEngineError(Exception):
 def _explain(exc: Exception) -> str:
     explanation = getattr(exc, "explanation", None)
     return str(explanation or exc)
+
+
+def _healthcheck_body(spec: ContainerSpec) -> dict[str, Any] | None:
+    check = spec.healthcheck
+    if check is None:
+        return None
+    return {
+        "test": list(check.test),
+        "interval": check.interval,
+        "timeout": check.timeout,
+        "retries": check.retries,
+        "start_period": check.start_period,
+    }
 
 
 class DockerEngine:
@@ -64,7 +78,81 @@ class DockerEngine:
         """Inspect a local image by name or id."""
         return self._inspect(self.api.inspect_image, name)
 
+    def inspect_volume(self, name: str) -> dict[str, Any] | None:
+        """Inspect a named volume."""
+        return self._inspect(self.api.inspect_volume, name)
+
+    def list_containers(self, labels: dict[str, str] | None = None) -> list[dict[str, Any]]:
+        """Summaries of all containers (running or not), optionally only those carrying ``labels``."""
+        filters = {"label": [f"{key}={value}" for key, value in (labels or {}).items()]} if labels else None
+        return list(self._call(self.api.containers, all=True, filters=filters))
+
+    def list_networks(self, labels: dict[str, str]) -> list[dict[str, Any]]:
+        """Summaries of the networks carrying ``labels``."""
+        filters = {"label": [f"{key}={value}" for key, value in labels.items()]}
+        return list(self._call(self.api.networks, filters=filters))
+
+    def list_volumes(self, labels: dict[str, str]) -> list[dict[str, Any]]:
+        """Summaries of the volumes carrying ``labels``."""
+        filters = {"label": [f"{key}={value}" for key, value in labels.items()]}
+        return list((self._call(self.api.volumes, filters=filters) or {}).get("Volumes") or [])
+
+    def list_images(self) -> list[dict[str, Any]]:
+        """Summaries of the local images."""
+        return list(self._call(self.api.images))
+
+    def container_stats(self, container: str) -> dict[str, Any]:
+        """One sample of a running container's resource usage (one_shot: no 1 s wait for a second sample)."""
+        return dict(self._call(self.api.stats, container, stream=False, one_shot=True))
+
+    def engine_version(self) -> dict[str, Any]:
+        """``docker version`` of the engine."""
+        return dict(self._call(self.api.version))
+
+    def engine_info(self) -> dict[str, Any]:
+        """``docker info`` of the engine."""
+        return dict(self._call(self.api.info))
+
     # -- writes ------------------------------------------------------------------------------
+    def create_volume(self, name: str, driver: str, driver_options: dict[str, str], labels: dict[str, str]) -> None:
+        """Create a named volume."""
+        self._call(self.api.create_volume, name, driver=driver, driver_opts=driver_options or None, labels=labels)
+
+    def remove_volume(self, name: str) -> None:
+        """Remove a named volume and its data (the engine refuses while a container uses it)."""
+        self._call(self.api.remove_volume, name)
+
+    def build_image(
+        self, path: str, tag: str, dockerfile: str | None, args: dict[str, str], labels: dict[str, str]
+    ) -> None:
+        """Build ``tag`` from the context directory ``path``; build errors carry the failing step's output."""
+        stream = self._call(
+            self.api.build,
+            path=path,
+            tag=tag,
+            dockerfile=dockerfile,
+            buildargs=args or None,
+            labels=labels,
+            rm=True,
+            forcerm=True,
+            decode=True,
+        )
+        self._drain(stream, "build")
+
+    def load_image(self, archive: str) -> None:
+        """Load the images in a ``docker save`` archive."""
+        with open(archive, "rb") as data:
+            self._drain(self._call(self.api.load_image, data), "load")
+
+    def tag_image(self, image: str, name: str) -> None:
+        """Give ``image`` the extra name ``name`` (``repo:tag``)."""
+        repository, _sep, tag = name.rpartition(":")
+        self._call(self.api.tag, image, repository, tag)
+
+    def remove_image(self, name: str) -> None:
+        """Remove an image name (the image goes when no other name or container uses it)."""
+        self._call(self.api.remove_image, name)
+
     def pull_image(self, name: str) -> None:
         """Pull ``name`` (``repo[:tag]``; a missing tag means latest)."""
         repository, _sep, tag = name.rpartition(":")
@@ -107,6 +195,9 @@ class DockerEngine:
 
     def create_container(self, spec: ContainerSpec) -> str:
         """Create (not start) a container; it joins the first network at creation."""
+        # Mounts go through HostConfig.Mounts only, so inspect shows exactly what was asked (no
+        # anonymous volumes an image's VOLUME line would add under Binds).
+        mounts = [SdkMount(m.target, m.source or None, type=m.type, read_only=m.read_only) for m in spec.mounts]
         port_bindings: dict[str, list[tuple[str, int]]] = {}
         for binding in spec.ports:
             port_bindings.setdefault(binding.container_key, []).append((binding.host_ip, binding.host_port))
@@ -120,6 +211,8 @@ class DockerEngine:
             nano_cpus=spec.nano_cpus or None,
             restart_policy={"Name": spec.restart_policy},
             network_mode=first.name if first else ("none" if spec.networks == [] else None),
+            mounts=mounts or None,
+            init=spec.init,
         )
         networking_config = None
         if first is not None:
@@ -132,11 +225,15 @@ class DockerEngine:
             spec.image,
             command=spec.command,
             name=spec.name,
-            environment=spec.env or None,
+            # Sorted, so two runs with the same variables create byte-identical configs.
+            environment=[f"{key}={value}" for key, value in sorted(spec.env.items())] or None,
             labels=spec.labels,
             ports=[(b.container_port, b.protocol) for b in spec.ports] or None,
             host_config=host_config,
             networking_config=networking_config,
+            healthcheck=_healthcheck_body(spec),
+            stop_signal=spec.stop_signal,
+            stop_timeout=spec.stop_timeout,
         )
         return str(created["Id"])
 
@@ -183,6 +280,23 @@ class DockerEngine:
             raise DockerEngineError(str(message).strip())
 
     # -- helpers -----------------------------------------------------------------------------
+    @staticmethod
+    def _drain(stream: Any, what: str) -> None:
+        # Build and load report failures inside their JSON progress stream, not as HTTP errors.
+        output: list[str] = []
+        try:
+            for chunk in stream or []:
+                if not isinstance(chunk, dict):
+                    continue
+                if chunk.get("error"):
+                    detail = "".join(output[-5:]).strip()
+                    suffix = f" (after: {detail})" if detail else ""
+                    raise DockerEngineError(f"{what} failed: {chunk['error'].strip()}{suffix}")
+                if chunk.get("stream"):
+                    output.append(str(chunk["stream"]))
+        except DockerException as exc:
+            raise DockerEngineError(_explain(exc)) from exc
+
     @staticmethod
     def _inspect(method: Any, name: str) -> dict[str, Any] | None:
         try:

@@ -14,7 +14,12 @@ from dataclasses import dataclass, field
 from typing import Any
 
 _MEMORY_UNITS = {"": 1, "b": 1, "k": 1024, "m": 1024**2, "g": 1024**3, "t": 1024**4}
-_MEMORY_RE = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*([bkmgt]?)b?\s*$", re.IGNORECASE)
+# Docker reads every unit as binary, so 4g, 4gb, 4GiB and 4G all mean 4 * 1024**3 bytes.
+_MEMORY_RE = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*([bkmgt]?)(?:i?b)?\s*$", re.IGNORECASE)
+_DURATION_UNITS = {"ns": 1, "us": 10**3, "ms": 10**6, "s": 10**9, "m": 60 * 10**9, "h": 3600 * 10**9}
+_DURATION_PART_RE = re.compile(r"(\d+(?:\.\d+)?)(ns|us|ms|s|m|h)")
+_ENV_NAME_RE = re.compile(r"^[^=\s]+$")
+MOUNT_TYPES = ("bind", "volume", "tmpfs")
 # HOST_IP:HOST_PORT:CONTAINER_PORT[/proto]; an IPv6 host IP is written in brackets.
 _PORT_RE = re.compile(
     r"^(?:\[(?P<ip6>[0-9a-fA-F:.]+)\]|(?P<ip4>\d{1,3}(?:\.\d{1,3}){3})):"
@@ -76,6 +81,40 @@ class NetworkSpec:
     labels: dict[str, str]
 
 
+@dataclass(frozen=True, order=True)
+class Mount:
+    """One filesystem mount: a host path (bind), a named volume or a tmpfs."""
+
+    type: str
+    source: str
+    target: str
+    read_only: bool = False
+
+    def __str__(self) -> str:
+        return f"{self.type}:{self.source}:{self.target}:{'ro' if self.read_only else 'rw'}"
+
+
+@dataclass(frozen=True)
+class Healthcheck:
+    """Docker's healthcheck, durations in nanoseconds (the engine's unit); 0 means the engine default."""
+
+    test: tuple[str, ...]
+    interval: int = 0
+    timeout: int = 0
+    retries: int = 0
+    start_period: int = 0
+
+    def view(self) -> dict[str, Any]:
+        """Comparable form used in diffs; durations in seconds so a reader recognises them."""
+        return {
+            "test": list(self.test),
+            "interval": self.interval / 1e9,
+            "timeout": self.timeout / 1e9,
+            "retries": self.retries,
+            "start_period": self.start_period / 1e9,
+        }
+
+
 @dataclass
 class ContainerSpec:
     """Everything needed to create a container."""
@@ -90,6 +129,11 @@ class ContainerSpec:
     nano_cpus: int | None = None
     restart_policy: str = "unless-stopped"
     labels: dict[str, str] = field(default_factory=dict)
+    mounts: list[Mount] = field(default_factory=list)
+    healthcheck: Healthcheck | None = None
+    init: bool | None = None
+    stop_signal: str | None = None
+    stop_timeout: int | None = None
 
 
 def parse_port(text: str, index: int) -> PortBinding:
@@ -131,6 +175,109 @@ def parse_memory(text: str | int | None) -> int | None:
     if match is None:
         raise InvalidValue(f"memory: {text!r} is not a size such as 512m or 4g")
     return int(float(match.group(1)) * _MEMORY_UNITS[match.group(2).lower()])
+
+
+def parse_duration(value: str | int | float | None, option: str) -> int | None:
+    """``30s`` / ``1m30s`` / ``500ms`` / a number of seconds -> nanoseconds."""
+    if value is None:
+        return None
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        seconds = float(value)
+        if seconds < 0:
+            raise InvalidValue(f"{option}: {value} must not be negative")
+        return round(seconds * 1e9)
+    text = str(value).strip()
+    if re.fullmatch(r"\d+(?:\.\d+)?", text):
+        return round(float(text) * 1e9)
+    parts = _DURATION_PART_RE.findall(text)
+    if not parts or "".join(number + unit for number, unit in parts) != text:
+        raise InvalidValue(f"{option}: {value!r} is not a duration such as 30s, 1m30s or 500ms")
+    return round(sum(float(number) * _DURATION_UNITS[unit] for number, unit in parts))
+
+
+def parse_healthcheck(value: dict[str, Any] | None) -> Healthcheck | None:
+    """The ``healthcheck`` option; a string test runs in a shell (CMD-SHELL), like compose's."""
+    if value is None:
+        return None
+    if value.get("disable"):
+        return Healthcheck(("NONE",))
+    test = value.get("test")
+    if not test:
+        raise InvalidValue("healthcheck.test: required unless healthcheck.disable is true")
+    if isinstance(test, str):
+        words: tuple[str, ...] = ("CMD-SHELL", test)
+    else:
+        words = tuple(str(word) for word in test)
+        if words[0] not in ("CMD", "CMD-SHELL", "NONE"):
+            words = ("CMD", *words)
+    retries = int(value.get("retries") or 0)
+    if retries < 0:
+        raise InvalidValue(f"healthcheck.retries: {retries} must not be negative")
+    return Healthcheck(
+        test=words,
+        interval=parse_duration(value.get("interval"), "healthcheck.interval") or 0,
+        timeout=parse_duration(value.get("timeout"), "healthcheck.timeout") or 0,
+        retries=retries,
+        start_period=parse_duration(value.get("start_period"), "healthcheck.start_period") or 0,
+    )
+
+
+def parse_mounts(mounts: list[dict[str, Any]] | None, volumes: list[str] | None) -> list[Mount] | None:
+    """The ``mounts`` (long form) and ``volumes`` (``SOURCE:TARGET[:ro]``) options as one sorted list.
+
+    A ``volumes`` source starting with ``/`` is a host path (bind mount), anything else a named
+    volume, as in ``docker run -v``. None when neither option is set (mounts are then not managed).
+    """
+    if mounts is None and volumes is None:
+        return None
+    result: list[Mount] = []
+    for index, entry in enumerate(mounts or []):
+        kind = entry.get("type") or "volume"
+        if kind not in MOUNT_TYPES:
+            raise InvalidValue(f"mounts[{index}].type: {kind!r} is not one of {', '.join(MOUNT_TYPES)}")
+        source, target = str(entry.get("source") or ""), str(entry.get("target") or "")
+        if not target.startswith("/"):
+            raise InvalidValue(f"mounts[{index}].target: {target!r} must be an absolute path in the container")
+        if kind != "tmpfs" and not source:
+            raise InvalidValue(f"mounts[{index}].source: required for a {kind} mount")
+        if kind == "bind" and not source.startswith("/"):
+            raise InvalidValue(f"mounts[{index}].source: {source!r} must be an absolute host path")
+        result.append(Mount(kind, "" if kind == "tmpfs" else source, target, bool(entry.get("read_only"))))
+    for index, text in enumerate(volumes or []):
+        parts = str(text).split(":")
+        mode = parts.pop() if len(parts) == 3 else "rw"
+        if len(parts) != 2 or mode not in ("ro", "rw") or not parts[0] or not parts[1].startswith("/"):
+            raise InvalidValue(f"volumes[{index}]: {text!r} is not SOURCE:/TARGET[:ro|rw]")
+        kind = "bind" if parts[0].startswith("/") else "volume"
+        result.append(Mount(kind, parts[0], parts[1], mode == "ro"))
+    targets: dict[str, Mount] = {}
+    for mount in result:
+        if mount.target in targets:
+            raise InvalidValue(f"mounts/volumes: {mount.target} is mounted twice")
+        targets[mount.target] = mount
+    return sorted(result)
+
+
+def normalise_env(values: dict[str, Any] | None) -> dict[str, str] | None:
+    """Environment values as docker stores them: strings, booleans as ``true``/``false``, null as empty.
+
+    YAML turns ``DEBUG: true`` into a boolean and ``PORT: 25565`` into an int; docker only knows
+    strings, so both sides are compared as strings and key order never matters.
+    """
+    if values is None:
+        return None
+    result: dict[str, str] = {}
+    for key, value in values.items():
+        name = str(key)
+        if not _ENV_NAME_RE.match(name):
+            raise InvalidValue(f"env: {name!r} is not a variable name (no '=' or spaces)")
+        if isinstance(value, bool):
+            result[name] = "true" if value else "false"
+        elif value is None:
+            result[name] = ""
+        else:
+            result[name] = str(value)
+    return dict(sorted(result.items()))
 
 
 def parse_cpus(value: float | None) -> int | None:

@@ -103,6 +103,9 @@ class Resource(abc.ABC, Generic[ObservedT]):
     def check_create(self) -> None:
         """Raise ReconcileError when the desired state cannot be created. Runs in check mode too."""
 
+    def check_update(self, observed: ObservedT) -> None:
+        """Raise ReconcileError to refuse changing this object in place. Runs in check mode too."""
+
 
 @dataclass
 class Plan(Generic[ObservedT]):
@@ -169,6 +172,7 @@ class Reconciler(Generic[ObservedT]):
             self.resource.check_create()
             action = Action.REPLACE
         elif update:
+            self.resource.check_update(observed)
             action = Action.UPDATE
         else:
             action = Action.NOOP

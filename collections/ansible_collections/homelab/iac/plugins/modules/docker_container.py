@@ -13,8 +13,10 @@ description:
   - Makes a Docker container match the task, identified by O(name).
   - What Docker can change in place is changed in place, without a new container - the running
     state, network membership (connect/disconnect), O(memory), O(cpus) and O(restart_policy).
-    Every other difference (O(image), O(command), O(env), O(ports), O(labels), moving in or out of
-    the C(none) network) recreates the container; RV(recreated_because) names the properties.
+    Every other difference (O(image) or the image it names being rebuilt, O(command), O(env),
+    O(ports), O(labels), O(mounts)/O(volumes), O(healthcheck), O(init), O(stop_signal),
+    O(stop_timeout), moving in or out of the C(none) network) recreates the container;
+    RV(recreated_because) names the properties.
   - A recreation keeps the old container, stopped and renamed, until the new one has started. When
     the new one fails (for example because a host port is taken), it is removed and the old one is
     renamed back and restarted, so the run leaves no partial change.
@@ -58,6 +60,8 @@ options:
     description:
       - Environment variables. Values are treated as secrets - masked in the diff, never returned,
         and kept out of logs (C(no_log)). Variables the image itself defines are not compared.
+      - Values are compared as Docker stores them, as strings - V(true)/V(false) for booleans, an
+        empty string for null, numbers as written - and the order of the variables never matters.
       - Because of C(no_log), Ansible hides any output text equal to one of the values; avoid short
         values such as V(true) that would mask unrelated output.
     type: dict
@@ -93,8 +97,9 @@ options:
         elements: str
   memory:
     description:
-      - Memory limit, for example V(512m) or V(4g) (binary units). Changed in place. Swap is limited to
-        the same amount again (Docker's default of twice the memory).
+      - Memory limit, for example V(512m), V(4g), V(4GB) or V(4GiB) - all units are binary, as Docker
+        reads them, so V(4g) is 4294967296 bytes. A plain number is bytes. Changed in place. Swap is
+        limited to the same amount again (Docker's default of twice the memory).
     type: str
   cpus:
     description:
@@ -112,6 +117,81 @@ options:
         labels that come from the image are not compared); when omitted, labels are not compared.
         Docker cannot update labels, so a change recreates the container.
     type: dict
+  mounts:
+    description:
+      - Filesystem mounts, long form. Together with O(volumes) they are the container's mounts,
+        exactly; when both are omitted, mounts are not compared. A change recreates the container.
+      - A named volume that does not exist yet is created by Docker without the managed label; create
+        it with M(homelab.iac.docker_volume) first to manage it.
+    type: list
+    elements: dict
+    suboptions:
+      type:
+        description: V(bind) - a host path; V(volume) - a named volume; V(tmpfs) - memory-backed.
+        type: str
+        choices: [bind, volume, tmpfs]
+        default: volume
+      source:
+        description: Host path (absolute) for V(bind), volume name for V(volume); unused for V(tmpfs).
+        type: str
+      target:
+        description: Absolute path inside the container.
+        type: str
+        required: true
+      read_only:
+        description: Mount read-only.
+        type: bool
+        default: false
+  volumes:
+    description:
+      - Mounts in C(docker run -v) form, C(SOURCE:/TARGET[:ro|rw]). A SOURCE starting with C(/) is a
+        host path (bind mount), anything else a named volume.
+    type: list
+    elements: str
+  healthcheck:
+    description:
+      - How Docker checks the container's health; RV(container.health) reports the result. A change
+        recreates the container. When omitted, the image's healthcheck (if any) applies and is not
+        compared.
+    type: dict
+    suboptions:
+      test:
+        description:
+          - A string runs in the container's shell (C(CMD-SHELL)); a list is run directly (C(CMD)),
+            unless it already starts with C(CMD), C(CMD-SHELL) or C(NONE).
+        type: raw
+      interval:
+        description: Time between checks, for example V(30s) or V(1m30s); a bare number is seconds.
+        type: str
+      timeout:
+        description: Time one check may take.
+        type: str
+      retries:
+        description: Consecutive failures that make the container unhealthy.
+        type: int
+      start_period:
+        description: Grace period after start during which failures do not count.
+        type: str
+      disable:
+        description: Disable any healthcheck the image defines.
+        type: bool
+        default: false
+  init:
+    description:
+      - Run a tiny init process as PID 1 (C(docker run --init)) that forwards signals and reaps
+        zombies, so a process that ignores SIGTERM as PID 1 still stops at once. A change recreates
+        the container.
+    type: bool
+  stop_signal:
+    description:
+      - Signal that stops the container, for example V(SIGINT) or V(INT). When omitted, not compared
+        (Docker uses the image's or SIGTERM). A change recreates the container.
+    type: str
+  stop_timeout:
+    description:
+      - Seconds Docker waits after O(stop_signal) before killing the container (Docker's default is 10).
+        A change recreates the container.
+    type: int
 """
 
 EXAMPLES = r"""
@@ -128,6 +208,15 @@ EXAMPLES = r"""
         aliases: [www]
     memory: 256m
     cpus: 0.5
+    init: true
+    stop_timeout: 5
+    volumes:
+      - web-data:/data
+      - /srv/web/www:/www:ro
+    healthcheck:
+      test: wget -q -O /dev/null http://127.0.0.1/
+      interval: 10s
+      retries: 3
     env:
       API_TOKEN: "{{ vault_api_token }}"
     labels:
@@ -189,10 +278,23 @@ container:
       description: Image as given when the container was created.
       type: str
       sample: homelab/busybox:latest
+    image_id:
+      description: Id of the image the container runs.
+      type: str
+      sample: sha256:4f2d0c3e7b1a9e8d6c5b4a3f2e1d0c9b8a7f6e5d4c3b2a1f0e9d8c7b6a5f4e3d
     status:
       description: Docker's status word.
       type: str
       sample: running
+    health:
+      description: Health status (V(starting), V(healthy), V(unhealthy)); null without a healthcheck.
+      type: str
+      sample: healthy
+    mounts:
+      description: Mounts as C(TYPE:SOURCE:TARGET:ro|rw).
+      type: list
+      elements: str
+      sample: ["volume:web-data:/data:rw", "bind:/srv/web/www:/www:ro"]
     ports:
       description: Published ports as C(HOST_IP:HOST_PORT:CONTAINER_PORT/PROTO).
       type: list
@@ -203,7 +305,8 @@ container:
       type: dict
       sample: {"frontend": {"ip": "172.30.20.10"}}
     labels:
-      description: Labels, including C(io.homelab-iac.managed).
+      description: The container's own labels, including C(io.homelab-iac.managed); labels its image
+        brings are left out.
       type: dict
       sample: {"io.homelab-iac.managed": "true", "homelab.role": "web"}
 """

@@ -1,0 +1,139 @@
+"""Compose translation, stacks and batches against the fake engine: the same resource classes, many at once."""
+
+from __future__ import annotations
+
+import copy
+from typing import Any
+
+import pytest
+from ansible_collections.homelab.iac.plugins.module_utils._docker_batch import BatchItemError, apply_all, prepare
+from ansible_collections.homelab.iac.plugins.module_utils._docker_compose import service_order, translate
+from ansible_collections.homelab.iac.plugins.module_utils._docker_kinds import CachedReads
+from ansible_collections.homelab.iac.plugins.module_utils._docker_stack import Stack, StackError
+from ansible_collections.homelab.iac.plugins.module_utils._docker_values import InvalidValue
+from ansible_collections.homelab.iac.tests.unit.plugins.module_utils.docker_fakes import FullFakeDockerEngine
+
+DEFINITION = {
+    "networks": {"game": {"subnet": "172.30.40.0/24"}},
+    "volumes": {"world": {}},
+    "services": {
+        "backup": {"image": "homelab/busybox", "command": "sleep 600", "networks": ["game"],
+                   "volumes": ["world:/data:ro"], "depends_on": ["server"]},
+        "server": {"image": "homelab/busybox", "mem_limit": "4g", "environment": ["EULA=true"],
+                   "networks": {"game": {"ipv4_address": "172.30.40.10"}}, "volumes": ["world:/data"],
+                   "stop_grace_period": "2s", "init": True},
+    },
+}
+
+
+@pytest.fixture
+def engine() -> FullFakeDockerEngine:
+    return FullFakeDockerEngine()
+
+
+def stack(engine: Any, definition: dict[str, Any] | None = None, check_mode: bool = False,
+          purge_volumes: bool = False) -> Stack:
+    run = Stack(engine, "mc", check_mode, purge_volumes)
+    if definition is None:
+        run.remove_owned(keep=set())
+    else:
+        members, _secrets = run.members(definition)
+        run.converge(members)
+    return run
+
+
+def test_translation_prefixes_names_labels_members_and_orders_services() -> None:
+    plan = translate("mc", DEFINITION)
+    assert list(plan.services) == ["server", "backup"]
+    server = plan.services["server"]
+    assert server["name"] == "mc-server" and server["volumes"] == ["mc-world:/data"]
+    assert server["networks"] == [{"name": "mc-game", "ipv4_address": "172.30.40.10", "aliases": ["server"]}]
+    assert server["env"] == {"EULA": "true"} and server["stop_timeout"] == 2
+    assert server["labels"]["io.homelab-iac.stack"] == "mc"
+    assert plan.networks["game"]["name"] == "mc-game" and plan.volumes["world"]["name"] == "mc-world"
+
+
+@pytest.mark.parametrize(
+    ("definition", "message"),
+    [({"services": {"a": {"image": "x", "build": "."}}}, r"services.a.build: not supported"),
+     ({"services": {"a": {"image": "x", "networks": ["nope"]}}}, "services.a.networks: nope is not defined"),
+     ({"services": {"a": {"image": "x", "volumes": ["nope:/d"]}}}, r"services.a.volumes\[0\]: volume nope"),
+     ({"services": {"a": {"command": "x"}}}, "services.a.image: required"),
+     ({"services": {}}, "at least one service")],
+)
+def test_bad_definitions_name_the_key(definition: dict[str, Any], message: str) -> None:
+    with pytest.raises(InvalidValue, match=message):
+        translate("mc", definition)
+
+
+def test_depends_on_cycles_are_reported() -> None:
+    with pytest.raises(InvalidValue, match="cycle a -> b -> a"):
+        service_order({"a": {"depends_on": ["b"]}, "b": {"depends_on": ["a"]}})
+
+
+def test_stack_converges_reruns_clean_and_reports_per_service(engine: FullFakeDockerEngine) -> None:
+    first = stack(engine, DEFINITION).result
+    assert first.changed and first.services["server"]["status"] == "running"
+    assert first.services["server"]["action"] == "create" and first.volumes["world"]["action"] == "create"
+    writes = list(engine.writes)
+    again = stack(engine, DEFINITION).result
+    assert not again.changed and engine.writes == writes
+    assert {entry["action"] for entry in again.services.values()} == {"noop"}
+
+
+def test_stack_removes_dropped_members_and_only_its_own(engine: FullFakeDockerEngine) -> None:
+    stack(engine, DEFINITION)
+    # Someone else's container, not labelled with the stack, must survive the stack's removal.
+    other = copy.deepcopy(engine.containers["mc-backup"])
+    other.update(Name="/other", Id="x" * 64)
+    other["Config"]["Labels"], other["HostConfig"]["Mounts"] = {}, []
+    engine.containers["other"] = other
+    smaller = {**DEFINITION, "services": {"server": DEFINITION["services"]["server"]}}
+    result = stack(engine, smaller).result
+    assert result.removed == ["container mc-backup"]
+    removed = stack(engine, None).result
+    assert removed.removed == ["container mc-server", "network mc-game"]
+    assert removed.kept_volumes == ["mc-world"] and "mc-world" in engine.volumes
+    assert set(engine.containers) == {"other"}
+    assert stack(engine, None, purge_volumes=True).result.removed == ["volume mc-world"]
+
+
+def test_stack_failure_names_the_member(engine: FullFakeDockerEngine) -> None:
+    broken = {"services": {"web": {"image": "homelab/missing"}}}
+    with pytest.raises(StackError, match=r"services.web \(container mc-web\): image homelab/missing:latest"):
+        stack(engine, broken)
+
+
+def test_batch_applies_in_order_reads_once_and_stops_at_first_failure(engine: FullFakeDockerEngine) -> None:
+    items = [{"kind": "network", "name": "lan"}] + [
+        {"kind": "container", "name": f"w{i}", "image": "homelab/busybox", "init": True, "networks": [{"name": "lan"}]}
+        for i in range(5)
+    ]
+    prepared, _secrets = prepare(items)
+    results: list[dict[str, Any]] = []
+    apply_all(CachedReads(engine), prepared, False, results, [])
+    assert [r["name"] for r in results] == ["lan", "w0", "w1", "w2", "w3", "w4"]
+    assert all(r["action"] == "create" for r in results)
+    assert [r for r in engine.reads if r[0] == "list_containers"] == [("list_containers", "None")]
+    assert len([r for r in engine.reads if r == ("inspect_image", "homelab/busybox:latest")]) == 1
+
+    writes = list(engine.writes)
+    rerun: list[dict[str, Any]] = []
+    apply_all(CachedReads(engine), prepare(items)[0], False, rerun, [])
+    assert not any(r["changed"] for r in rerun) and engine.writes == writes
+
+    failing = [items[1], {"kind": "container", "name": "bad", "image": "homelab/missing"}, items[2]]
+    partial: list[dict[str, Any]] = []
+    with pytest.raises(BatchItemError, match=r"resources\[1\] \(container bad\): image homelab/missing") as error:
+        apply_all(CachedReads(engine), prepare(failing)[0], False, partial, [])
+    assert error.value.index == 1 and [r["name"] for r in partial] == ["w0"]
+
+
+def test_batch_validates_everything_before_changing_anything() -> None:
+    with pytest.raises(BatchItemError, match=r"resources\[1\] \(container\): .*memroy") as error:
+        prepare([{"kind": "volume", "name": "v"}, {"kind": "container", "name": "c", "image": "x", "memroy": "1g"}])
+    assert error.value.index == 1
+    with pytest.raises(BatchItemError, match=r"resources\[0\]: kind 'vm' is not one of container"):
+        prepare([{"kind": "vm", "name": "x"}])
+    _prepared, secrets = prepare([{"kind": "container", "name": "c", "image": "x", "env": {"T": "s3cret"}}])
+    assert "s3cret" in secrets
