@@ -106,6 +106,13 @@ def plan(
     out.print(f"Apply it with: iac apply {file}")
 
 
+def _confirm(deployment_id: str, question: str) -> None:
+    if not sys.stdin.isatty():
+        raise IacError("refusing to apply without confirmation: rerun with --yes (no terminal to ask on)")
+    if not typer.confirm(question, default=False):
+        raise IacError("not applied; the plan stays stored as " + deployment_id[:8])
+
+
 def _print_progress(progress: Progress) -> None:
     if progress.kind == "wave":
         out.print(f"[bold]{progress.text}[/]")
@@ -170,10 +177,7 @@ def apply(
         out.print(_plan_table(planned.plan))
         out.print(f"\nPlan {planned.deployment.id[:8]}: {_plan_summary(planned.plan)}.")
     if not yes:
-        if not sys.stdin.isatty():
-            raise IacError("refusing to apply without confirmation: rerun with --yes (no terminal to ask on)")
-        if not typer.confirm("Apply this plan?", default=False):
-            raise IacError("not applied; the plan stays stored as " + planned.deployment.id[:8])
+        _confirm(planned.deployment.id, "Apply this plan?")
     result = service.apply(
         planned.deployment.id, on_progress=None if as_json else _print_progress, rollback=not no_rollback
     )
@@ -235,6 +239,44 @@ def status(
         result = results.get(r.address, {}).get("status", "")
         table.add_row(r.address, r.endpoint, r.state.value, str(r.version), result)
     out.print(table)
+
+
+@app.command()
+def drift(inventory: InventoryOption = None, as_json: JsonOption = False) -> None:
+    """Check every live resource against what was last applied; exit 2 when anything drifted."""
+    report = _service(inventory).drift()
+    if as_json:
+        _emit(report.to_json())
+    elif not report.items:
+        out.print("Nothing is recorded yet, so nothing can drift.")
+    else:
+        for item in report.items:
+            style = {"in_sync": "green", "drifted": "yellow"}.get(item.status, "red")
+            out.print(f"[{style}]{item.status:8}[/] {item.address}  {item.message}")
+            for key in ("before", "after"):
+                if item.diff.get(key) not in (None, "", {}):
+                    out.print(f"    {key}: {json.dumps(item.diff[key], sort_keys=True, default=str)}")
+        out.print(f"\n{len(report.drifted)} of {len(report.items)} resources drifted.")
+    if report.drifted:
+        raise typer.Exit(2)
+
+
+@app.command()
+def reconcile(
+    yes: Annotated[bool, typer.Option("--yes", "-y", help="Converge without asking.")] = False,
+    inventory: InventoryOption = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Converge every drifted resource back to what was last applied (all-or-nothing, like apply)."""
+    service = _service(inventory)
+    planned = service.plan_reconcile()
+    if not as_json:
+        out.print(_plan_table(planned.plan))
+        out.print(f"\nPlan {planned.deployment.id[:8]}: {_plan_summary(planned.plan)}.")
+    if not yes:
+        _confirm(planned.deployment.id, "Reconcile?")
+    result = service.apply(planned.deployment.id, on_progress=None if as_json else _print_progress)
+    _finish(result, as_json)
 
 
 @db_app.command("upgrade")

@@ -7,17 +7,20 @@ executor and the preflight checks. Each public method is one user action and ret
 from __future__ import annotations
 
 import shutil
+import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from planner.drift import DriftCollector, DriftReport, desired_state_plan
 from planner.errors import IacError
 from planner.execute import AnsibleRunnerExecutor, Executor
 from planner.intents.catalog import load_intent_file
 from planner.inventory import EndpointInventory, load_inventory
 from planner.paths import iac_home
-from planner.plan import Plan, build_plan
+from planner.plan import Action, Plan, build_plan
 from planner.preflight import Preflight, run_preflight
 from planner.record import DeploymentRecorder, Progress, ResourceResult
 from planner.render import render_project
@@ -241,6 +244,45 @@ class Service:
             error += f"; rollback could not undo {', '.join(left)}"
         final = self.store.update_deployment(deployment.id, status=status, error=error, summary=summary)
         return ApplyResult(final, plan, [], undone)
+
+    def drift(self) -> DriftReport:
+        """Check every live resource against its recorded desired state, writing nothing but events."""
+        resources = self.store.list_resources()
+        if not resources:
+            return DriftReport([])
+        plan = desired_state_plan(resources, source="drift check")
+        inventory = self.inventory()
+        missing = sorted({r.endpoint for r in resources} - set(inventory.hosts))
+        if missing:
+            raise IacError(f"endpoint {missing[0]} of recorded resources is not in {inventory.path}")
+        run_id = datetime.now(UTC).strftime("%Y%m%dT%H%M%S") + "-" + uuid.uuid4().hex[:6]
+        project = render_project(plan, inventory, self.workdir / "drift" / run_id, deployment_id="drift")
+        collector = DriftCollector(plan)
+        self.executor.run(project, on_event=collector, check=True)
+        report = collector.report()
+        last_deployment = {r.address: r.deployment_id for r in resources}
+        for item in report.drifted:
+            # Changes made outside homelab-iac are recorded against the deployment that last set the resource.
+            self.store.record_event(last_deployment[item.address], "drift_detected",
+                                    {"status": item.status, "diff": item.diff, "message": item.message},
+                                    resource_address=item.address)
+        return report
+
+    def plan_reconcile(self) -> PlanResult:
+        """Store a plan that converges every live resource back to its recorded desired state."""
+        resources = self.store.list_resources()
+        if not resources:
+            raise IacError("nothing is recorded yet: there is nothing to reconcile")
+        report = self.drift()
+        drifted = {item.address for item in report.drifted}
+        plan = desired_state_plan(resources, source="reconcile")
+        plan = plan.model_copy(update={"changes": [
+            c.model_copy(update={"action": Action.UPDATE if c.address in drifted else Action.NOOP})
+            for c in plan.changes
+        ]})
+        deployment = self.store.create_deployment({"source": "reconcile", "intents": []}, plan.model_dump(mode="json"))
+        project = render_project(plan, self.inventory(), self.project_dir(deployment.id), deployment_id=deployment.id)
+        return PlanResult(deployment, plan, project)
 
     def get_deployment(self, deployment_id: str) -> DeploymentRecord:
         deployment = self.store.get_deployment(deployment_id)

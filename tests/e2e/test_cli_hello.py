@@ -39,9 +39,10 @@ def _variant(tmp_path: Path, port: int, suffix: str) -> Path:
 
 
 @pytest.fixture
-def cli_env(lab: Any, pg_url: str, tmp_path: Path) -> dict[str, str]:
+def cli_env(lab: Any, pg_empty_url: str) -> dict[str, str]:
+    """The lab's environment plus a brand-new PostgreSQL database, so each test sees only its own state."""
     env = dict(os.environ)
-    env["IAC_DATABASE_URL"] = pg_url
+    env["IAC_DATABASE_URL"] = pg_empty_url
     env.pop("IAC_DEBUG", None)
     return env
 
@@ -93,7 +94,7 @@ def test_plan_apply_reapply_status(cli_env: dict[str, str], tmp_path: Path, dock
         assert {r["status"] for r in again["resources"]} == {"ok"}
 
         listed = json.loads(iac(cli_env, "status", "--json").stdout)
-        assert [d["status"] for d in listed[:2]] == ["succeeded", "succeeded"]
+        assert [d["status"] for d in listed] == ["succeeded", "succeeded", "planned"]
         shown = json.loads(iac(cli_env, "status", again["deployment"]["id"][:8], "--json").stdout)
         container = next(r for r in shown["resources"] if r["address"] == "docker.container.hello-e2e")
         assert container["observed"]["container"]["status"] == "running"
@@ -176,3 +177,28 @@ def test_a_failure_in_a_later_wave_rolls_back_the_earlier_one(
         assert docker_client.containers.list(all=True, filters={"name": "hello-undo"}) == []
     finally:
         _cleanup(docker_client, "undo")
+
+
+def test_drift_is_found_reported_and_reconciled(cli_env: dict[str, str], tmp_path: Path, docker_client: Any) -> None:
+    port = _free_port()
+    intent = _variant(tmp_path, port, "drift")
+    try:
+        iac(cli_env, "apply", str(intent), "--yes")
+        docker_client.containers.get("hello-drift").stop(timeout=1)  # behind homelab-iac's back
+
+        done = iac(cli_env, "drift", "--json", check=False)
+        assert done.returncode == 2, done.stderr
+        report = {r["address"]: r for r in json.loads(done.stdout)["resources"]}
+        assert report["docker.container.hello-drift"]["status"] == "drifted"
+        assert report["docker.network.hello-net-drift"]["status"] == "in_sync"
+
+        fixed = json.loads(iac(cli_env, "reconcile", "--yes", "--json").stdout)
+        assert fixed["deployment"]["status"] == "succeeded"
+        assert [r["address"] for r in fixed["resources"] if r["status"] == "changed"] == [
+            "docker.container.hello-drift"
+        ]
+        assert _get(port).strip() == "hello from homelab-iac"
+        clean = iac(cli_env, "drift", check=False)
+        assert clean.returncode == 0, clean.stdout + clean.stderr
+    finally:
+        _cleanup(docker_client, "drift")

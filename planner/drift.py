@@ -1,0 +1,94 @@
+"""Drift: does every live resource still match what homelab-iac last applied?
+
+The recorded desired state of each live resource becomes a plan of no-ops, which runs in check+diff mode:
+a module that would change something has found drift, and its diff says what. Nothing is written.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+
+from planner.graph import Graph
+from planner.plan import Action, Change, Plan
+from planner.redact import scrub
+from planner.state.records import ResourceRecord
+
+__all__ = ["DriftCollector", "DriftItem", "DriftReport", "desired_state_plan"]
+
+
+def desired_state_plan(resources: Sequence[ResourceRecord], *, source: str, action: Action = Action.NOOP) -> Plan:
+    """A plan whose changes are the recorded specs of ``resources``, ordered by their recorded dependencies."""
+    by_address = {resource.address: resource for resource in resources}
+    graph = Graph()
+    for resource in resources:
+        graph.add(resource.address, [dep for dep in resource.dependencies if dep in by_address])
+    waves = graph.waves()
+    changes = []
+    for number, wave in enumerate(waves, start=1):
+        for address in wave:
+            resource = by_address[address]
+            changes.append(Change(
+                address=address, kind=resource.kind, name=resource.name, endpoint=resource.endpoint,
+                module="homelab.iac." + resource.kind.replace(".", "_"), action=action,
+                before=dict(resource.spec), after=dict(resource.spec),
+                depends_on=[dep for dep in resource.dependencies if dep in by_address], wave=number,
+            ))
+    return Plan(source=source, created_at=datetime.now(UTC), intents=[], changes=changes, waves=waves)
+
+
+@dataclass(frozen=True)
+class DriftItem:
+    address: str
+    endpoint: str
+    status: str  # "in_sync" | "drifted" | "error"
+    diff: dict[str, Any] = field(default_factory=dict)
+    message: str = ""
+
+
+@dataclass(frozen=True)
+class DriftReport:
+    items: list[DriftItem]
+
+    @property
+    def drifted(self) -> list[DriftItem]:
+        return [item for item in self.items if item.status != "in_sync"]
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "drift": bool(self.drifted),
+            "resources": [
+                {"address": i.address, "endpoint": i.endpoint, "status": i.status, "diff": i.diff,
+                 "message": i.message} for i in self.items
+            ],
+        }
+
+
+class DriftCollector:
+    """An ``on_event`` handler for a check-mode run: what each resource's module would change."""
+
+    def __init__(self, plan: Plan) -> None:
+        self._changes = {change.address: change for change in plan.changes}
+        self.items: dict[str, DriftItem] = {}
+
+    def __call__(self, event: dict[str, Any]) -> None:
+        kind = event.get("event")
+        data: dict[str, Any] = event.get("event_data") or {}
+        change = self._changes.get(str(data.get("task", "")))
+        if change is None or data.get("host") not in (None, change.endpoint):
+            return
+        res: dict[str, Any] = data.get("res") or {}
+        if kind == "runner_on_ok":
+            status = "drifted" if res.get("changed") else "in_sync"
+            diff = scrub(res.get("diff") or {}) if status == "drifted" else {}
+            self.items[change.address] = DriftItem(change.address, change.endpoint, status, diff)
+        elif kind in ("runner_on_failed", "runner_on_unreachable"):
+            message = str(res.get("msg") or "failed")
+            self.items[change.address] = DriftItem(change.address, change.endpoint, "error", message=message)
+
+    def report(self) -> DriftReport:
+        items = [self.items.get(address) or DriftItem(address, change.endpoint, "error", message="not checked")
+                 for address, change in self._changes.items()]
+        return DriftReport(items)
