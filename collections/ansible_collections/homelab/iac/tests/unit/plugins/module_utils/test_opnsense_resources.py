@@ -1,0 +1,245 @@
+"""The OPNsense resource classes and batch runner without a network: normalisation, diff, write calls.
+
+``FakeApi`` answers the model-level ``get``/``search`` calls from in-memory items in the shapes of
+reference §1.5-§1.6 (option maps, AsList maps, JSON-list option quirk) and records every call, so
+each test can count reads and writes the way the lab's request log does.
+"""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+import pytest
+from ansible_collections.homelab.iac.plugins.module_utils._opnsense_client import (
+    OpnsenseValidationError,
+    check_saved,
+)
+from ansible_collections.homelab.iac.plugins.module_utils._opnsense_module import BatchError, run_items
+from ansible_collections.homelab.iac.plugins.module_utils._opnsense_resource import (
+    Attr,
+    Session,
+    collapse,
+    flatten_item,
+)
+from ansible_collections.homelab.iac.plugins.module_utils._opnsense_resources import (
+    Alias,
+    DhcpReservation,
+    DhcpSubnet,
+    FirewallRule,
+    Vlan,
+    rule_uuid,
+)
+from ansible_collections.homelab.iac.plugins.module_utils._reconcile import Action, Reconciler
+
+
+def _pcp(selected: str) -> list[dict[str, Any]]:
+    return [{"value": str(n), "selected": int(str(n) == selected)} for n in range(8)]
+
+
+class FakeApi:
+    """Model-level answers from dicts; posts are recorded and answered like OPNsense."""
+
+    def __init__(self) -> None:
+        self.vlans: dict[str, dict[str, Any]] = {}
+        self.rules: dict[str, dict[str, Any]] = {}
+        self.aliases: dict[str, dict[str, Any]] = {}
+        self.subnets: list[dict[str, Any]] = []
+        self.reservations: list[dict[str, Any]] = []
+        self.calls: list[tuple[str, str, Any]] = []
+        self.reads = 0
+        self.writes = 0
+        self.reject: dict[str, Any] | None = None
+
+    def get(self, path: str) -> Any:
+        self.reads += 1
+        self.calls.append(("GET", path, None))
+        if path == "interfaces/vlan_settings/get":
+            return {"vlan": {"vlan": self.vlans}}
+        if path == "firewall/filter/get":
+            return {"filter": {"rules": {"rule": self.rules}}}
+        if path == "firewall/alias/get":
+            return {"alias": {"aliases": {"alias": self.aliases}}}
+        if path.startswith("kea/dhcpv4/searchSubnet"):
+            return {"rows": self.subnets, "total": len(self.subnets)}
+        if path.startswith("kea/dhcpv4/searchReservation"):
+            return {"rows": self.reservations, "total": len(self.reservations)}
+        raise AssertionError(f"unexpected GET {path}")
+
+    def post(self, path: str, body: dict[str, Any] | None = None) -> Any:
+        self.writes += 1
+        self.calls.append(("POST", path, body))
+        if self.reject is not None:
+            return self.reject
+        if "/add" in path:
+            return {"result": "saved", "uuid": str(uuid.uuid4())}
+        if "/set" in path:
+            return {"result": "saved"}
+        if "/del" in path:
+            return {"result": "deleted"}
+        return {"status": "ok"}
+
+    def writes_to(self) -> list[str]:
+        return [path for method, path, _ in self.calls if method == "POST"]
+
+
+@pytest.fixture
+def api() -> FakeApi:
+    fake = FakeApi()
+    fake.vlans["9b2d4a61-0f3c-4e8a-b7a1-2c3d4e5f6a7b"] = {
+        "if": {"vtnet1": {"value": "vtnet1", "selected": 1}, "vtnet2": {"value": "vtnet2", "selected": 0}},
+        "tag": "30",
+        "pcp": _pcp("0"),
+        "proto": {"": {"value": "Auto", "selected": 1}, "802.1q": {"value": "802.1Q", "selected": 0}},
+        "descr": "guest",
+        "vlanif": "vlan01",
+    }
+    return fake
+
+
+def vlan_params(**overrides: Any) -> dict[str, Any]:
+    params = {
+        "parent": "vtnet1",
+        "tag": 30,
+        "pcp": 0,
+        "proto": "",
+        "description": "guest",
+        "device": None,
+        "state": "present",
+    }
+    params.update(overrides)
+    return params
+
+
+def test_option_maps_collapse_to_selected_keys_including_the_json_list_quirk() -> None:
+    assert collapse({"": {"value": "None", "selected": 1}, "lan": {"value": "LAN", "selected": 0}}) == []
+    assert collapse({"lan": {"value": "LAN", "selected": 1}, "opt1": {"value": "G", "selected": 1}}) == ["lan", "opt1"]
+    assert collapse(_pcp("3")) == ["3"]
+    assert flatten_item({"option_data": {"routers": {"10.0.0.1": {"value": "10.0.0.1", "selected": 1}}}}) == {
+        "option_data.routers": ["10.0.0.1"]
+    }
+
+
+def test_attr_types_turn_api_strings_into_comparable_values() -> None:
+    assert Attr("enabled", "enabled", "bool").from_api("1") is True
+    assert Attr("tag", "tag", "int").from_api("30") == 30
+    assert Attr("content", "content", "lines").from_api("b\na") == ["a", "b"]
+    assert Attr("interface", "interface", "set").from_api("opt1,lan") == ["lan", "opt1"]
+    assert Attr("content", "content", "lines").to_api(["a", "b"]) == "a\nb"
+    assert Attr("enabled", "enabled", "bool").to_api(False) == "0"
+
+
+def test_rule_uuid_is_a_stable_well_formed_v4_uuid() -> None:
+    first = rule_uuid("lan-to-web")
+    assert first == rule_uuid("lan-to-web") != rule_uuid("lan-to-dns")
+    parsed = uuid.UUID(first)
+    assert parsed.version == 4 and first[19] in "89ab"
+
+
+def test_unchanged_vlan_is_a_noop_with_one_read_and_no_write(api: FakeApi) -> None:
+    session = Session(api, check_mode=False)
+    run = run_items(session, [(Vlan, vlan_params())], apply=True)
+    assert run.results[0]["action"] == "noop" and not run.changed
+    assert api.reads == 1 and api.writes == 0
+    assert run.results[0]["facts"]["device"] == "vlan01"
+
+
+def test_changed_description_updates_in_place_then_applies_once(api: FakeApi) -> None:
+    session = Session(api, check_mode=False)
+    run = run_items(session, [(Vlan, vlan_params(description="visitors"))], apply=True)
+    assert run.results[0]["action"] == "update" and run.results[0]["updated"] == ["description"]
+    assert api.writes_to() == [
+        "interfaces/vlan_settings/setItem/9b2d4a61-0f3c-4e8a-b7a1-2c3d4e5f6a7b",
+        "interfaces/vlan_settings/reconfigure",
+    ]
+    body = api.calls[1][2]
+    assert body == {"vlan": {"if": "vtnet1", "tag": "30", "pcp": "0", "proto": "", "descr": "visitors"}}
+    assert run.results[0]["diff"]["before"]["description"] == "guest"
+
+
+def test_check_mode_plans_a_create_without_writing(api: FakeApi) -> None:
+    session = Session(api, check_mode=True)
+    run = run_items(session, [(Vlan, vlan_params(tag=40))], apply=True)
+    assert run.results[0]["action"] == "create" and run.changed
+    assert api.writes == 0 and run.applied == []
+
+
+def test_rule_is_found_by_its_derived_uuid_not_its_description(api: FakeApi) -> None:
+    params = {name: spec.get("default") for name, spec in FirewallRule.argument_spec.items()}
+    params.update(name="web", description="edited in the GUI", interface=["lan"])
+    api.rules[rule_uuid("web")] = {
+        "description": "something else",
+        "interface": {"lan": {"value": "LAN", "selected": 1}},
+    }
+    resource = FirewallRule(Session(api, check_mode=True), params)
+    plan = Reconciler(resource, check_mode=True).plan("present")
+    assert plan.action is Action.UPDATE and "description" in plan.updated
+
+
+def test_rule_create_upserts_under_the_derived_uuid(api: FakeApi) -> None:
+    params = {name: spec.get("default") for name, spec in FirewallRule.argument_spec.items()}
+    params.update(name="web")
+    run_items(Session(api, check_mode=False), [(FirewallRule, params)], apply=True)
+    assert api.writes_to() == [f"firewall/filter/setRule/{rule_uuid('web')}", "firewall/filter/apply"]
+
+
+def test_batch_orders_aliases_before_rules_and_applies_each_area_once(api: FakeApi) -> None:
+    rule = {name: spec.get("default") for name, spec in FirewallRule.argument_spec.items()}
+    entries = [(FirewallRule, {**rule, "name": f"r{index}", "destination_net": ["web"]}) for index in range(3)]
+    entries.append(
+        (
+            Alias,
+            {
+                "name": "web",
+                "type": "host",
+                "content": ["10.0.0.1"],
+                "description": "",
+                "enabled": True,
+                "state": "present",
+            },
+        )
+    )
+    run = run_items(Session(api, check_mode=False), entries, apply=True)
+    writes = api.writes_to()
+    assert writes[0] == "firewall/alias/addItem"
+    assert writes[-2:] == ["firewall/alias/reconfigure", "firewall/filter/apply"]
+    assert len(writes) == 6 and run.applied == ["aliases", "filter"]
+    assert [result["kind"] for result in run.results] == ["firewall_rule"] * 3 + ["alias"]
+
+
+def test_reservation_compares_the_subnet_by_cidr_and_sends_its_uuid(api: FakeApi) -> None:
+    api.subnets.append({"uuid": "5d1f0e2d-3b4a-4c5d-8e6f-7a8b9c0d1e2f", "subnet": "10.0.30.0/24"})
+    params = {
+        "subnet": "10.0.30.0/24",
+        "hw_address": "52:54:00:AA:BB:CC",
+        "ip_address": "10.0.30.10",
+        "hostname": "",
+        "description": "",
+        "state": "present",
+    }
+    run_items(Session(api, check_mode=False), [(DhcpReservation, params)], apply=False)
+    [(_method, path, body)] = [call for call in api.calls if call[0] == "POST"]
+    assert path == "kea/dhcpv4/addReservation"
+    assert body["reservation"]["subnet"] == "5d1f0e2d-3b4a-4c5d-8e6f-7a8b9c0d1e2f"
+    assert body["reservation"]["hw_address"] == "52:54:00:aa:bb:cc"
+
+
+def test_subnet_with_autocollect_does_not_manage_the_collected_options(api: FakeApi) -> None:
+    params = {name: spec.get("default") for name, spec in DhcpSubnet.argument_spec.items()}
+    params.update(subnet="10.0.30.0/24", autocollect=True, routers=["10.0.30.254"])
+    view = DhcpSubnet(Session(api, check_mode=True), params).desired()
+    assert view["routers"] is None and view["autocollect"] is True
+
+
+def test_validation_failure_names_the_field_and_message(api: FakeApi) -> None:
+    api.reject = {"result": "failed", "validations": {"vlan.tag": "Tag for this device must be unique."}}
+    with pytest.raises(BatchError) as caught:
+        run_items(Session(api, check_mode=False), [(Vlan, vlan_params(tag=41))], apply=True)
+    assert "vlan.tag: Tag for this device must be unique." in str(caught.value)
+    assert caught.value.validations == {"vlan.tag": ["Tag for this device must be unique."]}
+
+
+def test_check_saved_raises_on_a_bare_failed_result() -> None:
+    with pytest.raises(OpnsenseValidationError):
+        check_saved("x", {"result": "failed", "validations": {"a.b": ["m1", "m2"]}})
+    assert check_saved("x", {"result": "saved"}) == {"result": "saved"}
