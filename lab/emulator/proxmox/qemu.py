@@ -14,7 +14,9 @@ from lab.emulator.proxmox.values import (
     ParamError,
     check_memory,
     check_sshkeys,
+    format_size,
     normalize_tags,
+    parse_size,
     rewrite_qemu_nic,
 )
 
@@ -68,6 +70,7 @@ class QemuApi:
             ("POST", one + r"/status/(?P<action>start|stop|shutdown|reboot)", self.power),
             ("POST", one + "/clone", self.clone),
             ("POST", one + "/template", self.template),
+            ("PUT", one + "/resize", self.resize),
         ]
 
     def _vm(self, params: dict[str, Any]) -> dict[str, Any]:
@@ -300,6 +303,31 @@ class QemuApi:
             raise ApiError(500, f"VM {guest['vmid']} is already a template")
         guest["config"]["lock"] = "template"
         return self.store.start_task(guest, "qmtemplate", user, "template", {"vmid": guest["vmid"]})
+
+    def resize(self, params: dict[str, Any], user: str) -> Any:
+        """``PUT .../resize`` (``disk``, ``size`` as ``+10G`` or ``40G``): grow only, as a ``resize`` task."""
+        checked = validate(params, {"node": "string", "vmid": "vmid", "disk": "string", "size": "string",
+                                    "digest": "string", "skiplock": "boolean"}, required=("disk", "size"))
+        guest = self._vm(params)
+        self.store.check_unlocked(guest)
+        disk = checked["disk"]
+        value = guest["config"].get(disk)
+        if value is None or not DISK_KEY_RE.match(disk):
+            raise ApiError(500, f"disk '{disk}' does not exist")
+        current = self.store.disk_size(str(value))
+        text = checked["size"]
+        try:
+            wanted = current + parse_size(text[1:]) if text.startswith("+") else parse_size(text)
+        except ValueError:
+            raise ApiError.params({"size": "value does not match the regex pattern"}) from None
+        if wanted < current:
+            raise ApiError(500, "shrinking disks is not supported")
+        volume, _, rest = str(value).partition(",")
+        options = dict(item.split("=", 1) for item in rest.split(",") if "=" in item)
+        options["size"] = format_size(wanted)
+        guest["config"][disk] = ",".join([volume, *(f"{k}={options[k]}" for k in sorted(options))])
+        return self.store.start_task(guest, "resize", user, "noop", {},
+                                     log=[f"Size of logical volume changed to {options['size']}."])
 
     def destroy(self, params: dict[str, Any], user: str) -> Any:
         validate(params, {"node": "string", "vmid": "vmid", "purge": "boolean", "skiplock": "boolean",
