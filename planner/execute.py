@@ -70,7 +70,8 @@ class AnsibleRunnerExecutor:
                 project_dir=str(project),
                 playbook="site.yml",
                 inventory=str(project / "inventory" / "hosts.yml"),
-                envvars={"ANSIBLE_CONFIG": str(project / "ansible.cfg")},
+                # The state_recorder callback would record this run a second time: the executor records it.
+                envvars={"ANSIBLE_CONFIG": str(project / "ansible.cfg"), "IAC_STATE_RECORDER": "off"},
                 cmdline=cmdline,
                 event_handler=handle,
                 quiet=True,

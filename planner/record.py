@@ -131,6 +131,21 @@ class DeploymentRecorder:
         self.results[address] = result
         self._progress(Progress("resource", address, result))
 
+    def ordered_results(self) -> list[ResourceResult]:
+        """Each resource's result, in plan order (resources the run never reached are left out)."""
+        return [self.results[address] for address in self._changes if address in self.results]
+
+    def summary(self, runner_status: str) -> dict[str, Any]:
+        """What a deployment record keeps of a run: counts, per-resource results, how the run ended."""
+        results = self.ordered_results()
+        return {
+            "changed": sum(1 for r in results if r.status == "changed"),
+            "ok": sum(1 for r in results if r.status == "ok"),
+            "failed": sum(1 for r in results if r.status == "failed"),
+            "results": {r.address: {"status": r.status, "message": r.message} for r in results},
+            "runner_status": runner_status,
+        }
+
     def _progress(self, progress: Progress) -> None:
         if self.on_progress is not None:
             self.on_progress(progress)

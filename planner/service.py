@@ -162,14 +162,8 @@ class Service:
             reason = "interrupted" if isinstance(err, KeyboardInterrupt) else str(err)
             self.store.update_deployment(deployment.id, status=DeploymentStatus.FAILED, error=reason)
             raise
-        results = [recorder.results[c.address] for c in plan.changes if c.address in recorder.results]
-        summary: dict[str, Any] = {
-            "changed": sum(1 for r in results if r.status == "changed"),
-            "ok": sum(1 for r in results if r.status == "ok"),
-            "failed": sum(1 for r in results if r.status == "failed"),
-            "results": {r.address: {"status": r.status, "message": r.message} for r in results},
-            "runner_status": run.status,
-        }
+        results = recorder.ordered_results()
+        summary = recorder.summary(run.status)
         failures = [r for r in results if r.status == "failed"]
         if run.ok and not failures:
             final = self.store.update_deployment(deployment.id, status=DeploymentStatus.SUCCEEDED, summary=summary)
@@ -212,7 +206,7 @@ class Service:
                                  deployment_id=deployment_id)
         recorder = DeploymentRecorder(self.store, deployment_id, undo, on_progress)
         run = self.executor.run(project, on_event=recorder)
-        results = [recorder.results[c.address] for c in undo.changes if c.address in recorder.results]
+        results = recorder.ordered_results()
         self.store.record_event(deployment_id, "rollback_finished", {"status": run.status})
         return results
 

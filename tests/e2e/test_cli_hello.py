@@ -119,6 +119,14 @@ def test_plain_ansible_playbook_gives_the_same_result(
         assert run.returncode == 0, run.stdout + run.stderr
         assert "changed=2" in run.stdout
         assert _get(port).strip() == "hello from homelab-iac"
+        # The collection's state_recorder callback recorded the plain run in the same database.
+        [recorded, planned] = json.loads(iac(cli_env, "status", "--json").stdout)
+        assert (recorded["status"], recorded["summary"]["changed"]) == ("succeeded", 2)
+        assert planned["status"] == "planned"
+        shown = json.loads(iac(cli_env, "status", recorded["id"], "--json").stdout)
+        assert sorted(r["address"] for r in shown["resources"]) == [
+            "docker.container.hello-plain", "docker.network.hello-net-plain"
+        ]
         # iac finds exactly what it would have built: nothing left to change.
         result = json.loads(iac(cli_env, "apply", str(intent), "--yes", "--json").stdout)
         assert result["changed"] == 0 and result["failed"] == 0
