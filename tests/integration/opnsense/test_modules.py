@@ -1,0 +1,218 @@
+"""homelab.iac.opnsense_* through real ansible-playbook against the lab's OPNsense emulator.
+
+community.docker's rhythm: change -> same task again -> ``is changed`` / ``is not changed``, check
+mode, diff mode, bad input, removal. Assertions live in the playbooks (few runs keep the suite
+fast); the emulator's request log then proves what a playbook cannot see: a rerun makes no write
+call, and a check-mode run writes nothing.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+import yaml
+
+from tests.integration.opnsense.conftest import Opnsense
+
+pytestmark = pytest.mark.integration
+
+PROJECT_ROOT = Path(__file__).resolve().parents[3]
+ANSIBLE_PLAYBOOK = Path(sys.executable).with_name("ansible-playbook")
+DEFAULTS = {"group/homelab.iac.opnsense": {"api_url": "{{ api_url }}", "ca_cert": "{{ ca_cert }}"}}
+
+
+@pytest.fixture
+def run_play(opnsense: Opnsense, tmp_path: Path) -> Any:
+    """Run tasks as one play on the lab's opnsense host; credentials only in the environment."""
+    inventory = tmp_path / "hosts.yml"
+    host = {"api_url": opnsense.url, "ca_cert": opnsense.ca_cert, "ansible_connection": "local",
+            "ansible_python_interpreter": sys.executable}  # fmt: skip
+    inventory.write_text(yaml.safe_dump({"all": {"children": {"opnsense": {"hosts": {"lab-opnsense": host}}}}}))
+    env = {
+        **os.environ,
+        "ANSIBLE_COLLECTIONS_PATH": str(PROJECT_ROOT / "collections"),
+        "ANSIBLE_NOCOLOR": "1",
+        "ANSIBLE_LOCALHOST_WARNING": "0",
+        "ANSIBLE_RETRY_FILES_ENABLED": "0",
+        "OPNSENSE_API_KEY": opnsense.key,
+        "OPNSENSE_API_SECRET": opnsense.secret,
+    }
+
+    def run(tasks: list[dict[str, Any]], name: str = "play") -> str:
+        play = [{"hosts": "opnsense", "gather_facts": False, "module_defaults": DEFAULTS, "tasks": tasks}]
+        path = tmp_path / f"{name}.yml"
+        path.write_text(yaml.safe_dump(play, sort_keys=False))
+        done = subprocess.run(
+            [str(ANSIBLE_PLAYBOOK), "-i", str(inventory), str(path)],
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=300,
+        )
+        assert done.returncode == 0, done.stdout[-6000:] + done.stderr[-2000:]
+        assert opnsense.secret not in done.stdout
+        return done.stdout
+
+    return run
+
+
+def writes_since_clear(lab_api: httpx.Client) -> list[str]:
+    return [
+        f"{r['method']} {r['path']}" for r in lab_api.get("/__lab/requests").json()["requests"] if r["method"] != "GET"
+    ]
+
+
+def _create_tasks(s: str, tag: int, octet: int) -> list[dict[str, Any]]:
+    mod = "homelab.iac."
+    return [
+        {"name": "vlan", mod + "opnsense_vlan": {"parent": "vtnet2", "tag": tag, "description": f"guest {s}"}, "register": "vlan"},
+        {"name": "interface", mod + "opnsense_interface": {"device": "{{ vlan.vlan.device }}", "description": f"G{s}"}, "register": "iface"},
+        {"name": "alias", mod + "opnsense_alias": {"name": f"web_{s}", "content": ["10.0.0.11", "10.0.0.10"]}, "register": "alias"},
+        {
+            "name": "rule",
+            mod + "opnsense_firewall_rule": {
+                "name": f"web-{s}", "sequence": 150, "interface": ["{{ iface.interface.identifier }}"], "protocol": "tcp",
+                "destination_net": [f"web_{s}"], "destination_port": "443",
+            },
+            "register": "rule",
+        },
+        {"name": "subnet", mod + "opnsense_dhcp_subnet": {"subnet": f"10.{octet}.30.0/24", "pools": [f"10.{octet}.30.100-10.{octet}.30.199"],
+                                                          "routers": [f"10.{octet}.30.1"]}, "register": "subnet"},
+        {"name": "reservation", mod + "opnsense_dhcp_reservation": {"subnet": f"10.{octet}.30.0/24", "mac": "52:54:00:AB:CD:EF",
+                                                                    "ip_address": f"10.{octet}.30.10", "hostname": "mc"}, "register": "reservation"},
+        {"name": "host override", mod + "opnsense_host_override": {"hostname": f"mc{s}", "domain": "home.arpa", "server": f"10.{octet}.30.10"},
+         "register": "host"},
+    ]  # fmt: skip
+
+
+def test_single_modules_create_rerun_check_diff_update_delete(run_play: Any, lab_api: httpx.Client) -> None:
+    s, tag, octet = secrets.token_hex(2), 2000 + secrets.randbelow(2000), 100 + secrets.randbelow(100)
+    registered = ["vlan", "iface", "alias", "rule", "subnet", "reservation", "host"]
+    created = _create_tasks(s, tag, octet)
+    run_play(
+        [
+            *created,
+            {"ansible.builtin.assert": {"that": [f"{name} is changed" for name in registered] + [
+                "vlan.vlan.device is match('vlan0')", "iface.interface.identifier is match('opt')",
+                "rule.rule.uuid | length == 36", "rule.applied == ['filter']", "alias.alias.content == ['10.0.0.10', '10.0.0.11']",
+                "reservation.reservation.hw_address == '52:54:00:ab:cd:ef'", "subnet.subnet.routers == ['10." + str(octet) + ".30.1']",
+            ]}},
+        ],
+        "create",
+    )  # fmt: skip
+
+    lab_api.delete("/__lab/requests")
+    run_play(
+        [*created, {"ansible.builtin.assert": {"that": [f"{name} is not changed" for name in registered]}}], "rerun"
+    )
+    assert writes_since_clear(lab_api) == []  # idempotent: the rerun made no write call at all
+
+    mod = "homelab.iac."
+    config = lab_api.get("/__lab/state").json()["config"]
+    device = next(
+        item["vlanif"] for item in config["vlans"].values() if item["tag"] == str(tag) and item["if"] == "vtnet2"
+    )
+    identifier = next(name for name, entry in config["interfaces"].items() if entry.get("if") == device)
+    rule_uuid = next(uuid for uuid, rule in config["filter"]["rules"].items() if rule["description"] == f"web-{s}")
+    lab_api.delete("/__lab/requests")
+    run_play(
+        [
+            {"name": "check-mode update", mod + "opnsense_alias": {"name": f"web_{s}", "content": ["10.0.0.12"]},
+             "check_mode": True, "register": "check"},
+            {"ansible.builtin.assert": {"that": ["check is changed", "check.action == 'update'", "check.applied == []"]}},
+        ],
+        "check",
+    )  # fmt: skip
+    assert writes_since_clear(lab_api) == []  # check mode writes nothing
+
+    run_play(
+        [
+            {"name": "diff update", mod + "opnsense_alias": {"name": f"web_{s}", "content": ["10.0.0.12"]}, "diff": True, "register": "upd"},
+            {"ansible.builtin.assert": {"that": [
+                "upd is changed", "upd.updated == ['content']", "upd.diff.before.content == ['10.0.0.10', '10.0.0.11']",
+                "upd.diff.after.content == ['10.0.0.12']", "upd.applied == ['aliases']",
+            ]}},
+            {"name": "rule update keeps the uuid", mod + "opnsense_firewall_rule": {
+                "name": f"web-{s}", "sequence": 150, "interface": [identifier], "protocol": "tcp", "destination_net": [f"web_{s}"],
+                "destination_port": "8443"}, "register": "rule2"},
+            {"name": "bad port", mod + "opnsense_firewall_rule": {"name": f"bad-{s}", "protocol": "ICMP", "destination_port": "99999"},
+             "register": "bad", "ignore_errors": True},
+            {"name": "bad tag", mod + "opnsense_vlan": {"parent": "vtnet2", "tag": 5000}, "register": "badtag", "ignore_errors": True},
+            {"name": "reservation outside its subnet", mod + "opnsense_dhcp_reservation": {
+                "subnet": f"10.{octet}.30.0/24", "mac": "52:54:00:00:00:99", "ip_address": "192.0.2.1"}, "register": "badres", "ignore_errors": True},
+            {"name": "alias in use", mod + "opnsense_alias": {"name": f"web_{s}", "state": "absent"}, "register": "inuse", "ignore_errors": True},
+            {"ansible.builtin.assert": {"that": [
+                "bad is failed", "'rule.destination_port' in bad.validations",
+                "'Please specify a valid portnumber, name, alias or range' in bad.msg",
+                "badtag is failed", "badtag.validations['vlan.tag'] == ['Invalid integer value.']",
+                "badres is failed", "'Address not in specified subnet' in badres.msg",
+                "inuse is failed", "'Alias in use' in inuse.msg",
+                "rule2 is changed", "rule2.updated == ['destination_port']", f"rule2.rule.uuid == '{rule_uuid}'",
+            ]}},
+        ],
+        "update",
+    )  # fmt: skip
+
+    run_play(
+        [
+            {mod + "opnsense_host_override": {"hostname": f"mc{s}", "domain": "home.arpa", "state": "absent"}, "register": "d1"},
+            {mod + "opnsense_dhcp_reservation": {"subnet": f"10.{octet}.30.0/24", "mac": "52:54:00:ab:cd:ef", "ip_address": "x",
+                                                 "state": "absent"}, "register": "d2"},
+            {mod + "opnsense_dhcp_subnet": {"subnet": f"10.{octet}.30.0/24", "state": "absent"}, "register": "d3"},
+            {mod + "opnsense_firewall_rule": {"name": f"web-{s}", "state": "absent"}, "register": "d4"},
+            {mod + "opnsense_alias": {"name": f"web_{s}", "state": "absent"}, "register": "d5"},
+            {mod + "opnsense_interface": {"device": device, "description": "x", "state": "absent"}, "register": "d6"},
+            {mod + "opnsense_vlan": {"parent": "vtnet2", "tag": tag, "state": "absent"}, "register": "d7"},
+            {mod + "opnsense_alias": {"name": f"web_{s}", "state": "absent"}, "register": "again"},
+            {"ansible.builtin.assert": {"that": ["d1 is changed", "d2 is changed", "d3 is changed", "d4 is changed", "d5 is changed",
+                                                 "d6 is changed", "d7 is changed", "again is not changed", "d4.rule == {}"]}},
+        ],
+        "delete",
+    )  # fmt: skip
+    state = lab_api.get("/__lab/state").json()
+    assert not any(item["name"] == f"web_{s}" for item in state["config"]["aliases"].values())
+    assert not any(item["name"] == f"web_{s}" for item in state["running"]["aliases"].values())  # applied too
+
+
+def test_batch_is_one_read_per_kind_and_one_apply_per_area(run_play: Any, lab_api: httpx.Client) -> None:
+    s = secrets.token_hex(2)
+    base = 1000 + secrets.randbelow(900)
+    items: list[dict[str, Any]] = [
+        {"kind": "firewall_rule", "name": f"b{s}-{n}", "interface": ["lan"], "protocol": "TCP", "destination_net": [f"b{s}_{n % 4}"],
+         "destination_port": str(1000 + n), "sequence": 1000 + n}
+        for n in range(20)
+    ]  # fmt: skip
+    items += [{"kind": "alias", "name": f"b{s}_{n}", "type": "host", "content": [f"10.77.{n}.1"]} for n in range(4)]
+    items += [{"kind": "vlan", "parent": "vtnet2", "tag": base + n, "description": f"b{s}"} for n in range(3)]
+    batch = {"homelab.iac.opnsense_batch": {"items": items}}
+    lab_api.delete("/__lab/requests")
+    run_play(
+        [
+            {**batch, "check_mode": True, "register": "planned"},
+            {**batch, "register": "first"},
+            {**batch, "register": "second"},
+            {"ansible.builtin.assert": {"that": [
+                "planned is changed", "planned.requests.writes == 0",
+                "first is changed", "first.applied == ['vlans', 'aliases', 'filter']",
+                "first.requests.writes == 27 + 3", "first.requests.reads == 3 + 3",
+                "first.results[24].facts.device is match('vlan0')", "first.results[0].facts.sequence == 1000",
+                "second is not changed", "second.requests == {'reads': 3, 'writes': 0}",
+            ]}},
+        ],
+        "batch",
+    )  # fmt: skip
+    writes = writes_since_clear(lab_api)
+    assert len(writes) == 30
+    assert sum(path.endswith("/firewall/filter/apply") for path in writes) == 1
+    assert writes[-3:] == [
+        "POST /api/interfaces/vlan_settings/reconfigure",
+        "POST /api/firewall/alias/reconfigure",
+        "POST /api/firewall/filter/apply",
+    ]
