@@ -1,112 +1,25 @@
 """homelab.iac.docker_network / docker_container through real ansible-playbook against a real engine.
 
+Missing images are named under 127.0.0.1:1 so the engine's pull attempt never leaves loopback.
+
 The rhythm is community.docker's: change -> same task again -> assert ``is changed`` / ``is not
-changed``, check mode and diff mode, with an ``always:`` cleanup. Assertions live in the playbooks
-(one ansible-playbook run per scenario keeps the suite fast); the engine is then inspected from
-Python to prove what the playbook cannot see, e.g. that a failed run left nothing behind.
+changed``, check mode and diff mode, with an ``always:`` cleanup. Fixtures are in conftest.py.
 """
 
 from __future__ import annotations
 
-import os
-import secrets
-import socket
-import subprocess
-import sys
-from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import docker
 import pytest
-import yaml
+
+from tests.integration.collection.playbook_tasks import IMAGE, MANAGED_LABEL, WEB_COMMAND
+from tests.integration.collection.playbook_tasks import block as _block
+from tests.integration.collection.playbook_tasks import check as _assert
+from tests.integration.collection.playbook_tasks import free_port as _free_port
+from tests.integration.collection.playbook_tasks import task as _task
 
 pytestmark = pytest.mark.integration
-
-PROJECT_ROOT = Path(__file__).resolve().parents[3]
-COLLECTIONS_PATH = PROJECT_ROOT / "collections"
-ANSIBLE_PLAYBOOK = Path(sys.executable).with_name("ansible-playbook")
-IMAGE = "homelab/busybox:latest"
-MANAGED_LABEL = "io.homelab-iac.managed"
-# busybox as PID 1 ignores SIGTERM, so `docker stop` would wait its full timeout; this command
-# serves /www on port 80 and exits promptly on SIGTERM.
-WEB_COMMAND = ["sh", "-c", "trap 'exit 0' TERM; httpd -p 80 -h /www; while true; do sleep 1; done"]
-
-
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
-
-
-@pytest.fixture
-def engine(docker_host: str) -> Iterator[docker.DockerClient]:
-    """SDK client for the engine behind ``docker_host``; the test image must be there."""
-    client = docker.DockerClient(base_url=docker_host)
-    try:
-        client.images.get(IMAGE)
-    except docker.errors.ImageNotFound:
-        pytest.fail(f"{IMAGE} is missing on {docker_host}: the lab builds it (lab.images)")
-    yield client
-    client.close()
-
-
-@pytest.fixture
-def prefix(engine: docker.DockerClient) -> Iterator[str]:
-    """A unique name prefix; whatever carries it is removed after the test, playbook or not."""
-    name = f"iac-coll-{secrets.token_hex(3)}"
-    yield name
-    for container in engine.containers.list(all=True, filters={"name": name}):
-        container.remove(force=True)
-    for network in engine.networks.list(names=[name]):
-        if network.name.startswith(name):
-            network.remove()
-
-
-@pytest.fixture
-def playbook(tmp_path: Path, docker_host: str) -> Any:
-    """Run a list of tasks as one play on localhost; return (returncode, output)."""
-    inventory = tmp_path / "inventory.ini"
-    inventory.write_text(
-        f"localhost ansible_connection=local ansible_python_interpreter={sys.executable}\n"
-    )
-    env = {
-        **os.environ,
-        "ANSIBLE_COLLECTIONS_PATH": str(COLLECTIONS_PATH),
-        "ANSIBLE_NOCOLOR": "1",
-        "ANSIBLE_LOCALHOST_WARNING": "0",
-        "ANSIBLE_RETRY_FILES_ENABLED": "0",
-    }
-
-    def run(tasks: list[dict[str, Any]], play_vars: dict[str, Any]) -> tuple[int, str]:
-        play = {
-            "hosts": "localhost",
-            "gather_facts": False,
-            "vars": play_vars,
-            "module_defaults": {"group/homelab.iac.docker": {"docker_host": docker_host}},
-            "tasks": tasks,
-        }
-        path = tmp_path / f"play-{secrets.token_hex(2)}.yml"
-        path.write_text(yaml.safe_dump([play], sort_keys=False))
-        done = subprocess.run(
-            [str(ANSIBLE_PLAYBOOK), "-i", str(inventory), str(path)],
-            env=env, capture_output=True, text=True, timeout=300, check=False,
-        )
-        return done.returncode, done.stdout + done.stderr
-
-    return run
-
-
-def _task(name: str, module: str, args: dict[str, Any], **keywords: Any) -> dict[str, Any]:
-    return {"name": name, f"homelab.iac.{module}": args, **keywords}
-
-
-def _assert(name: str, *conditions: str) -> dict[str, Any]:
-    return {"name": name, "ansible.builtin.assert": {"that": list(conditions), "quiet": True}}
-
-
-def _block(tasks: list[dict[str, Any]], cleanup: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    return [{"name": "scenario", "block": tasks, "always": cleanup}]
 
 
 def test_network_lifecycle(prefix: str, playbook: Any, engine: docker.DockerClient) -> None:
@@ -237,7 +150,7 @@ def test_failures_change_nothing(prefix: str, playbook: Any, engine: docker.Dock
               register="port_move", **failing),
         _task("it is unchanged", "docker_container", web, register="web_after"),
         _task("no host IP", "docker_container", {**web, "ports": [f"{web_port}:80"]}, register="no_ip", **failing),
-        _task("missing image", "docker_container", {**web, "name": f"{prefix}-img", "image": "homelab/none:0"},
+        _task("missing image", "docker_container", {**web, "name": f"{prefix}-img", "image": "127.0.0.1:1/homelab/none:0"},
               register="no_image", **failing),
         _task("unmanaged container", "docker_container", {"name": f"{prefix}-unmanaged", "state": "absent"},
               register="foreign", **failing),
@@ -250,7 +163,7 @@ def test_failures_change_nothing(prefix: str, playbook: Any, engine: docker.Dock
             "web_after is not changed and web_after.container.id == web_before.container.id",
             "web_after.container.status == 'running'",
             "no_ip is failed and 'ports[0]' in no_ip.msg and '0.0.0.0' in no_ip.msg",
-            "no_image is failed and 'homelab/none:0' in no_image.msg",
+            "no_image is failed and '127.0.0.1:1/homelab/none:0' in no_image.msg",
             "foreign is failed and 'not created by homelab.iac' in foreign.msg",
             f"in_use is failed and '{prefix}-holder' in in_use.msg and 'force: true' in in_use.msg",
         ),

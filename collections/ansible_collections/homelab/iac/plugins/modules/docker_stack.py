@@ -23,7 +23,8 @@ description:
   - O(state=absent) removes exactly what carries the stack's label - containers, then networks, then
     (with O(purge_volumes=true)) volumes - and nothing else.
   - Invalid definitions fail before anything changes, naming the key. The first member that fails
-    stops the run; the message names it (for example C(services.web (container shop-web)\: ...)).
+    stops the run, and the message starts with its key and name, for example
+    C(services.web (container shop-web)).
   - "Supported service keys: C(image), C(command), C(environment), C(ports) (with a host IP, as in
     M(homelab.iac.docker_container)), C(networks) (list, or mapping with C(ipv4_address)/C(aliases)),
     C(volumes) (short C(SOURCE:/TARGET[:ro]) or long syntax), C(mem_limit)/C(memory), C(cpus),
