@@ -211,3 +211,48 @@ def test_bad_input_fails_with_the_api_text(playbook: Any, pve: PveEndpoint) -> N
             wait_task(api, api.delete("/nodes/pve/lxc/7199").json()["data"])
         assert code == 0, output
         assert 7198 not in [g["vmid"] for g in api.get("/cluster/resources", params={"type": "vm"}).json()["data"]]
+
+
+def test_templates_and_containers(playbook: Any) -> None:
+    ubuntu = {"appliance": "ubuntu-24.04-standard_24.04-2_amd64.tar.zst"}
+    ct = {"hostname": "it-ct01", "ostemplate": "local:vztmpl/ubuntu-24.04-standard_24.04-2_amd64.tar.zst",
+          "memory": 256, "cores": 1, "nesting": True, "tags": ["dns"], "disk_size": 2,
+          "nics": [{"bridge": "vmbr0", "tag": 20, "ip": "10.0.20.53/24", "gw": "10.0.20.1"}],
+          "password": "s3cret-pass", "ssh_public_keys": ["ssh-ed25519 AAAAC3 admin@laptop"]}
+    tasks = [
+        _task("template in check mode", "proxmox_storage_content", ubuntu, check_mode=True, register="check_tpl"),
+        _task("template", "proxmox_storage_content", ubuntu, register="tpl"),
+        _task("template again", "proxmox_storage_content", ubuntu, register="tpl_again"),
+        _task("unknown appliance", "proxmox_storage_content", {"appliance": "nope.tar.zst"}, register="bad_tpl",
+              ignore_errors=True),
+        _assert("fetched once; the index's own error for a bad name",
+                "check_tpl is changed and check_tpl.volume == {}",
+                "tpl is changed and tpl.volid == 'local:vztmpl/ubuntu-24.04-standard_24.04-2_amd64.tar.zst'",
+                "tpl.upids | length == 1 and tpl.volume.content == 'vztmpl'",
+                "tpl_again is not changed",
+                "bad_tpl is failed and bad_tpl.msg == 'Parameter verification failed. (template: no such template)'"),
+        _task("container", "proxmox_lxc", {**ct, "state": "started"}, diff=True, register="create"),
+        _lab("clear the request log", "DELETE", "/__lab/requests"),
+        _task("container again", "proxmox_lxc", {**ct, "state": "started"}, register="again"),
+        _lab("read the request log", "GET", "/__lab/requests", register="log"),
+        _task("new VLAN and memory", "proxmox_lxc",
+              {"hostname": "it-ct01", "memory": 512, "nics": [{"bridge": "vmbr0", "tag": 30, "ip": "dhcp"}]},
+              diff=True, register="update"),
+        _task("remove while running", "proxmox_lxc", {"hostname": "it-ct01", "state": "absent"},
+              register="refused", ignore_errors=True),
+        _task("remove with force", "proxmox_lxc", {"hostname": "it-ct01", "state": "absent", "force": True},
+              register="remove"),
+        _task("remove the template", "proxmox_storage_content", {**ubuntu, "state": "absent"}, register="untpl"),
+        _assert("container lifecycle",
+                "create is changed and create.container.status == 'running' and create.container.unprivileged",
+                "create.container.rootfs is match('local-lvm:vm-[0-9]+-disk-0,size=2G')",
+                "create.container.macs.net0 is match('BC:24:11:')",
+                "again is not changed", f"log.json.requests {WRITES}",
+                "update is changed and update.updated == ['memory', 'nics']",
+                "update.container.macs.net0 == create.container.macs.net0 and update.container.nics.net0.tag == 30",
+                "refused is failed and 'set force: true' in refused.msg",
+                "remove is changed and untpl is changed"),
+    ]
+    code, output = playbook(tasks)
+    assert code == 0, output
+    assert "s3cret-pass" not in output

@@ -106,7 +106,8 @@ options:
         description: Storage of a new disk. Defaults to O(storage). Not compared for existing disks.
         type: str
       options:
-        description: Drive options compared and set as given, for example C({ssd: 1, discard: "on"}).
+        description:
+          - Drive options compared and set as given, for example C(ssd=1) and C(discard=on) as a dictionary.
         type: dict
   remove_unlisted_disks:
     description:
