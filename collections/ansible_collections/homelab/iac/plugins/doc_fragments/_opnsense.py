@@ -57,8 +57,8 @@ notes:
     C(lookup('file', '~/.opnsense/key')). For the homelab-iac lab they are in
     C(<lab home>/credentials.yml) under C(emulators.opnsense.credentials).
   - OPNsense saves every change to its configuration at once but runs it only after the area's
-    apply call (for example C(firewall/filter/apply)). The modules make that call once, after
-    their changes, unless O(apply=false).
+    apply call (for example C(firewall/filter/apply)). The modules that change things make that
+    call once, after their changes, unless their C(apply) option is false.
 requirements:
   - requests (Python library)
   - OPNsense 25.7 or later (26.7 for interface assignment).

@@ -76,7 +76,7 @@ def run_items(session: Session, entries: list[tuple[type[OpnsenseItem], dict[str
         for area, path in session.changed_areas:
             session.api.post(path)  # action-only POST: no body, no JSON content type
             run.applied.append(area)
-    written = {kind for kind, _ in ((r.item_kind, o) for r, o in slots.values() if o.changed)}
+    written = {resource.item_kind for resource, outcome in slots.values() if outcome.changed}
     if not session.check_mode:
         for kind in written:
             session.cache.refresh(kind)

@@ -20,7 +20,7 @@ description:
   - Items run in dependency order whatever their order in O(items). Creates and updates run as
     VLANs, interfaces, aliases, rules, DHCP subnets, reservations, host overrides; removals run in
     reverse. So an alias is there before the rule that uses it.
-  - Each item takes exactly the options of its single-resource module (see there), plus O(items[].kind).
+  - Each item takes exactly the options of its single-resource module (see there), plus C(kind).
   - When an item fails, the task fails naming it, for example C(items[3] (firewall_rule name=web\)),
     with OPNsense's field and message. The items before it stay saved, and their areas are still
     applied so the running firewall matches the saved configuration.
@@ -33,21 +33,18 @@ extends_documentation_fragment:
 options:
   items:
     description:
-      - The resources. Each is a dict with O(items[].kind) and the options of that kind's module,
+      - The resources. Each is a dict with a C(kind) key and the options of that kind's module,
         including C(state).
+      - "C(kind) is one of V(vlan) (M(homelab.iac.opnsense_vlan)), V(interface)
+        (M(homelab.iac.opnsense_interface)), V(alias) (M(homelab.iac.opnsense_alias)), V(firewall_rule)
+        (M(homelab.iac.opnsense_firewall_rule)), V(dhcp_subnet) (M(homelab.iac.opnsense_dhcp_subnet)),
+        V(dhcp_reservation) (M(homelab.iac.opnsense_dhcp_reservation)) or V(host_override)
+        (M(homelab.iac.opnsense_host_override))."
+      - Each item is validated against its kind's options; an unknown option or kind fails the task
+        before anything is written.
     type: list
     elements: dict
     required: true
-    suboptions:
-      kind:
-        description:
-          - Which resource the item is; the matching modules are M(homelab.iac.opnsense_vlan),
-            M(homelab.iac.opnsense_interface), M(homelab.iac.opnsense_alias),
-            M(homelab.iac.opnsense_firewall_rule), M(homelab.iac.opnsense_dhcp_subnet),
-            M(homelab.iac.opnsense_dhcp_reservation) and M(homelab.iac.opnsense_host_override).
-        type: str
-        required: true
-        choices: [vlan, interface, alias, firewall_rule, dhcp_subnet, dhcp_reservation, host_override]
 """
 
 EXAMPLES = r"""
@@ -125,19 +122,12 @@ requests:
 """
 
 from ansible_collections.homelab.iac.plugins.module_utils._opnsense_module import APPLY_ARG, OpnsenseModule  # noqa: E402
-from ansible_collections.homelab.iac.plugins.module_utils._opnsense_resources import KINDS  # noqa: E402
 
 
 def main() -> None:
     """Reconcile every item, applying each area once."""
-    items = {
-        "type": "list",
-        "elements": "dict",
-        "required": True,
-        "options": {"kind": {"type": "str", "required": True, "choices": list(KINDS)}},
-    }
     # Items carry the options of their kind, which the batch validates per kind itself.
-    OpnsenseModule({"items": {**items, "options": None}, **APPLY_ARG}).run_batch()
+    OpnsenseModule({"items": {"type": "list", "elements": "dict", "required": True}, **APPLY_ARG}).run_batch()
 
 
 if __name__ == "__main__":

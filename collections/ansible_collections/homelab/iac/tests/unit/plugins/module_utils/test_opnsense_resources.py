@@ -80,7 +80,7 @@ class FakeApi:
         return {"status": "ok"}
 
     def writes_to(self) -> list[str]:
-        return [path for method, path, _ in self.calls if method == "POST"]
+        return [path for method, path, _body in self.calls if method == "POST"]
 
 
 @pytest.fixture
