@@ -169,18 +169,20 @@ class Graph:
         Within a wave, vertices keep the order they were added in, so output is deterministic.
         """
         self._require_valid()
+        # Kahn's algorithm: linear in vertices + edges, whatever order the vertices were added in.
+        dependents: dict[str, list[str]] = {v: [] for v in self._deps}
+        waiting = {v: len(deps) for v, deps in self._deps.items()}
+        for v, deps in self._deps.items():
+            for dep in deps:
+                dependents[dep].append(v)
+        ready = [v for v, count in waiting.items() if count == 0]
         level: dict[str, int] = {}
-        remaining = list(self._deps)
-        while remaining:
-            progressed = []
-            for v in remaining:
-                deps = self._deps[v]
-                if all(d in level for d in deps):
-                    level[v] = 1 + max((level[d] for d in deps), default=-1)
-                    progressed.append(v)
-            remaining = [v for v in remaining if v not in level]
-            if not progressed:  # pragma: no cover - validate() has already ruled cycles out
-                raise GraphError([Problem("cycle", tuple(remaining), "dependency cycle")])
+        for v in ready:  # ``ready`` grows while we walk it
+            level[v] = 1 + max((level[d] for d in self._deps[v]), default=-1)
+            for dependent in dependents[v]:
+                waiting[dependent] -= 1
+                if waiting[dependent] == 0:
+                    ready.append(dependent)
         count = 1 + max(level.values(), default=-1)
         layers: list[list[str]] = [[] for _ in range(count)]
         for v in self._deps:
