@@ -45,12 +45,15 @@ def run_play(opnsense: Opnsense, tmp_path: Path) -> Any:
         "OPNSENSE_API_SECRET": opnsense.secret,
     }
 
-    def run(tasks: list[dict[str, Any]], name: str = "play") -> str:
-        play = [{"hosts": "opnsense", "gather_facts": False, "module_defaults": DEFAULTS, "tasks": tasks}]
-        path = tmp_path / f"{name}.yml"
-        path.write_text(yaml.safe_dump(play, sort_keys=False))
+    def run(tasks: list[dict[str, Any]] | Path, name: str = "play", *extra: str) -> str:
+        if isinstance(tasks, Path):
+            path = tasks
+        else:
+            play = [{"hosts": "opnsense", "gather_facts": False, "module_defaults": DEFAULTS, "tasks": tasks}]
+            path = tmp_path / f"{name}.yml"
+            path.write_text(yaml.safe_dump(play, sort_keys=False))
         done = subprocess.run(
-            [str(ANSIBLE_PLAYBOOK), "-i", str(inventory), str(path)],
+            [str(ANSIBLE_PLAYBOOK), "-i", str(inventory), str(path), *extra],
             env=env,
             capture_output=True,
             text=True,
@@ -216,3 +219,20 @@ def test_batch_is_one_read_per_kind_and_one_apply_per_area(run_play: Any, lab_ap
         "POST /api/firewall/alias/reconfigure",
         "POST /api/firewall/filter/apply",
     ]
+
+
+def test_backup_playbook_downloads_and_reverts(run_play: Any, api: httpx.Client, tmp_path: Path) -> None:
+    """The hand-written playbooks/opnsense_backup.yml under plain ansible-playbook."""
+    playbook = PROJECT_ROOT / "playbooks" / "opnsense_backup.yml"
+    for _attempt in range(2):  # at least two backups, so there is an older one to revert to
+        api.post(
+            "firewall/alias/addItem",
+            json={"alias": {"name": f"bk_{secrets.token_hex(3)}", "type": "host", "content": "10.5.5.5"}},
+        )
+    output = run_play(playbook, "backup", "-e", f"backup_dir={tmp_path / 'bk'}")
+    [written] = list((tmp_path / "bk" / "lab-opnsense").glob("config-26.7.1-*.xml"))
+    assert "<opnsense>" in written.read_text() and oct(written.stat().st_mode & 0o777) == "0o600"
+    assert "changed=2" in output  # the directory and the download
+    previous = api.get("core/backup/backups/this").json()["items"][1]["id"]
+    assert "changed=1" in run_play(playbook, "revert", "-e", f"revert_to={previous}")
+    assert "changed=0" in run_play(playbook, "revert-again", "-e", f"revert_to={previous}")  # already there

@@ -60,19 +60,25 @@ def list_revisions(api: OpnsenseApi) -> list[dict[str, Any]]:
     ]
 
 
-def download_config(api: OpnsenseApi, dest: str, revision: str | None) -> tuple[bool, int]:
-    """Write config.xml (the current one or a revision) to ``dest``; (changed, bytes)."""
-    path = "core/backup/download/this" + (f"/{revision}" if revision else "")
-    text = api.download(path)
+def fetch_config(api: OpnsenseApi, revision: str | None) -> bytes:
+    """config.xml as the firewall has it now, or as saved in backup ``revision``."""
+    text = api.download("core/backup/download/this" + (f"/{revision}" if revision else ""))
     if not text.strip():
         raise OpnsenseError(f"backup {revision} not found on the firewall")
-    data = text.encode()
+    return text.encode()
+
+
+def download_config(api: OpnsenseApi, dest: str, revision: str | None, check_mode: bool) -> tuple[bool, int]:
+    """Write config.xml (the current one or a revision) to ``dest`` unless equal; (changed, bytes)."""
+    data = fetch_config(api, revision)
     try:
         with open(dest, "rb") as handle:
             if handle.read() == data:
                 return False, len(data)
     except FileNotFoundError:
         pass
+    if check_mode:
+        return True, len(data)
     directory = os.path.dirname(os.path.abspath(dest))
     fd, tmp = tempfile.mkstemp(dir=directory, prefix=".config-", suffix=".xml")
     with os.fdopen(fd, "wb") as handle:
