@@ -14,9 +14,12 @@ from typing import Annotated, Any
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 
 from planner.errors import IacError
+from planner.intents import INTENT_KINDS
+from planner.picture import FORMATS, draw
 from planner.plan import Action, Plan
 from planner.record import Progress, ResourceResult
 from planner.service import ApplyResult, Service
@@ -32,6 +35,8 @@ app = typer.Typer(
 )
 db_app = typer.Typer(help="The state database.", no_args_is_help=True)
 app.add_typer(db_app, name="db")
+intents_app = typer.Typer(help="The intent kinds: `iac intents` lists them, `iac intents show KIND` explains one.")
+app.add_typer(intents_app, name="intents")
 
 out = Console(highlight=False)
 err = Console(stderr=True, highlight=False)
@@ -91,19 +96,27 @@ def plan(
     out_dir: Annotated[
         Path | None, typer.Option("--out", help="Also write the rendered Ansible project to this directory.")
     ] = None,
+    graph: Annotated[
+        str | None, typer.Option("--graph", help="Print the dependency graph instead: mermaid, dot or svg.")
+    ] = None,
     inventory: InventoryOption = None,
     as_json: JsonOption = False,
 ) -> None:
     """Plan FILE: show what would change, store the plan and render its Ansible project."""
+    if graph is not None and graph not in FORMATS:
+        raise IacError(f"--graph: {graph!r} is not a picture format; choose one of {', '.join(FORMATS)}")
     result = _service(inventory).plan(file, out=out_dir)
+    if graph is not None:
+        print(draw(result.plan, graph), end="")
+        return
     if as_json:
         _emit({"deployment": _deployment_json(result.deployment), "project": str(result.project),
                "plan": result.plan.model_dump(mode="json")})
         return
     out.print(_plan_table(result.plan))
     out.print(f"\nPlan {result.deployment.id[:8]}: {_plan_summary(result.plan)}.")
-    out.print(f"Ansible project: {out_dir or result.project}")
-    out.print(f"Apply it with: iac apply {file}")
+    out.print(f"Ansible project: {escape(str(out_dir or result.project))}")
+    out.print(f"Apply it with: iac apply {escape(str(file))}")
 
 
 def _confirm(deployment_id: str, question: str) -> None:
@@ -115,11 +128,11 @@ def _confirm(deployment_id: str, question: str) -> None:
 
 def _print_progress(progress: Progress) -> None:
     if progress.kind == "wave":
-        out.print(f"[bold]{progress.text}[/]")
+        out.print(f"[bold]{escape(progress.text)}[/]")
     elif progress.result is not None:
         result = progress.result
         style = _STATUS_STYLE.get(result.status, "")
-        detail = f"  {result.message}" if result.message else ""
+        detail = f"  {escape(result.message)}" if result.message else ""
         out.print(f"  [{style}]{result.status:8}[/] {result.address}  ({result.duration:.1f}s){detail}")
 
 
@@ -227,10 +240,10 @@ def status(
         })
         return
     d = view.deployment
-    out.print(f"Deployment {d.id}  [bold]{d.status.value}[/]  from {d.intent.get('source', '?')}")
+    out.print(f"Deployment {d.id}  [bold]{d.status.value}[/]  from {escape(str(d.intent.get('source', '?')))}")
     out.print(f"created {d.created_at:%Y-%m-%d %H:%M:%S}, {len(view.events)} events recorded")
     if d.error:
-        out.print(f"[red]error:[/] {d.error}")
+        out.print(f"[red]error:[/] {escape(d.error)}")
     table = Table(show_edge=False, header_style="bold")
     for column in ("resource", "endpoint", "state", "version", "result"):
         table.add_column(column)
@@ -252,10 +265,10 @@ def drift(inventory: InventoryOption = None, as_json: JsonOption = False) -> Non
     else:
         for item in report.items:
             style = {"in_sync": "green", "drifted": "yellow"}.get(item.status, "red")
-            out.print(f"[{style}]{item.status:8}[/] {item.address}  {item.message}")
+            out.print(f"[{style}]{item.status:8}[/] {item.address}  {escape(item.message)}")
             for key in ("before", "after"):
                 if item.diff.get(key) not in (None, "", {}):
-                    out.print(f"    {key}: {json.dumps(item.diff[key], sort_keys=True, default=str)}")
+                    out.print(f"    {key}: {json.dumps(item.diff[key], sort_keys=True, default=str)}", markup=False)
         out.print(f"\n{len(report.drifted)} of {len(report.items)} resources drifted.")
     if report.drifted:
         raise typer.Exit(2)
@@ -279,6 +292,50 @@ def reconcile(
     _finish(result, as_json)
 
 
+@intents_app.callback(invoke_without_command=True)
+def intents_list(ctx: typer.Context, as_json: JsonOption = False) -> None:
+    """List the intent kinds homelab-iac understands."""
+    if ctx.invoked_subcommand is not None:
+        return
+    if as_json:
+        _emit([{"kind": kind, "summary": model.summary} for kind, model in INTENT_KINDS.items()])
+        return
+    table = Table(show_edge=False, header_style="bold")
+    table.add_column("kind")
+    table.add_column("what it deploys")
+    for kind, model in INTENT_KINDS.items():
+        table.add_row(kind, model.summary)
+    out.print(table)
+    out.print("\n`iac intents show KIND` explains one, with an example.")
+
+
+@intents_app.command("show")
+def intents_show(
+    kind: Annotated[str, typer.Argument(help="An intent kind, e.g. container.")],
+    as_json: JsonOption = False,
+) -> None:
+    """Explain one intent kind: its fields, and an example to start from."""
+    model = INTENT_KINDS.get(kind)
+    if model is None:
+        raise IacError(f"unknown intent kind {kind!r}; `iac intents` lists them ({', '.join(INTENT_KINDS)})")
+    schema = model.model_json_schema()
+    if as_json:
+        _emit({"kind": kind, "summary": model.summary, "schema": schema, "example": model.example})
+        return
+    out.print(f"[bold]{kind}[/]: {escape(model.summary)}\n")
+    table = Table(show_edge=False, header_style="bold")
+    for column in ("field", "required", "description"):
+        table.add_column(column)
+    required = set(schema.get("required", []))
+    for name, field_schema in schema.get("properties", {}).items():
+        if name == "kind":
+            continue
+        table.add_row(name, "yes" if name in required else "", escape(str(field_schema.get("description", ""))))
+    out.print(table)
+    out.print("\nExample:\n")
+    out.print(model.example, markup=False)
+
+
 @db_app.command("upgrade")
 def db_upgrade() -> None:
     """Create or migrate the state database to the newest schema."""
@@ -287,7 +344,7 @@ def db_upgrade() -> None:
 
     url = database_url()
     upgrade(url)
-    out.print(f"Database {mask_url(url)} is at the newest schema.")
+    out.print(f"Database {escape(mask_url(url))} is at the newest schema.")
 
 
 def _mount_lab() -> None:
@@ -306,7 +363,7 @@ def main() -> None:
     try:
         app()
     except IacError as error:
-        err.print(f"[red]error:[/] {error}", soft_wrap=True)
+        err.print(f"[red]error:[/] {escape(str(error))}", soft_wrap=True)
         sys.exit(1)
     except KeyboardInterrupt:
         err.print("[red]interrupted[/]")
@@ -314,5 +371,6 @@ def main() -> None:
     except Exception as error:  # a bug: still one line, with a way to get the traceback
         if os.environ.get("IAC_DEBUG"):
             raise
-        err.print(f"[red]internal error:[/] {type(error).__name__}: {error} (set IAC_DEBUG=1 for a traceback)")
+        detail = escape(f"{type(error).__name__}: {error}")
+        err.print(f"[red]internal error:[/] {detail} (set IAC_DEBUG=1 for a traceback)", soft_wrap=True)
         sys.exit(70)

@@ -13,6 +13,7 @@ __all__ = [
     "IacError",
     "IntentError",
     "LabError",
+    "LockConflict",
     "StateError",
 ]
 
@@ -39,6 +40,24 @@ class ExecutionError(IacError):
 
 class StateError(IacError):
     """The state database is unreachable or holds something unexpected."""
+
+
+class LockConflict(StateError):
+    """Another deployment, still alive, holds a lock on a resource this one wants to change.
+
+    ``holder_deployment_id`` and ``holder`` (``host:pid``) name who holds it; ``addresses`` are the
+    wanted addresses it holds.
+    """
+
+    def __init__(self, holder_deployment_id: str, holder: str, addresses: list[str]) -> None:
+        self.holder_deployment_id = holder_deployment_id
+        self.holder = holder
+        self.addresses = list(addresses)
+        short = holder_deployment_id[:8]
+        super().__init__(
+            f"deployment {short} ({holder}) is changing {', '.join(self.addresses)}; "
+            f"wait for it (--wait) or, if it crashed, `iac rollback {short}`"
+        )
 
 
 class LabError(IacError):

@@ -74,16 +74,24 @@ ports: ["127.0.0.1:18080:8080"]
 """
 
     kind: Literal["container"]
-    image: str = Field(min_length=1)
-    command: list[str] | str | None = None
-    env: dict[str, str] = Field(default_factory=dict)
-    ports: list[str] = Field(default_factory=list)
-    network: NetworkRef | None = None
+    image: str = Field(min_length=1, description="Image on the Docker host, e.g. homelab/busybox:latest.")
+    command: list[str] | str | None = Field(default=None, description="Command to run instead of the image's.")
+    env: dict[str, str] = Field(default_factory=dict, description="Environment variables.")
+    ports: list[str] = Field(
+        default_factory=list, description="Published ports as HOST_IP:HOST_PORT:CONTAINER_PORT[/tcp|udp]."
+    )
+    network: NetworkRef | None = Field(
+        default=None, description="Network to join: {name, subnet?, gateway?, ipv4_address?, create?}."
+    )
     memory: str | None = Field(default=None, description="Memory limit such as 512m or 4g.")
-    cpus: float | None = Field(default=None, gt=0)
-    restart_policy: Literal["no", "always", "unless-stopped", "on-failure"] = "unless-stopped"
-    labels: dict[str, str] = Field(default_factory=dict)
-    endpoint: str | None = None
+    cpus: float | None = Field(default=None, gt=0, description="CPU limit in cores, e.g. 1.5.")
+    restart_policy: Literal["no", "always", "unless-stopped", "on-failure"] = Field(
+        default="unless-stopped", description="When Docker restarts the container."
+    )
+    labels: dict[str, str] = Field(default_factory=dict, description="Extra container labels.")
+    endpoint: str | None = Field(
+        default=None, description="Docker endpoint (inventory host); defaults to the only one there is."
+    )
 
     @field_validator("ports")
     @classmethod

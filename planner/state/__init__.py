@@ -13,16 +13,20 @@ from planner.state.records import (
     DeploymentRecord,
     DeploymentStatus,
     EventRecord,
+    LockRecord,
     ResourceRecord,
     ResourceState,
 )
 from planner.state.sql import SqlStateStore
-from planner.state.store import StateStore
+from planner.state.store import DEFAULT_LEASE_SECONDS, EventTuple, StateStore, process_holder
 
 __all__ = [
+    "DEFAULT_LEASE_SECONDS",
     "DeploymentRecord",
     "DeploymentStatus",
     "EventRecord",
+    "EventTuple",
+    "LockRecord",
     "MemoryStateStore",
     "ResourceRecord",
     "ResourceState",
@@ -34,5 +38,6 @@ __all__ = [
     "mask_url",
     "normalise_url",
     "open_store",
+    "process_holder",
     "upgrade",
 ]

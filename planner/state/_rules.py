@@ -14,19 +14,24 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from planner.errors import StateError
-from planner.state.records import DeploymentStatus
+from planner.errors import LockConflict, StateError
+from planner.state.records import DeploymentRecord, DeploymentStatus, LockRecord
 
 __all__ = [
     "END_STATES",
     "MIN_PREFIX",
     "StatusTimes",
     "as_json",
+    "aware_utc",
+    "find_lock_conflict",
+    "is_interrupted",
+    "lock_is_live",
     "next_status_times",
     "normalise_id",
     "provider_of",
     "resolve_prefix",
     "utc_now",
+    "wanted_addresses",
 ]
 
 #: A deployment in one of these has finished (successfully or not); ``finished_at`` is set on entry.
@@ -128,3 +133,54 @@ def resolve_prefix(deployment_id: str, candidates: Iterable[str]) -> str | None:
 def normalise_id(deployment_id: str) -> str:
     """Ids are lowercase uuid4 strings; accept what a user pastes (spaces, upper case)."""
     return deployment_id.strip().lower()
+
+
+def aware_utc(moment: datetime) -> datetime:
+    """``moment`` in UTC; a naive datetime is refused (which zone was meant is the caller's to know)."""
+    if moment.tzinfo is None or moment.utcoffset() is None:
+        raise ValueError(f"naive datetime {moment.isoformat()} given to the state store; attach a time zone")
+    return moment.astimezone(UTC)
+
+
+def lock_is_live(heartbeat_at: datetime, now: datetime, lease_seconds: float) -> bool:
+    """Whether a lock last renewed at ``heartbeat_at`` still holds: renewed within ``lease_seconds``."""
+    return heartbeat_at >= now - timedelta(seconds=lease_seconds)
+
+
+def wanted_addresses(addresses: Iterable[str]) -> list[str]:
+    """The addresses to lock, each once, sorted (the order locks are reported and taken in)."""
+    return sorted(set(addresses))
+
+
+def find_lock_conflict(
+    deployment_id: str, held: Iterable[LockRecord], now: datetime, lease_seconds: float
+) -> LockConflict | None:
+    """The conflict that stops ``deployment_id`` from taking ``held`` (the existing locks on the wanted
+    addresses), or ``None``.
+
+    Own locks and stale locks (a crashed run's) are no obstacle. With several live holders the one
+    holding the first address (in order) is named, with every wanted address it holds.
+    """
+    others = (lock for lock in held if lock.deployment_id != deployment_id)
+    live = sorted(
+        (lock for lock in others if lock_is_live(lock.heartbeat_at, now, lease_seconds)), key=lambda lock: lock.address
+    )
+    if not live:
+        return None
+    first = live[0]
+    addresses = [lock.address for lock in live if lock.deployment_id == first.deployment_id]
+    return LockConflict(first.deployment_id, first.holder, addresses)
+
+
+def is_interrupted(
+    deployment: DeploymentRecord, locks: Iterable[LockRecord], now: datetime, lease_seconds: float
+) -> bool:
+    """Whether ``deployment`` is a crashed run: RUNNING, and either every lock it holds is stale or it
+    holds none and started more than ``lease_seconds`` ago."""
+    if deployment.status is not DeploymentStatus.RUNNING:
+        return False
+    heartbeats = [lock.heartbeat_at for lock in locks]
+    if heartbeats:
+        return not lock_is_live(max(heartbeats), now, lease_seconds)
+    started = deployment.started_at or deployment.created_at
+    return not lock_is_live(started, now, lease_seconds)

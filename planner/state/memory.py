@@ -10,25 +10,33 @@ from __future__ import annotations
 import copy
 import threading
 import uuid
+from collections.abc import Sequence
 from dataclasses import replace
+from datetime import datetime
 from typing import Any, TypeVar
 
 from planner.errors import StateError
 from planner.state._rules import (
     as_json,
+    aware_utc,
+    find_lock_conflict,
+    is_interrupted,
     next_status_times,
     normalise_id,
     provider_of,
     resolve_prefix,
     utc_now,
+    wanted_addresses,
 )
 from planner.state.records import (
     DeploymentRecord,
     DeploymentStatus,
     EventRecord,
+    LockRecord,
     ResourceRecord,
     ResourceState,
 )
+from planner.state.store import DEFAULT_LEASE_SECONDS, EventTuple
 
 __all__ = ["MemoryStateStore"]
 
@@ -48,6 +56,7 @@ class MemoryStateStore:
         self._resources: dict[str, ResourceRecord] = {}
         self._history: dict[str, list[ResourceRecord]] = {}
         self._events: list[EventRecord] = []
+        self._locks: dict[str, LockRecord] = {}
 
     def __repr__(self) -> str:
         return f"MemoryStateStore({len(self._deployments)} deployments, {len(self._resources)} resources)"
@@ -217,10 +226,143 @@ class MemoryStateStore:
                 ]
             return _copy([r for r in candidates if include_absent or r.state is not ResourceState.ABSENT])
 
-    def resource_history(self, address: str) -> list[ResourceRecord]:
-        """Every version of one resource, oldest first (what ``resource_versions`` holds in SQL)."""
+    def resource_history(self, address: str | None = None, *, limit: int = 100) -> list[ResourceRecord]:
+        """Versions newest first, at most ``limit``: of one resource, or of every resource."""
+        if limit <= 0:
+            return []
         with self._lock:
-            return _copy(self._history.get(address, []))
+            if address is not None:
+                return _copy(self._history.get(address, [])[::-1][:limit])
+            versions = [version for history in self._history.values() for version in history]
+            versions.sort(key=lambda v: (v.updated_at, v.address, v.version), reverse=True)
+            return _copy(versions[:limit])
+
+    def resources_as_of(self, moment: datetime) -> list[ResourceRecord]:
+        """Every resource as it stood at ``moment``, ordered by address; ``absent`` and unborn left out."""
+        cutoff = aware_utc(moment)
+        with self._lock:
+            return _copy(self._present(self._latest_until(cutoff)))
+
+    def resources_after(self, deployment_id: str) -> list[ResourceRecord]:
+        """Every resource as it stood right after the deployment finished (its own versions win)."""
+        with self._lock:
+            deployment = self._require_deployment(deployment_id)
+            standing = self._latest_until(deployment.finished_at or utc_now())
+            for address, history in self._history.items():
+                own = [version for version in history if version.deployment_id == deployment.id]
+                if own:
+                    standing[address] = own[-1]
+            return _copy(self._present(standing))
+
+    def _latest_until(self, cutoff: datetime) -> dict[str, ResourceRecord]:
+        latest: dict[str, ResourceRecord] = {}
+        for address, history in self._history.items():
+            before = [version for version in history if version.updated_at <= cutoff]
+            if before:
+                latest[address] = before[-1]
+        return latest
+
+    @staticmethod
+    def _present(standing: dict[str, ResourceRecord]) -> list[ResourceRecord]:
+        return [record for _, record in sorted(standing.items()) if record.state is not ResourceState.ABSENT]
+
+    # -- events in bulk ------------------------------------------------------------------------------
+
+    def record_events(self, deployment_id: str, events: Sequence[EventTuple]) -> int:
+        """Append many events at once, in order; all or none are stored. Returns how many."""
+        stored = [
+            (event_type, as_json(payload, f"the payload of event {event_type!r}"), address)
+            for event_type, payload, address in events
+        ]
+        with self._lock:
+            deployment = self._require_deployment(deployment_id)
+            for event_type, payload, address in stored:
+                self._events.append(
+                    EventRecord(
+                        id=len(self._events) + 1,
+                        deployment_id=deployment.id,
+                        event_type=event_type,
+                        payload=payload,
+                        created_at=utc_now(),
+                        resource_address=address,
+                    )
+                )
+            return len(stored)
+
+    def resource_events(self, address: str, *, limit: int = 100) -> list[EventRecord]:
+        """The events about one resource address, newest first, at most ``limit``."""
+        if limit <= 0:
+            return []
+        with self._lock:
+            about = [event for event in reversed(self._events) if event.resource_address == address]
+            return _copy(about[:limit])
+
+    # -- locks ---------------------------------------------------------------------------------------
+
+    def acquire_locks(
+        self,
+        deployment_id: str,
+        addresses: Sequence[str],
+        *,
+        holder: str,
+        lease_seconds: float = DEFAULT_LEASE_SECONDS,
+    ) -> None:
+        """Lock every address for the deployment, all or nothing (see ``StateStore.acquire_locks``)."""
+        wanted = wanted_addresses(addresses)
+        with self._lock:
+            deployment = self._require_deployment(deployment_id)
+            now = utc_now()
+            held = [self._locks[address] for address in wanted if address in self._locks]
+            conflict = find_lock_conflict(deployment.id, held, now, lease_seconds)
+            if conflict is not None:
+                raise conflict
+            for address in wanted:
+                current = self._locks.get(address)
+                mine = current is not None and current.deployment_id == deployment.id
+                self._locks[address] = LockRecord(
+                    address=address,
+                    deployment_id=deployment.id,
+                    holder=holder,
+                    acquired_at=current.acquired_at if current is not None and mine else now,
+                    heartbeat_at=now,
+                )
+
+    def heartbeat(self, deployment_id: str) -> None:
+        """Renew every lock the deployment holds."""
+        with self._lock:
+            deployment = self._require_deployment(deployment_id)
+            now = utc_now()
+            for address, lock in self._locks.items():
+                if lock.deployment_id == deployment.id:
+                    self._locks[address] = replace(lock, heartbeat_at=now)
+
+    def release_locks(self, deployment_id: str) -> None:
+        """Drop every lock the deployment holds."""
+        with self._lock:
+            deployment = self._require_deployment(deployment_id)
+            self._locks = {a: lock for a, lock in self._locks.items() if lock.deployment_id != deployment.id}
+
+    def list_locks(self) -> list[LockRecord]:
+        """Every lock, live or stale, ordered by address."""
+        with self._lock:
+            return _copy([lock for _, lock in sorted(self._locks.items())])
+
+    def interrupted_deployments(self, *, lease_seconds: float = DEFAULT_LEASE_SECONDS) -> list[DeploymentRecord]:
+        """Crashed runs, newest first (see ``StateStore.interrupted_deployments``)."""
+        with self._lock:
+            now = utc_now()
+            crashed = [
+                deployment
+                for deployment in self._deployments.values()
+                if is_interrupted(
+                    deployment,
+                    (lock for lock in self._locks.values() if lock.deployment_id == deployment.id),
+                    now,
+                    lease_seconds,
+                )
+            ]
+            crashed.sort(key=lambda d: (d.created_at, d.id), reverse=True)
+            return _copy(crashed)
 
     # -- plumbing ------------------------------------------------------------------------------------
 

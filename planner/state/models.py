@@ -34,6 +34,7 @@ __all__ = [
     "Base",
     "DeploymentRow",
     "EventRow",
+    "LockRow",
     "ResourceRow",
     "ResourceVersionRow",
     "UtcDateTime",
@@ -136,7 +137,8 @@ class EventRow(Base):
     """One thing that happened during a deployment, in order of ``id``."""
 
     __tablename__ = "infrastructure_events"
-    __table_args__ = (Index(None, "deployment_id", "id"),)
+    # (resource_address, id) answers "the latest events of one resource" without touching the others.
+    __table_args__ = (Index(None, "deployment_id", "id"), Index(None, "resource_address", "id"))
 
     id: Mapped[int] = mapped_column(bigint_pk_type(), primary_key=True, autoincrement=True)
     resource_id: Mapped[int | None] = mapped_column(ForeignKey("infrastructure_resources.id"))
@@ -155,10 +157,12 @@ class ResourceVersionRow(Base):
     __table_args__ = (
         Index(None, "resource_id", "created_at"),
         Index(None, "deployment_id"),
+        Index(None, "created_at"),
     )
 
     # The primary key (resource_id, version) is the unique key of the seed schema and the index of
-    # "versions by resource"; (resource_id, created_at) answers "as of a moment".
+    # "versions by resource" (newest first, read backwards); (resource_id, created_at) answers "as of a
+    # moment"; created_at alone answers "the latest changes of everything".
     resource_id: Mapped[int] = mapped_column(ForeignKey("infrastructure_resources.id"), primary_key=True)
     version: Mapped[int] = mapped_column(Integer, primary_key=True)
     deployment_id: Mapped[str] = mapped_column(ForeignKey("deployments.id"))
@@ -168,3 +172,19 @@ class ResourceVersionRow(Base):
     observed: Mapped[dict[str, Any]] = mapped_column(json_type())
     dependencies: Mapped[list[str]] = mapped_column(json_type())
     created_at: Mapped[datetime] = mapped_column(UtcDateTime())
+
+
+class LockRow(Base):
+    """One deployment's claim on one resource address, kept alive by heartbeats (a lease).
+
+    A lock whose ``heartbeat_at`` is older than the lease belongs to a crashed run and may be taken over.
+    """
+
+    __tablename__ = "resource_locks"
+    __table_args__ = (Index(None, "deployment_id"),)
+
+    address: Mapped[str] = mapped_column(String(512), primary_key=True)
+    deployment_id: Mapped[str] = mapped_column(ForeignKey("deployments.id"))
+    holder: Mapped[str] = mapped_column(Text)  # "host:pid" of the process running the deployment
+    acquired_at: Mapped[datetime] = mapped_column(UtcDateTime())
+    heartbeat_at: Mapped[datetime] = mapped_column(UtcDateTime())

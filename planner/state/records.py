@@ -11,6 +11,7 @@ __all__ = [
     "DeploymentRecord",
     "DeploymentStatus",
     "EventRecord",
+    "LockRecord",
     "ResourceRecord",
     "ResourceState",
 ]
@@ -76,3 +77,14 @@ class EventRecord:
     payload: dict[str, Any]
     created_at: datetime
     resource_address: str | None = None
+
+
+@dataclass(frozen=True)
+class LockRecord:
+    """A deployment's claim on one resource address; live while ``heartbeat_at`` is within the lease."""
+
+    address: str
+    deployment_id: str
+    holder: str
+    acquired_at: datetime
+    heartbeat_at: datetime

@@ -13,13 +13,14 @@ Each method runs in its own session and transaction; no ORM object leaves this m
 from __future__ import annotations
 
 import uuid
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import replace
+from datetime import datetime
 from types import TracebackType
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import Select, func, insert, select, text
 from sqlalchemy.exc import IntegrityError, OperationalError, ProgrammingError, SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -27,27 +28,37 @@ from planner.errors import StateError
 from planner.state._rules import (
     MIN_PREFIX,
     as_json,
+    aware_utc,
+    find_lock_conflict,
+    is_interrupted,
     next_status_times,
     normalise_id,
     provider_of,
     resolve_prefix,
     utc_now,
+    wanted_addresses,
 )
 from planner.state.config import create_state_engine, first_line, mask_url, unreachable_error
 from planner.state.migrate import ensure_schema
-from planner.state.models import DeploymentRow, EventRow, ResourceRow, ResourceVersionRow
+from planner.state.models import DeploymentRow, EventRow, LockRow, ResourceRow, ResourceVersionRow
 from planner.state.records import (
     DeploymentRecord,
     DeploymentStatus,
     EventRecord,
+    LockRecord,
     ResourceRecord,
     ResourceState,
 )
+from planner.state.store import DEFAULT_LEASE_SECONDS, EventTuple
 
 __all__ = ["SqlStateStore"]
 
 # What SQLite and PostgreSQL say when a table or column the code expects is not there.
 _MISSING_SCHEMA_HINTS = ("no such table", "no such column", "undefinedtable", "undefinedcolumn")
+
+# Every change to ``resource_locks`` on one PostgreSQL server queues on this transaction-scoped advisory
+# lock (a different key from the migration lock in ``planner/migrations/env.py``).
+LOCKS_ADVISORY_KEY = 0x1AC_10C
 
 
 class SqlStateStore:
@@ -289,9 +300,52 @@ class SqlStateStore:
             return [_resource_record(row) for row in session.scalars(query)]
 
     def _as_left_by(self, deployment_id: str, include_absent: bool) -> list[ResourceRecord]:
+        query = _left_by_query(deployment_id).order_by(ResourceRow.address)
+        if not include_absent:
+            query = query.where(ResourceVersionRow.state != ResourceState.ABSENT.value)
+        with self._session() as session:
+            return [_version_record(resource, version) for resource, version in session.execute(query)]
+
+    def resource_history(self, address: str | None = None, *, limit: int = 100) -> list[ResourceRecord]:
+        """Versions newest first, at most ``limit``: of one resource, or of every resource.
+
+        One resource reads the primary key (resource_id, version) backwards; all of them read
+        ``ix_resource_versions_created_at`` backwards.
+        """
+        if limit <= 0:
+            return []
+        query = select(ResourceRow, ResourceVersionRow).join(
+            ResourceVersionRow, ResourceVersionRow.resource_id == ResourceRow.id
+        )
+        if address is not None:
+            query = query.where(ResourceRow.address == address).order_by(ResourceVersionRow.version.desc())
+        else:
+            query = query.order_by(
+                ResourceVersionRow.created_at.desc(), ResourceRow.address.desc(), ResourceVersionRow.version.desc()
+            )
+        with self._session() as session:
+            return [_version_record(resource, version) for resource, version in session.execute(query.limit(limit))]
+
+    def resources_as_of(self, moment: datetime) -> list[ResourceRecord]:
+        """Every resource as it stood at ``moment``, ordered by address; ``absent`` and unborn left out."""
+        cutoff = aware_utc(moment)
+        with self._session() as session:
+            return _present(self._latest_until(session, cutoff))
+
+    def resources_after(self, deployment_id: str) -> list[ResourceRecord]:
+        """Every resource as it stood right after the deployment finished (its own versions win)."""
+        with self._session() as session:
+            deployment = self._deployment_row(session, deployment_id, lock=False)
+            standing = self._latest_until(session, deployment.finished_at or utc_now())
+            for resource, version in session.execute(_left_by_query(deployment.id)):
+                standing[resource.address] = _version_record(resource, version)
+            return _present(standing)
+
+    @staticmethod
+    def _latest_until(session: Session, cutoff: datetime) -> dict[str, ResourceRecord]:
         last = (
             select(ResourceVersionRow.resource_id, func.max(ResourceVersionRow.version).label("version"))
-            .where(ResourceVersionRow.deployment_id == deployment_id)
+            .where(ResourceVersionRow.created_at <= cutoff)
             .group_by(ResourceVersionRow.resource_id)
             .subquery()
         )
@@ -302,23 +356,128 @@ class SqlStateStore:
                 last,
                 (last.c.resource_id == ResourceVersionRow.resource_id) & (last.c.version == ResourceVersionRow.version),
             )
-            .order_by(ResourceRow.address)
         )
-        if not include_absent:
-            query = query.where(ResourceVersionRow.state != ResourceState.ABSENT.value)
-        with self._session() as session:
-            return [_version_record(resource, version) for resource, version in session.execute(query)]
+        return {resource.address: _version_record(resource, version) for resource, version in session.execute(query)}
 
-    def resource_history(self, address: str) -> list[ResourceRecord]:
-        """Every version of one resource, oldest first, from ``resource_versions``."""
-        query = (
-            select(ResourceRow, ResourceVersionRow)
-            .join(ResourceVersionRow, ResourceVersionRow.resource_id == ResourceRow.id)
-            .where(ResourceRow.address == address)
-            .order_by(ResourceVersionRow.version)
-        )
+    # -- events in bulk ------------------------------------------------------------------------------
+
+    def record_events(self, deployment_id: str, events: Sequence[EventTuple]) -> int:
+        """Append many events in one transaction (one multi-row insert), in order; returns how many.
+
+        Events are linked to the resource rows already recorded, as ``record_event`` does.
+        """
+        stored = [
+            (event_type, as_json(payload, f"the payload of event {event_type!r}"), address)
+            for event_type, payload, address in events
+        ]
         with self._session() as session:
-            return [_version_record(resource, version) for resource, version in session.execute(query)]
+            deployment = self._deployment_row(session, deployment_id, lock=False)
+            addresses = {address for _, _, address in stored if address is not None}
+            resource_ids: dict[str, int] = {}
+            if addresses:
+                found = session.execute(
+                    select(ResourceRow.address, ResourceRow.id).where(ResourceRow.address.in_(addresses))
+                )
+                resource_ids = {address: resource_id for address, resource_id in found}
+            rows = [
+                {
+                    "deployment_id": deployment.id,
+                    "event_type": event_type,
+                    "payload": payload,
+                    "resource_id": resource_ids.get(address) if address is not None else None,
+                    "resource_address": address,
+                    "created_at": utc_now(),
+                }
+                for event_type, payload, address in stored
+            ]
+            if rows:
+                session.execute(insert(EventRow), rows)
+        return len(rows)
+
+    def resource_events(self, address: str, *, limit: int = 100) -> list[EventRecord]:
+        """The events about one resource address, newest first, at most ``limit``.
+
+        Reads ``ix_infrastructure_events_resource_address_id`` backwards.
+        """
+        if limit <= 0:
+            return []
+        query = select(EventRow).where(EventRow.resource_address == address).order_by(EventRow.id.desc()).limit(limit)
+        with self._session() as session:
+            return [_event_record(row) for row in session.scalars(query)]
+
+    # -- locks ---------------------------------------------------------------------------------------
+
+    def acquire_locks(
+        self,
+        deployment_id: str,
+        addresses: Sequence[str],
+        *,
+        holder: str,
+        lease_seconds: float = DEFAULT_LEASE_SECONDS,
+    ) -> None:
+        """Lock every address for the deployment, all or nothing (see ``StateStore.acquire_locks``).
+
+        The whole decision runs inside one transaction that first takes the store-wide lock-table lock
+        (an advisory lock on PostgreSQL, the write lock on SQLite), so two acquirers never both win.
+        """
+        wanted = wanted_addresses(addresses)
+        with self._lock_session() as session:
+            deployment = self._deployment_row(session, deployment_id, lock=False)
+            now = utc_now()  # after waiting for the lock, so a long wait does not age the new lease
+            rows = session.scalars(select(LockRow).where(LockRow.address.in_(wanted))).all() if wanted else []
+            conflict = find_lock_conflict(deployment.id, [_lock_record(row) for row in rows], now, lease_seconds)
+            if conflict is not None:
+                raise conflict
+            existing = {row.address: row for row in rows}
+            for address in wanted:
+                row = existing.get(address)
+                if row is None:
+                    row = LockRow(address=address, acquired_at=now)
+                    session.add(row)
+                elif row.deployment_id != deployment.id:  # a crashed run's stale lock, taken over
+                    row.acquired_at = now
+                row.deployment_id = deployment.id
+                row.holder = holder
+                row.heartbeat_at = now
+
+    def heartbeat(self, deployment_id: str) -> None:
+        """Renew every lock the deployment holds."""
+        with self._lock_session() as session:
+            deployment = self._deployment_row(session, deployment_id, lock=False)
+            now = utc_now()
+            for row in session.scalars(select(LockRow).where(LockRow.deployment_id == deployment.id)):
+                row.heartbeat_at = now
+
+    def release_locks(self, deployment_id: str) -> None:
+        """Drop every lock the deployment holds."""
+        with self._lock_session() as session:
+            deployment = self._deployment_row(session, deployment_id, lock=False)
+            for row in session.scalars(select(LockRow).where(LockRow.deployment_id == deployment.id)):
+                session.delete(row)
+
+    def list_locks(self) -> list[LockRecord]:
+        """Every lock, live or stale, ordered by address."""
+        with self._session() as session:
+            return [_lock_record(row) for row in session.scalars(select(LockRow).order_by(LockRow.address))]
+
+    def interrupted_deployments(self, *, lease_seconds: float = DEFAULT_LEASE_SECONDS) -> list[DeploymentRecord]:
+        """Crashed runs, newest first (see ``StateStore.interrupted_deployments``)."""
+        with self._session() as session:
+            running = session.scalars(
+                select(DeploymentRow)
+                .where(DeploymentRow.status == DeploymentStatus.RUNNING.value)
+                .order_by(DeploymentRow.created_at.desc(), DeploymentRow.id.desc())
+            ).all()
+            locks: dict[str, list[LockRecord]] = {}
+            if running:
+                held = select(LockRow).where(LockRow.deployment_id.in_([row.id for row in running]))
+                for row in session.scalars(held):
+                    locks.setdefault(row.deployment_id, []).append(_lock_record(row))
+            now = utc_now()
+            records = [_deployment_record(row) for row in running]
+            return [
+                record for record in records if is_interrupted(record, locks.get(record.id, []), now, lease_seconds)
+            ]
 
     # -- plumbing ------------------------------------------------------------------------------------
 
@@ -330,6 +489,22 @@ class SqlStateStore:
                 yield session
         except SQLAlchemyError as err:
             raise self._translate(err) from err
+
+    @contextmanager
+    def _lock_session(self) -> Iterator[Session]:
+        """A transaction that changes ``resource_locks`` alone at a time, on every dialect.
+
+        PostgreSQL: a transaction-scoped advisory lock, released at commit or rollback. SQLite:
+        ``BEGIN IMMEDIATE`` takes the database's write lock before anything is read (the driver would
+        otherwise begin a deferred transaction only at the first write, after the reads that decided it).
+        """
+        with self._session() as session:
+            connection = session.connection()
+            if connection.dialect.name == "postgresql":
+                connection.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": LOCKS_ADVISORY_KEY})
+            elif connection.dialect.name == "sqlite":
+                connection.exec_driver_sql("BEGIN IMMEDIATE")
+            yield session
 
     def _deployment_row(self, session: Session, deployment_id: str, *, lock: bool) -> DeploymentRow:
         row = session.get(DeploymentRow, normalise_id(deployment_id), with_for_update=lock)
@@ -399,6 +574,39 @@ def _version_record(resource: ResourceRow, version: ResourceVersionRow) -> Resou
         deployment_id=version.deployment_id,
         version=version.version,
         updated_at=version.created_at,
+    )
+
+
+def _left_by_query(deployment_id: str) -> Select[ResourceRow, ResourceVersionRow]:
+    """Each resource the deployment recorded, with the last version it recorded of it."""
+    last = (
+        select(ResourceVersionRow.resource_id, func.max(ResourceVersionRow.version).label("version"))
+        .where(ResourceVersionRow.deployment_id == deployment_id)
+        .group_by(ResourceVersionRow.resource_id)
+        .subquery()
+    )
+    return (
+        select(ResourceRow, ResourceVersionRow)
+        .join(ResourceVersionRow, ResourceVersionRow.resource_id == ResourceRow.id)
+        .join(
+            last,
+            (last.c.resource_id == ResourceVersionRow.resource_id) & (last.c.version == ResourceVersionRow.version),
+        )
+    )
+
+
+def _present(standing: dict[str, ResourceRecord]) -> list[ResourceRecord]:
+    """The standing resources that are not ``absent``, ordered by address."""
+    return [record for _, record in sorted(standing.items()) if record.state is not ResourceState.ABSENT]
+
+
+def _lock_record(row: LockRow) -> LockRecord:
+    return LockRecord(
+        address=row.address,
+        deployment_id=row.deployment_id,
+        holder=row.holder,
+        acquired_at=row.acquired_at,
+        heartbeat_at=row.heartbeat_at,
     )
 
 

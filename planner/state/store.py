@@ -7,17 +7,33 @@ suite on both (and on PostgreSQL).
 
 from __future__ import annotations
 
+import os
+import socket
+from collections.abc import Sequence
+from datetime import datetime
 from typing import Any, Protocol
 
 from planner.state.records import (
     DeploymentRecord,
     DeploymentStatus,
     EventRecord,
+    LockRecord,
     ResourceRecord,
     ResourceState,
 )
 
-__all__ = ["StateStore"]
+__all__ = ["DEFAULT_LEASE_SECONDS", "EventTuple", "StateStore", "process_holder"]
+
+#: How long a lock lives without a heartbeat; a deployment should heartbeat well within it (every ~10 s).
+DEFAULT_LEASE_SECONDS = 30.0
+
+#: One event for ``record_events``: (event_type, payload, resource_address or None).
+EventTuple = tuple[str, dict[str, Any], str | None]
+
+
+def process_holder() -> str:
+    """``host:pid`` of this process, the ``holder`` a deployment's locks name."""
+    return f"{socket.gethostname()}:{os.getpid()}"
 
 
 class StateStore(Protocol):
@@ -75,3 +91,57 @@ class StateStore(Protocol):
         self, *, deployment_id: str | None = None, include_absent: bool = False
     ) -> list[ResourceRecord]:
         """Resources ordered by address; by default only those not ``absent``."""
+
+    def resource_history(self, address: str | None = None, *, limit: int = 100) -> list[ResourceRecord]:
+        """Versions newest first, at most ``limit``: of one resource, or of every resource when ``address``
+        is ``None``. Each record is the resource as that version left it (``updated_at`` = when written)."""
+
+    def resources_as_of(self, moment: datetime) -> list[ResourceRecord]:
+        """Every resource as it stood at ``moment`` (timezone-aware): its latest version recorded at or
+        before it, ordered by address. Resources then ``absent`` or not yet recorded are left out."""
+
+    def resources_after(self, deployment_id: str) -> list[ResourceRecord]:
+        """Every resource as it stood right after the deployment finished: its latest version at or before
+        ``finished_at`` (now, if it has not finished), the deployment's own last version where it recorded
+        one. Ordered by address, ``absent`` left out; an unknown deployment raises ``StateError``."""
+
+    # -- events in bulk ------------------------------------------------------------------------------
+
+    def record_events(self, deployment_id: str, events: Sequence[EventTuple]) -> int:
+        """Append many events in one transaction, in the order given; returns how many were stored.
+
+        Each event is ``(event_type, payload, resource_address or None)``; all or none are stored.
+        """
+
+    def resource_events(self, address: str, *, limit: int = 100) -> list[EventRecord]:
+        """The events about one resource address, newest first, at most ``limit``."""
+
+    # -- locks ---------------------------------------------------------------------------------------
+
+    def acquire_locks(
+        self,
+        deployment_id: str,
+        addresses: Sequence[str],
+        *,
+        holder: str,
+        lease_seconds: float = DEFAULT_LEASE_SECONDS,
+    ) -> None:
+        """Lock every address for the deployment, all or nothing.
+
+        An address locked by another deployment whose heartbeat is within ``lease_seconds`` raises
+        ``LockConflict`` (naming it) and nothing is locked; a stale lock (a crashed run's) is taken over;
+        the deployment's own locks are renewed. Concurrent acquirers are serialised by the database.
+        """
+
+    def heartbeat(self, deployment_id: str) -> None:
+        """Renew every lock the deployment holds (``heartbeat_at`` = now)."""
+
+    def release_locks(self, deployment_id: str) -> None:
+        """Drop every lock the deployment holds."""
+
+    def list_locks(self) -> list[LockRecord]:
+        """Every lock, live or stale, ordered by address."""
+
+    def interrupted_deployments(self, *, lease_seconds: float = DEFAULT_LEASE_SECONDS) -> list[DeploymentRecord]:
+        """Crashed runs, newest first: RUNNING deployments whose locks are all stale, or that hold none and
+        started more than ``lease_seconds`` ago."""

@@ -37,6 +37,8 @@ def inventory(tmp_path: Path) -> Path:
         ("intents: [\n - {kind", "not valid YAML/JSON"),
         ("intents: [{kind: teleporter, name: x}]", "intents[0].kind: unknown intent kind 'teleporter'"),
         ("intents: [{kind: container, name: x}]", "intents[0].image: required field is missing"),
+        ("intents: [{kind: container, name: x, image: y, ports: ['80:80']}]",
+         "intents[0].ports: '80:80' is not HOST_IP:HOST_PORT:CONTAINER_PORT[/tcp|udp]"),
     ],
 )
 def test_bad_intent_files(tmp_path: Path, inventory: Path, content: str, expected: str) -> None:
@@ -69,3 +71,24 @@ def test_every_command_has_help(tmp_path: Path) -> None:
         done = _run(tmp_path, *command, "--help")
         assert done.returncode == 0, command
         assert "Usage" in done.stdout
+
+
+def test_intents_are_listed_and_explained(tmp_path: Path) -> None:
+    listed = _run(tmp_path, "intents")
+    assert listed.returncode == 0 and "container" in listed.stdout
+    shown = _run(tmp_path, "intents", "show", "container")
+    assert "HOST_IP:HOST_PORT:CONTAINER_PORT" in shown.stdout and "kind: container" in shown.stdout
+    unknown = _run(tmp_path, "intents", "show", "teleporter")
+    assert unknown.returncode == 1 and "unknown intent kind 'teleporter'" in unknown.stderr
+
+
+def test_plan_graph_pictures(tmp_path: Path, inventory: Path) -> None:
+    hello = str(project_root() / "examples/hello.yaml")
+    mermaid = _run(tmp_path, "plan", hello, "--graph", "mermaid")
+    assert mermaid.returncode == 0, mermaid.stderr
+    assert mermaid.stdout.startswith("flowchart LR")
+    assert "r0 --> r1" in mermaid.stdout  # the network comes before the container
+    dot = _run(tmp_path, "plan", hello, "--graph", "dot")
+    assert dot.stdout.startswith("digraph plan {") and "r0 -> r1;" in dot.stdout
+    bad = _run(tmp_path, "plan", hello, "--graph", "png")
+    assert bad.returncode == 1 and "choose one of mermaid, dot, svg" in bad.stderr

@@ -1,0 +1,75 @@
+"""Pictures of a plan's dependency graph: Mermaid (for Markdown and MCP clients), DOT, and SVG via Graphviz."""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+
+from planner.errors import IacError
+from planner.plan import Action, Plan
+
+__all__ = ["FORMATS", "draw"]
+
+FORMATS = ("mermaid", "dot", "svg")
+
+_MERMAID_CLASS = {
+    Action.CREATE: "fill:#d4f7d4,stroke:#2e7d32",
+    Action.UPDATE: "fill:#fff4c2,stroke:#b58900",
+    Action.DELETE: "fill:#ffd6d6,stroke:#c62828",
+    Action.NOOP: "fill:#eeeeee,stroke:#9e9e9e",
+}
+_DOT_COLOUR = {Action.CREATE: "palegreen", Action.UPDATE: "khaki1", Action.DELETE: "mistyrose", Action.NOOP: "gray90"}
+
+
+def _ids(plan: Plan) -> dict[str, str]:
+    return {change.address: f"r{number}" for number, change in enumerate(plan.changes)}
+
+
+def to_mermaid(plan: Plan) -> str:
+    ids, by_address = _ids(plan), {change.address: change for change in plan.changes}
+    lines = ["flowchart LR"]
+    for number, wave in enumerate(plan.waves, start=1):
+        lines.append(f'  subgraph wave{number}["wave {number}"]')
+        for address in wave:
+            change = by_address[address]
+            label = f"{change.action.value} {address}<br/>@{change.endpoint}"
+            lines.append(f'    {ids[address]}["{label}"]:::{change.action.value}')
+        lines.append("  end")
+    for change in plan.changes:
+        lines += [f"  {ids[dep]} --> {ids[change.address]}" for dep in change.depends_on if dep in ids]
+    lines += [f"  classDef {action.value} {style}" for action, style in _MERMAID_CLASS.items()]
+    return "\n".join(lines) + "\n"
+
+
+def to_dot(plan: Plan) -> str:
+    ids, by_address = _ids(plan), {change.address: change for change in plan.changes}
+    lines = ["digraph plan {", "  rankdir=LR;", '  node [shape=box, style="rounded,filled", fontname="sans-serif"];']
+    for number, wave in enumerate(plan.waves, start=1):
+        lines.append(f'  subgraph cluster_wave{number} {{ label="wave {number}"; color=gray70;')
+        for address in wave:
+            change = by_address[address]
+            label = f"{change.action.value} {address}\\n@{change.endpoint}"
+            lines.append(f'    {ids[address]} [label="{label}", fillcolor={_DOT_COLOUR[change.action]}];')
+        lines.append("  }")
+    for change in plan.changes:
+        lines += [f"  {ids[dep]} -> {ids[change.address]};" for dep in change.depends_on if dep in ids]
+    return "\n".join([*lines, "}"]) + "\n"
+
+
+def draw(plan: Plan, fmt: str) -> str:
+    """The picture in ``fmt`` (one of ``FORMATS``); SVG needs Graphviz's ``dot`` on PATH."""
+    if fmt == "mermaid":
+        return to_mermaid(plan)
+    if fmt == "dot":
+        return to_dot(plan)
+    if fmt == "svg":
+        dot = shutil.which("dot")
+        if dot is None:
+            raise IacError(
+                "--graph svg needs Graphviz's `dot` (apt-get install graphviz); --graph dot or mermaid work without it"
+            )
+        done = subprocess.run([dot, "-Tsvg"], input=to_dot(plan), capture_output=True, text=True, timeout=60)
+        if done.returncode != 0:
+            raise IacError(f"dot could not draw the plan: {done.stderr.strip()[:300]}")
+        return done.stdout
+    raise IacError(f"--graph: {fmt!r} is not a picture format; choose one of {', '.join(FORMATS)}")
