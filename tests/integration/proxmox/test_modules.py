@@ -256,3 +256,33 @@ def test_templates_and_containers(playbook: Any) -> None:
     code, output = playbook(tasks)
     assert code == 0, output
     assert "s3cret-pass" not in output
+
+
+def test_batch_matches_single_modules_and_rerun_writes_nothing(playbook: Any) -> None:
+    items = [
+        {"kind": "vm", "name": "it-batch-vm", "memory": 512, "nics": [{"bridge": "vmbr0", "tag": 50}],
+         "disks": [{"slot": "scsi0", "size": "2", "storage": "local-lvm"}], "state": "started"},
+        {"kind": "lxc", "hostname": "it-batch-ct", "disk_size": 2,
+         "ostemplate": "local:vztmpl/debian-12-standard_12.7-1_amd64.tar.zst"},
+    ]
+    tasks = [
+        _task("batch in check mode", "proxmox_batch", {"resources": items}, check_mode=True, register="check"),
+        _task("batch", "proxmox_batch", {"resources": items}, register="first"),
+        _task("batch again", "proxmox_batch", {"resources": items}, register="again"),
+        _task("a bad item names itself", "proxmox_batch", {"resources": [{"kind": "vm", "name": "x", "memory": "lots"}]},
+              register="bad", ignore_errors=True),
+        _task("single module agrees", "proxmox_vm", {k: v for k, v in items[0].items() if k != "kind"},
+              register="single"),
+        _task("remove both", "proxmox_batch", {"resources": [
+            {"kind": "vm", "name": "it-batch-vm", "state": "absent", "force": True},
+            {"kind": "lxc", "hostname": "it-batch-ct", "state": "absent"}]}, register="gone"),
+        _assert("batch behaves like the single modules",
+                "check is changed and check.writes == 0 and check.results | map(attribute='action') | list == ['create', 'create']",
+                "first is changed and first.results[0].facts.status == 'running' and first.results[1].facts.vmid > 0",
+                "again is not changed and again.writes == 0",
+                "bad is failed and bad.msg is search(\"^resources.0.: vm: argument 'memory' is of type str\")",
+                "single is not changed and single.vm.vmid == first.results[0].facts.vmid",
+                "gone is changed and gone.results | map(attribute='action') | list == ['delete', 'delete']"),
+    ]
+    code, output = playbook(tasks)
+    assert code == 0, output

@@ -20,6 +20,7 @@ from ansible_collections.homelab.iac.plugins.module_utils._proxmox_common import
 from ansible_collections.homelab.iac.plugins.module_utils._proxmox_values import InvalidValue
 from ansible_collections.homelab.iac.plugins.module_utils._reconcile import (
     Action,
+    Outcome,
     ReconcileError,
     Reconciler,
     Resource,
@@ -47,30 +48,34 @@ def set_power(client: ProxmoxModuleClient, kind: str, vmid: int, running: bool) 
     client.tasks.wait(upid, f"{'starting' if running else 'shutting down'} {kind} {vmid}")
 
 
+def reconcile_guest(client: ProxmoxModuleClient, resource: Resource[Any], kind: str,
+                    state: str) -> tuple[Outcome, bool, dict[str, Any]]:
+    """Config through the engine, then the power state: (outcome, changed, diff)."""
+    reconciler = Reconciler(resource, client.check_mode)
+    plan = reconciler.plan("absent" if state == "absent" else "present")
+    outcome = reconciler.apply(plan)
+    changed, diff = outcome.changed, outcome.diff
+    if state in ("started", "stopped"):
+        wanted = state == "started"
+        observed = plan.observed if client.check_mode or plan.action is Action.NOOP else resource.read()
+        is_running = bool(observed) and observed.get("__status") == "running"
+        if is_running != wanted:
+            changed = True
+            if plan.action is not Action.CREATE:  # a create's "before" stays empty
+                diff["before"]["status"] = "running" if is_running else "stopped"
+            diff["after"]["status"] = "running" if wanted else "stopped"
+            if not client.check_mode:
+                set_power(client, kind, int(resource.vmid), wanted)  # type: ignore[attr-defined]
+                outcome.facts = resource.facts(resource.read())
+    return outcome, changed, diff
+
+
 def run_guest_module(argument_spec: dict[str, dict[str, Any]], kind: str,
                      build: Callable[[ProxmoxModuleClient], Resource[Any]], facts_key: str) -> NoReturn:
     """Reconcile one guest to ``state`` (present/absent/started/stopped) and exit."""
     client = ProxmoxModuleClient(argument_spec)
-    state = client.params["state"]
     try:
-        resource = build(client)
-        reconciler = Reconciler(resource, client.check_mode)
-        plan = reconciler.plan("absent" if state == "absent" else "present")
-        outcome = reconciler.apply(plan)
-        changed = outcome.changed
-        diff = outcome.diff
-        if state in ("started", "stopped"):
-            wanted = state == "started"
-            observed = plan.observed if client.check_mode or plan.action is Action.NOOP else resource.read()
-            is_running = bool(observed) and observed.get("__status") == "running"
-            if is_running != wanted:
-                changed = True
-                if plan.action is not Action.CREATE:  # a create's "before" stays empty
-                    diff["before"]["status"] = "running" if is_running else "stopped"
-                diff["after"]["status"] = "running" if wanted else "stopped"
-                if not client.check_mode:
-                    set_power(client, kind, int(resource.vmid), wanted)  # type: ignore[attr-defined]
-                    outcome.facts = resource.facts(resource.read())
+        outcome, changed, diff = reconcile_guest(client, build(client), kind, client.params["state"])
     except (InvalidValue, ReconcileError, ProxmoxError) as exc:
         client.fail(str(exc), upids=list(client.tasks.upids))
     result: dict[str, Any] = {
