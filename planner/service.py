@@ -17,7 +17,8 @@ from typing import Any
 from planner.drift import DriftCollector, DriftReport, desired_state_plan
 from planner.errors import IacError
 from planner.execute import AnsibleRunnerExecutor, Executor
-from planner.intents.catalog import load_intent_file
+from planner.intents.base import Intent
+from planner.intents.catalog import load_intent_file, parse_intents
 from planner.inventory import EndpointInventory, load_inventory
 from planner.paths import iac_home
 from planner.plan import Action, Plan, build_plan
@@ -100,11 +101,17 @@ class Service:
 
     def plan(self, path: str | Path, *, out: Path | None = None) -> PlanResult:
         """Read an intent file, plan it against recorded state, store the plan and render its project."""
-        intents = load_intent_file(path)
+        return self._plan(load_intent_file(path), source=str(path), out=out)
+
+    def plan_documents(self, documents: list[Any], *, source: str, out: Path | None = None) -> PlanResult:
+        """Plan intents given as data (what an intent file holds, already parsed), e.g. from an MCP client."""
+        return self._plan(parse_intents(documents, source=source), source=source, out=out)
+
+    def _plan(self, intents: list[Intent], *, source: str, out: Path | None) -> PlanResult:
         inventory = self.inventory()
         recorded = {record.address: record.spec for record in self.store.list_resources()}
-        plan = build_plan(intents, inventory.endpoints(), recorded, source=str(path))
-        intent = {"source": str(path), "intents": plan.intents}
+        plan = build_plan(intents, inventory.endpoints(), recorded, source=source)
+        intent = {"source": source, "intents": plan.intents}
         deployment = self.store.create_deployment(intent, plan.model_dump(mode="json"))
         project = render_project(plan, inventory, self.project_dir(deployment.id), deployment_id=deployment.id)
         if out is not None:
