@@ -309,22 +309,34 @@ class SqlStateStore:
     def resource_history(self, address: str | None = None, *, limit: int = 100) -> list[ResourceRecord]:
         """Versions newest first, at most ``limit``: of one resource, or of every resource.
 
-        One resource reads the primary key (resource_id, version) backwards; all of them read
-        ``ix_resource_versions_created_at`` backwards.
+        One resource is looked up first, so that its versions are a backward range read of the primary
+        key (resource_id, version) with nothing to sort; all of them read ``ix_resource_versions_created_at``.
         """
         if limit <= 0:
             return []
-        query = select(ResourceRow, ResourceVersionRow).join(
-            ResourceVersionRow, ResourceVersionRow.resource_id == ResourceRow.id
-        )
-        if address is not None:
-            query = query.where(ResourceRow.address == address).order_by(ResourceVersionRow.version.desc())
-        else:
-            query = query.order_by(
-                ResourceVersionRow.created_at.desc(), ResourceRow.address.desc(), ResourceVersionRow.version.desc()
-            )
         with self._session() as session:
-            return [_version_record(resource, version) for resource, version in session.execute(query.limit(limit))]
+            if address is None:
+                every = (
+                    select(ResourceRow, ResourceVersionRow)
+                    .join(ResourceVersionRow, ResourceVersionRow.resource_id == ResourceRow.id)
+                    .order_by(
+                        ResourceVersionRow.created_at.desc(),
+                        ResourceRow.address.desc(),
+                        ResourceVersionRow.version.desc(),
+                    )
+                    .limit(limit)
+                )
+                return [_version_record(resource, version) for resource, version in session.execute(every)]
+            resource = session.scalars(select(ResourceRow).where(ResourceRow.address == address)).one_or_none()
+            if resource is None:
+                return []
+            versions = session.scalars(
+                select(ResourceVersionRow)
+                .where(ResourceVersionRow.resource_id == resource.id)
+                .order_by(ResourceVersionRow.version.desc())
+                .limit(limit)
+            )
+            return [_version_record(resource, version) for version in versions]
 
     def resources_as_of(self, moment: datetime) -> list[ResourceRecord]:
         """Every resource as it stood at ``moment``, ordered by address; ``absent`` and unborn left out."""

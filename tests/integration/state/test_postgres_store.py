@@ -181,7 +181,7 @@ def test_concurrent_writers_get_consecutive_versions(pg_store: SqlStateStore, pg
     versions = _in_threads(len(deployments), record)
     assert sorted(versions) == list(range(1, len(deployments) + 1))
     history = pg_store.resource_history("docker.container.shared")
-    assert [r.version for r in history] == sorted(versions)
+    assert [r.version for r in history] == sorted(versions, reverse=True)  # newest first
 
 
 @pytest.mark.skipif(find_pg_bin() is None, reason="initdb/pg_ctl not installed")

@@ -5,16 +5,17 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Iterator
-from datetime import timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from planner.errors import StateError
+from planner.errors import LockConflict, StateError
 from planner.state import (
     DeploymentRecord,
     DeploymentStatus,
+    LockRecord,
     MemoryStateStore,
     ResourceState,
     SqlStateStore,
@@ -210,8 +211,8 @@ class StoreContract:
         history = store.resource_history(HELLO)
         assert [(r.version, r.state, r.observed, r.deployment_id) for r in history] == [
             (n, state, {"try": n}, run.id) for n, (run, state) in enumerate(zip(runs, states, strict=True), 1)
-        ]
-        assert history[-1] == store.get_resource(HELLO)
+        ][::-1]
+        assert history[0] == store.get_resource(HELLO)  # newest first
         assert store.resource_history("docker.container.nothing") == []
 
     def test_unknown_resource_is_none(self, store: Any) -> None:
@@ -251,6 +252,215 @@ class StoreContract:
         assert store.list_resources(deployment_id=removing.id) == []
         removed = store.list_resources(deployment_id=removing.id, include_absent=True)
         assert removed == [store.get_resource("docker.container.web")]
+
+    # -- history and the past ------------------------------------------------------------------------
+
+    def test_history_is_limited(self, store: Any) -> None:
+        deployment = store.create_deployment({}, {})
+        for attempt in range(5):
+            _resource(store, deployment.id, observed={"try": attempt})
+        assert [r.version for r in store.resource_history(HELLO, limit=2)] == [5, 4]
+        assert store.resource_history(HELLO, limit=0) == []
+
+    def test_history_of_everything_is_newest_first(self, store: Any) -> None:
+        deployment = store.create_deployment({}, {})
+        _resource(store, deployment.id, "docker.container.web")
+        _resource(store, deployment.id, "docker.container.db")
+        _resource(store, deployment.id, "docker.container.web", state=ResourceState.ABSENT)
+        everything = store.resource_history()
+        assert [(r.address, r.version) for r in everything] == [
+            ("docker.container.web", 2),
+            ("docker.container.db", 1),
+            ("docker.container.web", 1),
+        ]
+        assert everything[0].state is ResourceState.ABSENT  # history shows removals too
+        assert [(r.address, r.version) for r in store.resource_history(None, limit=1)] == [("docker.container.web", 2)]
+
+    def test_resources_as_of_a_moment(self, store: Any) -> None:
+        first, second = store.create_deployment({}, {}), store.create_deployment({}, {})
+        web_v1 = _resource(store, first.id, "docker.container.web")
+        db_v1 = _resource(store, first.id, "docker.container.db")
+        web_v2 = _resource(store, second.id, "docker.container.web", spec={"image": "nginx:1.28"})
+        _resource(store, second.id, "docker.container.db", state=ResourceState.ABSENT)
+        cache = _resource(store, second.id, "docker.container.cache", state=ResourceState.FAILED)
+        assert store.resources_as_of(web_v1.updated_at - timedelta(microseconds=1)) == []
+        assert store.resources_as_of(web_v1.updated_at) == [web_v1]  # at the moment counts
+        assert store.resources_as_of(db_v1.updated_at) == [db_v1, web_v1]
+        assert store.resources_as_of(web_v2.updated_at) == [db_v1, web_v2]
+        now = store.resources_as_of(cache.updated_at + timedelta(days=1))
+        assert now == [cache, web_v2] == store.list_resources()  # db was removed; failed ones stay
+
+    def test_as_of_takes_any_zone_but_not_none(self, store: Any) -> None:
+        deployment = store.create_deployment({}, {})
+        recorded = _resource(store, deployment.id)
+        elsewhere = recorded.updated_at.astimezone(datetime.now().astimezone().tzinfo)
+        assert store.resources_as_of(elsewhere) == [recorded]
+        with pytest.raises(ValueError, match="naive"):
+            store.resources_as_of(recorded.updated_at.replace(tzinfo=None))
+
+    def test_resources_after_a_deployment(self, store: Any) -> None:
+        first, second = store.create_deployment({}, {}), store.create_deployment({}, {})
+        store.update_deployment(first.id, status=DeploymentStatus.RUNNING)
+        web_v1 = _resource(store, first.id, "docker.container.web")
+        db_v1 = _resource(store, first.id, "docker.container.db")
+        store.update_deployment(first.id, status=DeploymentStatus.SUCCEEDED)
+        store.update_deployment(second.id, status=DeploymentStatus.RUNNING)
+        web_v2 = _resource(store, second.id, "docker.container.web", spec={"image": "nginx:1.28"})
+        _resource(store, second.id, "docker.container.db", state=ResourceState.ABSENT)
+        cache = _resource(store, second.id, "docker.container.cache")
+        store.update_deployment(second.id, status=DeploymentStatus.SUCCEEDED)
+        assert store.resources_after(first.id) == [db_v1, web_v1]
+        assert store.resources_after(second.id) == [cache, web_v2]
+        with pytest.raises(StateError, match="no deployment"):
+            store.resources_after(str(uuid.uuid4()))
+
+    def test_after_a_deployment_its_own_versions_win(self, store: Any) -> None:
+        """Another run that changed a resource while this one was still running does not count."""
+        slow, other = store.create_deployment({}, {}), store.create_deployment({}, {})
+        store.update_deployment(slow.id, status=DeploymentStatus.RUNNING)
+        mine = _resource(store, slow.id, "docker.container.web")
+        theirs = _resource(store, other.id, "docker.container.web", observed={"id": "theirs"})
+        unrelated = _resource(store, other.id, "docker.container.db")
+        assert store.resources_after(slow.id) == [unrelated, mine]  # not finished yet: as of now
+        store.update_deployment(slow.id, status=DeploymentStatus.SUCCEEDED)
+        assert store.resources_after(slow.id) == [unrelated, mine]
+        assert store.resources_after(other.id) == [unrelated, theirs]
+
+    # -- events in bulk ------------------------------------------------------------------------------
+
+    def test_record_events_in_bulk(self, store: Any) -> None:
+        deployment = store.create_deployment({}, {})
+        _resource(store, deployment.id)
+        single = store.record_event(deployment.id, "wave_started", {"wave": 1})
+        count = store.record_events(
+            deployment.id,
+            [("task_ok", {"n": 1}, HELLO), ("task_ok", {"n": (2,)}, "docker.network.lab"), ("wave_done", {}, None)],
+        )
+        assert count == 3
+        events = store.list_events(deployment.id)
+        assert events[0] == single
+        assert [(e.event_type, e.payload, e.resource_address) for e in events[1:]] == [
+            ("task_ok", {"n": 1}, HELLO),
+            ("task_ok", {"n": [2]}, "docker.network.lab"),
+            ("wave_done", {}, None),
+        ]
+        assert [e.id for e in events] == sorted(e.id for e in events) and len({e.id for e in events}) == 4
+        assert [e.created_at for e in events] == sorted(e.created_at for e in events)
+        _assert_utc(*(e.created_at for e in events))
+        assert store.record_events(deployment.id, []) == 0
+
+    def test_record_events_is_all_or_nothing(self, store: Any) -> None:
+        deployment = store.create_deployment({}, {})
+        with pytest.raises(StateError, match="task_failed"):
+            store.record_events(deployment.id, [("task_ok", {}, None), ("task_failed", {"raw": b"\x00"}, None)])
+        assert store.list_events(deployment.id) == []
+        with pytest.raises(StateError, match="no deployment"):
+            store.record_events(str(uuid.uuid4()), [("task_ok", {}, None)])
+
+    def test_events_of_one_resource_newest_first(self, store: Any) -> None:
+        one, two = store.create_deployment({}, {}), store.create_deployment({}, {})
+        store.record_events(one.id, [("task_ok", {"n": n}, HELLO if n % 2 else None) for n in range(6)])
+        store.record_event(two.id, "drift_detected", {"n": 6}, resource_address=HELLO)
+        about = store.resource_events(HELLO)
+        assert [(e.payload["n"], e.deployment_id) for e in about] == [(6, two.id), (5, one.id), (3, one.id), (1, one.id)]
+        assert [e.payload["n"] for e in store.resource_events(HELLO, limit=2)] == [6, 5]
+        assert store.resource_events(HELLO, limit=0) == []
+        assert store.resource_events("docker.container.nothing") == []
+
+    # -- locks ---------------------------------------------------------------------------------------
+
+    def test_acquired_locks_are_listed(self, store: Any) -> None:
+        deployment = store.create_deployment({}, {})
+        store.acquire_locks(deployment.id, [HELLO, "docker.network.lab", HELLO], holder="box:41")
+        locks = store.list_locks()
+        assert [(lock.address, lock.deployment_id, lock.holder) for lock in locks] == [
+            (HELLO, deployment.id, "box:41"),
+            ("docker.network.lab", deployment.id, "box:41"),
+        ]
+        assert all(type(lock) is LockRecord and lock.acquired_at == lock.heartbeat_at for lock in locks)
+        _assert_utc(*(lock.acquired_at for lock in locks))
+
+    def test_a_live_lock_of_another_deployment_conflicts(self, store: Any) -> None:
+        holder, late = store.create_deployment({}, {}), store.create_deployment({}, {})
+        store.acquire_locks(holder.id, [HELLO, "docker.container.web"], holder="box:41")
+        before = store.list_locks()
+        with pytest.raises(LockConflict) as raised:
+            store.acquire_locks(late.id, ["docker.container.web", "docker.network.lab", HELLO], holder="box:42")
+        conflict = raised.value
+        assert isinstance(conflict, StateError)
+        assert (conflict.holder_deployment_id, conflict.holder) == (holder.id, "box:41")
+        assert conflict.addresses == [HELLO, "docker.container.web"]
+        assert str(conflict) == (
+            f"deployment {holder.id[:8]} (box:41) is changing {HELLO}, docker.container.web; "
+            f"wait for it (--wait) or, if it crashed, `iac rollback {holder.id[:8]}`"
+        )
+        assert store.list_locks() == before  # all or nothing: docker.network.lab was not taken
+
+    def test_reacquiring_own_locks_renews_them(self, store: Any) -> None:
+        deployment = store.create_deployment({}, {})
+        store.acquire_locks(deployment.id, [HELLO], holder="box:41")
+        [first] = store.list_locks()
+        store.acquire_locks(deployment.id, [HELLO, "docker.network.lab"], holder="box:77")
+        again = {lock.address: lock for lock in store.list_locks()}
+        assert again[HELLO].acquired_at == first.acquired_at
+        assert again[HELLO].heartbeat_at > first.heartbeat_at
+        assert again[HELLO].holder == "box:77" and set(again) == {HELLO, "docker.network.lab"}
+
+    def test_a_stale_lock_is_taken_over(self, store: Any) -> None:
+        crashed, next_run = store.create_deployment({}, {}), store.create_deployment({}, {})
+        store.acquire_locks(crashed.id, [HELLO, "docker.container.web"], holder="box:41")
+        [old, _] = store.list_locks()
+        # with a lease of 0 every earlier heartbeat is stale
+        store.acquire_locks(next_run.id, [HELLO], holder="box:42", lease_seconds=0)
+        taken, left = store.list_locks()
+        assert (taken.address, taken.deployment_id, taken.holder) == (HELLO, next_run.id, "box:42")
+        assert taken.acquired_at > old.acquired_at
+        assert left.deployment_id == crashed.id  # what was not asked for stays with the crashed run
+
+    def test_heartbeat_renews_only_own_locks(self, store: Any) -> None:
+        mine, theirs = store.create_deployment({}, {}), store.create_deployment({}, {})
+        store.acquire_locks(mine.id, [HELLO], holder="box:41")
+        store.acquire_locks(theirs.id, ["docker.container.web"], holder="box:42")
+        before = {lock.address: lock for lock in store.list_locks()}
+        store.heartbeat(mine.id)
+        after = {lock.address: lock for lock in store.list_locks()}
+        assert after[HELLO].heartbeat_at > before[HELLO].heartbeat_at
+        assert after[HELLO].acquired_at == before[HELLO].acquired_at
+        assert after["docker.container.web"] == before["docker.container.web"]
+
+    def test_released_locks_can_be_taken(self, store: Any) -> None:
+        first, second = store.create_deployment({}, {}), store.create_deployment({}, {})
+        store.acquire_locks(first.id, [HELLO], holder="box:41")
+        store.acquire_locks(second.id, ["docker.container.web"], holder="box:42")
+        store.release_locks(first.id)
+        assert [lock.address for lock in store.list_locks()] == ["docker.container.web"]
+        store.acquire_locks(second.id, [HELLO], holder="box:42")
+        assert {lock.deployment_id for lock in store.list_locks()} == {second.id}
+        store.release_locks(first.id)  # nothing left to release: harmless
+
+    def test_locks_of_an_unknown_deployment_fail(self, store: Any) -> None:
+        unknown = str(uuid.uuid4())
+        with pytest.raises(StateError, match="no deployment"):
+            store.acquire_locks(unknown, [HELLO], holder="box:41")
+        for method in (store.heartbeat, store.release_locks):
+            with pytest.raises(StateError, match="no deployment"):
+                method(unknown)
+        assert store.list_locks() == []
+
+    def test_interrupted_deployments(self, store: Any) -> None:
+        locked, unlocked, done, planned = (store.create_deployment({"n": n}, {}) for n in range(4))
+        for deployment in (locked, unlocked, done):
+            store.update_deployment(deployment.id, status=DeploymentStatus.RUNNING)
+        store.acquire_locks(locked.id, [HELLO], holder="box:41")
+        store.acquire_locks(done.id, ["docker.container.web"], holder="box:42")
+        store.update_deployment(done.id, status=DeploymentStatus.SUCCEEDED)
+        assert store.interrupted_deployments() == []  # live leases, and the lockless one just started
+        crashed = store.interrupted_deployments(lease_seconds=0)
+        assert [d.id for d in crashed] == [unlocked.id, locked.id]  # newest first
+        assert crashed[0] == store.get_deployment(unlocked.id)
+        store.heartbeat(locked.id)
+        assert [d.id for d in store.interrupted_deployments(lease_seconds=3600)] == []
+        assert planned.id not in [d.id for d in store.interrupted_deployments(lease_seconds=0)]
 
     def test_non_json_spec_is_refused(self, store: Any) -> None:
         deployment = store.create_deployment({}, {})
