@@ -236,3 +236,71 @@ def test_backup_playbook_downloads_and_reverts(run_play: Any, api: httpx.Client,
     previous = api.get("core/backup/backups/this").json()["items"][1]["id"]
     assert "changed=1" in run_play(playbook, "revert", "-e", f"revert_to={previous}")
     assert "changed=0" in run_play(playbook, "revert-again", "-e", f"revert_to={previous}")  # already there
+
+
+def test_reverse_proxy_and_vpn_modules(run_play: Any, lab_api: httpx.Client) -> None:
+    """HAProxy server → backend → frontend by name, WireGuard instance and peer linking, in-use refusals."""
+    s = secrets.token_hex(2)
+    mod = "homelab.iac."
+    server = {"name": f"web-{s}", "address": "10.0.20.15", "port": 8080}
+    backend = {"name": f"pool-{s}", "servers": [f"web-{s}"], "algorithm": "roundrobin"}
+    frontend = {"name": f"fe-{s}", "bind": ["0.0.0.0:8443"], "default_backend": f"pool-{s}"}
+    instance = {"name": f"wg-{s}", "port": 51820, "tunnel_address": ["10.99.0.1/24"]}
+    peer_key = "0FTGvehkaaHlr0nZNTp8XEPM2oEIjeFBGOO7m3EYCTk="
+    peer = {"name": f"laptop-{s}", "public_key": peer_key, "tunnel_address": ["10.99.0.2/32"], "servers": [f"wg-{s}"]}
+    create = [
+        {mod + "opnsense_haproxy_server": server, "register": "srv"},
+        {mod + "opnsense_haproxy_backend": backend, "register": "be"},
+        {mod + "opnsense_haproxy_frontend": frontend, "register": "fe"},
+        {mod + "opnsense_wireguard_server": instance, "register": "wg"},
+        {mod + "opnsense_wireguard_peer": peer, "register": "peer"},
+    ]
+    run_play(
+        [
+            *create,
+            {"ansible.builtin.assert": {"that": [
+                "srv is changed", "be is changed", "fe is changed", "wg is changed", "peer is changed",
+                f"be.backend.servers == ['web-{s}']", f"fe.frontend.default_backend == 'pool-{s}'",
+                "wg.server.public_key | length == 44", "wg.server.device is match('wg[0-9]+')", "'private_key' not in wg.server",
+                f"peer.peer.servers == ['wg-{s}']", "srv.applied == ['haproxy']", "wg.applied == ['wireguard']",
+            ]}},
+        ],
+        "proxy-create",
+    )  # fmt: skip
+    lab_api.delete("/__lab/requests")
+    run_play(
+        [
+            *[{**task, "register": f"again{n}"} for n, task in enumerate(create)],
+            {mod + "opnsense_haproxy_backend": {**backend, "algorithm": "leastconn"}, "check_mode": True, "diff": True, "register": "chk"},
+            {"ansible.builtin.assert": {"that": [f"again{n} is not changed" for n in range(5)] + [
+                "chk is changed", "chk.diff.before.algorithm == 'roundrobin'", "chk.diff.after.algorithm == 'leastconn'",
+            ]}},
+        ],
+        "proxy-rerun",
+    )  # fmt: skip
+    assert writes_since_clear(lab_api) == []
+    config = lab_api.get("/__lab/state").json()["config"]
+    instance_uuid = next(u for u, item in config["wireguard"]["servers"].items() if item["name"] == f"wg-{s}")
+    peer_uuid = next(u for u, item in config["wireguard"]["clients"].items() if item["name"] == f"laptop-{s}")
+    assert config["wireguard"]["servers"][instance_uuid]["peers"] == peer_uuid  # linked both ways
+    run_play(
+        [
+            {mod + "opnsense_haproxy_server": {"name": f"web-{s}", "address": "x", "port": 1, "state": "absent"},
+             "register": "inuse", "ignore_errors": True},
+            {mod + "opnsense_haproxy_backend": {**backend, "servers": ["nope"]}, "register": "dangling", "ignore_errors": True},
+            {mod + "opnsense_wireguard_peer": {**peer, "name": f"dup-{s}"}, "register": "dupkey", "ignore_errors": True},
+            {mod + "opnsense_batch": {"items": [
+                {"kind": "haproxy_server", **server, "state": "absent"},
+                {"kind": "haproxy_frontend", **frontend, "state": "absent"},
+                {"kind": "haproxy_backend", **backend, "state": "absent"},
+                {"kind": "wireguard_peer", **peer, "state": "absent"},
+                {"kind": "wireguard_server", **instance, "state": "absent"},
+            ]}, "register": "gone"},
+            {"ansible.builtin.assert": {"that": [
+                "inuse is failed", "'Item in use by' in inuse.msg", "dangling is failed", "'no haproxy_server named nope' in dangling.msg",
+                "dupkey is failed", "'Public keys should be unique.' in dupkey.msg",
+                "gone is changed", "gone.applied == ['wireguard', 'haproxy']", "gone.results | map(attribute='action') | unique == ['delete']",
+            ]}},
+        ],
+        "proxy-delete",
+    )  # fmt: skip

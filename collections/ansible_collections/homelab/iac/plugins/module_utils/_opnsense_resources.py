@@ -11,6 +11,13 @@ from __future__ import annotations
 import uuid as uuidlib
 from typing import Any
 
+from ansible_collections.homelab.iac.plugins.module_utils._opnsense_proxy_vpn import (
+    HaproxyBackend,
+    HaproxyFrontend,
+    HaproxyServer,
+    WireguardPeer,
+    WireguardServer,
+)
 from ansible_collections.homelab.iac.plugins.module_utils._opnsense_resource import (
     Attr,
     Kind,
@@ -343,6 +350,11 @@ KINDS: dict[str, type[OpnsenseItem]] = {
     "dhcp_subnet": DhcpSubnet,
     "dhcp_reservation": DhcpReservation,
     "host_override": HostOverride,
+    "haproxy_server": HaproxyServer,
+    "haproxy_backend": HaproxyBackend,
+    "haproxy_frontend": HaproxyFrontend,
+    "wireguard_server": WireguardServer,
+    "wireguard_peer": WireguardPeer,
 }
 
 __all__ = ["KINDS", "rule_uuid"]

@@ -18,7 +18,8 @@ description:
     run that changes nothing makes no write call. After changes, each written kind is read once
     more so the returned facts show what OPNsense generated (such as VLAN device names).
   - Items run in dependency order whatever their order in O(items). Creates and updates run as
-    VLANs, interfaces, aliases, rules, DHCP subnets, reservations, host overrides; removals run in
+    VLANs, interfaces, aliases, rules, DHCP subnets, reservations, host overrides, HAProxy servers,
+    backends, frontends, WireGuard instances, peers; removals run in
     reverse. So an alias is there before the rule that uses it.
   - Each item takes exactly the options of its single-resource module (see there), plus C(kind).
   - When an item fails, the task fails naming it, for example C(items[3] (firewall_rule name=web\)),
@@ -38,8 +39,11 @@ options:
       - "C(kind) is one of V(vlan) (M(homelab.iac.opnsense_vlan)), V(interface)
         (M(homelab.iac.opnsense_interface)), V(alias) (M(homelab.iac.opnsense_alias)), V(firewall_rule)
         (M(homelab.iac.opnsense_firewall_rule)), V(dhcp_subnet) (M(homelab.iac.opnsense_dhcp_subnet)),
-        V(dhcp_reservation) (M(homelab.iac.opnsense_dhcp_reservation)) or V(host_override)
-        (M(homelab.iac.opnsense_host_override))."
+        V(dhcp_reservation) (M(homelab.iac.opnsense_dhcp_reservation)), V(host_override)
+        (M(homelab.iac.opnsense_host_override)), V(haproxy_server) (M(homelab.iac.opnsense_haproxy_server)),
+        V(haproxy_backend) (M(homelab.iac.opnsense_haproxy_backend)), V(haproxy_frontend)
+        (M(homelab.iac.opnsense_haproxy_frontend)), V(wireguard_server)
+        (M(homelab.iac.opnsense_wireguard_server)) or V(wireguard_peer) (M(homelab.iac.opnsense_wireguard_peer))."
       - Each item is validated against its kind's options; an unknown option or kind fails the task
         before anything is written.
     type: list
