@@ -72,7 +72,7 @@ def test_container_with_mounts_health_and_fast_stop(
             "vol_again is not changed",
             "vol_relabel is failed and 'purge: true' in vol_relabel.msg",
             "create is changed and create.container.status == 'running'",
-            f"create.container.networks['{net}'].ip == '{base}.10'",
+            f"create.container.networks['{net}'] == {{'ip': '{base}.10', 'aliases': ['site', 'www']}}",
             f"create.container.mounts == ['bind:{site}:/www:ro', 'tmpfs::/scratch:rw', 'volume:{vol}:/data:rw']",
             "'served from a bind mount' in page.content",
             "healthy is not changed and healthy.container.id == create.container.id",

@@ -154,6 +154,7 @@ def container_facts(observed: ContainerInspect, image_config: dict[str, Any]) ->
     networks = (observed.get("NetworkSettings") or {}).get("Networks") or {}
     config = observed.get("Config") or {}
     state = observed.get("State") or {}
+    memberships = networks_view(observed)
     return {
         "id": observed.get("Id"),
         "name": str(observed.get("Name", "")).lstrip("/"),
@@ -162,7 +163,10 @@ def container_facts(observed: ContainerInspect, image_config: dict[str, Any]) ->
         "status": state.get("Status"),
         "health": (state.get("Health") or {}).get("Status"),
         "ports": ports_view(observed),
-        "networks": {name: {"ip": endpoint.get("IPAddress") or None} for name, endpoint in networks.items()},
+        "networks": {
+            name: {"ip": endpoint.get("IPAddress") or None, "aliases": memberships.get(name, {}).get("aliases", [])}
+            for name, endpoint in networks.items()
+        },
         "mounts": mounts_view(observed),
         # The container's own labels; those its image brings are not the task's and are left out.
         "labels": without_inherited(dict(config.get("Labels") or {}), image_config.get("Labels") or {}),

@@ -301,9 +301,11 @@ container:
       elements: str
       sample: ["127.0.0.1:8080:80/tcp"]
     networks:
-      description: Attached networks and the container's IPv4 address in each (null while stopped).
+      description:
+        - Attached networks with the container's IPv4 address in each (null while stopped) and its
+          aliases there (without the short container id Docker adds).
       type: dict
-      sample: {"frontend": {"ip": "172.30.20.10"}}
+      sample: {"frontend": {"ip": "172.30.20.10", "aliases": ["www"]}}
     labels:
       description: The container's own labels, including C(io.homelab-iac.managed); labels its image
         brings are left out.
