@@ -220,9 +220,11 @@ class Collection:
             app.save(f"{self.key} {call.params[0]} toggled")
         return {"result": "Enabled" if new == "1" else "Disabled", "changed": changed}
 
-    def register(self, router: Router, module: str, controller: str, entity: str, toggle: bool = True) -> None:
-        """Wire ``search<Entity>``, ``get<Entity>``, ``add/set/del/toggle<Entity>``."""
-        router.add(module, controller, f"search{entity}", self.search)
+    def register(
+        self, router: Router, module: str, controller: str, entity: str, toggle: bool = True, search: str = ""
+    ) -> None:
+        """Wire ``search<Entity>`` (or ``search``), ``get<Entity>``, ``add/set/del/toggle<Entity>``."""
+        router.add(module, controller, search or f"search{entity}", self.search)
         router.add(module, controller, f"get{entity}", self.get)
         router.add(module, controller, f"add{entity}", self.add)
         router.add(module, controller, f"set{entity}", self.set, nparams=1)

@@ -266,8 +266,7 @@ def _model_get(root: str, plural: str, collection: Collection) -> Any:
 def register(router: Router) -> None:
     for collection, entity, plural in ((SERVERS, "Server", "Servers"), (BACKENDS, "Backend", "Backends"),
                                        (FRONTENDS, "Frontend", "Frontends")):  # fmt: skip
-        collection.register(router, "haproxy", "settings", entity)
-        router.add("haproxy", "settings", f"search{plural}", collection.search)
+        collection.register(router, "haproxy", "settings", entity, search=f"search{plural}")
     router.add("haproxy", "settings", "get", _haproxy_get)
     router.add("haproxy", "service", "reconfigure", _reconfigure("haproxy", "status"))
     router.add("haproxy", "service", "configtest", lambda app, call: {"result": "Configuration file is valid\n\n\n"})

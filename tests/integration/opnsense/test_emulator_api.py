@@ -250,3 +250,53 @@ def test_release_differences_25_7(api: httpx.Client, lab_api: httpx.Client) -> N
         assert api.get("interfaces/assignment/searchItem").json() == {"errorMessage": "Endpoint not found"}
     finally:
         lab_api.post("/__lab/version", json={"version": "26.7.1"})
+
+
+def test_haproxy_plural_search_and_safe_delete(api: httpx.Client) -> None:
+    """§7: searchServers (plural), get/add singular, safe delete refuses referenced items."""
+    name = f"srv{secrets.token_hex(3)}"
+    server = api.post(
+        "haproxy/settings/addServer", json={"server": {"name": name, "address": "10.0.20.15", "port": "8080"}}
+    ).json()
+    backend = api.post(
+        "haproxy/settings/addBackend", json={"backend": {"name": f"be{name}", "linkedServers": server["uuid"]}}
+    ).json()
+    assert any(row["uuid"] == server["uuid"] for row in api.get("haproxy/settings/searchServers").json()["rows"])
+    assert api.get("haproxy/settings/searchServer").status_code == 404
+    linked = api.get(f"haproxy/settings/getBackend/{backend['uuid']}").json()["backend"]["linkedServers"]
+    assert linked[server["uuid"]] == {"value": name, "selected": 1}
+    refused = api.post(f"haproxy/settings/delServer/{server['uuid']}")
+    assert refused.status_code == 500 and refused.json()["errorTitle"] == "Item in use by"
+    assert server["uuid"] in api.get("haproxy/settings/get").json()["haproxy"]["servers"]["server"]
+    assert api.post("haproxy/service/reconfigure").json() == {"status": "ok"}
+    assert api.post(f"haproxy/settings/delBackend/{backend['uuid']}").json() == {"result": "deleted"}
+    assert api.post(f"haproxy/settings/delServer/{server['uuid']}").json() == {"result": "deleted"}
+
+
+def test_wireguard_keypair_linking_and_result_keyed_reconfigure(api: httpx.Client) -> None:
+    """§8: keyPair, peers linked to instances both ways, unique public keys, reconfigure answers result."""
+    pair = api.get("wireguard/server/keyPair").json()
+    assert pair["status"] == "ok" and len(pair["privkey"]) == 44 and len(pair["pubkey"]) == 44
+    name = f"wg{secrets.token_hex(3)}"
+    server = api.post(
+        "wireguard/server/addServer",
+        json={"server": {"name": name, "privkey": pair["privkey"], "tunneladdress": "10.98.0.1/24"}},
+    ).json()
+    client = {
+        "name": f"peer{name}",
+        "pubkey": pair["pubkey"],
+        "tunneladdress": "10.98.0.2/32",
+        "servers": server["uuid"],
+    }
+    peer = api.post("wireguard/client/addClient", json={"client": client}).json()
+    assert peer["result"] == "saved" and "uuid" in peer
+    peers = api.get(f"wireguard/server/getServer/{server['uuid']}").json()["server"]["peers"]
+    assert peers[peer["uuid"]]["selected"] == 1
+    duplicate = api.post("wireguard/client/addClient", json={"client": {**client, "name": "other"}}).json()
+    assert duplicate["validations"] == {"client.pubkey": "Public keys should be unique."}
+    assert api.post("wireguard/service/reconfigure").json() == {"result": "ok"}
+    assert api.get("wireguard/service/reconfigure").json() == {"result": "failed"}
+    assert api.post(f"wireguard/client/delClient/{peer['uuid']}").json() == {"result": "deleted"}
+    # An option map with no options is an empty PHP array, which json_encode writes as [].
+    assert api.get(f"wireguard/server/getServer/{server['uuid']}").json()["server"]["peers"] == []
+    assert api.post(f"wireguard/server/delServer/{server['uuid']}").json() == {"result": "deleted"}
