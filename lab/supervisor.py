@@ -19,6 +19,7 @@ from typing import Any
 
 from lab.ca import ensure_ca, ensure_server_certificate
 from lab.credentials import LabCredentials
+from lab.dns import DnsLab
 from lab.docker_engine import DockerEngine
 from lab.emulator.registry import emulator_class, registered_names
 from lab.inventory import InventoryHost, write_inventory
@@ -74,6 +75,7 @@ class Supervisor:
     def __init__(self, layout: LabLayout | None = None) -> None:
         self.layout = layout or LabLayout.default()
         self.docker = DockerEngine(self.layout)
+        self.dns = DnsLab(self.layout)
 
     def emulators(self) -> list[EmulatorService]:
         """Registered emulators plus any that a previous run started and still run (so down stops them)."""
@@ -110,6 +112,7 @@ class Supervisor:
             registered = [EmulatorService(self.layout, name) for name in registered_names()]
             for emulator in registered:
                 emulator.prepare(credentials)
+            self.dns.prepare(credentials, ca)
             credentials.save()
             # Emulators boot while dockerd does; both take a second or two.
             for emulator in registered:
@@ -117,12 +120,14 @@ class Supervisor:
             self.docker.start()
             for emulator in registered:
                 emulator.wait_healthy()
+            self.dns.start()  # BIND forwards to the Cloudflare emulator's DNS listener
             inventory = write_inventory(inventory_path(), self._inventory_hosts(registered), sys.executable)
             return self._status(inventory)
 
     def down(self) -> LabStatus:
         """Stop every service the lab started (emulators, then dockerd and its containers)."""
         with self._locked():
+            self.dns.stop()
             for emulator in self.emulators():
                 emulator.stop()
             self.docker.stop()
@@ -134,7 +139,7 @@ class Supervisor:
         return self._status(path if path.exists() else None)
 
     def _status(self, inventory: Path | None) -> LabStatus:
-        services = [self.docker.status(), *(emulator.status() for emulator in self.emulators())]
+        services = [self.docker.status(), *(emulator.status() for emulator in self.emulators()), *self.dns.statuses()]
         return LabStatus(
             home=str(self.layout.home),
             docker_host=self.layout.docker_host,
@@ -151,7 +156,7 @@ class Supervisor:
             cls = emulator_class(emulator.name)
             url = emulator.url or ""
             hosts.append(InventoryHost(cls.backend, f"lab-{emulator.name}", cls.inventory_vars(url, ca_cert)))
-        return hosts
+        return hosts + self.dns.inventory_hosts()
 
 
 def up(home: Path | None = None) -> LabStatus:

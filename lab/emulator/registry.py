@@ -35,6 +35,7 @@ __all__ = [
 BUILTIN_EMULATORS: dict[str, str] = {
     "opnsense": "lab.emulator.opnsense:OpnsenseEmulator",
     "proxmox": "lab.emulator.proxmox:ProxmoxEmulator",
+    "cloudflare": "lab.emulator.cloudflare:CloudflareEmulator",
 }
 
 _NAME = re.compile(r"^[a-z][a-z0-9-]{0,30}$")
