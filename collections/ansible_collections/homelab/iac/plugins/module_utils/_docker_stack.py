@@ -79,6 +79,9 @@ class Stack:
         for kind_name, section in (("volume", plan.volumes), ("network", plan.networks), ("container", plan.services)):
             kind = KINDS[kind_name]
             for short, params in section.items():
+                if kind_name == "volume":
+                    # Recreating a volume deletes its data: the stack-wide switch decides, as for removal.
+                    params = {**params, "purge": self.purge_volumes}
                 validated, hidden = kind.validate(params, f"{_SECTIONS[kind_name]}.{short}")
                 members.append((kind, short, validated))
                 secrets |= hidden

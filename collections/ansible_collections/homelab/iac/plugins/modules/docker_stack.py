@@ -58,7 +58,9 @@ options:
   purge_volumes:
     description:
       - Also remove the stack's volumes (and their data) on removal, and volumes dropped from the
-        definition.
+        definition; and allow recreating a volume whose driver, options or labels changed (without it,
+        such a change fails and changes nothing, as in M(homelab.iac.docker_volume)). Docker still
+        refuses to remove a volume that a container uses; the task then fails with its message.
     type: bool
     default: false
 """

@@ -137,3 +137,14 @@ def test_batch_validates_everything_before_changing_anything() -> None:
         prepare([{"kind": "vm", "name": "x"}])
     _prepared, secrets = prepare([{"kind": "container", "name": "c", "image": "x", "env": {"T": "s3cret"}}])
     assert "s3cret" in secrets
+
+
+def test_stack_volume_change_needs_purge_volumes(engine: FullFakeDockerEngine) -> None:
+    stack(engine, DEFINITION)
+    relabelled = {**DEFINITION, "volumes": {"world": {"labels": {"tier": "gold"}}}}
+    with pytest.raises(StackError, match=r"volumes.world \(volume mc-world\): .*would delete its data"):
+        stack(engine, relabelled)
+    # Even allowed, the engine will not remove a volume the stack's own containers use; its message says so.
+    with pytest.raises(StackError, match="volume is in use"):
+        stack(engine, relabelled, purge_volumes=True)
+    assert engine.volumes["mc-world"]["Labels"].get("tier") is None
