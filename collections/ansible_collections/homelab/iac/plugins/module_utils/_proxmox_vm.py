@@ -120,6 +120,7 @@ class ProxmoxVm(Resource[VmConfig]):
         self.node = node
         self.params = params
         self.vmid: int | None = params.get("vmid")
+        self._cloned = False  # set while configuring a fresh clone (the password is set then too)
         if self.vmid is None and not params.get("name"):
             raise InvalidValue("name or vmid is required")
 
@@ -225,6 +226,10 @@ class ProxmoxVm(Resource[VmConfig]):
         changed = [f.name for f in self.fields if desired.get(f.name) is not None
                    and not (f.equal(current.get(f.name), desired[f.name]) if f.equal else
                             current.get(f.name) == desired[f.name])]
+        password = (self.params.get("cloudinit") or {}).get("password")
+        if password and "cloudinit" not in changed:
+            changed.append("cloudinit")
+        self._cloned = True
         if changed:
             self.update(observed, changed)
 
@@ -297,12 +302,11 @@ class ProxmoxVm(Resource[VmConfig]):
             if (have.get("ipconfig") or [None] * (index + 1))[index] != value:
                 body[f"ipconfig{index}"] = value
         raw = self.params.get("cloudinit") or {}
-        if current is None:
-            # The password cannot be read back (PVE masks it), so it is only set at creation.
-            if raw.get("password"):
-                body["cipassword"] = raw["password"]
-            if raw.get("storage"):
-                body["ide2"] = f"{raw['storage']}:cloudinit"
+        # The password cannot be read back (PVE masks it), so it is only set on create or clone.
+        if (current is None or self._cloned) and raw.get("password"):
+            body["cipassword"] = raw["password"]
+        if current is None and raw.get("storage"):
+            body["ide2"] = f"{raw['storage']}:cloudinit"
 
     def check_delete(self, observed: VmConfig) -> None:
         if observed.get("__status") == "running" and not self.params.get("force"):

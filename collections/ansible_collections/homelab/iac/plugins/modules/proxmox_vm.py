@@ -158,7 +158,8 @@ options:
         type: str
       password:
         description:
-          - Password of the default user. Proxmox never returns it, so it is only set when the VM is created.
+          - Password of the default user. Proxmox never returns it, so it is only set when the VM is created
+            or cloned, never compared.
         type: str
       ssh_keys:
         description: Public SSH keys, one per item. Sent percent-encoded as Proxmox requires.

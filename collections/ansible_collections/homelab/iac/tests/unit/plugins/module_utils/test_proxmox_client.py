@@ -124,3 +124,28 @@ def test_update_keeps_mac_and_check_mode_writes_nothing() -> None:
     Reconciler(ProxmoxVm(api, TaskWaiter(api, 5), "pve", dict(params)), check_mode=False).run("present")
     assert api.writes == [("POST", "nodes/pve/qemu/100/config",
                            {"digest": "d" * 40, "net0": "virtio=BC:24:11:00:00:01,bridge=vmbr0,tag=30"})]
+
+
+def test_clone_then_configure_sets_only_differences_and_the_password() -> None:
+    done = {"status": "stopped", "exitstatus": "OK"}
+    api = FakePve({
+        "nodes/pve/qemu": [{"vmid": 9000, "name": "tpl", "status": "stopped", "template": 1}],
+        "cluster/nextid": 105,
+        f"nodes/pve/tasks/{UPID}/status": done,
+        "POST nodes/pve/qemu/9000/clone": UPID,
+        "POST nodes/pve/qemu/105/config": None,
+    })
+
+    def after_clone(params: dict[str, Any]) -> str:
+        api.answers["nodes/pve/qemu"] = [*api.answers["nodes/pve/qemu"], {"vmid": 105, "name": "web", "status": "stopped"}]
+        api.answers["nodes/pve/qemu/105/config"] = {"name": "web", "memory": "2048", "digest": "e" * 40,
+                                                    "net0": "virtio=BC:24:11:00:00:09,bridge=vmbr0"}
+        return UPID
+
+    api.answers["POST nodes/pve/qemu/9000/clone"] = after_clone
+    params = {"name": "web", "vmid": None, "clone": "tpl", "memory": 4096, "nics": [{"model": "virtio", "bridge": "vmbr0"}],
+              "cloudinit": {"password": "pw", "user": None}}
+    outcome = Reconciler(ProxmoxVm(api, TaskWaiter(api, 5), "pve", params), check_mode=False).run("present")
+    assert outcome.action is Action.CREATE and outcome.facts["vmid"] == 105
+    assert [w[:2] for w in api.writes] == [("POST", "nodes/pve/qemu/9000/clone"), ("POST", "nodes/pve/qemu/105/config")]
+    assert api.writes[1][2] == {"digest": "e" * 40, "memory": 4096, "cipassword": "pw"}
