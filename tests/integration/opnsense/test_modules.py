@@ -111,12 +111,6 @@ def test_single_modules_create_rerun_check_diff_update_delete(run_play: Any, lab
         "create",
     )  # fmt: skip
 
-    lab_api.delete("/__lab/requests")
-    run_play(
-        [*created, {"ansible.builtin.assert": {"that": [f"{name} is not changed" for name in registered]}}], "rerun"
-    )
-    assert writes_since_clear(lab_api) == []  # idempotent: the rerun made no write call at all
-
     mod = "homelab.iac."
     config = lab_api.get("/__lab/state").json()["config"]
     device = next(
@@ -127,13 +121,16 @@ def test_single_modules_create_rerun_check_diff_update_delete(run_play: Any, lab
     lab_api.delete("/__lab/requests")
     run_play(
         [
+            *created,
             {"name": "check-mode update", mod + "opnsense_alias": {"name": f"web_{s}", "content": ["10.0.0.12"]},
              "check_mode": True, "register": "check"},
-            {"ansible.builtin.assert": {"that": ["check is changed", "check.action == 'update'", "check.applied == []"]}},
+            {"ansible.builtin.assert": {"that": [f"{name} is not changed" for name in registered] + [
+                "check is changed", "check.action == 'update'", "check.applied == []"]}},
         ],
-        "check",
+        "rerun-and-check",
     )  # fmt: skip
-    assert writes_since_clear(lab_api) == []  # check mode writes nothing
+    # Idempotent and check mode: the rerun and the check-mode task made no write call at all.
+    assert writes_since_clear(lab_api) == []
 
     run_play(
         [
@@ -159,12 +156,6 @@ def test_single_modules_create_rerun_check_diff_update_delete(run_play: Any, lab
                 "inuse is failed", "'Alias in use' in inuse.msg",
                 "rule2 is changed", "rule2.updated == ['destination_port']", f"rule2.rule.uuid == '{rule_uuid}'",
             ]}},
-        ],
-        "update",
-    )  # fmt: skip
-
-    run_play(
-        [
             {mod + "opnsense_host_override": {"hostname": f"mc{s}", "domain": "home.arpa", "state": "absent"}, "register": "d1"},
             {mod + "opnsense_dhcp_reservation": {"subnet": f"10.{octet}.30.0/24", "mac": "52:54:00:ab:cd:ef", "ip_address": "x",
                                                  "state": "absent"}, "register": "d2"},
@@ -177,7 +168,7 @@ def test_single_modules_create_rerun_check_diff_update_delete(run_play: Any, lab
             {"ansible.builtin.assert": {"that": ["d1 is changed", "d2 is changed", "d3 is changed", "d4 is changed", "d5 is changed",
                                                  "d6 is changed", "d7 is changed", "again is not changed", "d4.rule == {}"]}},
         ],
-        "delete",
+        "update-and-delete",
     )  # fmt: skip
     state = lab_api.get("/__lab/state").json()
     assert not any(item["name"] == f"web_{s}" for item in state["config"]["aliases"].values())
