@@ -11,11 +11,13 @@ import uuid
 from typing import Any
 
 import pytest
+from ansible_collections.homelab.iac.plugins.module_utils._diff import SECRET_CHANGED_MASK, SECRET_MASK
 from ansible_collections.homelab.iac.plugins.module_utils._opnsense_client import (
     OpnsenseValidationError,
     check_saved,
 )
 from ansible_collections.homelab.iac.plugins.module_utils._opnsense_module import BatchError, run_items
+from ansible_collections.homelab.iac.plugins.module_utils._opnsense_proxy_vpn import HaproxyBackend, WireguardServer
 from ansible_collections.homelab.iac.plugins.module_utils._opnsense_resource import (
     Attr,
     Session,
@@ -243,3 +245,111 @@ def test_check_saved_raises_on_a_bare_failed_result() -> None:
     with pytest.raises(OpnsenseValidationError):
         check_saved("x", {"result": "failed", "validations": {"a.b": ["m1", "m2"]}})
     assert check_saved("x", {"result": "saved"}) == {"result": "saved"}
+
+
+class ProxyApi(FakeApi):
+    """FakeApi plus HAProxy servers and WireGuard instances."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.servers: dict[str, dict[str, Any]] = {"0a0b0c0d-0000-4000-8000-000000000001": {"name": "web1"}}
+        self.wg: dict[str, dict[str, Any]] = {}
+
+    def get(self, path: str) -> Any:
+        if path == "haproxy/settings/get":
+            self.reads += 1
+            backend = {
+                "name": "pool", "mode": "http", "algorithm": "source", "healthCheckEnabled": "1", "description": "",
+                "enabled": "1", "linkedServers": {"0a0b0c0d-0000-4000-8000-000000000001": {"value": "web1", "selected": 1}},
+            }  # fmt: skip
+            return {"haproxy": {"servers": {"server": self.servers}, "backends": {"backend": {"be-uuid": backend}}}}
+        if path == "wireguard/server/get":
+            self.reads += 1
+            return {"server": {"servers": {"server": self.wg}}}
+        if path == "wireguard/server/keyPair":
+            self.reads += 1
+            return {"status": "ok", "privkey": "P" * 43 + "=", "pubkey": "Q" * 43 + "="}
+        return super().get(path)
+
+
+def backend_params(**overrides: Any) -> dict[str, Any]:
+    params = {name: spec.get("default") for name, spec in HaproxyBackend.argument_spec.items()}
+    params.update(name="pool", servers=["web1"])
+    params.update(overrides)
+    return params
+
+
+def test_backend_compares_server_names_and_sends_uuids() -> None:
+    api = ProxyApi()
+    run = run_items(Session(api, check_mode=False), [(HaproxyBackend, backend_params())], apply=True)
+    assert run.results[0]["action"] == "noop" and api.writes == 0
+    api.servers["0a0b0c0d-0000-4000-8000-000000000002"] = {"name": "web2"}
+    run_items(Session(api, check_mode=False), [(HaproxyBackend, backend_params(servers=["web1", "web2"]))], apply=True)
+    body = next(body for method, path, body in api.calls if path == "haproxy/settings/setBackend/be-uuid")
+    assert (
+        body["backend"]["linkedServers"] == "0a0b0c0d-0000-4000-8000-000000000001,0a0b0c0d-0000-4000-8000-000000000002"
+    )
+
+
+def test_unknown_server_name_fails_before_any_write() -> None:
+    api = ProxyApi()
+    with pytest.raises(BatchError, match="no haproxy_server named nope"):
+        run_items(
+            Session(api, check_mode=False), [(HaproxyBackend, backend_params(name="new", servers=["nope"]))], apply=True
+        )
+    assert api.writes == 0
+
+
+def test_wireguard_private_key_is_masked_in_the_diff_and_never_returned() -> None:
+    api = ProxyApi()
+    api.wg["wg-uuid"] = {
+        "name": "wg0",
+        "privkey": "old" + "A" * 41,
+        "pubkey": "B" * 44,
+        "instance": "0",
+        "enabled": "1",
+    }
+    params = {name: spec.get("default") for name, spec in WireguardServer.argument_spec.items()}
+    params.update(name="wg0", private_key="new" + "A" * 41)
+    run = run_items(Session(api, check_mode=True), [(WireguardServer, params)], apply=True)
+    diff = run.results[0]["diff"]
+    assert diff["before"]["private_key"] == SECRET_MASK and diff["after"]["private_key"] == SECRET_CHANGED_MASK
+    assert "private_key" not in run.results[0]["facts"] and run.results[0]["facts"]["device"] == "wg0"
+
+
+def test_wireguard_instance_without_a_key_asks_the_firewall_for_a_pair() -> None:
+    api = ProxyApi()
+    params = {name: spec.get("default") for name, spec in WireguardServer.argument_spec.items()}
+    params.update(name="wg1")
+    run_items(Session(api, check_mode=False), [(WireguardServer, params)], apply=True)
+    body = next(body for method, path, body in api.calls if path == "wireguard/server/addServer")
+    assert body["server"]["privkey"] == "P" * 43 + "=" and body["server"]["pubkey"] == "Q" * 43 + "="
+    assert api.writes_to()[-1] == "wireguard/service/reconfigure"
+
+
+def test_a_failing_item_still_applies_what_was_saved_before_it(api: FakeApi) -> None:
+    alias = {
+        "name": "web",
+        "type": "host",
+        "content": ["10.0.0.1"],
+        "description": "",
+        "enabled": True,
+        "state": "present",
+    }
+
+    class RejectRules(FakeApi):
+        def post(self, path: str, body: dict[str, Any] | None = None) -> Any:
+            if path.startswith("firewall/filter/setRule"):
+                self.writes += 1
+                return {"result": "failed", "validations": {"rule.interface": "Option not in list."}}
+            return super().post(path, body)
+
+    rejecting = RejectRules()
+    rule = {name: spec.get("default") for name, spec in FirewallRule.argument_spec.items()}
+    with pytest.raises(BatchError) as caught:
+        run_items(
+            Session(rejecting, check_mode=False), [(FirewallRule, {**rule, "name": "r"}), (Alias, alias)], apply=True
+        )
+    assert "items[0] (firewall_rule name=r): " in str(caught.value)
+    assert rejecting.writes_to() == ["firewall/alias/addItem", "firewall/alias/reconfigure"]
+    assert [result["kind"] for result in caught.value.done] == ["alias"]
