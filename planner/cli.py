@@ -180,6 +180,9 @@ def apply(
         bool, typer.Option("--no-rollback", help="On failure keep the partial state for debugging (undo later with "
                                                   "`iac rollback ID`).")
     ] = False,
+    wait: Annotated[
+        float, typer.Option("--wait", help="Seconds to wait for another deployment holding these resources.")
+    ] = 0.0,
     inventory: InventoryOption = None,
     as_json: JsonOption = False,
 ) -> None:
@@ -192,8 +195,19 @@ def apply(
     if not yes:
         _confirm(planned.deployment.id, "Apply this plan?")
     result = service.apply(
-        planned.deployment.id, on_progress=None if as_json else _print_progress, rollback=not no_rollback
+        planned.deployment.id, on_progress=None if as_json else _print_progress, rollback=not no_rollback, wait=wait
     )
+    _finish(result, as_json)
+
+
+@app.command()
+def resume(
+    deployment_id: Annotated[str, typer.Argument(help="An interrupted deployment (id or unique prefix).")],
+    inventory: InventoryOption = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Run an interrupted deployment's stored plan again; what it had done is found done."""
+    result = _service(inventory).resume(deployment_id, on_progress=None if as_json else _print_progress)
     _finish(result, as_json)
 
 
@@ -217,16 +231,21 @@ def status(
     service = _service()
     if deployment_id is None:
         deployments = service.deployments()
+        interrupted = {d.id for d in service.interrupted()}
         if as_json:
-            _emit([_deployment_json(d) for d in deployments])
+            _emit([{**_deployment_json(d), "interrupted": d.id in interrupted} for d in deployments])
             return
         table = Table(show_edge=False, header_style="bold")
         for column in ("id", "status", "source", "created", "changed"):
             table.add_column(column)
         for d in deployments:
-            table.add_row(d.id[:8], d.status.value, str(d.intent.get("source", "")),
+            state = "interrupted" if d.id in interrupted else d.status.value
+            table.add_row(d.id[:8], state, escape(str(d.intent.get("source", ""))),
                           d.created_at.strftime("%Y-%m-%d %H:%M:%S"), str(d.summary.get("changed", "")))
         out.print(table if deployments else "No deployments yet: try `iac apply examples/hello.yaml`.")
+        for short in sorted(i[:8] for i in interrupted):
+            out.print(f"[yellow]deployment {short} was interrupted[/]: `iac rollback {short}` undoes what it did, "
+                      f"`iac resume {short}` finishes it")
         return
     view = service.status(deployment_id)
     if as_json:

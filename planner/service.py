@@ -20,6 +20,7 @@ from planner.execute import AnsibleRunnerExecutor, Executor
 from planner.intents.base import Intent
 from planner.intents.catalog import load_intent_file, parse_intents
 from planner.inventory import EndpointInventory, load_inventory
+from planner.locks import hold_locks, lease_seconds
 from planner.paths import iac_home
 from planner.plan import Action, Plan, build_plan
 from planner.preflight import Preflight, run_preflight
@@ -144,13 +145,44 @@ class Service:
         *,
         on_progress: Callable[[Progress], None] | None = None,
         rollback: bool = True,
+        wait: float = 0.0,
     ) -> ApplyResult:
         """Run a stored plan; events and resources are recorded as they happen.
 
-        When the run fails, everything it already changed is undone (unless ``rollback`` is false) and the
-        deployment ends ``rolled_back``, or ``rollback_failed`` naming what is left.
+        The deployment locks the resources it touches; another live deployment holding any of them is a
+        ``LockConflict`` (after waiting up to ``wait`` seconds). When the run fails, everything it already
+        changed is undone (unless ``rollback`` is false) and the deployment ends ``rolled_back``, or
+        ``rollback_failed`` naming what is left.
         """
         deployment, plan = self._planned(deployment_id)
+        with hold_locks(self.store, deployment.id, [c.address for c in plan.changes], wait=wait):
+            deployment, plan = self._planned(deployment_id)  # nobody changed them while we waited
+            return self._run(deployment, plan, on_progress=on_progress, rollback=rollback)
+
+    def resume(self, deployment_id: str, *, on_progress: Callable[[Progress], None] | None = None) -> ApplyResult:
+        """Run an interrupted deployment's stored plan again; what it already did is found done."""
+        deployment = self.get_deployment(deployment_id)
+        if deployment.id not in {d.id for d in self.interrupted()}:
+            raise IacError(
+                f"deployment {deployment.id[:8]} is {deployment.status.value} and not interrupted; "
+                "only a run that crashed can be resumed"
+            )
+        plan = Plan.model_validate(deployment.plan)
+        with hold_locks(self.store, deployment.id, [c.address for c in plan.changes]):
+            self.store.record_event(deployment.id, "resumed", {})
+            return self._run(
+                deployment, plan, on_progress=on_progress, rollback=True, before=deployment.rollback_data
+            )
+
+    def _run(
+        self,
+        deployment: DeploymentRecord,
+        plan: Plan,
+        *,
+        on_progress: Callable[[Progress], None] | None,
+        rollback: bool,
+        before: dict[str, Any] | None = None,
+    ) -> ApplyResult:
         inventory = self.inventory()
         missing = [endpoint for endpoint in plan.endpoints if endpoint not in inventory.hosts]
         if missing:
@@ -160,7 +192,8 @@ class Service:
         self.preflight(plan, inventory)
         project = self.project_dir(deployment.id)
         render_project(plan, inventory, project, deployment_id=deployment.id)  # fresh inventory vars
-        rollback_data = before_states(plan, {c.address: self._live_spec(c.address) for c in plan.changes})
+        # A resumed run keeps the before-states its first attempt recorded: those are what "undo" means.
+        rollback_data = before or before_states(plan, {c.address: self._live_spec(c.address) for c in plan.changes})
         self.store.update_deployment(deployment.id, status=DeploymentStatus.RUNNING, rollback_data=rollback_data)
         recorder = DeploymentRecorder(self.store, deployment.id, plan, on_progress)
         try:
@@ -228,14 +261,17 @@ class Service:
                 f"deployment {deployment.id[:8]} is {deployment.status.value}; only a failed or interrupted "
                 "deployment can be rolled back (to go back to an earlier state, plan it again)"
             )
+        if deployment.status == DeploymentStatus.RUNNING and deployment.id not in {d.id for d in self.interrupted()}:
+            raise IacError(f"deployment {deployment.id[:8]} is still running; wait for it to finish")
         plan = Plan.model_validate(deployment.plan)
         results = deployment.summary.get("results")
         # Without recorded results (the run was killed) every resource may have changed; undoing is safe
         # either way, since removing what is absent and restoring what is unchanged change nothing.
         touched = [a for a, r in (results or {}).items() if r.get("status") in ("changed", "failed")] \
             if results else [c.address for c in plan.changes]
-        self.store.update_deployment(deployment.id, status=DeploymentStatus.RUNNING)
-        undone = self._undo(deployment.id, plan, deployment.rollback_data, touched, on_progress)
+        with hold_locks(self.store, deployment.id, [c.address for c in plan.changes]):
+            self.store.update_deployment(deployment.id, status=DeploymentStatus.RUNNING)
+            undone = self._undo(deployment.id, plan, deployment.rollback_data, touched, on_progress)
         left = [r.address for r in undone if r.status == "failed"]
         summary = {**deployment.summary, "rollback": {r.address: {"status": r.status, "message": r.message}
                                                       for r in undone}}
@@ -298,6 +334,10 @@ class Service:
             self.store.list_resources(deployment_id=deployment.id, include_absent=True),
             self.store.list_events(deployment.id),
         )
+
+    def interrupted(self) -> list[DeploymentRecord]:
+        """Deployments whose process died mid-run (their locks' lease ran out)."""
+        return self.store.interrupted_deployments(lease_seconds=lease_seconds())
 
     def deployments(self, limit: int = 20) -> list[DeploymentRecord]:
         return self.store.list_deployments(limit)

@@ -210,3 +210,36 @@ def test_drift_is_found_reported_and_reconciled(cli_env: dict[str, str], tmp_pat
         assert clean.returncode == 0, clean.stdout + clean.stderr
     finally:
         _cleanup(docker_client, "drift")
+
+
+def test_a_killed_apply_is_reported_interrupted_and_rolled_back(
+    cli_env: dict[str, str], tmp_path: Path, docker_client: Any
+) -> None:
+    import signal
+    import time
+
+    env = {**cli_env, "IAC_LEASE_SECONDS": "3"}
+    intent = _variant(tmp_path, _free_port(), "killed")
+    try:
+        apply = subprocess.Popen([IAC, "apply", str(intent), "--yes"], env=env, cwd=project_root(),
+                                 stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
+        deadline = time.monotonic() + 120
+        while not docker_client.networks.list(names=["hello-net-killed"]):  # wave 1 has done its work
+            assert time.monotonic() < deadline, "wave 1 never created its network"
+            assert apply.poll() is None, "iac apply ended before it could be killed"
+            time.sleep(0.1)
+        os.killpg(apply.pid, signal.SIGKILL)  # iac, ansible-runner and ansible-playbook, mid-run
+        apply.wait()
+        time.sleep(4)  # let the lease run out
+
+        listed = json.loads(iac(env, "status", "--json").stdout)
+        killed = next(d for d in listed if d["status"] == "running")
+        assert killed["interrupted"] is True
+        assert f"iac rollback {killed['id'][:8]}" in iac(env, "status").stdout
+
+        undone = json.loads(iac(env, "rollback", killed["id"][:8], "--json").stdout)
+        assert undone["deployment"]["status"] == "rolled_back"
+        assert docker_client.networks.list(names=["hello-net-killed"]) == []
+        assert docker_client.containers.list(all=True, filters={"name": "hello-killed"}) == []
+    finally:
+        _cleanup(docker_client, "killed")

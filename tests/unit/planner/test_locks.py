@@ -1,0 +1,86 @@
+"""One writer per resource, seen from the service: a live holder refuses a second apply, naming itself."""
+
+from __future__ import annotations
+
+import threading
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from planner.errors import IacError, LockConflict
+from planner.execute import ScriptedExecutor
+from planner.inventory import EndpointInventory
+from planner.locks import hold_locks
+from planner.paths import project_root
+from planner.plan import Plan
+from planner.service import Service
+from planner.state.memory import MemoryStateStore
+from planner.state.records import DeploymentStatus
+
+HELLO = project_root() / "examples" / "hello.yaml"
+
+
+def _service(tmp_path: Path, store: MemoryStateStore, executor: Any = None) -> Service:
+    inventory = tmp_path / "hosts.yml"
+    inventory.write_text("all:\n  children:\n    docker:\n      hosts:\n        lab-docker: {docker_host: unix:///x}\n")
+
+    def no_preflight(plan: Plan, endpoints: EndpointInventory) -> None:
+        return None
+
+    return Service(store, executor or ScriptedExecutor(), workdir=tmp_path / "d", inventory_path=inventory,
+                   preflight=no_preflight)
+
+
+def test_a_second_apply_on_held_resources_is_refused_naming_the_holder(tmp_path: Path) -> None:
+    store = MemoryStateStore()
+    service = _service(tmp_path, store)
+    first, second = service.plan(HELLO), service.plan(HELLO)
+    with hold_locks(store, first.deployment.id, ["docker.container.hello"]):
+        with pytest.raises(LockConflict, match=f"deployment {first.deployment.id[:8]} .* is changing "
+                                               "docker.container.hello"):
+            service.apply(second.deployment.id)
+    assert service.get_deployment(second.deployment.id).status is DeploymentStatus.PLANNED
+    assert store.list_locks() == []  # released when the holder finished
+
+
+def test_wait_lets_the_second_apply_run_once_the_first_lets_go(tmp_path: Path) -> None:
+    store = MemoryStateStore()
+    service = _service(tmp_path, store)
+    first, second = service.plan(HELLO), service.plan(HELLO)
+    released = threading.Event()
+
+    def hold_briefly() -> None:
+        with hold_locks(store, first.deployment.id, ["docker.network.hello-net"]):
+            released.wait(0.5)
+
+    holder = threading.Thread(target=hold_briefly)
+    holder.start()
+    try:
+        result = service.apply(second.deployment.id, wait=10)
+    finally:
+        released.set()
+        holder.join()
+    assert result.deployment.status is DeploymentStatus.SUCCEEDED
+
+
+def test_locks_are_held_during_the_run_and_released_after(tmp_path: Path) -> None:
+    store = MemoryStateStore()
+    seen: list[list[str]] = []
+
+    class Watching(ScriptedExecutor):
+        def run(self, project: Path, **kwargs: Any) -> Any:
+            seen.append([lock.address for lock in store.list_locks()])
+            return super().run(project, **kwargs)
+
+    service = _service(tmp_path, store, Watching())
+    service.apply(service.plan(HELLO).deployment.id)
+    assert seen == [["docker.container.hello", "docker.network.hello-net"]]
+    assert store.list_locks() == []
+
+
+def test_only_an_interrupted_deployment_can_be_resumed(tmp_path: Path) -> None:
+    service = _service(tmp_path, MemoryStateStore())
+    planned = service.plan(HELLO)
+    with pytest.raises(IacError, match="only a run that crashed can be resumed"):
+        service.resume(planned.deployment.id)
