@@ -36,10 +36,9 @@ def test_a_second_apply_on_held_resources_is_refused_naming_the_holder(tmp_path:
     store = MemoryStateStore()
     service = _service(tmp_path, store)
     first, second = service.plan(HELLO), service.plan(HELLO)
-    with hold_locks(store, first.deployment.id, ["docker.container.hello"]):
-        with pytest.raises(LockConflict, match=f"deployment {first.deployment.id[:8]} .* is changing "
-                                               "docker.container.hello"):
-            service.apply(second.deployment.id)
+    conflict = f"deployment {first.deployment.id[:8]} .* is changing docker.container.hello"
+    with hold_locks(store, first.deployment.id, ["docker.container.hello"]), pytest.raises(LockConflict, match=conflict):
+        service.apply(second.deployment.id)
     assert service.get_deployment(second.deployment.id).status is DeploymentStatus.PLANNED
     assert store.list_locks() == []  # released when the holder finished
 
