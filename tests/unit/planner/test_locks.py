@@ -47,19 +47,13 @@ def test_wait_lets_the_second_apply_run_once_the_first_lets_go(tmp_path: Path) -
     store = MemoryStateStore()
     service = _service(tmp_path, store)
     first, second = service.plan(HELLO), service.plan(HELLO)
-    released = threading.Event()
-
-    def hold_briefly() -> None:
-        with hold_locks(store, first.deployment.id, ["docker.network.hello-net"]):
-            released.wait(0.5)
-
-    holder = threading.Thread(target=hold_briefly)
-    holder.start()
+    store.acquire_locks(first.deployment.id, ["docker.network.hello-net"], holder="elsewhere:1")
+    release = threading.Timer(0.5, store.release_locks, args=[first.deployment.id])
+    release.start()
     try:
         result = service.apply(second.deployment.id, wait=10)
     finally:
-        released.set()
-        holder.join()
+        release.cancel()
     assert result.deployment.status is DeploymentStatus.SUCCEEDED
 
 
