@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 import os
 import sys
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -353,6 +354,65 @@ def intents_show(
     out.print(table)
     out.print("\nExample:\n")
     out.print(model.example, markup=False)
+
+
+@app.command()
+def history(
+    resource: Annotated[str | None, typer.Argument(help="A resource address, e.g. docker.container.hello.")] = None,
+    limit: Annotated[int, typer.Option("--limit", help="How many versions at most.")] = 50,
+    as_json: JsonOption = False,
+) -> None:
+    """What changed, when, and by which deployment (newest first)."""
+    versions = _service().history(resource, limit=limit)
+    if as_json:
+        _emit([{"address": v.address, "version": v.version, "state": v.state.value, "deployment": v.deployment_id,
+                "at": v.updated_at, "spec": v.spec} for v in versions])
+        return
+    if not versions:
+        out.print(f"No history for {escape(resource)}." if resource else "No history yet.")
+        return
+    table = Table(show_edge=False, header_style="bold")
+    for column in ("when", "resource", "version", "state", "deployment"):
+        table.add_column(column)
+    for v in versions:
+        when = f"{v.updated_at:%Y-%m-%d %H:%M:%S}"
+        table.add_row(when, v.address, str(v.version), v.state.value, v.deployment_id[:8])
+    out.print(table)
+
+
+def _moment(text: str) -> datetime:
+    try:
+        moment = datetime.fromisoformat(text.strip())
+    except ValueError:
+        hint = 'write it like "2026-11-17 18:00" (local time) or in ISO 8601'
+        raise IacError(f"--at {text!r}: not a time; {hint}") from None
+    return moment.astimezone(UTC)  # a moment without a zone is local time
+
+
+@app.command()
+def restore(
+    at: Annotated[str | None, typer.Option("--at", help='A past moment, e.g. "2026-11-17 18:00" (local time).')] = None,
+    deployment: Annotated[
+        str | None, typer.Option("--deployment", help="Restore the state right after this deployment.")
+    ] = None,
+    allow_data_loss: Annotated[
+        bool, typer.Option("--allow-data-loss", help="Allow removing volumes, disks or guests that hold data.")
+    ] = False,
+    yes: Annotated[bool, typer.Option("--yes", "-y", help="Apply without asking.")] = False,
+    inventory: InventoryOption = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Bring everything back to how it was at a past moment (or after a past deployment), all-or-nothing."""
+    service = _service(inventory)
+    planned = service.plan_restore(at=_moment(at) if at else None, deployment_id=deployment,
+                                   allow_data_loss=allow_data_loss)
+    if not as_json:
+        out.print(_plan_table(planned.plan))
+        out.print(f"\nPlan {planned.deployment.id[:8]}: {_plan_summary(planned.plan)}.")
+    if not yes:
+        _confirm(planned.deployment.id, "Restore?")
+    result = service.apply(planned.deployment.id, on_progress=None if as_json else _print_progress)
+    _finish(result, as_json)
 
 
 @db_app.command("upgrade")

@@ -26,6 +26,7 @@ from planner.plan import Action, Plan, build_plan
 from planner.preflight import Preflight, run_preflight
 from planner.record import DeploymentRecorder, Progress, ResourceResult
 from planner.render import render_project
+from planner.restore import restore_plan
 from planner.rollback import before_states, inverse_plan
 from planner.state.records import DeploymentRecord, DeploymentStatus, EventRecord, ResourceRecord, ResourceState
 from planner.state.store import StateStore
@@ -320,6 +321,28 @@ class Service:
         deployment = self.store.create_deployment({"source": "reconcile", "intents": []}, plan.model_dump(mode="json"))
         project = render_project(plan, self.inventory(), self.project_dir(deployment.id), deployment_id=deployment.id)
         return PlanResult(deployment, plan, project)
+
+    def plan_restore(
+        self, *, at: datetime | None = None, deployment_id: str | None = None, allow_data_loss: bool = False
+    ) -> PlanResult:
+        """Store a plan that brings everything back to a past moment or to just after a past deployment."""
+        if (at is None) == (deployment_id is None):
+            raise IacError("restore needs exactly one of --at TIME or --deployment ID")
+        if at is not None:
+            if at > datetime.now(UTC):
+                raise IacError(f"--at {at:%Y-%m-%d %H:%M:%S%z} is in the future; give a past moment")
+            target, source = self.store.resources_as_of(at), f"restore to {at.isoformat(timespec='seconds')}"
+        else:
+            past = self.get_deployment(str(deployment_id))
+            target, source = self.store.resources_after(past.id), f"restore to deployment {past.id[:8]}"
+        plan = restore_plan(target, self.store.list_resources(), source=source, allow_data_loss=allow_data_loss)
+        deployment = self.store.create_deployment({"source": source, "intents": []}, plan.model_dump(mode="json"))
+        project = render_project(plan, self.inventory(), self.project_dir(deployment.id), deployment_id=deployment.id)
+        return PlanResult(deployment, plan, project)
+
+    def history(self, address: str | None = None, *, limit: int = 100) -> list[ResourceRecord]:
+        """Resource versions, newest first: what changed, when, and by which deployment."""
+        return self.store.resource_history(address, limit=limit)
 
     def get_deployment(self, deployment_id: str) -> DeploymentRecord:
         deployment = self.store.get_deployment(deployment_id)

@@ -243,3 +243,37 @@ def test_a_killed_apply_is_reported_interrupted_and_rolled_back(
         assert docker_client.containers.list(all=True, filters={"name": "hello-killed"}) == []
     finally:
         _cleanup(docker_client, "killed")
+
+
+def test_restore_brings_back_the_state_after_an_earlier_deployment(
+    cli_env: dict[str, str], tmp_path: Path, docker_client: Any
+) -> None:
+    port, extra_port = _free_port(), _free_port()
+    first = _variant(tmp_path, port, "rst")
+    second = tmp_path / "second.yaml"
+    extra = (
+        "  - kind: container\n    name: extra-rst\n    image: homelab/busybox:latest\n"
+        "    command: [httpd, -f, -p, \"8080\", -h, /www]\n"
+        "    network: {name: hello-net-rst, subnet: 172.30.99.0/24}\n"
+        f"    ports: [\"127.0.0.1:{extra_port}:8080\"]\n    memory: 64m\n"
+    )
+    second.write_text(first.read_text().replace("memory: 64m", "memory: 96m") + extra)
+    try:
+        a = json.loads(iac(cli_env, "apply", str(first), "--yes", "--json").stdout)["deployment"]["id"]
+        iac(cli_env, "apply", str(second), "--yes")
+        assert docker_client.containers.get("hello-rst").attrs["HostConfig"]["Memory"] == 96 * 2**20
+
+        history = json.loads(iac(cli_env, "history", "docker.container.hello-rst", "--json").stdout)
+        assert [v["version"] for v in history] == [2, 1]
+
+        restored = json.loads(iac(cli_env, "restore", "--deployment", a[:8], "--yes", "--json").stdout)
+        assert restored["deployment"]["status"] == "succeeded"
+        assert docker_client.containers.get("hello-rst").attrs["HostConfig"]["Memory"] == 64 * 2**20
+        assert docker_client.containers.list(all=True, filters={"name": "extra-rst"}) == []
+        assert _get(port).strip() == "hello from homelab-iac"
+        assert iac(cli_env, "drift", check=False).returncode == 0
+    finally:
+        for name in ("extra-rst",):
+            for container in docker_client.containers.list(all=True, filters={"name": name}):
+                container.remove(force=True)
+        _cleanup(docker_client, "rst")
