@@ -128,6 +128,9 @@ class BindServer(Daemon):
             # Recursion only so that forward zones work; only loopback clients exist anyway.
             "  recursion yes; allow-recursion { 127.0.0.1; }; allow-query { any; };\n"
             "  dnssec-validation no; notify no;\n"
+            # Answers forwarded from the Cloudflare listener are cached for a second at most, so a
+            # re-published ACME challenge (same name, new value) is seen at once, as users expect.
+            "  max-cache-ttl 1; max-ncache-ttl 1;\n"
             "};\n"
             "controls { };\n"
             + view("internal", f"key {INTERNAL_KEY};", INTERNAL_KEY)

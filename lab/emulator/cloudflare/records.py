@@ -101,6 +101,8 @@ def validate_record(body: Mapping[str, Any], zone: str, partial: dict[str, Any] 
     if rtype in ("CNAME", "MX", "NS", "PTR"):
         content = content.rstrip(".").lower()
     ttl = merged.get("ttl", 1)
+    if isinstance(ttl, float) and ttl.is_integer():
+        ttl = int(ttl)  # JSON has one number type; 300.0 is 300
     if not isinstance(ttl, int) or isinstance(ttl, bool) or not (ttl == 1 or 60 <= ttl <= 86400):
         raise _validation(9021, "Invalid TTL. Must be between 60 and 86400 seconds, or 1 for Automatic.")
     proxied = bool(merged.get("proxied", False))
