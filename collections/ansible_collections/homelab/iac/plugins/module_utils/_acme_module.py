@@ -63,8 +63,9 @@ def run() -> NoReturn:
     names = sorted({name.strip().lower().rstrip(".") for name in params["names"]})
     try:
         require_cryptography()
-        reason = needs_order(names, params["fullchain_path"], params["private_key_path"],
-                             params["remaining_days"], params["force"])
+        reason = needs_order(
+            names, params["fullchain_path"], params["private_key_path"], params["remaining_days"], params["force"]
+        )
     except CertError as exc:
         dns.fail(str(exc))
     before = cert_facts(params["fullchain_path"])
@@ -84,8 +85,9 @@ def run() -> NoReturn:
             key = generate_key(params["key_type"])
             write_file(params["private_key_path"], key_pem(key), 0o600)
         verify: bool | str = (params["acme_ca_cert"] or True) if params["validate_certs"] else False
-        acme = AcmeDns01(params["acme_directory"], account_key, verify, params["account_email"], provider,
-                         timeout=params["timeout"])
+        acme = AcmeDns01(
+            params["acme_directory"], account_key, verify, params["account_email"], provider, timeout=params["timeout"]
+        )
         result = acme.order(names, key_pem(key))
         write_file(params["fullchain_path"], result.fullchain_pem.encode(), 0o644)
         if params["cert_path"]:
@@ -96,6 +98,13 @@ def run() -> NoReturn:
         provider.close()
     after = cert_facts(params["fullchain_path"])
     extra = {"diff": {"before": before, "after": after}} if dns.module._diff else {}
-    dns.module.exit_json(changed=True, reason=reason, certificate=after, account_uri=result.account_uri,
-                         challenge_records=result.published, cleaned_records=result.cleaned, **extra)
+    dns.module.exit_json(
+        changed=True,
+        reason=reason,
+        certificate=after,
+        account_uri=result.account_uri,
+        challenge_records=result.published,
+        cleaned_records=result.cleaned,
+        **extra,
+    )
     raise AssertionError("exit_json returned")

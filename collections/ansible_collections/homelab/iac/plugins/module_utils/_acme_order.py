@@ -25,7 +25,12 @@ from ansible_collections.homelab.iac.plugins.module_utils._cert_files import (
     remaining_days,
     same_key,
 )
-from ansible_collections.homelab.iac.plugins.module_utils._dns_common import DnsError, DnsProvider, DnsRecord, RecordSpec
+from ansible_collections.homelab.iac.plugins.module_utils._dns_common import (
+    DnsError,
+    DnsProvider,
+    DnsRecord,
+    RecordSpec,
+)
 from ansible_collections.homelab.iac.plugins.module_utils._reconcile import Reconciler
 
 try:
@@ -73,8 +78,15 @@ class OrderResult:
 class AcmeDns01:
     """One account at one ACME directory; orders certificates with DNS-01 through ``provider``."""
 
-    def __init__(self, directory_url: str, account_key: Any, verify: bool | str, email: str | None,
-                 provider: DnsProvider, timeout: int = 30) -> None:
+    def __init__(
+        self,
+        directory_url: str,
+        account_key: Any,
+        verify: bool | str,
+        email: str | None,
+        provider: DnsProvider,
+        timeout: int = 30,
+    ) -> None:
         if ACME_IMPORT_ERROR is not None:
             raise CertError("the Python libraries acme (>= 2.0) and josepy are required by cert_acme")
         self.provider = provider
@@ -95,7 +107,9 @@ class AcmeDns01:
             regr = self.acme.new_account(registration)
         except errors.ConflictError as exc:
             # The key already has an account; look it up rather than registering anew.
-            regr = self.acme.query_registration(messages.RegistrationResource(uri=exc.location, body=messages.Registration()))
+            regr = self.acme.query_registration(
+                messages.RegistrationResource(uri=exc.location, body=messages.Registration())
+            )
         except messages.Error as exc:
             raise CertError(f"the ACME server refused the account: {exc}") from None
         return str(regr.uri)

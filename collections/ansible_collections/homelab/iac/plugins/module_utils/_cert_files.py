@@ -34,7 +34,7 @@ def require_cryptography() -> None:
 
 
 def now() -> dt.datetime:
-    return dt.datetime.now(dt.timezone.utc)
+    return dt.datetime.now(dt.UTC)
 
 
 def generate_key(key_type: str = "ec") -> Any:
@@ -46,7 +46,9 @@ def generate_key(key_type: str = "ec") -> Any:
 
 def key_pem(key: Any) -> bytes:
     """PKCS#8 PEM, unencrypted (what acme's make_csr and most services expect)."""
-    return key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption())
+    return key.private_bytes(
+        serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
+    )
 
 
 def load_key(path: str) -> Any | None:

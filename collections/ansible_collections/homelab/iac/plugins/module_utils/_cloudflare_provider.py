@@ -57,8 +57,15 @@ class CloudflareProvider(DnsProvider):
     name = "cloudflare"
     supports = frozenset({"ttl", "proxied", "comment"})
 
-    def __init__(self, api_token: str, base_url: str | None = None, ca_cert: str | None = None,
-                 timeout: int = 30, max_retries: int = 2, zone: str | None = None) -> None:
+    def __init__(
+        self,
+        api_token: str,
+        base_url: str | None = None,
+        ca_cert: str | None = None,
+        timeout: int = 30,
+        max_retries: int = 2,
+        zone: str | None = None,
+    ) -> None:
         super().__init__()
         if CLOUDFLARE_IMPORT_ERROR is not None:
             raise DnsError("the Python library cloudflare (>= 4.0) is required for provider cloudflare")
@@ -95,7 +102,9 @@ class CloudflareProvider(DnsProvider):
         zones = self.zones()
         if self.zone_name:
             if self.zone_name not in zones:
-                raise DnsError(f"unknown zone {self.zone_name!r}: the token sees {', '.join(sorted(zones)) or 'no zones'}")
+                raise DnsError(
+                    f"unknown zone {self.zone_name!r}: the token sees {', '.join(sorted(zones)) or 'no zones'}"
+                )
             candidates = [self.zone_name]
         else:
             candidates = sorted(zones, key=len, reverse=True)
@@ -154,13 +163,19 @@ class CloudflareProvider(DnsProvider):
         zone_id, record_id = observed.ref
         self.writes += 1
         self._call(
-            f"update {spec.label}", self.client.dns.records.update, record_id, zone_id=zone_id, **self._body(spec, observed)
+            f"update {spec.label}",
+            self.client.dns.records.update,
+            record_id,
+            zone_id=zone_id,
+            **self._body(spec, observed),
         )
 
     def delete(self, observed: ObservedRecord) -> None:
         zone_id, record_id = observed.ref
         self.writes += 1
-        self._call(f"delete {observed.type} {observed.name}", self.client.dns.records.delete, record_id, zone_id=zone_id)
+        self._call(
+            f"delete {observed.type} {observed.name}", self.client.dns.records.delete, record_id, zone_id=zone_id
+        )
 
     def close(self) -> None:
         self.client.close()

@@ -131,10 +131,14 @@ def _one(provider: DnsProvider, spec: RecordSpec, state: str, check_mode: bool) 
     return {"action": outcome.action.value, "changed": outcome.changed, "diff": outcome.diff, "record": outcome.facts}
 
 
-def apply_record(provider: DnsProvider, spec: RecordSpec, state: str, exclusive: bool, check_mode: bool) -> dict[str, Any]:
+def apply_record(
+    provider: DnsProvider, spec: RecordSpec, state: str, exclusive: bool, check_mode: bool
+) -> dict[str, Any]:
     """Reconcile one task's record (plus the siblings ``exclusive``/valueless ``absent`` cover)."""
     if state == "absent" and spec.value is None and spec.type not in provider.single_valued:
-        removed = [_one(provider, _exact(spec, record), "absent", check_mode) for record in provider.find(spec.type, spec.name)]
+        removed = [
+            _one(provider, _exact(spec, record), "absent", check_mode) for record in provider.find(spec.type, spec.name)
+        ]
         return {
             "action": "delete" if removed else "noop",
             "changed": bool(removed),
@@ -194,8 +198,11 @@ class DnsModule:
             for index, item in enumerate(items):
                 try:
                     spec = spec_from_item(item, zone)
-                    run.results.append(apply_record(provider, spec, item.get("state") or "present",
-                                                    bool(item.get("exclusive")), self.check_mode))
+                    run.results.append(
+                        apply_record(
+                            provider, spec, item.get("state") or "present", bool(item.get("exclusive")), self.check_mode
+                        )
+                    )
                 except DnsError as exc:
                     where = f"items[{index}] " if len(items) > 1 else ""
                     raise DnsError(f"{where}{exc}") from None

@@ -49,15 +49,24 @@ class UnboundProvider(DnsProvider):
             if not name.endswith("." + self.zone):
                 raise DnsError(f"{name!r} is not inside zone {self.zone!r}")
             return name[: -len(self.zone) - 1], self.zone
-        host, _, domain = name.partition(".")
-        return host, domain
+        parts = name.split(".", 1)
+        return parts[0], parts[1] if len(parts) > 1 else ""
 
     def _resource(self, rtype: str, name: str, **values: Any) -> HostOverride:
         if rtype not in UNBOUND_TYPES:
             raise DnsError(f"provider opnsense_unbound cannot hold {rtype} records (only {', '.join(UNBOUND_TYPES)})")
         hostname, domain = self.split(name)
-        params = {"hostname": hostname, "domain": domain, "rr": rtype, "server": "", "mx": "", "mxprio": None,
-                  "description": "", "enabled": True, "state": "present"}
+        params = {
+            "hostname": hostname,
+            "domain": domain,
+            "rr": rtype,
+            "server": "",
+            "mx": "",
+            "mxprio": None,
+            "description": "",
+            "enabled": True,
+            "state": "present",
+        }
         params.update(values)
         return HostOverride(self.session, params)
 
@@ -75,13 +84,23 @@ class UnboundProvider(DnsProvider):
         view = resource.current(observed)
         value = view["mx"] if rtype == "MX" else view["server"]
         return [
-            ObservedRecord(rtype, name, normalise_content(rtype, value or ""), None, comment=view["description"],
-                           priority=view["mxprio"] if rtype == "MX" else None, ref=observed, extra={"uuid": observed[0]})
+            ObservedRecord(
+                rtype,
+                name,
+                normalise_content(rtype, value or ""),
+                None,
+                comment=view["description"],
+                priority=view["mxprio"] if rtype == "MX" else None,
+                ref=observed,
+                extra={"uuid": observed[0]},
+            )
         ]
 
     def _values(self, spec: RecordSpec, observed: ObservedRecord | None) -> dict[str, Any]:
         value = spec.value if spec.value is not None else (observed.value if observed else "")
-        values: dict[str, Any] = {"mx": value, "mxprio": spec.priority or 10} if spec.type == "MX" else {"server": value}
+        values: dict[str, Any] = (
+            {"mx": value, "mxprio": spec.priority or 10} if spec.type == "MX" else {"server": value}
+        )
         comment = spec.comment if spec.comment is not None else (observed.comment if observed else None)
         values["description"] = comment or ""
         return values
@@ -97,7 +116,9 @@ class UnboundProvider(DnsProvider):
 
     def delete(self, observed: ObservedRecord) -> None:
         self.writes += 1
-        self._wrap(f"delete {observed.type} {observed.name}", self._resource(observed.type, observed.name).delete, observed.ref)
+        self._wrap(
+            f"delete {observed.type} {observed.name}", self._resource(observed.type, observed.name).delete, observed.ref
+        )
 
     def finish(self) -> list[str]:
         applied = []

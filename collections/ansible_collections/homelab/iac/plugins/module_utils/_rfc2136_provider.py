@@ -46,9 +46,17 @@ class Rfc2136Provider(DnsProvider):
     name = "rfc2136"
     supports = frozenset({"ttl"})
 
-    def __init__(self, server: str, port: int = 53, key_name: str | None = None, key_secret: str | None = None,
-                 key_algorithm: str = "hmac-sha256", zone: str | None = None, protocol: str = "tcp",
-                 timeout: int = 10) -> None:
+    def __init__(
+        self,
+        server: str,
+        port: int = 53,
+        key_name: str | None = None,
+        key_secret: str | None = None,
+        key_algorithm: str = "hmac-sha256",
+        zone: str | None = None,
+        protocol: str = "tcp",
+        timeout: int = 10,
+    ) -> None:
         super().__init__()
         if DNSPYTHON_IMPORT_ERROR is not None:
             raise DnsError("the Python library dnspython (>= 2.0) is required for provider rfc2136")
@@ -95,7 +103,10 @@ class Rfc2136Provider(DnsProvider):
         for start in range(len(labels)):
             candidate = ".".join(labels[start:])
             response = self._query(candidate, "SOA")
-            if any(rrset.rdtype == dns.rdatatype.SOA and rrset.name.to_text().rstrip(".") == candidate for rrset in response.answer):
+            if any(
+                rrset.rdtype == dns.rdatatype.SOA and rrset.name.to_text().rstrip(".") == candidate
+                for rrset in response.answer
+            ):
                 self.zone = candidate
                 return candidate
         raise DnsError(f"{self.server}:{self.port} is not authoritative for any zone holding {name!r}")
@@ -106,7 +117,9 @@ class Rfc2136Provider(DnsProvider):
         response = self._query(name, rtype)
         rcode = response.rcode()
         if rcode not in (dns.rcode.NOERROR, dns.rcode.NXDOMAIN):
-            raise DnsError(f"{self.server}:{self.port} answered {dns.rcode.to_text(rcode)} to a query for {rtype} {name}")
+            raise DnsError(
+                f"{self.server}:{self.port} answered {dns.rcode.to_text(rcode)} to a query for {rtype} {name}"
+            )
         found = []
         for rrset in response.answer:
             if dns.rdatatype.to_text(rrset.rdtype) != rtype:
@@ -138,13 +151,17 @@ class Rfc2136Provider(DnsProvider):
 
     def _update(self, name: str, what: str, build: Any) -> None:
         zone = self.zone_of(name)
-        update = dns.update.UpdateMessage(zone + ".", keyring=self.keyring, keyname=self.key_name, keyalgorithm=self.algorithm)
+        update = dns.update.UpdateMessage(
+            zone + ".", keyring=self.keyring, keyname=self.key_name, keyalgorithm=self.algorithm
+        )
         build(update)
         self.writes += 1
         response = self._send(update, what)
         rcode = response.rcode()
         if rcode != dns.rcode.NOERROR:
-            hint = " (the key may not update this zone, or the update was unsigned)" if rcode == dns.rcode.REFUSED else ""
+            hint = (
+                " (the key may not update this zone, or the update was unsigned)" if rcode == dns.rcode.REFUSED else ""
+            )
             raise DnsError(f"{self.server}:{self.port} answered {dns.rcode.to_text(rcode)} to {what}{hint}")
 
     def create(self, spec: RecordSpec) -> None:
@@ -171,9 +188,17 @@ class Rfc2136Provider(DnsProvider):
         if changed == ["ttl"]:
             # The TTL is the RRset's: re-add every member with the new TTL in one message.
             members = [record.ref for record in self.find(spec.type, spec.name)]
-            self._update(spec.name, f"set the TTL of {spec.label}", lambda u: [u.delete(name, spec.type), *(u.add(name, ttl, spec.type, m) for m in members)])
+            self._update(
+                spec.name,
+                f"set the TTL of {spec.label}",
+                lambda u: [u.delete(name, spec.type), *(u.add(name, ttl, spec.type, m) for m in members)],
+            )
             return
-        self._update(spec.name, f"update {spec.label}", lambda u: (u.delete(name, spec.type, observed.ref), u.add(name, ttl, spec.type, new)))
+        self._update(
+            spec.name,
+            f"update {spec.label}",
+            lambda u: (u.delete(name, spec.type, observed.ref), u.add(name, ttl, spec.type, new)),
+        )
 
     def delete(self, observed: ObservedRecord) -> None:
         self._update(

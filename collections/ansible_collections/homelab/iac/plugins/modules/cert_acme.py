@@ -126,7 +126,12 @@ certificate:
   description: The certificate on disk after the run (empty when there is none).
   returned: always
   type: dict
-  sample: {"names": ["www.example.com"], "serial": "3f2a", "not_after": "2027-02-21T10:00:00+00:00", "days_left": 89.9, "issuer": "CN=Pebble Intermediate CA 1a2b3c"}
+  sample:
+    names: [www.example.com]
+    serial: 3f2a
+    not_after: "2027-02-21T10:00:00+00:00"
+    days_left: 89.9
+    issuer: CN=Pebble Intermediate CA 1a2b3c
 account_uri:
   description: The ACME account used.
   returned: when a certificate was ordered
