@@ -10,6 +10,7 @@ from planner.state.config import database_url, mask_url, normalise_url, open_sto
 from planner.state.memory import MemoryStateStore
 from planner.state.migrate import current_revision, head_revision, upgrade
 from planner.state.records import (
+    AuditRecord,
     DeploymentRecord,
     DeploymentStatus,
     EventRecord,
@@ -22,6 +23,7 @@ from planner.state.store import DEFAULT_LEASE_SECONDS, EventTuple, StateStore, p
 
 __all__ = [
     "DEFAULT_LEASE_SECONDS",
+    "AuditRecord",
     "DeploymentRecord",
     "DeploymentStatus",
     "EventRecord",

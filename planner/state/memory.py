@@ -29,6 +29,7 @@ from planner.state._rules import (
     wanted_addresses,
 )
 from planner.state.records import (
+    AuditRecord,
     DeploymentRecord,
     DeploymentStatus,
     EventRecord,
@@ -57,6 +58,7 @@ class MemoryStateStore:
         self._history: dict[str, list[ResourceRecord]] = {}
         self._events: list[EventRecord] = []
         self._locks: dict[str, LockRecord] = {}
+        self._audit: list[AuditRecord] = []
 
     def __repr__(self) -> str:
         return f"MemoryStateStore({len(self._deployments)} deployments, {len(self._resources)} resources)"
@@ -363,6 +365,37 @@ class MemoryStateStore:
             ]
             crashed.sort(key=lambda d: (d.created_at, d.id), reverse=True)
             return _copy(crashed)
+
+    # -- audit ---------------------------------------------------------------------------------------
+
+    def record_audit(
+        self,
+        principal: str,
+        tool: str,
+        arguments: dict[str, Any],
+        *,
+        outcome: str,
+        deployment_id: str | None = None,
+    ) -> AuditRecord:
+        """Append one audit row (arguments are already scrubbed of secrets by the caller)."""
+        stored = as_json(arguments, f"the arguments of {tool!r}")
+        with self._lock:
+            record = AuditRecord(
+                id=len(self._audit) + 1,
+                at=utc_now(),
+                principal=principal,
+                tool=tool,
+                arguments=stored,
+                outcome=outcome,
+                deployment_id=deployment_id,
+            )
+            self._audit.append(record)
+            return _copy(record)
+
+    def list_audit(self, limit: int = 100) -> list[AuditRecord]:
+        """Audit rows newest first, at most ``limit``."""
+        with self._lock:
+            return _copy(list(reversed(self._audit))[:limit])
 
     # -- plumbing ------------------------------------------------------------------------------------
 

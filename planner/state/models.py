@@ -31,6 +31,7 @@ from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 from sqlalchemy.types import TypeEngine
 
 __all__ = [
+    "AuditRow",
     "Base",
     "DeploymentRow",
     "EventRow",
@@ -188,3 +189,19 @@ class LockRow(Base):
     holder: Mapped[str] = mapped_column(Text)  # "host:pid" of the process running the deployment
     acquired_at: Mapped[datetime] = mapped_column(UtcDateTime())
     heartbeat_at: Mapped[datetime] = mapped_column(UtcDateTime())
+
+
+class AuditRow(Base):
+    """One changing call made through the MCP server (migration 0003); never updated, never deleted."""
+
+    __tablename__ = "mcp_audit"
+    __table_args__ = (Index(None, "at"),)
+
+    id: Mapped[int] = mapped_column(bigint_pk_type(), primary_key=True, autoincrement=True)
+    at: Mapped[datetime] = mapped_column(UtcDateTime())
+    principal: Mapped[str] = mapped_column(String(255))
+    tool: Mapped[str] = mapped_column(String(64))
+    arguments: Mapped[dict[str, Any]] = mapped_column(json_type())
+    # No foreign key: a refused call may name a plan that does not exist, and that is worth auditing too.
+    deployment_id: Mapped[str | None] = mapped_column(String(36))
+    outcome: Mapped[str] = mapped_column(Text)

@@ -8,6 +8,7 @@ from enum import StrEnum
 from typing import Any
 
 __all__ = [
+    "AuditRecord",
     "DeploymentRecord",
     "DeploymentStatus",
     "EventRecord",
@@ -88,3 +89,20 @@ class LockRecord:
     holder: str
     acquired_at: datetime
     heartbeat_at: datetime
+
+
+@dataclass(frozen=True)
+class AuditRecord:
+    """One call that changes something, made through the MCP server: who, what, when, which plan, outcome.
+
+    ``arguments`` are stored scrubbed of secrets; ``deployment_id`` is the plan or deployment the call made
+    or acted on (``None`` when it never got that far); ``outcome`` is ``ok`` or ``error: <the one line>``.
+    """
+
+    id: int
+    at: datetime
+    principal: str
+    tool: str
+    arguments: dict[str, Any]
+    outcome: str
+    deployment_id: str | None = None

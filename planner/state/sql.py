@@ -40,8 +40,17 @@ from planner.state._rules import (
 )
 from planner.state.config import create_state_engine, first_line, mask_url, unreachable_error
 from planner.state.migrate import ensure_schema
-from planner.state.models import Base, DeploymentRow, EventRow, LockRow, ResourceRow, ResourceVersionRow
+from planner.state.models import (
+    AuditRow,
+    Base,
+    DeploymentRow,
+    EventRow,
+    LockRow,
+    ResourceRow,
+    ResourceVersionRow,
+)
 from planner.state.records import (
+    AuditRecord,
     DeploymentRecord,
     DeploymentStatus,
     EventRecord,
@@ -495,6 +504,37 @@ class SqlStateStore:
                 record for record in records if is_interrupted(record, locks.get(record.id, []), now, lease_seconds)
             ]
 
+    # -- audit ---------------------------------------------------------------------------------------
+
+    def record_audit(
+        self,
+        principal: str,
+        tool: str,
+        arguments: dict[str, Any],
+        *,
+        outcome: str,
+        deployment_id: str | None = None,
+    ) -> AuditRecord:
+        """Append one audit row (arguments are already scrubbed of secrets by the caller)."""
+        row = AuditRow(
+            at=utc_now(),
+            principal=principal,
+            tool=tool,
+            arguments=as_json(arguments, f"the arguments of {tool!r}"),
+            deployment_id=deployment_id,
+            outcome=outcome,
+        )
+        with self._session() as session:
+            session.add(row)
+            session.flush()  # assigns the id
+        return _audit_record(row)
+
+    def list_audit(self, limit: int = 100) -> list[AuditRecord]:
+        """Audit rows newest first, at most ``limit``."""
+        query = select(AuditRow).order_by(AuditRow.id.desc()).limit(limit)
+        with self._session() as session:
+            return [_audit_record(row) for row in session.scalars(query)]
+
     # -- plumbing ------------------------------------------------------------------------------------
 
     @contextmanager
@@ -634,4 +674,16 @@ def _event_record(row: EventRow) -> EventRecord:
         payload=row.payload,
         created_at=row.created_at,
         resource_address=row.resource_address,
+    )
+
+
+def _audit_record(row: AuditRow) -> AuditRecord:
+    return AuditRecord(
+        id=row.id,
+        at=row.at,
+        principal=row.principal,
+        tool=row.tool,
+        arguments=row.arguments,
+        outcome=row.outcome,
+        deployment_id=row.deployment_id,
     )

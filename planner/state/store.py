@@ -14,6 +14,7 @@ from datetime import datetime
 from typing import Any, Protocol
 
 from planner.state.records import (
+    AuditRecord,
     DeploymentRecord,
     DeploymentStatus,
     EventRecord,
@@ -145,3 +146,19 @@ class StateStore(Protocol):
     def interrupted_deployments(self, *, lease_seconds: float = DEFAULT_LEASE_SECONDS) -> list[DeploymentRecord]:
         """Crashed runs, newest first: RUNNING deployments whose locks are all stale, or that hold none and
         started more than ``lease_seconds`` ago."""
+
+    # -- audit ---------------------------------------------------------------------------------------
+
+    def record_audit(
+        self,
+        principal: str,
+        tool: str,
+        arguments: dict[str, Any],
+        *,
+        outcome: str,
+        deployment_id: str | None = None,
+    ) -> AuditRecord:
+        """Append one audit row (arguments are already scrubbed of secrets by the caller)."""
+
+    def list_audit(self, limit: int = 100) -> list[AuditRecord]:
+        """Audit rows newest first, at most ``limit``."""

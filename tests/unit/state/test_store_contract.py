@@ -468,6 +468,24 @@ class StoreContract:
             _resource(store, deployment.id, spec={"bytes": b"\x00"})
         assert store.get_resource(HELLO) is None
 
+    # -- audit ---------------------------------------------------------------------------------------
+
+    def test_audit_rows_come_back_newest_first(self, store: Any) -> None:
+        first = store.record_audit("alice", "plan", {"intent": {"kind": "container"}}, outcome="ok",
+                                   deployment_id="0f6e2c1a-0000-4000-8000-000000000000")
+        second = store.record_audit("bob", "apply", {"plan_id": "nope"}, outcome="error: no deployment 'nope'")
+        assert [row.tool for row in store.list_audit()] == ["apply", "plan"]
+        assert store.list_audit(limit=1) == [second]
+        assert (first.principal, first.arguments, first.outcome) == ("alice", {"intent": {"kind": "container"}}, "ok")
+        assert first.deployment_id == "0f6e2c1a-0000-4000-8000-000000000000" and second.deployment_id is None
+        assert second.id > first.id
+        _assert_utc(first.at, second.at)
+
+    def test_audit_arguments_must_be_json(self, store: Any) -> None:
+        with pytest.raises(StateError, match="apply"):
+            store.record_audit("alice", "apply", {"bytes": b"\x00"}, outcome="ok")
+        assert store.list_audit() == []
+
 
 def _open(kind: str, tmp_path: Path) -> MemoryStateStore | SqlStateStore:
     if kind == "memory":
