@@ -7,6 +7,7 @@ the in-memory fake for unit tests: it replays events a test scripts.
 
 from __future__ import annotations
 
+import json
 import os
 import sys
 import uuid
@@ -52,7 +53,7 @@ class AnsibleRunnerExecutor:
         import ansible_runner  # imported here: it is slow to import and only the executor needs it
 
         private = self.runs_dir / uuid.uuid4().hex[:12]
-        private.mkdir(parents=True)
+        private.mkdir(parents=True, mode=0o700)
         cmdline = "--check --diff" if check else "--diff"
 
         def handle(event: dict[str, Any]) -> bool:
@@ -80,9 +81,26 @@ class AnsibleRunnerExecutor:
             )
         except Exception as err:  # ansible-runner raises plain exceptions for setup problems
             raise ExecutionError(f"could not start ansible-runner in {private}: {err}") from None
+        finally:
+            _mask_command_env(private)
         status = str(runner.status)
         detail = "" if status == "successful" else _last_words(private)
         return RunResult(status=status, rc=int(runner.rc or 0), stats=dict(runner.stats or {}), detail=detail)
+
+
+_SAFE_ENV = ("ANSIBLE_", "RUNNER_", "AWX_", "PATH", "HOME", "LANG", "LC_", "PWD", "SHELL", "TERM", "USER", "PYTHON")
+
+
+def _mask_command_env(private: Path) -> None:
+    """ansible-runner writes its whole environment to ``artifacts/*/command``; keep names, drop secrets' values."""
+    for command in private.glob("artifacts/*/command"):
+        try:
+            data = json.loads(command.read_text())
+        except (OSError, ValueError):
+            continue
+        env = data.get("env") or {}
+        data["env"] = {key: value if key.startswith(_SAFE_ENV) else "********" for key, value in env.items()}
+        command.write_text(json.dumps(data))
 
 
 def _last_words(private: Path) -> str:

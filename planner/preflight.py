@@ -15,6 +15,7 @@ from planner.errors import EndpointError
 from planner.intents.container import parse_port
 from planner.inventory import EndpointInventory
 from planner.plan import Action, Plan
+from planner.secrets import missing_secrets, referenced_secrets
 
 __all__ = ["Preflight", "docker_preflight", "run_preflight"]
 
@@ -88,4 +89,5 @@ def docker_preflight(plan: Plan, inventory: EndpointInventory) -> None:
 
 def run_preflight(plan: Plan, inventory: EndpointInventory) -> None:
     """Every backend's checks; nothing has changed when one fails."""
+    missing_secrets({name for change in plan.changes for name in referenced_secrets(change.after)})
     docker_preflight(plan, inventory)

@@ -18,6 +18,7 @@ import yaml
 from planner.inventory import EndpointInventory
 from planner.paths import collections_path
 from planner.plan import Change, Plan
+from planner.secrets import is_secret_ref, render_secret
 
 __all__ = ["CONNECTION_OPTIONS", "register_name", "render_project"]
 
@@ -71,8 +72,19 @@ def register_name(address: str) -> str:
     return "iac_" + "".join(ch if ch.isalnum() else "_" for ch in address)
 
 
+def _with_secrets(value: Any) -> Any:
+    """Module arguments with every ``{secret: NAME}`` replaced by a lookup of NAME at run time."""
+    if is_secret_ref(value):
+        return _Jinja(render_secret(value["secret"]))
+    if isinstance(value, dict):
+        return {key: _with_secrets(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [_with_secrets(item) for item in value]
+    return value
+
+
 def _task(change: Change) -> dict[str, Any]:
-    args = dict(change.after or {})
+    args = _with_secrets(dict(change.after or {}))
     return {"name": change.address, change.module: args, "register": register_name(change.address)}
 
 

@@ -9,7 +9,9 @@ from typing import Any, ClassVar, Literal
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from planner.intents.base import ExpansionContext, Intent
+from planner.redact import is_secret_key
 from planner.resources import Resource
+from planner.secrets import SecretRef
 
 __all__ = ["ContainerIntent", "NetworkRef", "parse_port"]
 
@@ -76,7 +78,10 @@ ports: ["127.0.0.1:18080:8080"]
     kind: Literal["container"]
     image: str = Field(min_length=1, description="Image on the Docker host, e.g. homelab/busybox:latest.")
     command: list[str] | str | None = Field(default=None, description="Command to run instead of the image's.")
-    env: dict[str, str] = Field(default_factory=dict, description="Environment variables.")
+    env: dict[str, str | SecretRef] = Field(
+        default_factory=dict,
+        description="Environment variables; a secret is written {secret: ENV_VAR_NAME}, never as its value.",
+    )
     ports: list[str] = Field(
         default_factory=list, description="Published ports as HOST_IP:HOST_PORT:CONTAINER_PORT[/tcp|udp]."
     )
@@ -102,6 +107,17 @@ ports: ["127.0.0.1:18080:8080"]
             if (ip, host, proto) in seen:
                 raise ValueError(f"{item!r}: host port {ip}:{host}/{proto} is published twice")
             seen.add((ip, host, proto))
+        return value
+
+    @field_validator("env")
+    @classmethod
+    def _env(cls, value: dict[str, str | SecretRef]) -> dict[str, str | SecretRef]:
+        for key, item in value.items():
+            if isinstance(item, str) and item and is_secret_key(key):
+                raise ValueError(
+                    f"{key} looks like a secret: write {{secret: {key}}} and export {key} where iac runs, "
+                    "so its value is never stored in plans, playbooks or the database"
+                )
         return value
 
     @field_validator("memory")
@@ -136,7 +152,9 @@ ports: ["127.0.0.1:18080:8080"]
         if self.command is not None:
             container["command"] = self.command
         if self.env:
-            container["env"] = dict(self.env)
+            container["env"] = {
+                key: item.model_dump() if isinstance(item, SecretRef) else item for key, item in self.env.items()
+            }
         if self.ports:
             container["ports"] = list(self.ports)
         if self.memory:

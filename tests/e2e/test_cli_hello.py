@@ -277,3 +277,39 @@ def test_restore_brings_back_the_state_after_an_earlier_deployment(
             for container in docker_client.containers.list(all=True, filters={"name": name}):
                 container.remove(force=True)
         _cleanup(docker_client, "rst")
+
+
+def test_secrets_reach_the_container_and_nothing_else(
+    cli_env: dict[str, str], tmp_path: Path, docker_client: Any, lab_home: Path
+) -> None:
+    import uuid
+
+    import sqlalchemy
+
+    secret = f"s3cr3t-{uuid.uuid4().hex}"
+    env = {**cli_env, "IAC_E2E_TOKEN": secret}
+    intent = _variant(tmp_path, _free_port(), "secret")
+    intent.write_text(intent.read_text() + "    env:\n      API_TOKEN: {secret: IAC_E2E_TOKEN}\n")
+    try:
+        iac(env, "apply", str(intent), "--yes")
+        assert f"API_TOKEN={secret}" in docker_client.containers.get("hello-secret").attrs["Config"]["Env"]
+        iac(env, "drift")  # a check-mode run reads the secret too
+
+        # Plans, rendered projects, runner artifacts and logs under IAC_HOME (the Docker engine's own data
+        # dir holds the container's config, which is where the secret belongs).
+        home = lab_home.parent
+        for path in home.rglob("*"):
+            if path.is_file() and lab_home / "docker" not in path.parents:
+                assert secret not in path.read_text(errors="ignore"), path
+        engine = sqlalchemy.create_engine(env["IAC_DATABASE_URL"].replace("postgresql://", "postgresql+psycopg://"))
+        with engine.connect() as connection:
+            for table in sqlalchemy.inspect(engine).get_table_names():
+                rows = connection.execute(sqlalchemy.text(f'SELECT * FROM "{table}"')).fetchall()
+                assert secret not in repr(rows), table
+        engine.dispose()
+
+        missing = {k: v for k, v in cli_env.items() if k != "IAC_E2E_TOKEN"}
+        done = iac(missing, "apply", str(intent), "--yes", check=False)
+        assert done.returncode == 1 and "secret IAC_E2E_TOKEN is not set in the environment" in done.stderr
+    finally:
+        _cleanup(docker_client, "secret")

@@ -1,0 +1,40 @@
+"""Secrets are referenced, never held: plans and projects carry a name, the value comes at run time."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from planner.errors import EndpointError, IntentError
+from planner.intents import Endpoints, parse_intents
+from planner.inventory import EndpointInventory, Host
+from planner.plan import build_plan
+from planner.render import render_project
+from planner.secrets import missing_secrets
+
+INVENTORY = EndpointInventory(Path("hosts.yml"), {"lab-docker": Host("lab-docker", "docker", {})})
+
+
+def test_a_literal_value_under_a_secret_looking_name_is_refused() -> None:
+    with pytest.raises(IntentError, match=r"intent\.env: .*RCON_PASSWORD looks like a secret: write \{secret: RCON_PASSWORD\}"):
+        parse_intents([{"kind": "container", "name": "mc", "image": "x", "env": {"RCON_PASSWORD": "hunter2"}}])
+
+
+def test_a_reference_reaches_the_playbook_as_a_lookup_and_never_as_a_value(tmp_path: Path) -> None:
+    intents = parse_intents([{"kind": "container", "name": "mc", "image": "x",
+                              "env": {"RCON_PASSWORD": {"secret": "MC_RCON"}, "MOTD": "hello"}}])
+    plan = build_plan(intents, Endpoints({"docker": ["lab-docker"]}), {}, source="t")
+    assert plan.change("docker.container.mc").after["env"] == {"RCON_PASSWORD": {"secret": "MC_RCON"}, "MOTD": "hello"}
+    project = render_project(plan, INVENTORY, tmp_path, deployment_id="d")
+    site = (project / "site.yml").read_text()
+    assert "RCON_PASSWORD: '{{ lookup(''ansible.builtin.env'', ''MC_RCON'')" in site
+    assert "!unsafe" not in site.split("RCON_PASSWORD", 1)[1].split("\n", 1)[0]
+
+
+def test_a_run_whose_secret_is_not_exported_does_not_start(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("MC_RCON", raising=False)
+    with pytest.raises(EndpointError, match="secret MC_RCON is not set in the environment"):
+        missing_secrets({"MC_RCON"})
+    monkeypatch.setenv("MC_RCON", "x")
+    missing_secrets({"MC_RCON"})
