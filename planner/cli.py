@@ -437,6 +437,17 @@ def _mount_lab() -> None:
 _mount_lab()
 
 
+def _mount_mcp() -> None:
+    try:
+        from mcp_server.cli import app as mcp_app
+    except ImportError:  # pragma: no cover - the MCP server ships with the distribution
+        return
+    app.add_typer(mcp_app, name="mcp", help="Serve homelab-iac to language models over MCP (stdio or --http).")
+
+
+_mount_mcp()
+
+
 def main() -> None:
     """Console entry point: runs the app and turns every error into one line."""
     try:

@@ -1,0 +1,355 @@
+"""The MCP server: homelab-iac's service as tools a language model can use safely.
+
+Each tool is a few lines over ``planner.service.Service``. The rules the server adds are about safety:
+changes happen only by applying a stored plan (plan → show the user → apply), every changing call needs
+its scope and is written to the audit log, read-only mode leaves the changing tools out entirely, and
+every failure comes back as a one-line tool error that says what to fix — never a traceback.
+"""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import Callable
+from datetime import UTC, datetime
+from typing import Annotated, Any, TypeVar
+
+import anyio
+import anyio.from_thread
+import anyio.to_thread
+from mcp.server.auth.provider import TokenVerifier
+from mcp.server.auth.settings import AuthSettings
+from mcp.server.mcpserver import Context, MCPServer
+from mcp.server.mcpserver.exceptions import ToolError
+from mcp.types import ToolAnnotations
+from pydantic import AnyHttpUrl, Field
+
+from mcp_server import content
+from mcp_server.access import caller
+from mcp_server.views import (
+    ApplyView,
+    DeploymentsView,
+    DriftView,
+    EndpointsView,
+    HistoryView,
+    IntentKindDetail,
+    IntentKindSummary,
+    IntentKindsView,
+    PlanView,
+    ResourcesView,
+    ResourceView,
+    StatusView,
+    ValidationView,
+    apply_view,
+    deployment_summary,
+    drift_view,
+    endpoint_view,
+    plan_result_view,
+    resource_view,
+    status_view,
+    validation_view,
+)
+from planner.errors import IacError, IntentError
+from planner.intents import INTENT_KINDS, parse_intents
+from planner.plan import Plan, build_plan
+from planner.record import Progress
+from planner.redact import scrub
+from planner.service import PlanResult, Service
+
+__all__ = ["CHANGING_TOOLS", "INSTRUCTIONS", "build_server"]
+
+T = TypeVar("T")
+
+#: The tools that change anything (a stored plan or the infrastructure); read-only mode leaves them out.
+CHANGING_TOOLS = ("plan", "apply", "rollback", "reconcile", "restore")
+
+INSTRUCTIONS = """\
+homelab-iac plans and applies homelab infrastructure (Docker, OPNsense, Proxmox, DNS, certificates) from
+intents. Work in this order: list_intent_kinds / describe_intent_kind to write an intent; plan it (you get a
+plan_id, a change table and a Mermaid graph); show the plan to the user and ask for confirmation; only
+then apply(plan_id); watch with deployment_status. Never apply a plan the user has not seen. To undo a
+failed run use rollback; to go back in time use restore, which returns a plan to show and apply."""
+
+_READ = ToolAnnotations(read_only_hint=True, destructive_hint=False, idempotent_hint=True, open_world_hint=False)
+_PLANS = ToolAnnotations(read_only_hint=False, destructive_hint=False, idempotent_hint=False, open_world_hint=False)
+_CHANGES = ToolAnnotations(read_only_hint=False, destructive_hint=True, idempotent_hint=False, open_world_hint=True)
+
+PlanId = Annotated[str, Field(description="The plan_id returned by plan, reconcile or restore (or a unique prefix)")]
+DeploymentId = Annotated[str, Field(description="A deployment id (or a unique prefix of at least 4 characters)")]
+
+
+def _internal(err: Exception) -> str:
+    first = (str(err).strip().splitlines() or [""])[0]
+    return f"internal error: {type(err).__name__}: {first} (a bug in homelab-iac; the server log has the detail)"
+
+
+async def _run(call: Callable[[], T]) -> T:
+    """Run a service call on a worker thread (they block); every failure becomes a one-line tool error."""
+    try:
+        return await anyio.to_thread.run_sync(call)
+    except IacError as err:
+        raise ToolError(str(err)) from None
+    except Exception as err:
+        raise ToolError(_internal(err)) from err
+
+
+class _Tools:
+    """The tool implementations over one service (a class so the tools share the service and the audit)."""
+
+    def __init__(self, service: Service) -> None:
+        self.service = service
+
+    def _audit(self, tool: str, arguments: dict[str, Any], outcome: str, deployment_id: str | None) -> None:
+        self.service.store.record_audit(caller().principal, tool, scrub(arguments), outcome=outcome,
+                                        deployment_id=deployment_id)
+
+    async def _changing(self, tool: str, scope: str, arguments: dict[str, Any], call: Callable[[], T],
+                        target: Callable[[T], str] | None = None) -> T:
+        """Check the scope, run the call and write the audit row, whatever the outcome."""
+        named = arguments.get("plan_id") or arguments.get("deployment_id")
+        try:
+            caller().require(scope, tool)
+        except IacError as err:
+            refused = f"refused: {err}"
+            await anyio.to_thread.run_sync(lambda: self._audit(tool, arguments, refused, named))
+            raise ToolError(str(err)) from None
+        try:
+            result = await _run(call)
+        except ToolError as err:
+            failed = f"error: {err}"
+            await anyio.to_thread.run_sync(lambda: self._audit(tool, arguments, failed, named))
+            raise
+        done = target(result) if target is not None else named
+        await anyio.to_thread.run_sync(lambda: self._audit(tool, arguments, "ok", done))
+        return result
+
+    async def _reading(self, tool: str, call: Callable[[], T]) -> T:
+        try:
+            caller().require("read", tool)
+        except IacError as err:
+            raise ToolError(str(err)) from None
+        return await _run(call)
+
+    # -- discovery ----------------------------------------------------------------------------------
+
+    async def list_intent_kinds(self) -> IntentKindsView:
+        """The kinds of intent homelab-iac understands, each with a one-line summary. Start here when writing an
+        intent, then call describe_intent_kind for the fields of the one you need."""
+        return await self._reading("list_intent_kinds", lambda: IntentKindsView(
+            kinds=[IntentKindSummary(kind=kind, summary=model.summary) for kind, model in INTENT_KINDS.items()]))
+
+    async def describe_intent_kind(self, kind: Annotated[str, Field(description="e.g. container")]) -> IntentKindDetail:
+        """One intent kind: its JSON schema (fields, types, which are required) and an example intent file."""
+        def describe() -> IntentKindDetail:
+            model = INTENT_KINDS.get(kind)
+            if model is None:
+                raise IntentError(f"kind: unknown intent kind {kind!r}; list_intent_kinds lists them "
+                                  f"({', '.join(INTENT_KINDS)})")
+            return IntentKindDetail(kind=kind, summary=model.summary, intent_schema=model.model_json_schema(),
+                                    example=model.example)
+        return await self._reading("describe_intent_kind", describe)
+
+    async def list_endpoints(self) -> EndpointsView:
+        """The endpoints homelab-iac manages (Docker engines, firewalls, hypervisors, DNS) from its inventory;
+        an intent's resources are placed on these."""
+        def endpoints() -> EndpointsView:
+            inventory = self.service.inventory()
+            return EndpointsView(inventory=str(inventory.path),
+                                 endpoints=[endpoint_view(h) for h in inventory.hosts.values()])
+        return await self._reading("list_endpoints", endpoints)
+
+    async def list_resources(
+        self, filter: Annotated[str | None, Field(description="Only addresses, kinds or endpoints containing "
+                                                              "this text, e.g. 'docker.container' or 'hello'")] = None,
+    ) -> ResourcesView:
+        """Every live resource homelab-iac recorded (address like docker.container.hello, kind, endpoint, spec,
+        observed facts, the deployment that last changed it)."""
+        def resources() -> ResourcesView:
+            found = self.service.resources()
+            if filter:
+                found = [r for r in found if filter in r.address or filter in r.kind or filter in r.endpoint]
+            return ResourcesView(resources=[resource_view(r) for r in found])
+        return await self._reading("list_resources", resources)
+
+    async def get_resource(
+        self, address: Annotated[str, Field(description="A resource address, e.g. docker.container.hello")],
+    ) -> ResourceView:
+        """One recorded resource by address, including a removed one (state absent)."""
+        def get() -> ResourceView:
+            record = self.service.store.get_resource(address)
+            if record is None:
+                raise IacError(f"address: no resource {address!r} is recorded; list_resources shows them")
+            return resource_view(record)
+        return await self._reading("get_resource", get)
+
+    async def history(
+        self,
+        address: Annotated[str | None, Field(description="One resource address; omit for every resource")] = None,
+        limit: Annotated[int, Field(ge=1, le=500, description="How many versions at most")] = 50,
+    ) -> HistoryView:
+        """What changed, when and by which deployment: resource versions, newest first."""
+        return await self._reading("history", lambda: HistoryView(
+            versions=[resource_view(v) for v in self.service.history(address, limit=limit)]))
+
+    async def list_deployments(
+        self, limit: Annotated[int, Field(ge=1, le=200, description="How many at most")] = 20,
+    ) -> DeploymentsView:
+        """Recent deployments and stored plans, newest first, and the ids of runs that crashed."""
+        return await self._reading("list_deployments", lambda: DeploymentsView(
+            deployments=[deployment_summary(d) for d in self.service.deployments(limit)],
+            interrupted=[d.id for d in self.service.interrupted()]))
+
+    # -- planning -----------------------------------------------------------------------------------
+
+    async def plan(
+        self,
+        intent: Annotated[dict[str, Any] | None, Field(
+            description="An intent document, the shape of an intent file: {\"version\": 1, \"intents\": "
+                        "[{\"kind\": \"container\", \"name\": ..., ...}]} or one intent with `kind`")] = None,
+        sentence: Annotated[str | None, Field(description="Not understood yet; write an intent instead")] = None,
+    ) -> PlanView:
+        """Plan an intent against what is recorded: stores the plan and returns its plan_id, a change table
+        (create/update/delete/noop per resource, in dependency waves) and the graph as Mermaid. Nothing is
+        changed. Show the plan to the user; apply it only after they confirm."""
+        if sentence is not None and intent is None:
+            raise ToolError("sentence: sentences are not understood yet; write an intent document and pass it as "
+                            "`intent` (list_intent_kinds and describe_intent_kind show the kinds and an example)")
+        if intent is None:
+            raise ToolError("intent: required; pass an intent document (describe_intent_kind shows an example)")
+        return await self._changing(
+            "plan", "plan", {"intent": intent},
+            lambda: plan_result_view(self.service.plan_documents([intent], source="mcp:intent")),
+            target=lambda view: view.plan_id)
+
+    async def validate_intent(
+        self, intent: Annotated[dict[str, Any], Field(description="An intent document, as for plan")],
+    ) -> ValidationView:
+        """Check an intent without storing anything: the field at fault and how to fix it, or what planning it
+        now would change."""
+        def validate() -> ValidationView:
+            intents = parse_intents([intent], source="mcp:intent")
+            recorded = {r.address: r.spec for r in self.service.resources()}
+            plan = build_plan(intents, self.service.inventory().endpoints(), recorded, source="mcp:intent")
+            return validation_view(plan)
+        return await self._reading("validate_intent", validate)
+
+    # -- changing -----------------------------------------------------------------------------------
+
+    async def apply(self, plan_id: PlanId, ctx: Context) -> ApplyView:
+        """Apply a stored plan (from plan, reconcile or restore) exactly as stored — only after the user has
+        seen and confirmed it. Refused when the plan already ran or is stale (something changed since it was
+        planned): then plan again. If a resource fails, what already changed is rolled back automatically.
+        Reports progress per resource."""
+        def run() -> ApplyView:
+            total = len(Plan.model_validate(self.service.get_deployment(plan_id).plan).changes)
+            return apply_view(self.service.apply(plan_id, on_progress=_progress_reporter(ctx, total)))
+        return await self._changing("apply", "apply", {"plan_id": plan_id}, run,
+                                    target=lambda view: view.deployment.id)
+
+    async def rollback(self, deployment_id: DeploymentId, ctx: Context) -> ApplyView:
+        """Undo what a failed or interrupted deployment changed, in reverse dependency order. (A deployment that
+        failed during apply was normally rolled back already; to return to an earlier state use restore.)"""
+        def run() -> ApplyView:
+            total = len(Plan.model_validate(self.service.get_deployment(deployment_id).plan).changes)
+            return apply_view(self.service.rollback(deployment_id, on_progress=_progress_reporter(ctx, total)))
+        return await self._changing("rollback", "apply", {"deployment_id": deployment_id}, run,
+                                    target=lambda view: view.deployment.id)
+
+    async def reconcile(self, ctx: Context) -> PlanView:
+        """Check every resource for drift and return a plan that converges the drifted ones back to what was
+        last applied. Changes nothing by itself: show the plan, then apply it on confirmation."""
+        await ctx.report_progress(0, 1, "checking every resource for drift")
+        view = await self._changing("reconcile", "plan", {}, lambda: _plan_of(self.service.plan_reconcile()),
+                                    target=lambda v: v.plan_id)
+        await ctx.report_progress(1, 1, "plan ready")
+        return view
+
+    async def restore(
+        self,
+        at: Annotated[datetime | None, Field(description="A past moment, ISO 8601 (UTC when no zone is given)")]
+        = None,
+        deployment_id: Annotated[str | None, Field(description="Restore the state right after this deployment")]
+        = None,
+        allow_data_loss: Annotated[bool, Field(description="Allow removing volumes, disks or guests holding "
+                                                           "data; only if the user asked for it")] = False,
+    ) -> PlanView:
+        """Return a plan that brings everything back to a past moment (`at`) or to just after a past deployment
+        (`deployment_id`); give exactly one. Changes nothing by itself: show the plan, then apply it."""
+        moment = at.replace(tzinfo=UTC) if at is not None and at.tzinfo is None else at
+        arguments = {"at": moment.isoformat() if moment else None, "deployment_id": deployment_id,
+                     "allow_data_loss": allow_data_loss}
+        return await self._changing(
+            "restore", "plan", arguments,
+            lambda: _plan_of(self.service.plan_restore(at=moment, deployment_id=deployment_id,
+                                                       allow_data_loss=allow_data_loss)),
+            target=lambda v: v.plan_id)
+
+    # -- watching -----------------------------------------------------------------------------------
+
+    async def deployment_status(self, deployment_id: DeploymentId) -> StatusView:
+        """A deployment (or stored plan) and its per-resource progress: for each planned change, its result so
+        far (pending, changed, ok, failed, skipped) and what is recorded of the resource now."""
+        return await self._reading("deployment_status", lambda: status_view(self.service.status(deployment_id)))
+
+    async def drift(self, ctx: Context) -> DriftView:
+        """Check every live resource against what was last applied (a check-mode run; nothing is changed) and
+        report which drifted and how. Use reconcile to get a plan that fixes drift."""
+        await ctx.report_progress(0, 1, "checking every resource")
+        view = await self._reading("drift", lambda: drift_view(self.service.drift()))
+        await ctx.report_progress(1, 1, f"{view.drifted} drifted")
+        return view
+
+
+def _plan_of(result: PlanResult) -> PlanView:
+    return plan_result_view(result)
+
+
+def _progress_reporter(ctx: Context, total: int) -> Callable[[Progress], None]:
+    """An ``on_progress`` for the service (called on the worker thread) that reports absolute progress."""
+    done = 0
+
+    def report(progress: Progress) -> None:
+        nonlocal done
+        if progress.kind == "resource" and progress.result is not None:
+            done += 1
+            message = f"{progress.result.address}: {progress.result.status}"
+        else:
+            message = progress.text
+        with contextlib.suppress(Exception):  # a client that went away must not fail the deployment
+            anyio.from_thread.run(ctx.report_progress, done, max(total, done), message)
+
+    return report
+
+
+def build_server(
+    service: Service,
+    *,
+    read_only: bool = False,
+    token_verifier: TokenVerifier | None = None,
+    url: str | None = None,
+) -> MCPServer:
+    """The server over ``service``. With ``token_verifier`` (HTTP), requests need a bearer token; ``url`` is
+    the server's own address (``http://127.0.0.1:PORT``) for the protected-resource metadata."""
+    auth = None
+    if token_verifier is not None:
+        base = AnyHttpUrl(url or "http://127.0.0.1")
+        auth = AuthSettings(issuer_url=base, resource_server_url=base, required_scopes=["read"],
+                            validate_token_resource=False)
+    server: MCPServer = MCPServer(
+        "homelab-iac", instructions=INSTRUCTIONS, token_verifier=token_verifier, auth=auth,
+        log_level="WARNING",
+    )
+    tools = _Tools(service)
+    for function, hints in (
+        (tools.list_intent_kinds, _READ), (tools.describe_intent_kind, _READ), (tools.list_endpoints, _READ),
+        (tools.list_resources, _READ), (tools.get_resource, _READ), (tools.history, _READ),
+        (tools.list_deployments, _READ), (tools.validate_intent, _READ), (tools.deployment_status, _READ),
+        (tools.drift, ToolAnnotations(read_only_hint=True, destructive_hint=False, idempotent_hint=True,
+                                      open_world_hint=True)),
+        (tools.plan, _PLANS), (tools.reconcile, _PLANS), (tools.restore, _PLANS),
+        (tools.apply, _CHANGES), (tools.rollback, _CHANGES),
+    ):
+        if read_only and function.__name__ in CHANGING_TOOLS:
+            continue
+        server.add_tool(function, annotations=hints, structured_output=True)
+    content.register(server, service)
+    return server

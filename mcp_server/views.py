@@ -1,0 +1,301 @@
+"""What the MCP tools return: pydantic models (so every tool has an output schema) built from service results.
+
+Everything that leaves the server passes through here, and every spec, observed fact, diff and inventory
+variable goes through ``planner.redact.scrub`` on the way: secrets never reach a model.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from pydantic import BaseModel, Field
+
+from planner.drift import DriftReport
+from planner.inventory import Host
+from planner.picture import draw
+from planner.plan import Plan
+from planner.record import ResourceResult
+from planner.redact import scrub
+from planner.service import ApplyResult, DeploymentView, PlanResult
+from planner.state.records import AuditRecord, DeploymentRecord, ResourceRecord
+
+__all__ = [
+    "ApplyView",
+    "AuditEntry",
+    "ChangeView",
+    "DeploymentSummary",
+    "DeploymentsView",
+    "DriftItemView",
+    "DriftView",
+    "EndpointView",
+    "EndpointsView",
+    "HistoryView",
+    "IntentKindDetail",
+    "IntentKindSummary",
+    "IntentKindsView",
+    "PlanView",
+    "ProgressItem",
+    "ResourceView",
+    "ResourcesView",
+    "ResultView",
+    "StatusView",
+    "ValidationView",
+    "apply_view",
+    "deployment_summary",
+    "drift_view",
+    "plan_view",
+    "resource_view",
+    "status_view",
+]
+
+
+class IntentKindSummary(BaseModel):
+    kind: str
+    summary: str
+
+
+class IntentKindsView(BaseModel):
+    kinds: list[IntentKindSummary]
+
+
+class IntentKindDetail(BaseModel):
+    kind: str
+    summary: str
+    intent_schema: dict[str, Any] = Field(description="JSON schema of one intent of this kind")
+    example: str = Field(description="An intent file (YAML) to start from")
+
+
+class EndpointView(BaseModel):
+    name: str
+    backend: str = Field(description="docker, opnsense, proxmox, dns or certs")
+    settings: dict[str, Any] = Field(description="The endpoint's inventory variables, secrets masked")
+
+
+class EndpointsView(BaseModel):
+    inventory: str
+    endpoints: list[EndpointView]
+
+
+class ResourceView(BaseModel):
+    address: str
+    kind: str
+    provider: str
+    endpoint: str
+    name: str
+    state: str
+    version: int
+    deployment_id: str = Field(description="The deployment that last changed it")
+    updated_at: datetime
+    spec: dict[str, Any]
+    observed: dict[str, Any]
+    dependencies: list[str]
+
+
+class ResourcesView(BaseModel):
+    resources: list[ResourceView]
+
+
+class HistoryView(BaseModel):
+    versions: list[ResourceView] = Field(description="Newest first")
+
+
+class ChangeView(BaseModel):
+    wave: int
+    action: str = Field(description="create, update, delete or noop")
+    address: str
+    endpoint: str
+    before: dict[str, Any] | None
+    after: dict[str, Any] | None
+
+
+class PlanView(BaseModel):
+    plan_id: str = Field(description="Pass this to `apply` once the user has confirmed the plan")
+    status: str
+    source: str
+    summary: str
+    counts: dict[str, int]
+    changes: list[ChangeView]
+    mermaid: str = Field(description="The dependency graph as a Mermaid flowchart, to show the user")
+    next_step: str
+
+
+class ValidationView(BaseModel):
+    valid: bool
+    summary: str
+    changes: list[ChangeView] = Field(description="What planning it now would do (nothing is stored)")
+
+
+class ResultView(BaseModel):
+    address: str
+    status: str = Field(description="changed, ok, failed or skipped")
+    message: str
+    duration: float
+
+
+class DeploymentSummary(BaseModel):
+    id: str
+    status: str
+    source: str
+    created_at: datetime
+    started_at: datetime | None
+    finished_at: datetime | None
+    error: str | None
+
+
+class DeploymentsView(BaseModel):
+    deployments: list[DeploymentSummary] = Field(description="Newest first")
+    interrupted: list[str] = Field(description="Ids of runs that crashed: roll them back or resume them")
+
+
+class ApplyView(BaseModel):
+    deployment: DeploymentSummary
+    changed: int
+    failed: int
+    resources: list[ResultView]
+    rollback: list[ResultView] = Field(description="What undoing a failed run did, if it failed")
+
+
+class ProgressItem(BaseModel):
+    address: str
+    action: str = Field(description="What the plan does to it")
+    result: str = Field(description="pending, changed, ok, failed or skipped")
+    message: str
+    state: str | None = Field(description="What is recorded of it now (present, absent, failed) or null")
+
+
+class StatusView(BaseModel):
+    deployment: DeploymentSummary
+    done: int
+    total: int
+    progress: list[ProgressItem]
+    events: int
+
+
+class DriftItemView(BaseModel):
+    address: str
+    endpoint: str
+    status: str = Field(description="in_sync, drifted or error")
+    message: str
+    diff: dict[str, Any]
+
+
+class DriftView(BaseModel):
+    drifted: int
+    resources: list[DriftItemView]
+    next_step: str
+
+
+class AuditEntry(BaseModel):
+    at: datetime
+    principal: str
+    tool: str
+    arguments: dict[str, Any]
+    deployment_id: str | None
+    outcome: str
+
+
+def _summary_line(plan: Plan) -> str:
+    counts = plan.counts()
+    return (
+        f"{counts['create']} to create, {counts['update']} to update, {counts['delete']} to delete, "
+        f"{counts['noop']} unchanged"
+    )
+
+
+def changes(plan: Plan) -> list[ChangeView]:
+    return [
+        ChangeView(wave=c.wave, action=c.action.value, address=c.address, endpoint=c.endpoint,
+                   before=scrub(c.before), after=scrub(c.after))
+        for c in plan.changes
+    ]
+
+
+def plan_view(deployment: DeploymentRecord, plan: Plan) -> PlanView:
+    pending = any(change.action.value != "noop" for change in plan.changes)
+    next_step = (
+        f"show the user this plan; if they confirm, call apply with plan_id {deployment.id!r}"
+        if pending else "nothing would change; there is nothing to apply"
+    )
+    return PlanView(
+        plan_id=deployment.id, status=deployment.status.value, source=plan.source, summary=_summary_line(plan),
+        counts=plan.counts(), changes=changes(plan), mermaid=draw(plan, "mermaid"), next_step=next_step,
+    )
+
+
+def plan_result_view(result: PlanResult) -> PlanView:
+    return plan_view(result.deployment, result.plan)
+
+
+def validation_view(plan: Plan) -> ValidationView:
+    return ValidationView(valid=True, summary=_summary_line(plan), changes=changes(plan))
+
+
+def resource_view(record: ResourceRecord) -> ResourceView:
+    return ResourceView(
+        address=record.address, kind=record.kind, provider=record.provider, endpoint=record.endpoint,
+        name=record.name, state=record.state.value, version=record.version, deployment_id=record.deployment_id,
+        updated_at=record.updated_at, spec=scrub(record.spec), observed=scrub(record.observed),
+        dependencies=list(record.dependencies),
+    )
+
+
+def endpoint_view(host: Host) -> EndpointView:
+    return EndpointView(name=host.name, backend=host.backend, settings=scrub(host.vars))
+
+
+def deployment_summary(deployment: DeploymentRecord) -> DeploymentSummary:
+    return DeploymentSummary(
+        id=deployment.id, status=deployment.status.value, source=str(deployment.intent.get("source", "")),
+        created_at=deployment.created_at, started_at=deployment.started_at, finished_at=deployment.finished_at,
+        error=deployment.error,
+    )
+
+
+def _results(results: list[ResourceResult]) -> list[ResultView]:
+    return [ResultView(address=r.address, status=r.status, message=r.message, duration=r.duration)
+            for r in results]
+
+
+def apply_view(result: ApplyResult) -> ApplyView:
+    return ApplyView(deployment=deployment_summary(result.deployment), changed=result.changed,
+                     failed=result.failed, resources=_results(result.results), rollback=_results(result.rollback))
+
+
+def status_view(view: DeploymentView) -> StatusView:
+    """Per-resource progress: the plan's changes, each with its result so far and what is recorded of it."""
+    plan = Plan.model_validate(view.deployment.plan)
+    results: dict[str, Any] = view.deployment.summary.get("results") or {}
+    # While a run is going the summary is not written yet; its events say which resources finished.
+    for event in view.events:
+        if event.resource_address and event.event_type.startswith("runner_on_"):
+            status = "failed" if event.event_type != "runner_on_ok" else (
+                "changed" if event.payload.get("changed") else "ok")
+            if event.event_type == "runner_on_skipped":
+                status = "skipped"
+            results.setdefault(event.resource_address, {"status": status, "message": event.payload.get("msg") or ""})
+    recorded = {r.address: r.state.value for r in view.resources}
+    progress = [
+        ProgressItem(address=c.address, action=c.action.value,
+                     result=str(results.get(c.address, {}).get("status", "pending")),
+                     message=str(results.get(c.address, {}).get("message") or ""),
+                     state=recorded.get(c.address))
+        for c in plan.changes
+    ]
+    return StatusView(deployment=deployment_summary(view.deployment),
+                      done=sum(1 for item in progress if item.result != "pending"), total=len(progress),
+                      progress=progress, events=len(view.events))
+
+
+def drift_view(report: DriftReport) -> DriftView:
+    items = [DriftItemView(address=i.address, endpoint=i.endpoint, status=i.status, message=i.message,
+                           diff=scrub(i.diff)) for i in report.items]
+    drifted = len(report.drifted)
+    next_step = ("call reconcile to get a plan that converges them, show it, then apply it on confirmation"
+                 if drifted else "everything matches what was last applied")
+    return DriftView(drifted=drifted, resources=items, next_step=next_step)
+
+
+def audit_entry(record: AuditRecord) -> AuditEntry:
+    return AuditEntry(at=record.at, principal=record.principal, tool=record.tool, arguments=record.arguments,
+                      deployment_id=record.deployment_id, outcome=record.outcome)

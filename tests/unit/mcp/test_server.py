@@ -1,0 +1,182 @@
+"""The MCP server over fakes (in-memory store, scripted executor), driven by the SDK's own in-memory client."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Awaitable, Callable
+from pathlib import Path
+from typing import Any
+
+import anyio
+import yaml
+from mcp import Client
+
+from mcp_server.server import CHANGING_TOOLS, build_server
+from planner.execute import ScriptedExecutor
+from planner.paths import project_root
+from planner.service import Service
+from planner.state.memory import MemoryStateStore
+
+HELLO = yaml.safe_load((project_root() / "examples" / "hello.yaml").read_text())
+
+
+def _ok(address: str) -> dict[str, Any]:
+    return {"event": "runner_on_ok", "event_data": {"task": address, "host": "lab-docker",
+                                                    "res": {"changed": True}}}
+
+
+def _service(tmp_path: Path) -> Service:
+    inventory = tmp_path / "hosts.yml"
+    inventory.write_text("all:\n  children:\n    docker:\n      hosts:\n        lab-docker:\n"
+                         "          docker_host: unix:///tmp/x.sock\n          api_token: hunter2-secret\n")
+    executor = ScriptedExecutor([_ok("docker.network.hello-net"), _ok("docker.container.hello")])
+    return Service(MemoryStateStore(), executor, workdir=tmp_path / "deployments", inventory_path=inventory,
+                   preflight=lambda plan, inventory: None)
+
+
+def _with_client(service: Service, body: Callable[[Client], Awaitable[None]], *, read_only: bool = False) -> None:
+    async def main() -> None:
+        async with Client(build_server(service, read_only=read_only)) as client:
+            await body(client)
+
+    anyio.run(main)
+
+
+def _text(result: Any) -> str:
+    return str(result.content[0].text)
+
+
+def test_tools_have_schemas_and_honest_annotations(tmp_path: Path) -> None:
+    async def body(client: Client) -> None:
+        tools = {tool.name: tool for tool in (await client.list_tools()).tools}
+        assert set(CHANGING_TOOLS) <= set(tools)
+        assert {"list_intent_kinds", "describe_intent_kind", "list_endpoints", "list_resources", "get_resource",
+                "history", "validate_intent", "deployment_status", "drift"} <= set(tools)
+        for name, tool in tools.items():
+            assert tool.output_schema is not None, name
+            assert tool.description, name
+        for name in ("apply", "rollback"):
+            assert tools[name].annotations.destructive_hint is True
+            assert tools[name].annotations.read_only_hint is False
+        for name in ("list_resources", "deployment_status", "drift", "validate_intent"):
+            assert tools[name].annotations.read_only_hint is True
+        assert set(tools["apply"].input_schema["properties"]) == {"plan_id"}  # a stored plan, never an intent
+        assert set(tools["plan"].input_schema["properties"]) == {"intent", "sentence"}
+
+    _with_client(_service(tmp_path), body)
+
+
+def test_read_only_mode_hides_every_changing_tool(tmp_path: Path) -> None:
+    async def body(client: Client) -> None:
+        names = {tool.name for tool in (await client.list_tools()).tools}
+        assert not names & set(CHANGING_TOOLS)
+        assert "deployment_status" in names
+        refused = await client.call_tool("apply", {"plan_id": "anything"})
+        assert refused.is_error and "Unknown tool" in _text(refused)
+
+    _with_client(_service(tmp_path), body, read_only=True)
+
+
+def test_plan_apply_watch_with_progress_and_audit(tmp_path: Path) -> None:
+    service = _service(tmp_path)
+    progress: list[tuple[float, float | None, str | None]] = []
+
+    async def on_progress(done: float, total: float | None, message: str | None) -> None:
+        progress.append((done, total, message))
+
+    async def body(client: Client) -> None:
+        planned = await client.call_tool("plan", {"intent": HELLO})
+        assert not planned.is_error, _text(planned)
+        plan = planned.structured_content
+        assert [(c["action"], c["address"]) for c in plan["changes"]] == [
+            ("create", "docker.network.hello-net"), ("create", "docker.container.hello")]
+        assert plan["mermaid"].startswith("flowchart") and plan["status"] == "planned"
+
+        applied = await client.call_tool("apply", {"plan_id": plan["plan_id"]}, progress_callback=on_progress)
+        assert not applied.is_error, _text(applied)
+        assert applied.structured_content["deployment"]["status"] == "succeeded"
+        assert applied.structured_content["changed"] == 2
+
+        status = (await client.call_tool("deployment_status", {"deployment_id": plan["plan_id"][:8]}))
+        assert status.structured_content["done"] == status.structured_content["total"] == 2
+        assert {p["result"] for p in status.structured_content["progress"]} == {"changed"}
+
+        shown = await client.read_resource(f"iac://deployments/{plan['plan_id']}")
+        assert json.loads(shown.contents[0].text)["deployment"]["status"] == "succeeded"
+
+    _with_client(service, body)
+    assert [done for done, _, _ in progress] == [1, 2] and {total for _, total, _ in progress} == {2}
+    audit = service.store.list_audit()
+    assert [(a.tool, a.outcome, a.principal.startswith("local:")) for a in audit] == [
+        ("apply", "ok", True), ("plan", "ok", True)]
+    assert audit[1].arguments["intent"]["intents"][0]["name"] == "hello"
+
+
+def test_a_plan_that_ran_or_went_stale_is_refused_with_a_replan_error(tmp_path: Path) -> None:
+    service = _service(tmp_path)
+
+    async def body(client: Client) -> None:
+        first = (await client.call_tool("plan", {"intent": HELLO})).structured_content["plan_id"]
+        second = (await client.call_tool("plan", {"intent": HELLO})).structured_content["plan_id"]
+        assert not (await client.call_tool("apply", {"plan_id": first})).is_error
+        again = await client.call_tool("apply", {"plan_id": first})
+        assert again.is_error and "not planned; plan again" in _text(again)
+        stale = await client.call_tool("apply", {"plan_id": second})
+        assert stale.is_error and "is stale" in _text(stale) and "plan again" in _text(stale)
+
+    _with_client(service, body)
+    assert service.store.list_audit()[0].outcome.startswith("error: ")
+
+
+def test_errors_are_one_line_tool_errors_naming_the_field(tmp_path: Path) -> None:
+    async def body(client: Client) -> None:
+        missing = await client.call_tool("plan", {"intent": {"kind": "container", "name": "x"}})
+        assert missing.is_error and "intent.image: required field is missing" in _text(missing)
+        sentence = await client.call_tool("plan", {"sentence": "a minecraft server for 10 players"})
+        assert sentence.is_error and _text(sentence).count("sentence:") == 1 and "`intent`" in _text(sentence)
+        unknown = await client.call_tool("validate_intent", {"intent": {"kind": "minecraft", "name": "x"}})
+        assert unknown.is_error and "kind: unknown intent kind 'minecraft'" in _text(unknown)
+        nothing = await client.call_tool("deployment_status", {"deployment_id": "beef"})
+        assert nothing.is_error and "no deployment 'beef'" in _text(nothing)
+        restore = await client.call_tool("restore", {})
+        assert restore.is_error and "exactly one of" in _text(restore)
+        for result in (missing, sentence, unknown, nothing, restore):
+            assert "Traceback" not in _text(result) and "\n" not in _text(result)
+
+    _with_client(_service(tmp_path), body)
+
+
+def test_discovery_and_no_secret_in_any_response(tmp_path: Path) -> None:
+    async def body(client: Client) -> None:
+        kinds = (await client.call_tool("list_intent_kinds", {})).structured_content["kinds"]
+        assert "container" in [k["kind"] for k in kinds]
+        detail = (await client.call_tool("describe_intent_kind", {"kind": "container"})).structured_content
+        assert "image" in detail["intent_schema"]["properties"] and "kind: container" in detail["example"]
+        endpoints = await client.call_tool("list_endpoints", {})
+        assert endpoints.structured_content["endpoints"][0]["settings"]["api_token"] == "********"
+        intent = json.loads(json.dumps(HELLO))
+        intent["intents"][0]["env"] = {"DB_PASSWORD": "hunter2-secret"}
+        refused = await client.call_tool("plan", {"intent": intent})  # a literal secret is never stored
+        assert refused.is_error and "intents[0].env: DB_PASSWORD looks like a secret" in _text(refused)
+        planned = await client.call_tool("plan", {"intent": HELLO})
+        await client.call_tool("apply", {"plan_id": planned.structured_content["plan_id"]})
+        resources = await client.call_tool("list_resources", {"filter": "container"})
+        assert [r["address"] for r in resources.structured_content["resources"]] == ["docker.container.hello"]
+        history = await client.call_tool("history", {"address": "docker.container.hello"})
+        everything = [endpoints, refused, planned, resources, history]
+        assert all("hunter2-secret" not in json.dumps(r.structured_content) + _text(r) for r in everything)
+
+    service = _service(tmp_path)
+    _with_client(service, body)
+    assert "hunter2-secret" not in repr(service.store.list_audit())
+
+
+def test_prompts_guide_plan_confirm_apply_watch(tmp_path: Path) -> None:
+    async def body(client: Client) -> None:
+        names = {p.name for p in (await client.list_prompts()).prompts}
+        assert names == {"deploy_service", "what_changed_since"}
+        deploy = await client.get_prompt("deploy_service", {"service_description": "a wiki"})
+        text = deploy.messages[0].content.text
+        assert text.index("plan") < text.index("confirm") < text.index("apply") < text.index("deployment_status")
+
+    _with_client(_service(tmp_path), body)
