@@ -126,13 +126,13 @@ class Daemon(Service):
 
     def start(self) -> None:
         """Start unless running, then wait until it answers; LabError with the log tail otherwise."""
-        if self.pid() is None:
+        pid = self.pid()
+        if pid is None:
             argv = self.argv()
             with open(self.log, "a") as log:
                 log.write(f"--- lab: starting {' '.join(argv)}\n")
             pid = process.spawn_detached(argv, self.log, env=self.env(), cwd=self.directory)
             process.write_pidfile(self.pidfile, pid)
-        pid = process.read_pidfile(self.pidfile)
         deadline = time.monotonic() + START_TIMEOUT
         while time.monotonic() < deadline:
             if not process.alive(pid):

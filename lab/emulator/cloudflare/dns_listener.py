@@ -124,11 +124,13 @@ class _Tcp(socketserver.BaseRequestHandler):
 class _UdpServer(socketserver.ThreadingUDPServer):
     daemon_threads = True
     allow_reuse_address = True
+    reply: Callable[[bytes], bytes | None]  # set by DnsListener.start; the handlers answer through it
 
 
 class _TcpServer(socketserver.ThreadingTCPServer):
     daemon_threads = True
     allow_reuse_address = True
+    reply: Callable[[bytes], bytes | None]
 
 
 def choose_port(record_file: Path) -> int:
@@ -180,7 +182,7 @@ class DnsListener:
         """Bind both sockets and serve in the background."""
         for cls, handler in ((_UdpServer, _Udp), (_TcpServer, _Tcp)):
             server = cls(("127.0.0.1", self.port), handler)
-            server.reply = self.reply  # type: ignore[attr-defined]
+            server.reply = self.reply
             threading.Thread(target=server.serve_forever, name=f"dns-{cls.__name__}", daemon=True).start()
             self._servers.append(server)
 

@@ -122,7 +122,8 @@ class CloudflareEmulator(Emulator):
             raise ApiError(
                 400, 7003, "Could not route to /zones/" + zone_id + ", perhaps your object identifier is invalid?"
             )
-        return zone
+        found: dict[str, Any] = zone
+        return found
 
     async def _verify(self, request: Request) -> Response:
         return JSONResponse(envelope({"id": "0" * 32, "status": "active"}))
