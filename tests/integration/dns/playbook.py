@@ -40,26 +40,38 @@ def run_playbook(
     expect_ok: bool = True,
 ) -> str:
     """Run ``tasks`` as one play; return stdout (assertions live in the tasks)."""
-    play = [{"hosts": "localhost", "gather_facts": False, "module_defaults": defaults, "tasks": tasks}]
+    secret = lab.key(key)["secret"]
+    env = {"CLOUDFLARE_API_TOKEN": lab.cloudflare_token, "DNS_TSIG_KEY_SECRET": secret}
+    output = run_tasks(tmp_path, tasks, defaults, env, expect_ok)
+    assert lab.cloudflare_token not in output and secret not in output
+    return output
+
+
+def run_tasks(
+    tmp_path: Path,
+    tasks: list[dict[str, Any]],
+    defaults: dict[str, Any] | None = None,
+    env: dict[str, str] | None = None,
+    expect_ok: bool = True,
+) -> str:
+    """Run ``tasks`` as one localhost play with the project's collection; return the output."""
+    play = [{"hosts": "localhost", "gather_facts": False, "module_defaults": defaults or {}, "tasks": tasks}]
     path = tmp_path / "play.yml"
     path.write_text(yaml.safe_dump(play, sort_keys=False))
-    secret = lab.key(key)["secret"]
-    env = {
+    full_env = {
         **os.environ,
         "ANSIBLE_COLLECTIONS_PATH": str(PROJECT_ROOT / "collections"),
         "ANSIBLE_NOCOLOR": "1",
         "ANSIBLE_LOCALHOST_WARNING": "0",
         "ANSIBLE_INVENTORY_UNPARSED_WARNING": "0",
         "ANSIBLE_RETRY_FILES_ENABLED": "0",
-        "CLOUDFLARE_API_TOKEN": lab.cloudflare_token,
-        "DNS_TSIG_KEY_SECRET": secret,
+        **(env or {}),
     }
     done = subprocess.run(
         [str(ANSIBLE_PLAYBOOK), "-e", f"ansible_python_interpreter={sys.executable}", str(path)],
-        env=env, capture_output=True, text=True, timeout=300,
+        env=full_env, capture_output=True, text=True, timeout=300,
     )  # fmt: skip
     output = done.stdout + done.stderr
     if expect_ok:
         assert done.returncode == 0, output[-6000:]
-    assert lab.cloudflare_token not in output and secret not in output
     return output

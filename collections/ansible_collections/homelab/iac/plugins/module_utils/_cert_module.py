@@ -1,0 +1,141 @@
+# Private to this collection: may change without notice, do not import from outside homelab.iac.
+"""The client base of the file-based cert modules (cert_ca, cert_issue, cert_deploy).
+
+``CertModule`` owns the AnsibleModule, reports a missing ``cryptography`` once, and carries the
+one write path of these modules: ``FilePlan`` collects every file a run wants to write, decides
+from bytes, mode and ownership whether each write would change anything, and writes only outside
+check mode. So ``changed`` and the list of files are the same in check mode and in a real run,
+and a rerun that has nothing to change writes nothing.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass, field
+from typing import Any, NoReturn
+
+from ansible.module_utils.basic import AnsibleModule
+from ansible_collections.homelab.iac.plugins.module_utils._cert_files import (
+    CertError,
+    cert_pem,
+    dns_names,
+    file_differs,
+    ownership_differs,
+    remaining_days,
+    require_cryptography,
+    write_file,
+)
+
+try:
+    from cryptography.hazmat.primitives import hashes, serialization
+except ImportError:  # reported by require_cryptography()
+    hashes = serialization = None  # type: ignore[assignment]
+
+# Kept in step with doc_fragments/_cert.py (FILES).
+FILE_ARGS: dict[str, dict[str, Any]] = {
+    "owner": {"type": "str"},
+    "group": {"type": "str"},
+    "mode": {"type": "raw", "default": "0644"},
+}
+
+KEY_MODE = 0o600
+
+
+def parse_mode(value: Any) -> int:
+    """An octal file mode from ``"0644"``, ``"644"`` or an int given in YAML as 0644 (= 420)."""
+    if isinstance(value, int):
+        return value
+    try:
+        mode = int(str(value), 8)
+    except ValueError:
+        raise CertError(f"mode {value!r} is not an octal file mode such as '0644'") from None
+    if not 0 <= mode <= 0o7777:
+        raise CertError(f"mode {value!r} is out of range")
+    return mode
+
+
+def public_key_fingerprint(key: Any) -> str:
+    """SHA-256 of the public key (SubjectPublicKeyInfo DER): safe to show in diffs instead of the key."""
+    der = key.public_key().public_bytes(serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo)
+    return "sha256:" + hashlib.sha256(der).hexdigest()
+
+
+def cert_facts(cert: Any, path: str | None = None) -> dict[str, Any]:
+    """What a playbook wants to know about a certificate (nothing secret)."""
+    if cert is None:
+        return {}
+    facts = {
+        "subject": cert.subject.rfc4514_string(),
+        "issuer": cert.issuer.rfc4514_string(),
+        "names": dns_names(cert),
+        "serial": format(cert.serial_number, "x"),
+        "not_before": cert.not_valid_before_utc.isoformat(),
+        "not_after": cert.not_valid_after_utc.isoformat(),
+        "days_left": round(remaining_days(cert), 1),
+        "fingerprint_sha256": cert.fingerprint(hashes.SHA256()).hex(),
+    }
+    if path:
+        facts["path"] = path
+    return facts
+
+
+@dataclass
+class FilePlan:
+    """Files one run writes; ``apply`` writes those that differ, unless in check mode."""
+
+    check_mode: bool
+    owner: str | None = None
+    group: str | None = None
+    pending: list[tuple[str, bytes, int]] = field(default_factory=list)
+    changed: list[str] = field(default_factory=list)
+
+    def add(self, path: str | None, data: bytes, mode: int) -> None:
+        if not path:
+            return
+        self.pending.append((path, data, mode))
+        if file_differs(path, data, mode) or ownership_differs(path, self.owner, self.group):
+            self.changed.append(path)
+
+    def add_cert(self, path: str | None, certs: list[Any], mode: int) -> None:
+        self.add(path, b"".join(cert_pem(cert) for cert in certs), mode)
+
+    def apply(self) -> list[str]:
+        if not self.check_mode:
+            for path, data, mode in self.pending:
+                if path in self.changed:
+                    try:
+                        write_file(path, data, mode, self.owner, self.group)
+                    except OSError as exc:
+                        raise CertError(f"cannot write {path}: {exc.strerror or exc}") from None
+        return list(self.changed)
+
+
+class CertModule:
+    """Owns the AnsibleModule of one cert module run."""
+
+    def __init__(self, argument_spec: dict[str, dict[str, Any]], **kwargs: Any) -> None:
+        self.module = AnsibleModule(argument_spec=argument_spec, supports_check_mode=True, **kwargs)
+        self.check_mode = bool(self.module.check_mode)
+        try:
+            require_cryptography()
+        except CertError as exc:
+            self.fail(str(exc))
+
+    @property
+    def params(self) -> dict[str, Any]:
+        return self.module.params
+
+    def files(self) -> FilePlan:
+        """A FilePlan with the task's owner/group."""
+        return FilePlan(self.check_mode, self.params.get("owner"), self.params.get("group"))
+
+    def fail(self, msg: str, **result: Any) -> NoReturn:
+        self.module.fail_json(msg=msg, **result)
+        raise AssertionError("fail_json returned")
+
+    def exit(self, changed: bool, before: dict[str, Any], after: dict[str, Any], **result: Any) -> NoReturn:
+        """Exit with ``result``; the diff (never key material) only in diff mode."""
+        if self.module._diff:
+            result["diff"] = {"before": before, "after": after}
+        self.module.exit_json(changed=changed, **result)
+        raise AssertionError("exit_json returned")
