@@ -1,5 +1,5 @@
-"""homelab.iac.cert_ca and cert_issue through ansible-playbook: an internal root + intermediate CA
-and a leaf with DNS and IP SANs, verified with ``cryptography``.
+"""homelab.iac.cert_ca, cert_issue and cert_deploy through ansible-playbook: an internal root +
+intermediate CA and a leaf with DNS and IP SANs, verified with ``cryptography``, then deployed.
 
 One play follows the community.docker rhythm: check mode first (nothing written), create, same
 task again (not changed), then a SAN change that reissues with the same key. These modules need no
@@ -45,8 +45,19 @@ def _leaf_task(tmp_path: Path, names: list[str]) -> dict:
     }
 
 
+def _deploy_task(tmp_path: Path) -> dict:
+    return {
+        "cert_path": str(tmp_path / "www/fullchain.pem"),
+        "key_path": str(tmp_path / "www/www.key"),
+        "fullchain_dest": str(tmp_path / "srv/tls/www.pem"),
+        "key_dest": str(tmp_path / "srv/tls/www.key"),
+        "bundle_dest": str(tmp_path / "srv/haproxy/www.pem"),
+        "mode": "0640",
+    }
+
+
 def test_ca_and_leaf_lifecycle(tmp_path: Path) -> None:
-    ca, leaf = "homelab.iac.cert_ca", "homelab.iac.cert_issue"
+    ca, leaf, dep = "homelab.iac.cert_ca", "homelab.iac.cert_issue", "homelab.iac.cert_deploy"
     names = ["www.lab.home.arpa", "127.0.0.1"]
     tasks = [
         {"name": "CA in check mode", ca: _ca_task(tmp_path), "check_mode": True, "register": "ca_check"},
@@ -58,6 +69,11 @@ def test_ca_and_leaf_lifecycle(tmp_path: Path) -> None:
         {"name": "leaf", leaf: _leaf_task(tmp_path, names), "register": "leaf_first", "diff": True},
         {"name": "leaf again", leaf: _leaf_task(tmp_path, names), "register": "leaf_again"},
         {"name": "add a SAN", leaf: _leaf_task(tmp_path, [*names, "web.lab.home.arpa"]), "register": "leaf_san"},
+        {"name": "deploy check", dep: _deploy_task(tmp_path), "check_mode": True, "register": "dep_check"},
+        {"name": "deploy", dep: _deploy_task(tmp_path), "register": "dep_first"},
+        {"name": "deploy again", dep: _deploy_task(tmp_path), "register": "dep_again"},
+        {"name": "mismatched pair", dep: {**_deploy_task(tmp_path), "key_path": str(tmp_path / "ca/root.key")},
+         "register": "dep_bad", "ignore_errors": True},
         {"ansible.builtin.assert": {"that": [
             "ca_check is changed", "not ca_check_file.stat.exists", "ca_check.files | length == 5",
             "ca_first is changed", "ca_first.reasons.intermediate == 'the CA key does not exist'",
@@ -74,6 +90,10 @@ def test_ca_and_leaf_lifecycle(tmp_path: Path) -> None:
             "leaf_again.certificate.serial == leaf_first.certificate.serial",
             "leaf_san is changed", "not leaf_san.key_created", "'names' in leaf_san.reason",
             "leaf_san.certificate.public_key == leaf_first.certificate.public_key",
+            "dep_check is changed", "dep_check.files | length == 3",
+            "dep_first is changed", "dep_first.files == dep_check.files", "dep_first.chain_length == 1",
+            "dep_again is not changed", "dep_again.files == []",
+            "dep_bad is failed", "'is not the key of the certificate' in dep_bad.msg",
         ]}},
     ]  # fmt: skip
     run_tasks(tmp_path, tasks)
@@ -91,6 +111,11 @@ def test_ca_and_leaf_lifecycle(tmp_path: Path) -> None:
     for key in ("ca/root.key", "ca/issuing.key", "www/www.key"):
         assert (tmp_path / key).stat().st_mode & 0o777 == 0o600
     assert (tmp_path / "www/www.pem").stat().st_mode & 0o777 == 0o644
+    assert (tmp_path / "srv/tls/www.pem").read_bytes() == (tmp_path / "www/fullchain.pem").read_bytes()
+    assert (tmp_path / "srv/tls/www.pem").stat().st_mode & 0o777 == 0o640
+    bundle = tmp_path / "srv/haproxy/www.pem"
+    assert bundle.read_bytes().endswith((tmp_path / "www/www.key").read_bytes())
+    assert bundle.stat().st_mode & 0o777 == (tmp_path / "srv/tls/www.key").stat().st_mode & 0o777 == 0o600
 
 
 def test_bad_input_names_the_problem_and_writes_nothing(tmp_path: Path) -> None:
