@@ -6,8 +6,10 @@
 Each variant runs twice (create, then a no-op rerun) as one ansible-playbook run per phase, on a
 fresh emulator state each. Printed per phase: wall time (including Ansible's start) and the
 emulator's request log: GET reads, write POSTs (add/set/del) and apply/reconfigure POSTs.
-Targets: the batch makes at most one read per kind plus one write per changed item plus one apply
-per area, and its no-op rerun makes zero writes. Prints a table; asserts nothing.
+Targets: the batch makes at most one read per area (VLANs, aliases, filter: 3) plus one write per
+changed item plus one apply per area, and its no-op rerun makes zero writes. The create run reads
+nothing after writing: the returned facts come from what was sent and the add answers' uuids.
+Prints a table; asserts nothing.
 
     .venv/bin/python bench/opnsense_batch.py [RULES] [ALIASES] [VLANS]     # default: 200 20 10
 """

@@ -3,9 +3,11 @@
 
 A single module is a batch of one. Items run in dependency order (creates and updates in
 ``KINDS`` order, deletes in reverse), each through the generic Reconciler; every touched area is
-applied once at the end, and kinds that were written are read once more so the returned facts
-show what the firewall generated (the VLAN device name, defaults). If an item fails, what was
-already saved is still applied, so the saved config and the running services never drift apart.
+applied once at the end. The facts of written items come from the kind cache, which holds what
+was sent (including the VLAN device name and rule sequence the client chose by OPNsense's rule)
+and the uuid from the add answer; only kinds marked stale (values the client cannot know, such
+as a WireGuard instance number) are read once more. If an item fails, what was already saved is
+still applied, so the saved config and the running services never drift apart.
 """
 
 from __future__ import annotations
@@ -76,14 +78,13 @@ def run_items(session: Session, entries: list[tuple[type[OpnsenseItem], dict[str
         for area, path in session.changed_areas:
             session.api.post(path)  # action-only POST: no body, no JSON content type
             run.applied.append(area)
-    written = {resource.item_kind for resource, outcome in slots.values() if outcome.changed}
-    if not session.check_mode:
-        for kind in written:
-            session.cache.refresh(kind)
+    stale = [] if session.check_mode else list(session.stale)
+    for kind in stale:
+        session.cache.refresh(kind)
     for index in sorted(slots):
         resource, outcome = slots[index]
         facts = outcome.facts
-        if outcome.changed and not session.check_mode and outcome.action.value != "delete":
+        if outcome.changed and resource.item_kind in stale and outcome.action.value != "delete":
             facts = resource.facts(resource.read())
         run.results.append(
             {

@@ -183,12 +183,16 @@ class WireguardServer(OpnsenseItem):
             return
         # No key given: let the firewall generate a pair (GET keyPair), as its GUI does.
         pair = self.session.api.get("wireguard/server/keyPair")
-        body = self.body(self.desired())
+        view = self.desired()
+        body = self.body(view)
         body["server"].update(privkey=pair["privkey"], pubkey=pair["pubkey"])
         kind = self.item_kind
         answer = check_saved(f"{kind.name} {self.label()}", self.session.api.post(kind.path("addServer"), body))
-        self._remember(str(answer.get("uuid")), self.desired())
-        self.session.touch(kind)
+        self._written(str(answer.get("uuid")), view, created=True)
+
+    def facts_known(self, view: dict[str, Any], created: bool) -> bool:
+        # OPNsense numbers a new instance (device wg<instance>): read it back after the apply.
+        return not created and super().facts_known(view, created)
 
     def facts(self, observed: Observed | None) -> dict[str, Any]:
         facts = super().facts(observed)

@@ -4,8 +4,14 @@
 A resource class declares its ``Kind`` (endpoints, post key, apply area) and its ``Attr`` list
 (module option ↔ API field, value type); ``OpnsenseItem`` turns that into the reconcile engine's
 read/current/desired/create/update/delete. Existing items of a kind are read once per session
-(``KindCache``) whether one module or a batch of hundreds asks, which is how a batch stays at one
-read per area.
+(``KindCache``) whether one module or a batch of hundreds asks, and kinds served by the same
+model-level ``get`` share that one read, which is how a batch stays at one read per area.
+
+After a write the cache holds what the client sent plus the uuid from the add answer, so the
+returned facts need no second read. Values OPNsense would generate are chosen by the client with
+the documented rule and sent (``generate``: the VLAN device name, the rule sequence); a kind
+whose written facts still cannot be known (``facts_known``: the WireGuard instance number, Kea
+autocollect, an unsent field's default) is marked stale and read once more after the apply.
 """
 
 from __future__ import annotations
@@ -130,6 +136,8 @@ class KindCache:
     def __init__(self, api: OpnsenseApi) -> None:
         self.api = api
         self._items: dict[str, dict[str, dict[str, Any]]] = {}
+        #: model-level ``get`` answers by path: kinds of one model (HAProxy) share one read
+        self._models: dict[str, Any] = {}
 
     def items(self, kind: Kind) -> dict[str, dict[str, Any]]:
         if kind.name not in self._items:
@@ -139,10 +147,14 @@ class KindCache:
     def refresh(self, kind: Kind) -> None:
         """Forget a kind so the next access reads it again (values the firewall generated)."""
         self._items.pop(kind.name, None)
+        self._models.pop(kind.path("get"), None)
 
     def _load(self, kind: Kind) -> dict[str, dict[str, Any]]:
         if kind.list_path is not None:
-            node: Any = self.api.get(kind.path("get"))
+            path = kind.path("get")
+            if path not in self._models:
+                self._models[path] = self.api.get(path)
+            node: Any = self._models[path]
             for part in kind.list_path:
                 node = node.get(part, {}) if isinstance(node, dict) else {}
             return {uuid: flatten_item(item) for uuid, item in (node or {}).items()}
@@ -162,10 +174,16 @@ class Session:
         self.cache = KindCache(api)
         self.check_mode = check_mode
         self.changed_areas: list[tuple[str, str]] = []
+        #: kinds whose written items hold values the client cannot know: read again after the apply
+        self.stale: list[Kind] = []
 
     def touch(self, kind: Kind) -> None:
         if (kind.area, kind.apply_path) not in self.changed_areas:
             self.changed_areas.append((kind.area, kind.apply_path))
+
+    def mark_stale(self, kind: Kind) -> None:
+        if kind not in self.stale:
+            self.stale.append(kind)
 
 
 class OpnsenseItem(Resource[Observed]):
@@ -224,30 +242,49 @@ class OpnsenseItem(Resource[Observed]):
         return {self.item_kind.post_key: fields}
 
     # Writes ---------------------------------------------------------------------------------------
+    def generate(self, view: dict[str, Any]) -> dict[str, Any]:
+        """The create view with values OPNsense would generate filled in by its documented rule.
+
+        Sending them makes the stored values exactly the ones the returned facts show, with no
+        read after the write. The default generates nothing.
+        """
+        return view
+
+    def facts_known(self, view: dict[str, Any], created: bool) -> bool:
+        """Whether the cache, holding ``view`` as sent, equals what OPNsense stored.
+
+        An update keeps unsent fields as they were; a create gives them defaults the client does
+        not know, so a create that leaves a field out needs a read afterwards.
+        """
+        return not created or all(view.get(attr.param) is not None for attr in self.attrs)
+
     def _remember(self, uuid: str, view: dict[str, Any]) -> None:
         cached = self.session.cache.items(self.item_kind).setdefault(uuid, {})
         for attr in self.attrs:
             if view.get(attr.param) is not None:
                 cached[attr.api] = attr.to_api(view[attr.param])
 
-    def create(self) -> None:
+    def _save(self, command: str, view: dict[str, Any], *params: str) -> dict[str, Any]:
         kind = self.item_kind
-        view = self.desired()
-        answer = check_saved(
-            f"{kind.name} {self.label()}", self.session.api.post(kind.path(f"add{kind.entity}"), self.body(view))
-        )
-        self._remember(str(answer.get("uuid")), view)
-        self.session.touch(kind)
+        answer = self.session.api.post(kind.path(f"{command}{kind.entity}", *params), self.body(view))
+        return check_saved(f"{kind.name} {self.label()}", answer)
+
+    def _written(self, uuid: str, view: dict[str, Any], created: bool) -> None:
+        self._remember(uuid, view)
+        self.session.touch(self.item_kind)
+        if not self.facts_known(view, created):
+            self.session.mark_stale(self.item_kind)
+
+    def create(self) -> None:
+        view = self.generate(self.desired())
+        answer = self._save("add", view)
+        self._written(str(answer.get("uuid")), view, created=True)
 
     def update(self, observed: Observed, changed: list[str]) -> None:
-        kind = self.item_kind
         uuid, _item = observed
         view = self.desired()
-        check_saved(
-            f"{kind.name} {self.label()}", self.session.api.post(kind.path(f"set{kind.entity}", uuid), self.body(view))
-        )
-        self._remember(uuid, view)
-        self.session.touch(kind)
+        self._save("set", view, uuid)
+        self._written(uuid, view, created=False)
 
     def delete(self, observed: Observed) -> None:
         kind = self.item_kind

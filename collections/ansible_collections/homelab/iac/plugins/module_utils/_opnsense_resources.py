@@ -69,6 +69,24 @@ class Vlan(OpnsenseItem):
         "state": STATE,
     }
 
+    def generate(self, view: dict[str, Any]) -> dict[str, Any]:
+        """No device given: the next free ``vlan0<n>`` (``qinq0<n>`` on a VLAN parent), reference §2.3.
+
+        This is the name OPNsense would pick for an empty ``vlanif``; sending it makes the device
+        name in the returned facts exact without reading the VLANs again.
+        """
+        if view.get("device") is not None:
+            return view
+        # Search rows show an assigned device as "vlan01 [GUEST]"; the model-level get does not.
+        vlans = self.session.cache.items(self.item_kind).values()
+        used = {str(item.get("vlanif") or "").split(" ", maxsplit=1)[0] for item in vlans}
+        parent = str(view["parent"])
+        prefix = "qinq" if parent in used or parent.startswith(("vlan", "qinq")) else "vlan"
+        number = 1
+        while f"{prefix}0{number}" in used:
+            number += 1
+        return {**view, "device": f"{prefix}0{number}"}
+
 
 class InterfaceAssignment(OpnsenseItem):
     """A device assigned as a logical interface (``opt1``...); 26.7+ only, addressing has no API."""
@@ -213,10 +231,21 @@ class FirewallRule(OpnsenseItem):
         item = self.session.cache.items(self.item_kind).get(self.uuid)
         return (self.uuid, item) if item is not None else None
 
+    def generate(self, view: dict[str, Any]) -> dict[str, Any]:
+        """No sequence given: OPNsense's default, the current maximum + 100 (reference §3.4)."""
+        if view.get("sequence") is not None:
+            return view
+        sequence = Attr("sequence", "sequence", "int")
+        taken = [sequence.from_api(item.get("sequence")) for item in self.session.cache.items(self.item_kind).values()]
+        highest = max((value for value in taken if value is not None), default=0)
+        return {**view, "sequence": min(999999, highest + 100)}
+
     def create(self) -> None:
         # setRule on an unknown v4 uuid creates the rule under that uuid: the identity survives a
         # description edit in the GUI and a second firewall gets the same uuid.
-        self.update((self.uuid, {}), [])
+        view = self.generate(self.desired())
+        self._save("set", view, self.uuid)
+        self._written(self.uuid, view, created=True)
 
 
 class DhcpSubnet(OpnsenseItem):
@@ -252,6 +281,10 @@ class DhcpSubnet(OpnsenseItem):
             # The firewall overwrites these on every save while autocollect is on (§5.1).
             view.update(routers=None, dns_servers=None, ntp_servers=None)
         return view
+
+    def facts_known(self, view: dict[str, Any], created: bool) -> bool:
+        # With autocollect the firewall rewrites the option data on every save.
+        return super().facts_known(view, created) and not view["autocollect"]
 
 
 class DhcpReservation(OpnsenseItem):

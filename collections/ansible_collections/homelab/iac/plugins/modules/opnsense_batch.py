@@ -13,10 +13,16 @@ description:
   - Applies a list of resources of any kind the single-resource modules cover, in one module
     process with one HTTP session. An Ansible task costs far more than an API call, so a batch of
     hundreds of rules runs in about the time of one task.
-  - Existing items are read once per kind, each changed item costs one write, and each touched
-    area is applied once at the end (for example one C(firewall/filter/apply) for all rules). A
-    run that changes nothing makes no write call. After changes, each written kind is read once
-    more so the returned facts show what OPNsense generated (such as VLAN device names).
+  - Existing items are read once per area (kinds served by one model read share it), each
+    changed item costs one write, and each touched area is applied once at the end (for example
+    one C(firewall/filter/apply) for all rules). A run that changes nothing makes no write call.
+  - The returned facts of written items need no second read. The uuid of a new item comes from
+    OPNsense's answer, the other values are the ones sent. When a VLAN has no C(device) or a rule
+    no C(sequence), the module picks the value OPNsense would generate (the next free
+    C(vlan0<n>), C(qinq0<n>) on a VLAN parent; the highest sequence plus 100) and sends it.
+  - Kinds whose stored values cannot be known from what was sent are read once more after the
+    apply, for example a new WireGuard instance (its number), a Kea subnet with C(autocollect), or
+    a new item with an option left unset (its default).
   - Items run in dependency order whatever their order in O(items). Creates and updates run as
     VLANs, interfaces, aliases, rules, DHCP subnets, reservations, host overrides, HAProxy servers,
     backends, frontends, WireGuard instances, peers; removals run in

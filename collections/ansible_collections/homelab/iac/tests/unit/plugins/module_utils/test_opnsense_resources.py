@@ -353,3 +353,35 @@ def test_a_failing_item_still_applies_what_was_saved_before_it(api: FakeApi) -> 
     assert "items[0] (firewall_rule name=r): " in str(caught.value)
     assert rejecting.writes_to() == ["firewall/alias/addItem", "firewall/alias/reconfigure"]
     assert [result["kind"] for result in caught.value.done] == ["alias"]
+
+
+def test_created_vlan_and_rule_facts_need_no_second_read(api: FakeApi) -> None:
+    api.vlans["0c1d2e3f-0000-4000-8000-000000000003"] = {"if": "vtnet1", "tag": "31", "vlanif": "vlan03"}
+    api.rules["0c1d2e3f-0000-4000-8000-000000000004"] = {"sequence": "250"}
+    rule = {name: spec.get("default") for name, spec in FirewallRule.argument_spec.items()}
+    entries = [
+        (Vlan, vlan_params(tag=40)),
+        (Vlan, vlan_params(tag=41)),
+        (Vlan, vlan_params(parent="vlan01", tag=42)),
+        (FirewallRule, {**rule, "name": "a"}),
+        (FirewallRule, {**rule, "name": "b", "sequence": 10}),
+        (FirewallRule, {**rule, "name": "c"}),
+    ]
+    run = run_items(Session(api, check_mode=False), entries, apply=True)
+    assert api.reads == 2  # one per area, none after the writes
+    # The next free names (the gap first), qinq0<n> on a VLAN parent, sent so the facts are exact.
+    assert [result["facts"]["device"] for result in run.results[:3]] == ["vlan02", "vlan04", "qinq01"]
+    sent = [body["vlan"]["vlanif"] for method, path, body in api.calls if path.endswith("addItem")]
+    assert sent == ["vlan02", "vlan04", "qinq01"]
+    assert all(result["facts"]["uuid"] for result in run.results)
+    assert [result["facts"]["sequence"] for result in run.results[3:]] == [350, 10, 450]
+
+
+def test_a_kind_with_values_the_client_cannot_know_is_read_again(api: FakeApi) -> None:
+    params = {name: spec.get("default") for name, spec in DhcpSubnet.argument_spec.items()}
+    params.update(subnet="10.0.40.0/24", autocollect=True)
+    run_items(Session(api, check_mode=False), [(DhcpSubnet, params)], apply=True)
+    assert [path for method, path, _body in api.calls if method == "GET"] == [
+        "kea/dhcpv4/searchSubnet?rowCount=-1",
+        "kea/dhcpv4/searchSubnet?rowCount=-1",
+    ]
