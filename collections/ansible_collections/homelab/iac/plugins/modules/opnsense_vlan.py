@@ -55,7 +55,9 @@ options:
     description:
       - Device name, for example V(vlan0.100). OPNsense requires names that start with C(vlan0)
         (C(qinq0) for QinQ) followed by digits and dots, at most 15 characters.
-      - When omitted, OPNsense generates one and it is not compared.
+      - When omitted on create, the module picks the next free name the way OPNsense does (C(vlan0<n>), or
+        C(qinq0<n>) on a VLAN parent) and sends it, so the returned name is the stored one; on an existing VLAN
+        it is not compared.
       - OPNsense refuses to rename a VLAN that is assigned as an interface.
     type: str
   state:
