@@ -13,8 +13,9 @@ description:
   - Makes an 802.1Q VLAN on an OPNsense parent NIC match the task, through
     C(/api/interfaces/vlan_settings).
   - The VLAN is identified by O(parent) and O(tag); everything else is updated in place.
-  - When O(device) is not given, OPNsense names the device (V(vlan01), V(vlan02), ...); the name is
-    returned in RV(vlan.device) so later tasks can assign it with M(homelab.iac.opnsense_interface).
+  - When O(device) is not given, the module names the device as OPNsense would (V(vlan01), V(vlan02), ...);
+    the name is returned in RV(vlan.device) so later tasks can assign it with
+    M(homelab.iac.opnsense_interface).
   - OPNsense refuses to remove a VLAN that is assigned as an interface or is the parent of a QinQ
     VLAN; the task then fails with OPNsense's message and changes nothing.
 author:
