@@ -14,6 +14,7 @@ from typing import Any
 from planner.graph import Graph
 from planner.plan import Action, Change, Plan
 from planner.redact import scrub
+from planner.resources import module_for
 from planner.state.records import ResourceRecord
 
 __all__ = ["DriftCollector", "DriftItem", "DriftReport", "desired_state_plan"]
@@ -32,7 +33,7 @@ def desired_state_plan(resources: Sequence[ResourceRecord], *, source: str, acti
             resource = by_address[address]
             changes.append(Change(
                 address=address, kind=resource.kind, name=resource.name, endpoint=resource.endpoint,
-                module="homelab.iac." + resource.kind.replace(".", "_"), action=action,
+                module=module_for(resource.kind), action=action,
                 before=dict(resource.spec), after=dict(resource.spec),
                 depends_on=[dep for dep in resource.dependencies if dep in by_address], wave=number,
             ))

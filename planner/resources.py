@@ -11,7 +11,12 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
-__all__ = ["Resource"]
+__all__ = ["Resource", "module_for"]
+
+
+def module_for(kind: str) -> str:
+    """The fully qualified module that manages a kind: ``docker.container`` → ``homelab.iac.docker_container``."""
+    return "homelab.iac." + kind.replace(".", "_")
 
 
 class Resource(BaseModel):
@@ -38,4 +43,4 @@ class Resource(BaseModel):
     @property
     def module(self) -> str:
         """The fully qualified module that manages this kind."""
-        return "homelab.iac." + self.kind.replace(".", "_")
+        return module_for(self.kind)

@@ -15,6 +15,7 @@ from planner.drift import desired_state_plan
 from planner.errors import IacError
 from planner.graph import Graph
 from planner.plan import Action, Change, Plan
+from planner.resources import module_for
 from planner.rollback import absent_spec
 from planner.state.records import ResourceRecord
 
@@ -38,7 +39,7 @@ def _removals(live: Sequence[ResourceRecord], keep: set[str], first_wave: int) -
             record = by_address[address]
             changes.append(Change(
                 address=address, kind=record.kind, name=record.name, endpoint=record.endpoint,
-                module="homelab.iac." + record.kind.replace(".", "_"), action=Action.DELETE,
+                module=module_for(record.kind), action=Action.DELETE,
                 before=dict(record.spec), after=absent_spec(record.kind, record.spec), wave=number,
             ))
     return changes, waves
