@@ -30,6 +30,9 @@ class Resource(BaseModel):
     spec: dict[str, Any]
     depends_on: tuple[str, ...] = ()
     origin: str = ""  # the intent that produced it, for messages
+    # Planner-only facts about the resource for policy and messages (segment, segment_role, owner, tags,
+    # wan_exposure, ...). Never sent to a module, never part of the spec the plan compares.
+    meta: dict[str, Any] = Field(default_factory=dict)
 
     @property
     def address(self) -> str:

@@ -60,6 +60,8 @@ class Intent(BaseModel):
 
     kind: str
     name: str = Field(pattern=r"^[a-z0-9][a-z0-9-]{0,62}$", description="Lower-case name, letters, digits, '-'.")
+    owner: str | None = Field(default=None, description="Who owns what this intent deploys (policy may require it).")
+    tags: list[str] = Field(default_factory=list, description="Free-form tags carried into the plan for policy.")
 
     def expand(self, context: ExpansionContext) -> list[Resource]:
         """The resources this intent needs, with their dependencies."""
