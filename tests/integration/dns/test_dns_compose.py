@@ -33,14 +33,20 @@ def test_batch_split_horizon_and_ddns(dns_lab: DnsLabInfo, tmp_path: Path, monke
     tag = uuid.uuid4().hex[:6]
     internal = dns_lab.key("internal-key")
     monkeypatch.setenv("LAB_INTERNAL_SECRET", internal["secret"])
-    batch = {"records": [
-        {"name": f"b1-{tag}", "value": "192.0.2.1", "ttl": 300},
+    batch = {"items": [
+        {"kind": "record", "name": f"b1-{tag}", "value": "192.0.2.1", "ttl": 300},
         {"name": f"b2-{tag}", "value": "192.0.2.2"},
         {"name": f"txt-{tag}", "type": "TXT", "value": "hello world"},
     ]}  # fmt: skip
     batch_change = {"records": [
         {"name": f"b1-{tag}", "value": "192.0.2.11", "exclusive": True},
         {"name": f"b2-{tag}", "state": "absent"},
+    ]}  # fmt: skip
+    # The second item is outside the zone: the first stays applied, the third never runs.
+    partial = {"items": [
+        {"name": f"p1-{tag}", "value": "192.0.2.21"},
+        {"name": "stray.example.org.", "value": "192.0.2.22"},
+        {"name": f"p3-{tag}", "value": "192.0.2.23"},
     ]}  # fmt: skip
     split = {
         "name": f"www-{tag}",
@@ -56,6 +62,7 @@ def test_batch_split_horizon_and_ddns(dns_lab: DnsLabInfo, tmp_path: Path, monke
         {"name": "batch", "homelab.iac.dns_batch": batch, "register": "b1", "diff": True},
         {"name": "batch again", "homelab.iac.dns_batch": batch, "register": "b2"},
         {"name": "batch change", "homelab.iac.dns_batch": batch_change, "register": "b3"},
+        {"name": "batch partial", "homelab.iac.dns_batch": partial, "register": "b4", "ignore_errors": True},
         {"name": "split", "homelab.iac.dns_split_horizon": split, "register": "s1", "diff": True},
         {"name": "split again", "homelab.iac.dns_split_horizon": split, "register": "s2"},
         {"name": "split same view", "homelab.iac.dns_split_horizon": same_place, "register": "s3", "ignore_errors": True},
@@ -66,7 +73,15 @@ def test_batch_split_horizon_and_ddns(dns_lab: DnsLabInfo, tmp_path: Path, monke
             "bcheck is changed", "bcheck.summary.create == 3",
             "b1 is changed", "b1.summary.create == 3", "b1.diff.after | length == 3",
             "b2 is not changed", "b2.summary.noop == 3",
+            "b1.results | map(attribute='index') | list == [0, 1, 2]",
+            "b1.results | map(attribute='kind') | unique | list == ['record']",
+            "b1.results[0].facts.value == '192.0.2.1'", "b1.results[0].facts.ttl == 300",
+            "b1.results[0].diff.after.value == '192.0.2.1'", "b2.results[0].diff is not defined",
             "b3 is changed", "b3.results[0].removed | length == 1", "b3.results[1].action == 'delete'",
+            "b3.results[1].facts == {}",
+            "b4 is failed", "b4 is changed", "b4.failed_index == 1",
+            "b4.msg.startswith('items[1] (record A stray.example.org 192.0.2.22): ')",
+            "b4.results | length == 1", "b4.results[0].index == 0", "b4.results[0].action == 'create'",
             "s1 is changed", "s1.internal.action == 'create'", "s1.public.action == 'create'",
             "s1.diff.after.internal.value == '192.168.1.50'",
             "s2 is not changed",
@@ -81,6 +96,8 @@ def test_batch_split_horizon_and_ddns(dns_lab: DnsLabInfo, tmp_path: Path, monke
     zone = dns_lab.zone
     assert _resolve(dns_lab, f"b1-{tag}.{zone}") == ["192.0.2.11"]
     assert _resolve(dns_lab, f"b2-{tag}.{zone}") == []
+    assert _resolve(dns_lab, f"p1-{tag}.{zone}") == ["192.0.2.21"]
+    assert _resolve(dns_lab, f"p3-{tag}.{zone}") == []
     assert _resolve(dns_lab, f"txt-{tag}.{zone}", rtype="TXT") == ['"hello world"']
     assert _resolve(dns_lab, f"www-{tag}.{zone}", internal) == ["192.168.1.50"]
     assert _resolve(dns_lab, f"www-{tag}.{zone}") == ["203.0.113.50"]

@@ -164,6 +164,34 @@ def _exact(spec: RecordSpec, record: ObservedRecord) -> RecordSpec:
     return RecordSpec(type=spec.type, name=spec.name, value=record.value)
 
 
+def item_label(item: dict[str, Any], zone: str | None) -> str:
+    """``A www.home.arpa 10.0.0.5``: how messages and diffs name one record item."""
+    value = f" {item['value']}" if item.get("value") is not None else ""
+    return f"{(item.get('type') or 'A').upper()} {fqdn(item['name'], zone)}{value}"
+
+
+def batch_results(
+    items: list[dict[str, Any]], results: list[dict[str, Any]], zone: str | None, diff_mode: bool
+) -> list[dict[str, Any]]:
+    """Results in the batch contract's shape: index, kind, name, changed, action, facts (+ diff)."""
+    shaped = []
+    # On failure there are fewer results than items: only those that completed.
+    for index, (item, result) in enumerate(zip(items, results, strict=False)):
+        entry = {
+            "index": index,
+            "kind": item.get("kind") or "record",
+            "name": fqdn(item["name"], zone),
+            "changed": result["changed"],
+            "action": result["action"],
+            "facts": result["record"],
+            "removed": result["removed"],
+        }
+        if diff_mode:
+            entry["diff"] = result["diff"]
+        shaped.append(entry)
+    return shaped
+
+
 class DnsModule:
     """Owns the AnsibleModule and the provider of one dns module run."""
 
@@ -191,9 +219,17 @@ class DnsModule:
         self.module.fail_json(msg=msg, **result)
         raise AssertionError("fail_json returned")
 
-    def run_items(self, provider: DnsProvider, items: list[dict[str, Any]], zone: str | None) -> RecordRun:
-        """Reconcile ``items`` (module-option dicts) in order, then let the provider apply once."""
+    def run_items(
+        self, provider: DnsProvider, items: list[dict[str, Any]], zone: str | None, batch: bool = False
+    ) -> RecordRun:
+        """Reconcile ``items`` (module-option dicts) in order, then let the provider apply once.
+
+        The first refusal stops the run; the provider still applies what ran before it. With
+        ``batch`` the failure follows the batch contract: ``items[N] (record LABEL): message``,
+        ``failed_index`` and ``results`` of the items that completed.
+        """
         run = RecordRun()
+        index = 0
         try:
             for index, item in enumerate(items):
                 try:
@@ -204,10 +240,13 @@ class DnsModule:
                         )
                     )
                 except DnsError as exc:
-                    where = f"items[{index}] " if len(items) > 1 else ""
+                    where = f"items[{index}] (record {item_label(item, zone)}): " if batch else ""
                     raise DnsError(f"{where}{exc}") from None
         except DnsError as exc:
             run.applied = self._finish(provider)
+            if batch:
+                shown = batch_results(items, run.results, zone, bool(self.module._diff))
+                self.fail(str(exc), changed=run.changed, results=shown, failed_index=index, applied=run.applied)
             self.fail(str(exc), changed=run.changed, results=self._shown(run.results))
         run.applied = self._finish(provider)
         return run

@@ -25,11 +25,24 @@ from ansible_collections.homelab.iac.plugins.module_utils._dns_module import (
     RECORD_ARGS,
     DnsModule,
     apply_record,
+    batch_results,
+    item_label,
     spec_from_item,
 )
 
+# The batch contract: ``items`` (``records`` kept as an alias), each an item of kind ``record``.
+BATCH_ITEM_ARGS: dict[str, dict[str, Any]] = {
+    "kind": {"type": "str", "default": "record", "choices": ["record"]},
+    **RECORD_ARGS,
+}
 BATCH_ARGS: dict[str, dict[str, Any]] = {
-    "records": {"type": "list", "elements": "dict", "required": True, "options": RECORD_ARGS},
+    "items": {
+        "type": "list",
+        "elements": "dict",
+        "required": True,
+        "aliases": ["records"],
+        "options": BATCH_ITEM_ARGS,
+    },
 }
 
 # Per-side connection overrides: no defaults or environment fallbacks, so an unset key inherits
@@ -65,11 +78,6 @@ DDNS_ARGS: dict[str, dict[str, Any]] = {
 }
 
 
-def _label(item: dict[str, Any], zone: str | None) -> str:
-    value = f" {item['value']}" if item.get("value") is not None else ""
-    return f"{(item.get('type') or 'A').upper()} {fqdn(item['name'], zone)}{value}"
-
-
 def _exit(dns: DnsModule, changed: bool, before: dict[str, Any], after: dict[str, Any], **result: Any) -> NoReturn:
     if dns.module._diff:
         result["diff"] = {"before": before, "after": after}
@@ -81,18 +89,19 @@ def run_batch() -> NoReturn:
     """Entry point of homelab.iac.dns_batch."""
     dns = DnsModule(BATCH_ARGS)
     zone = dns.params["zone"]
-    items = dns.params["records"]
-    run = dns.run_items(dns.provider, items, zone)
+    items = dns.params["items"]
+    for index, item in enumerate(items):
+        if item["state"] == "present" and item.get("value") is None:
+            dns.fail(f"items[{index}] (record {item_label(item, zone)}): value is required with state=present",
+                     failed_index=index, results=[], changed=False)  # fmt: skip
+    run = dns.run_items(dns.provider, items, zone, batch=True)
+    results = batch_results(items, run.results, zone, bool(dns.module._diff))
     before: dict[str, Any] = {}
     after: dict[str, Any] = {}
     for item, result in zip(items, run.results, strict=True):
         if result["changed"]:
-            before[_label(item, zone)] = result["diff"]["before"]
-            after[_label(item, zone)] = result["diff"]["after"]
-    results = [
-        {"name": fqdn(item["name"], zone), **{k: v for k, v in result.items() if k != "diff"}}
-        for item, result in zip(items, run.results, strict=True)
-    ]
+            before[item_label(item, zone)] = result["diff"]["before"]
+            after[item_label(item, zone)] = result["diff"]["after"]
     summary = {action: sum(r["action"] == action for r in results) for action in ("create", "update", "delete", "noop")}
     _exit(dns, run.changed, before, after, results=results, applied=run.applied, summary=summary)
 

@@ -10,27 +10,38 @@ module: dns_batch
 short_description: Create, update or remove many DNS records in one task, through one provider session
 version_added: 0.1.0
 description:
-  - Makes every record in O(records) match, in order, through the provider chosen with O(provider),
+  - Makes every record in O(items) match, in order, through the provider chosen with O(provider),
     in one module process with one API session or DNS connection; the provider is applied once at
     the end (V(opnsense_unbound) reconfigures Unbound once).
   - Each record follows exactly the rules of M(homelab.iac.dns_record) (identity, normalisation,
     options compared only when given); use this module when a play would otherwise run many
     M(homelab.iac.dns_record) tasks, since each task costs far more than an API call.
-  - Stops at the first record the provider refuses, naming it (V(records[N])) with the provider's
-    message; the records before it stay applied and are reported in RV(results).
+  - Follows the batch contract of every C(homelab.iac.*_batch) module, so the planner renders one task
+    per endpoint and wave. Every item is checked before anything is written. The run stops at the
+    first record the provider refuses. The message names that item
+    (C(items[N] (record TYPE NAME VALUE): <provider message>)), RV(failed_index) gives its position,
+    and RV(results) lists the items that completed before it (they stay applied), so a caller knows
+    exactly what to roll back.
 author:
   - homelab-iac engineers (@homelab-iac)
 extends_documentation_fragment:
   - homelab.iac._dns
   - homelab.iac._attributes
 options:
-  records:
+  items:
     description:
-      - The records, each with the options of M(homelab.iac.dns_record).
+      - The records, applied in this order, each with exactly the options of M(homelab.iac.dns_record).
     type: list
     elements: dict
     required: true
+    aliases: [records]
     suboptions:
+      kind:
+        description:
+          - The kind of item; DNS has one, V(record) (M(homelab.iac.dns_record)).
+        type: str
+        choices: [record]
+        default: record
       name:
         description:
           - Record name; absolute, or relative to O(zone); V(@) is the apex.
@@ -44,7 +55,7 @@ options:
         default: A
       value:
         description:
-          - Record content; required with O(records[].state=present).
+          - Record content; required with O(items[].state=present).
         type: str
       ttl:
         description:
@@ -69,7 +80,7 @@ options:
         default: false
       state:
         description:
-          - V(present) or V(absent) (all records of the type and name when O(records[].value) is omitted).
+          - V(present) or V(absent) (all records of the type and name when O(items[].value) is omitted).
         type: str
         choices: [present, absent]
         default: present
@@ -83,25 +94,51 @@ EXAMPLES = r"""
     key_name: ddns-key
     key_secret: "{{ vault_ddns_secret }}"
     zone: home.arpa
-    records:
+    items:
       - {name: nas, value: 10.0.10.5}
       - {name: mc, value: 10.0.20.7, ttl: 300}
       - {name: www, type: CNAME, value: proxy.home.arpa}
       - {name: old, state: absent}
+
+- name: The older option name still works
+  homelab.iac.dns_batch:
+    provider: cloudflare
+    zone: example.com
+    records:
+      - {kind: record, name: www, type: CNAME, value: example.com, proxied: true}
+  register: published
+
+- name: What each item did
+  ansible.builtin.debug:
+    msg: "{{ published.results | map(attribute='action') | list }}"
 """
 
 RETURN = r"""
 results:
-  description: One entry per record, in input order, with what M(homelab.iac.dns_record) returns.
+  description:
+    - One entry per item that ran, in input order. On failure, the items that completed before the
+      failing one.
+    - C(index) (position in O(items)), C(kind) (V(record)), C(name) (the full name), C(changed),
+      C(action) (V(create), V(update), V(delete) or V(noop) when nothing had to change), C(facts) (what
+      M(homelab.iac.dns_record) returns as RV(homelab.iac.dns_record#module:record); V({}) when
+      absent), C(removed) (records removed by O(items[].exclusive)), and C(diff) (C(before),
+      C(after)) in diff mode.
   returned: always
   type: list
   elements: dict
   sample:
-    - name: nas.home.arpa
+    - index: 0
+      kind: record
+      name: nas.home.arpa
       action: create
       changed: true
-      record: {type: A, name: nas.home.arpa, value: 10.0.10.5, ttl: 3600}
+      facts: {type: A, name: nas.home.arpa, value: 10.0.10.5, ttl: 3600}
       removed: []
+failed_index:
+  description: Position in O(items) of the item that failed.
+  returned: failure
+  type: int
+  sample: 3
 summary:
   description: How many records were created, updated, deleted or left alone.
   returned: always
