@@ -75,4 +75,20 @@ options:
         in one go.
     type: bool
     default: true
+  backup_before_change:
+    description:
+      - Before the run's first write, record the configuration backup that holds the state before the
+        change, and return its id in RV(backup) so a deployment record can keep it. A run that writes
+        nothing (nothing to change, or check mode) records none.
+      - OPNsense writes a backup on every save, so the newest backup is the current configuration; the
+        module records that one and sends no extra write. Only when the history is empty does it save
+        one through C(firewall/filter/savepoint) (OPNsense 24.1 to 26.1); on 26.7 with an empty history
+        it warns and returns no RV(backup).
+      - To go back, revert to it with M(homelab.iac.opnsense_backup) O(homelab.iac.opnsense_backup#module:revert_to)
+        and then apply the areas (OPNsense reconfigures nothing on a revert).
+      - The firewall keeps only the newest backups (System > Configuration > History, backup count,
+        60 by default). A run that saves more changes than that prunes the recorded backup; the module
+        then warns.
+    type: bool
+    default: false
 """

@@ -60,6 +60,24 @@ def list_revisions(api: OpnsenseApi) -> list[dict[str, Any]]:
     ]
 
 
+def pre_change_backup(api: OpnsenseApi) -> str | None:
+    """The id of a backup holding the configuration as it is now, taken before a change.
+
+    OPNsense writes a backup on every save, so the newest one is the current configuration and
+    reverting to it (``revertBackup``) undoes everything saved after it. The API has no call that
+    only takes a backup; when the history is empty, the filter savepoint (24.1 to 26.1) saves
+    one. None when neither gives a backup (an empty history on 26.7).
+    """
+    revisions = list_revisions(api)
+    if not revisions:
+        try:
+            api.post("firewall/filter/savepoint")  # Config::save(): one backup, nothing armed
+        except OpnsenseError:
+            return None  # removed in 26.7: 404
+        revisions = list_revisions(api)
+    return str(revisions[0]["id"]) if revisions else None
+
+
 def fetch_config(api: OpnsenseApi, revision: str | None) -> bytes:
     """config.xml as the firewall has it now, or as saved in backup ``revision``."""
     text = api.download("core/backup/download/this" + (f"/{revision}" if revision else ""))

@@ -25,19 +25,32 @@ from ansible_collections.homelab.iac.plugins.module_utils._opnsense_client impor
 )
 from ansible_collections.homelab.iac.plugins.module_utils._opnsense_resource import OpnsenseItem, Session
 from ansible_collections.homelab.iac.plugins.module_utils._opnsense_resources import KINDS
-from ansible_collections.homelab.iac.plugins.module_utils._reconcile import Outcome, ReconcileError, Reconciler
+from ansible_collections.homelab.iac.plugins.module_utils._reconcile import Action, Outcome, ReconcileError, Reconciler
 
-APPLY_ARG = {"apply": {"type": "bool", "default": True}}
+# Options of every module that changes things (doc fragment homelab.iac._opnsense.APPLY).
+APPLY_ARG = {"apply": {"type": "bool", "default": True}, "backup_before_change": {"type": "bool", "default": False}}
 _ORDER = {cls: index for index, cls in enumerate(KINDS.values())}
 
 
 class BatchError(Exception):
-    """An item failed; ``done`` holds the results of the items before it."""
+    """The run failed: ``done`` holds the results of the items that completed before it.
 
-    def __init__(self, message: str, done: list[dict[str, Any]], validations: dict[str, list[str]] | None) -> None:
+    ``failed_index`` is the failing item's position, None when every item was saved and an
+    area's apply failed afterwards.
+    """
+
+    def __init__(
+        self,
+        message: str,
+        done: list[dict[str, Any]],
+        validations: dict[str, list[str]] | None,
+        failed_index: int | None = None,
+    ) -> None:
         super().__init__(message)
         self.done = done
         self.validations = validations
+        self.failed_index = failed_index
+        self.applied: list[str] = []
 
 
 @dataclass
@@ -60,8 +73,35 @@ def _ordered(entries: list[tuple[type[OpnsenseItem], dict[str, Any]]]) -> list[i
     return present + absent
 
 
+def _reconcile(session: Session, resource: OpnsenseItem, state: str) -> Outcome:
+    """Plan, take the safety net before the run's first write, then act."""
+    reconciler = Reconciler(resource, session.check_mode)
+    plan = reconciler.plan(state)
+    if plan.action is not Action.NOOP:
+        session.before_write()
+    return reconciler.apply(plan)
+
+
+def _apply_areas(session: Session, run: BatchRun) -> list[str]:
+    """Apply every touched area, each once; an area that fails does not stop the others."""
+    failures = []
+    for area, path in session.changed_areas:
+        try:
+            session.api.post(path)  # action-only POST: no body, no JSON content type
+        except OpnsenseError as exc:
+            failures.append(f"apply {area}: {exc}")
+        else:
+            run.applied.append(area)
+    return failures
+
+
 def run_items(session: Session, entries: list[tuple[type[OpnsenseItem], dict[str, Any]]], apply: bool) -> BatchRun:
-    """Reconcile every entry, apply each touched area once, return per-entry results in input order."""
+    """Reconcile every entry, apply each touched area once, return per-entry results in input order.
+
+    An item that fails stops the run, but the areas of the items saved before it are still
+    applied: OPNsense saved them already, so applying keeps the running firewall equal to its
+    saved configuration, and the caller's rollback sees exactly those items in ``done``.
+    """
     run = BatchRun()
     slots: dict[int, tuple[OpnsenseItem, Outcome]] = {}
     failure: BatchError | None = None
@@ -69,15 +109,15 @@ def run_items(session: Session, entries: list[tuple[type[OpnsenseItem], dict[str
         cls, params = entries[index]
         resource = cls(session, params)
         try:
-            slots[index] = (resource, Reconciler(resource, session.check_mode).run(params.get("state", "present")))
+            slots[index] = (resource, _reconcile(session, resource, params.get("state", "present")))
         except (ReconcileError, OpnsenseError) as exc:
             validations = exc.validations if isinstance(exc, OpnsenseValidationError) else None
-            failure = BatchError(f"items[{index}] ({cls.item_kind.name} {resource.label()}): {exc}", [], validations)
+            what = f"items[{index}] ({cls.item_kind.name} {resource.label()})"
+            failure = BatchError(f"{what}: {exc}", [], validations, index)
             break
-    if not session.check_mode and apply:
-        for area, path in session.changed_areas:
-            session.api.post(path)  # action-only POST: no body, no JSON content type
-            run.applied.append(area)
+    apply_failures = _apply_areas(session, run) if not session.check_mode and apply else []
+    if failure is None and apply_failures:
+        failure = BatchError("; ".join(apply_failures), [], None)
     stale = [] if session.check_mode else list(session.stale)
     for kind in stale:
         session.cache.refresh(kind)
@@ -88,6 +128,7 @@ def run_items(session: Session, entries: list[tuple[type[OpnsenseItem], dict[str
             facts = resource.facts(resource.read())
         run.results.append(
             {
+                "index": index,
                 "kind": resource.item_kind.name,
                 "action": outcome.action.value,
                 "changed": outcome.changed,
@@ -96,8 +137,11 @@ def run_items(session: Session, entries: list[tuple[type[OpnsenseItem], dict[str
                 "diff": outcome.diff,
             }
         )
+    if session.backup is not None:
+        session.check_backup_kept()
     if failure is not None:
         failure.done = run.results
+        failure.applied = run.applied
         raise failure
     return run
 
@@ -113,7 +157,9 @@ class OpnsenseModule:
             self.api = api_from_params(self.module.params)
         except OpnsenseError as exc:
             self.fail(str(exc))
-        self.session = Session(self.api, bool(self.module.check_mode))
+        self.session = Session(
+            self.api, bool(self.module.check_mode), bool(self.module.params.get("backup_before_change"))
+        )
 
     @property
     def params(self) -> dict[str, Any]:
@@ -126,16 +172,25 @@ class OpnsenseModule:
     def requests(self) -> dict[str, int]:
         return {"reads": self.api.reads, "writes": self.api.writes}
 
+    def safety_net(self) -> dict[str, Any]:
+        """The ``backup`` key (when one was recorded) and any warnings, for exit or fail."""
+        for warning in self.session.warnings:
+            self.module.warn(warning)
+        return {"backup": self.session.backup} if self.session.backup is not None else {}
+
     def run_single(self, cls: type[OpnsenseItem], facts_key: str) -> NoReturn:
         """Reconcile one resource from the module options and exit."""
         params = {name: self.params.get(name) for name in cls.argument_spec}
         try:
             run = run_items(self.session, [(cls, params)], self.params["apply"])
         except BatchError as exc:
+            message = str(exc).split(": ", 1)[1] if exc.failed_index is not None else str(exc)
             self.fail(
-                str(exc).split(": ", 1)[1],
+                message,
                 validations=exc.validations or {},
                 changed=any(r["changed"] for r in exc.done),
+                applied=exc.applied,
+                **self.safety_net(),
             )
         except OpnsenseError as exc:
             self.fail(str(exc))
@@ -146,6 +201,7 @@ class OpnsenseModule:
             facts_key: result["facts"],
             "updated": result["updated"],
             "applied": run.applied,
+            **self.safety_net(),
         }
         if self.module._diff:
             answer["diff"] = result["diff"]
@@ -159,21 +215,41 @@ class OpnsenseModule:
             item = dict(raw)
             kind = item.pop("kind", None)
             if kind not in KINDS:
-                self.fail(f"items[{index}]: kind must be one of {', '.join(KINDS)}, got {kind!r}")
+                self.fail(f"items[{index}]: kind must be one of {', '.join(KINDS)}, got {kind!r}", failed_index=index,
+                          results=[])
             cls = KINDS[kind]
             validated = ArgumentSpecValidator(cls.argument_spec).validate(item)
             if validated.error_messages:
-                self.fail(f"items[{index}] ({kind}): {'; '.join(validated.error_messages)}")
+                self.fail(f"items[{index}] ({kind}): {'; '.join(validated.error_messages)}", failed_index=index,
+                          results=[])
             entries.append((cls, validated.validated_parameters))
         try:
             run = run_items(self.session, entries, self.params["apply"])
         except BatchError as exc:
-            self.fail(str(exc), validations=exc.validations or {}, results=exc.done, requests=self.requests())
+            self.fail(
+                str(exc),
+                changed=any(r["changed"] for r in exc.done),
+                failed_index=exc.failed_index,
+                validations=exc.validations or {},
+                results=self._shown(exc.done),
+                applied=exc.applied,
+                requests=self.requests(),
+                **self.safety_net(),
+            )
         except OpnsenseError as exc:
             self.fail(str(exc), requests=self.requests())
-        results = run.results
+        self.module.exit_json(
+            changed=run.changed,
+            results=self._shown(run.results),
+            applied=run.applied,
+            requests=self.requests(),
+            **self.safety_net(),
+        )
+        raise AssertionError("exit_json returned")
+
+    def _shown(self, results: list[dict[str, Any]]) -> list[dict[str, Any]]:
+        """Results as returned: the diff only in diff mode."""
         if not self.module._diff:
             for result in results:
-                result.pop("diff")
-        self.module.exit_json(changed=run.changed, results=results, applied=run.applied, requests=self.requests())
-        raise AssertionError("exit_json returned")
+                result.pop("diff", None)
+        return results

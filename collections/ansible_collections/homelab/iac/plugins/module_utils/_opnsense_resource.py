@@ -24,6 +24,7 @@ from ansible_collections.homelab.iac.plugins.module_utils._opnsense_client impor
     OpnsenseError,
     check_saved,
 )
+from ansible_collections.homelab.iac.plugins.module_utils._opnsense_info import list_revisions, pre_change_backup
 from ansible_collections.homelab.iac.plugins.module_utils._reconcile import Field, ReconcileError, Resource
 
 Observed = tuple[str, dict[str, Any]]  # (uuid, item with API field names and collapsed values)
@@ -167,15 +168,51 @@ class KindCache:
 
 
 class Session:
-    """One module run: the API, the kind cache, check mode, and which areas need an apply."""
+    """One module run: the API, the kind cache, check mode, and which areas need an apply.
 
-    def __init__(self, api: OpnsenseApi, check_mode: bool) -> None:
+    With ``backup_before_change`` the run records, just before its first write, the id of the
+    configuration backup that holds the state before the change (``backup``); a run that writes
+    nothing records none.
+    """
+
+    def __init__(self, api: OpnsenseApi, check_mode: bool, backup_before_change: bool = False) -> None:
         self.api = api
         self.cache = KindCache(api)
         self.check_mode = check_mode
         self.changed_areas: list[tuple[str, str]] = []
         #: kinds whose written items hold values the client cannot know: read again after the apply
         self.stale: list[Kind] = []
+        self.backup_before_change = backup_before_change
+        self.backup: str | None = None
+        self.warnings: list[str] = []
+        self._before_write_done = False
+
+    def before_write(self) -> None:
+        """Called once a write is certain and before it is sent: take the safety net if asked."""
+        if self._before_write_done or self.check_mode:
+            return
+        self._before_write_done = True
+        if not self.backup_before_change:
+            return
+        try:
+            self.backup = pre_change_backup(self.api)
+        except OpnsenseError as exc:
+            raise OpnsenseError(f"backup_before_change: {exc}") from None
+        if self.backup is None:
+            self.warnings.append(
+                "backup_before_change: the firewall has no configuration backup to return to "
+                "(System > Configuration > History is empty) and this release offers no API call to take one"
+            )
+
+    def check_backup_kept(self) -> None:
+        """Warn when retention pruned the pre-change backup during the run (more writes than kept backups)."""
+        if self.backup is None:
+            return
+        if all(revision["id"] != self.backup for revision in list_revisions(self.api)):
+            self.warnings.append(
+                f"backup_before_change: backup {self.backup} was pruned by the backup retention while this run "
+                "saved its changes (System > Configuration > History > backup count); it cannot be reverted to"
+            )
 
     def touch(self, kind: Kind) -> None:
         if (kind.area, kind.apply_path) not in self.changed_areas:

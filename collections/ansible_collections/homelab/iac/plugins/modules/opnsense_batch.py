@@ -29,8 +29,15 @@ description:
     reverse. So an alias is there before the rule that uses it.
   - Each item takes exactly the options of its single-resource module (see there), plus C(kind).
   - When an item fails, the task fails naming it, for example C(items[3] (firewall_rule name=web\)),
-    with OPNsense's field and message. The items before it stay saved, and their areas are still
-    applied so the running firewall matches the saved configuration.
+    with OPNsense's field and message, and returns RV(failed_index) and RV(results) for the items that
+    completed before it. Items not yet run are not run.
+  - OPNsense saves each item the moment it is written, so the items completed before a failure are
+    already in the saved configuration. The module still applies their areas (one apply each) before
+    failing, so the running firewall always matches the saved configuration, RV(applied) says which
+    areas were applied, and RV(results) is exactly what a rollback has to undo. With O(backup_before_change)
+    RV(backup) names the configuration to revert to instead.
+  - If an area's apply itself fails, the others are still applied; the task fails with the apply's
+    message, RV(results) holds every item (all were saved) and RV(failed_index) is null.
 author:
   - homelab-iac engineers (@homelab-iac)
 extends_documentation_fragment:
@@ -83,16 +90,36 @@ EXAMPLES = r"""
         domain: home.arpa
         server: 10.0.30.10
   register: guest
+
+- name: Record the configuration backup before the change
+  homelab.iac.opnsense_batch:
+    backup_before_change: true
+    items:
+      - kind: firewall_rule
+        name: allow-mc
+        interface: [opt1]
+        protocol: TCP
+        destination_port: "25565"
+  register: change
+
+- name: Go back to the configuration before it (then apply the areas)
+  homelab.iac.opnsense_backup:
+    revert_to: "{{ change.backup }}"
+  when: change.backup is defined
 """
 
 RETURN = r"""
 results:
   description:
-    - One entry per item, in the order of O(items).
+    - One entry per item, in the order of O(items). On failure, only the items that completed before it.
   returned: always
   type: list
   elements: dict
   contains:
+    index:
+      description: The item's position in O(items).
+      type: int
+      sample: 0
     kind:
       description: The item's kind.
       type: str
@@ -100,6 +127,7 @@ results:
     action:
       description: What was done (or would be done in check mode).
       type: str
+      choices: [noop, create, update, delete]
       sample: create
     changed:
       description: Whether the item changed.
@@ -118,6 +146,19 @@ results:
       description: Before and after of the item; only in diff mode.
       type: dict
       returned: in diff mode
+failed_index:
+  description:
+    - Position in O(items) of the item that failed; null when an apply failed after every item was saved.
+  returned: failure
+  type: int
+  sample: 3
+backup:
+  description:
+    - Id of the configuration backup holding the state before this run's first write, for
+      M(homelab.iac.opnsense_backup) O(homelab.iac.opnsense_backup#module:revert_to). Also returned on failure.
+  returned: when O(backup_before_change=true) and the run wrote a change
+  type: str
+  sample: config-1795462186.1760.xml
 applied:
   description: Areas applied at the end, in order.
   returned: always

@@ -107,6 +107,13 @@ updated:
   type: list
   elements: str
   sample: [description]
+backup:
+  description:
+    - Id of the configuration backup holding the state before this change, for
+      M(homelab.iac.opnsense_backup) O(homelab.iac.opnsense_backup#module:revert_to).
+  returned: when O(backup_before_change=true) and the task wrote a change
+  type: str
+  sample: config-1795462186.1760.xml
 applied:
   description: Areas applied after the change (V(vlans)); empty in check mode, without changes or with O(apply=false).
   returned: always

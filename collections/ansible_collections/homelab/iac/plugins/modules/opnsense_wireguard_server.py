@@ -92,6 +92,13 @@ updated:
   type: list
   elements: str
   sample: []
+backup:
+  description:
+    - Id of the configuration backup holding the state before this change, for
+      M(homelab.iac.opnsense_backup) O(homelab.iac.opnsense_backup#module:revert_to).
+  returned: when O(backup_before_change=true) and the task wrote a change
+  type: str
+  sample: config-1795462186.1760.xml
 applied:
   description: Areas applied after the change (V(wireguard)).
   returned: always

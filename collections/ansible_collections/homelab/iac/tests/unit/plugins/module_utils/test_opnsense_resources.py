@@ -13,6 +13,7 @@ from typing import Any
 import pytest
 from ansible_collections.homelab.iac.plugins.module_utils._diff import SECRET_CHANGED_MASK, SECRET_MASK
 from ansible_collections.homelab.iac.plugins.module_utils._opnsense_client import (
+    OpnsenseError,
     OpnsenseValidationError,
     check_saved,
 )
@@ -52,6 +53,7 @@ class FakeApi:
         self.reads = 0
         self.writes = 0
         self.reject: dict[str, Any] | None = None
+        self.backups: list[str] = ["config-1795462186.1760.xml"]
 
     def get(self, path: str) -> Any:
         self.reads += 1
@@ -66,6 +68,8 @@ class FakeApi:
             return {"rows": self.subnets, "total": len(self.subnets)}
         if path.startswith("kea/dhcpv4/searchReservation"):
             return {"rows": self.reservations, "total": len(self.reservations)}
+        if path == "core/backup/backups/this":
+            return {"items": [{"id": backup} for backup in reversed(self.backups)]}
         raise AssertionError(f"unexpected GET {path}")
 
     def post(self, path: str, body: dict[str, Any] | None = None) -> Any:
@@ -353,6 +357,7 @@ def test_a_failing_item_still_applies_what_was_saved_before_it(api: FakeApi) -> 
     assert "items[0] (firewall_rule name=r): " in str(caught.value)
     assert rejecting.writes_to() == ["firewall/alias/addItem", "firewall/alias/reconfigure"]
     assert [result["kind"] for result in caught.value.done] == ["alias"]
+    assert caught.value.failed_index == 0 and caught.value.done[0]["index"] == 1
 
 
 def test_created_vlan_and_rule_facts_need_no_second_read(api: FakeApi) -> None:
@@ -385,3 +390,56 @@ def test_a_kind_with_values_the_client_cannot_know_is_read_again(api: FakeApi) -
         "kea/dhcpv4/searchSubnet?rowCount=-1",
         "kea/dhcpv4/searchSubnet?rowCount=-1",
     ]
+
+
+def test_backup_is_recorded_before_the_first_write_and_only_then(api: FakeApi) -> None:
+    session = Session(api, check_mode=False, backup_before_change=True)
+    run_items(session, [(Vlan, vlan_params())], apply=True)  # unchanged: no write, no backup
+    assert session.backup is None and api.writes == 0
+    assert ("GET", "core/backup/backups/this", None) not in api.calls
+
+    session = Session(api, check_mode=False, backup_before_change=True)
+    run_items(session, [(Vlan, vlan_params(description="changed"))], apply=True)
+    assert session.backup == "config-1795462186.1760.xml" and session.warnings == []
+    first_write = next(i for i, call in enumerate(api.calls) if call[0] == "POST")
+    assert ("GET", "core/backup/backups/this", None) in api.calls[:first_write]
+
+
+def test_check_mode_records_no_backup(api: FakeApi) -> None:
+    session = Session(api, check_mode=True, backup_before_change=True)
+    run_items(session, [(Vlan, vlan_params(description="changed"))], apply=True)
+    assert session.backup is None and api.writes == 0
+
+
+def test_empty_history_without_savepoint_warns_and_still_writes(api: FakeApi) -> None:
+    class NoSavepoint(FakeApi):
+        def post(self, path: str, body: dict[str, Any] | None = None) -> Any:
+            if path == "firewall/filter/savepoint":
+                raise OpnsenseError("OPNsense refused firewall/filter/savepoint (HTTP 404): Endpoint not found")
+            return super().post(path, body)
+
+    bare = NoSavepoint()
+    bare.vlans = api.vlans
+    bare.backups = []
+    session = Session(bare, check_mode=False, backup_before_change=True)
+    run_items(session, [(Vlan, vlan_params(description="changed"))], apply=True)
+    assert session.backup is None and "History is empty" in session.warnings[0]
+    assert "interfaces/vlan_settings/setItem/9b2d4a61-0f3c-4e8a-b7a1-2c3d4e5f6a7b" in bare.writes_to()
+
+
+def test_a_failed_apply_still_applies_the_other_areas_and_reports_every_item(api: FakeApi) -> None:
+    class FailingFilterApply(FakeApi):
+        def post(self, path: str, body: dict[str, Any] | None = None) -> Any:
+            if path == "interfaces/vlan_settings/reconfigure":
+                raise OpnsenseError("OPNsense refused interfaces/vlan_settings/reconfigure (HTTP 500)")
+            return super().post(path, body)
+
+    failing = FailingFilterApply()
+    failing.vlans = api.vlans
+    alias = {"name": "web", "type": "host", "content": ["10.0.0.1"], "description": "", "enabled": True,
+             "state": "present"}
+    with pytest.raises(BatchError) as caught:
+        run_items(Session(failing, check_mode=False), [(Alias, alias), (Vlan, vlan_params(description="x"))], True)
+    assert caught.value.failed_index is None and "apply vlans" in str(caught.value)
+    assert [result["index"] for result in caught.value.done] == [0, 1]
+    assert caught.value.applied == ["aliases"]
