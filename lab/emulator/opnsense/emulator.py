@@ -21,7 +21,7 @@ from starlette.routing import BaseRoute, Route
 
 from lab.emulator.auth import BasicAuth
 from lab.emulator.base import Emulator
-from lab.emulator.opnsense import firewall, interfaces, services, system, vpn_proxy
+from lab.emulator.opnsense import firewall, interfaces, services, system, trust, vpn_proxy
 from lab.emulator.opnsense.core import (
     AREAS,
     Appliance,
@@ -120,7 +120,7 @@ class OpnsenseEmulator(Emulator):
 
     def routes(self) -> Sequence[BaseRoute]:
         self.router = Router()
-        for area in (interfaces, firewall, services, system, vpn_proxy):
+        for area in (interfaces, firewall, services, system, trust, vpn_proxy):
             area.register(self.router)
         return [Route("/api/{path:path}", self._dispatch, methods=["GET", "POST", "PUT", "DELETE", "PATCH"])]
 

@@ -18,6 +18,7 @@ from cryptography.hazmat.primitives.serialization import Encoding, NoEncryption,
 from lab.emulator.opnsense.core import Appliance, Call, Router, UserError
 from lab.emulator.opnsense.fields import AsList, Bool, Integer, Option, Text, is_cidr, is_ip, split_csv
 from lab.emulator.opnsense.model import Collection, Item
+from lab.emulator.opnsense.trust import cert_names
 
 __all__ = ["public_key", "register"]
 
@@ -108,6 +109,9 @@ class FrontendCollection(SafeDelete):
         ),
         "defaultBackend": Option(_names(("haproxy", "backends"))),
         "ssl_enabled": Bool("0"),
+        # CertificateFields: refids from the trust store (System > Trust > Certificates).
+        "ssl_certificates": Option(cert_names, multiple=True),
+        "ssl_default_certificate": Option(cert_names),
         "forwardFor": Bool("0"),
     }
 

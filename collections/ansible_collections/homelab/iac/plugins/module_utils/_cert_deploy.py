@@ -5,7 +5,9 @@ The source pair is checked before anything is written (the key must belong to th
 the certificate must parse), so a service is never handed a mismatched pair. Each destination is
 written through ``FilePlan``: only when its bytes, mode or ownership differ, atomically, nothing
 in check mode. ``bundle_dest`` serves services that want certificate, chain and key in one file
-(HAProxy, some appliances); it is written 0600 because it holds the key.
+(HAProxy, some appliances); it is written 0600 because it holds the key. ``docker_volume`` and
+``opnsense`` put the same pair into a named Docker volume and the OPNsense trust store
+(``_cert_targets``), under the same rules.
 """
 
 from __future__ import annotations
@@ -27,6 +29,12 @@ from ansible_collections.homelab.iac.plugins.module_utils._cert_module import (
     parse_mode,
     public_key_fingerprint,
 )
+from ansible_collections.homelab.iac.plugins.module_utils._cert_targets import (
+    OPNSENSE_TARGET_ARGS,
+    VOLUME_ARGS,
+    OpnsenseTarget,
+    VolumeTarget,
+)
 
 # Kept in step with the DOCUMENTATION of modules/cert_deploy.py.
 DEPLOY_ARGS: dict[str, dict[str, Any]] = {
@@ -37,9 +45,12 @@ DEPLOY_ARGS: dict[str, dict[str, Any]] = {
     "key_dest": {"type": "path"},
     "fullchain_dest": {"type": "path"},
     "bundle_dest": {"type": "path"},
+    "docker_volume": {"type": "dict", "options": VOLUME_ARGS},
+    "opnsense": {"type": "dict", "options": OPNSENSE_TARGET_ARGS},
     **FILE_ARGS,
 }
 DESTINATIONS = ("cert_dest", "key_dest", "fullchain_dest", "bundle_dest")
+TARGETS = (*DESTINATIONS, "docker_volume", "opnsense")
 
 
 def _read(path: str) -> bytes:
@@ -68,7 +79,7 @@ def load_pair(cert_path: str, key_path: str, chain_path: str | None) -> tuple[An
 
 def run() -> NoReturn:
     """Entry point of homelab.iac.cert_deploy."""
-    deploy = CertModule(DEPLOY_ARGS, required_one_of=[DESTINATIONS])
+    deploy = CertModule(DEPLOY_ARGS, required_one_of=[TARGETS])
     params = deploy.params
     try:
         mode = parse_mode(params["mode"])
@@ -88,6 +99,11 @@ def run() -> NoReturn:
         files.add(params["key_dest"], key_bytes, KEY_MODE)
         files.add(params["bundle_dest"], full + key_bytes, KEY_MODE)
         changed_files = files.apply()
+        volume = _deploy_volume(params["docker_volume"], deploy.check_mode, mode, leaf, full, key_bytes)
+        opnsense = None
+        if params["opnsense"]:
+            opnsense = OpnsenseTarget(params["opnsense"], deploy.check_mode)
+            opnsense.apply(full.decode(), key_bytes.decode())
     except CertError as exc:
         deploy.fail(str(exc))
     certificate = cert_facts(leaf, params["cert_path"])
@@ -95,11 +111,40 @@ def run() -> NoReturn:
     after = {
         option: cert_facts(leaf, params[option]) for option in DESTINATIONS if params[option] and option != "key_dest"
     }
-    deploy.exit(
-        bool(changed_files),
-        before,
-        after,
-        files=changed_files,
-        certificate=certificate,
-        chain_length=len(chain),
-    )
+    result: dict[str, Any] = {"files": changed_files, "certificate": certificate, "chain_length": len(chain)}
+    changed = bool(changed_files)
+    if volume is not None:
+        result["docker_volume"] = {"name": volume.params["name"], "files": volume.changed, "created": volume.created}
+        changed = changed or bool(volume.changed)
+        if volume.changed:
+            before["docker_volume"] = {"name": volume.params["name"], "files": volume.changed}
+            after["docker_volume"] = {"name": volume.params["name"], "files": volume.changed,
+                                      "certificate": certificate["fingerprint_sha256"]}  # fmt: skip
+    if opnsense is not None:
+        result["opnsense"] = opnsense.facts()
+        changed = changed or opnsense.changed
+        if opnsense.changed:
+            before["opnsense"] = {"description": opnsense.params["description"], "present": opnsense.action != "create"}
+            after["opnsense"] = {
+                "description": opnsense.params["description"],
+                "present": True,
+                "certificate": certificate["fingerprint_sha256"],
+                "public_key": certificate["public_key"],
+                "haproxy_frontends_added": opnsense.frontends_changed,
+            }
+    deploy.exit(changed, before, after, **result)
+
+
+def _deploy_volume(
+    params: dict[str, Any] | None, check_mode: bool, mode: int, leaf: Any, full: bytes, key_bytes: bytes
+) -> VolumeTarget | None:
+    """Put the pair into the files ``docker_volume`` names (None when it names none)."""
+    if not params:
+        return None
+    volume = VolumeTarget(params, check_mode)
+    volume.add(params["cert"], cert_pem(leaf), mode)
+    volume.add(params["fullchain"], full, mode)
+    volume.add(params["key"], key_bytes, KEY_MODE)
+    volume.add(params["bundle"], full + key_bytes, KEY_MODE)
+    volume.apply()
+    return volume

@@ -17,6 +17,9 @@ description:
     a mismatched pair; nothing is written then.
   - Writes a file only when its content, mode or ownership differ, and reports which files changed,
     so a handler can reload the service exactly when needed.
+  - Can also put the pair into a named Docker volume (O(docker_volume)) and into the OPNsense
+    certificate store, System > Trust > Certificates, optionally serving it from HAProxy frontends
+    (O(opnsense)), under the same rule - compare first, write only what differs.
 author:
   - homelab-iac engineers (@homelab-iac)
 extends_documentation_fragment:
@@ -53,8 +56,114 @@ options:
     description:
       - Where certificate, chain and key go as one file, as HAProxy expects (always mode 0600).
     type: path
+  docker_volume:
+    description:
+      - Files to keep inside a named Docker volume, paths relative to the volume's root.
+      - The volume is created when missing. It is read and written through a short-lived helper
+        container that is created with the volume mounted, never started, and removed afterwards
+        (the volume stays).
+      - Certificate files take O(mode); key and bundle files are always V(0600).
+    type: dict
+    suboptions:
+      name:
+        description: The volume.
+        type: str
+        required: true
+      cert:
+        description: Path of the certificate alone.
+        type: str
+      key:
+        description: Path of the private key.
+        type: str
+      fullchain:
+        description: Path of the certificate followed by its chain.
+        type: str
+      bundle:
+        description: Path of certificate, chain and key in one file.
+        type: str
+      owner:
+        description:
+          - Numeric user id of the files inside the volume (names mean nothing across containers).
+          - Unchecked when omitted; new files then belong to 0.
+        type: int
+      group:
+        description:
+          - Numeric group id of the files. Unchecked when omitted; new files then belong to 0.
+        type: int
+      helper_image:
+        description:
+          - A local image for the helper container; it is never started, so any image works.
+        type: str
+        default: homelab/busybox:latest
+      docker_host:
+        description:
+          - The Docker engine, as C(unix://) or C(tcp://) URL. If not set, the value of the
+            E(DOCKER_HOST) environment variable is used.
+        type: str
+        default: unix:///var/run/docker.sock
+      timeout:
+        description: Seconds to wait for the engine.
+        type: int
+        default: 60
+  opnsense:
+    description:
+      - Keep the certificate (followed by its chain) and its key in the OPNsense certificate store,
+        System > Trust > Certificates, as one certificate identified by O(opnsense.description).
+      - It is imported with C(action=import) when missing and re-imported when the certificate or
+        the key differ; nothing is written when both match.
+    type: dict
+    suboptions:
+      description:
+        description:
+          - The certificate's description in the store; identifies it, so keep it unique.
+        type: str
+        required: true
+      haproxy_frontends:
+        description:
+          - Names of HAProxy frontends that serve this certificate; it is added to their
+            C(ssl_certificates) when missing.
+          - When given, HAProxy is reconfigured once if the certificate or a frontend changed.
+        type: list
+        elements: str
+        default: []
+      api_url:
+        description:
+          - Base URL of the firewall, e.g. V(https://fw.home.arpa). If not set, the value of the
+            E(OPNSENSE_URL) environment variable is used.
+        type: str
+      api_key:
+        description:
+          - API key. If not set, the value of the E(OPNSENSE_API_KEY) environment variable is used.
+        type: str
+      api_secret:
+        description:
+          - API secret. If not set, the value of the E(OPNSENSE_API_SECRET) environment variable is used.
+        type: str
+      ca_cert:
+        description:
+          - CA bundle that signed the firewall's certificate. If not set, the value of the
+            E(OPNSENSE_CA_CERT) environment variable is used.
+        type: path
+      validate_certs:
+        description:
+          - Verify the firewall's TLS certificate. If not set, the value of the
+            E(OPNSENSE_VALIDATE_CERTS) environment variable is used.
+        type: bool
+        default: true
+      timeout:
+        description:
+          - Seconds per API request. If not set, the value of the E(OPNSENSE_TIMEOUT) environment
+            variable is used.
+        type: int
+        default: 30
 notes:
-  - At least one of O(cert_dest), O(key_dest), O(fullchain_dest) and O(bundle_dest) is required.
+  - At least one of O(cert_dest), O(key_dest), O(fullchain_dest), O(bundle_dest), O(docker_volume)
+    and O(opnsense) is required.
+  - The private key is sent to OPNsense, which stores it in its configuration (and backups); it
+    never appears in this module's results or diffs.
+requirements:
+  - docker (the Python SDK) for O(docker_volume)
+  - requests for O(opnsense)
 """
 
 EXAMPLES = r"""
@@ -75,6 +184,26 @@ EXAMPLES = r"""
     cert_path: /etc/ssl/acme/example.com.pem
     key_path: /etc/ssl/acme/example.com.key
     bundle_dest: /etc/haproxy/certs/example.com.pem
+
+- name: Certificate files for a container, in its volume
+  homelab.iac.cert_deploy:
+    cert_path: /etc/ssl/acme/www.pem
+    key_path: /etc/ssl/acme/www.key
+    docker_volume:
+      name: web-tls
+      fullchain: tls/fullchain.pem
+      key: tls/privkey.pem
+      owner: 101
+      group: 101
+
+- name: Import into OPNsense and serve it from an HAProxy frontend
+  homelab.iac.cert_deploy:
+    cert_path: /etc/ssl/acme/www.pem
+    key_path: /etc/ssl/acme/www.key
+    opnsense:
+      api_url: https://fw.home.arpa
+      description: www.example.com (ACME)
+      haproxy_frontends: [https-in]
 """
 
 RETURN = r"""
@@ -100,6 +229,25 @@ chain_length:
   returned: always
   type: int
   sample: 1
+docker_volume:
+  description: The volume, the files in it written (or that would be), and whether it was created.
+  returned: when O(docker_volume) is given
+  type: dict
+  sample: {name: web-tls, files: [tls/fullchain.pem], created: false}
+opnsense:
+  description:
+    - The certificate in the OPNsense store - C(uuid), C(refid) (what other sections reference),
+      C(action) (V(create), V(update) or V(noop)), the HAProxy frontends it was added to, and the
+      services reconfigured.
+  returned: when O(opnsense) is given
+  type: dict
+  sample:
+    description: www.example.com (ACME)
+    uuid: 8a1d6c4e-5d0b-4d7e-9a5e-2b6f3c1d0e9f
+    refid: 66a1f0c2b3d4e
+    action: update
+    haproxy_frontends_changed: []
+    applied: [haproxy]
 """
 
 from ansible_collections.homelab.iac.plugins.module_utils._cert_deploy import run  # noqa: E402
