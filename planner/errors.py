@@ -14,6 +14,7 @@ __all__ = [
     "IntentError",
     "LabError",
     "LockConflict",
+    "PolicyError",
     "StateError",
 ]
 
@@ -28,6 +29,11 @@ class IntentError(IacError):
 
 class ConflictError(IacError):
     """Resources that cannot coexist (two specs for one address, a dependency cycle, a missing reference)."""
+
+
+class PolicyError(IacError):
+    """A plan that breaks a policy rule (and no ``--allow RULE`` waives it), or a policy file or ``--allow``
+    that cannot be accepted; the message names the rule and the change that broke it."""
 
 
 class EndpointError(IacError):

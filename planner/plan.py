@@ -1,13 +1,18 @@
 """Plans: what will change, as data.
 
-A plan is built by a short list of named steps (expand intents, merge duplicates, check conflicts, order,
-diff against recorded state). It is stored before anything runs and applied exactly as stored.
+A plan is built by a short list of named steps: expand intents, merge duplicates, resolve references
+(a ``{ref, output}`` in a spec makes its producer a dependency), check conflicts (among the planned
+resources and against what is deployed), order into waves, check policy (``planner.policy``), and diff
+against recorded state. It is stored before anything runs and applied exactly as stored.
 """
 
 from __future__ import annotations
 
+import contextlib
+import ipaddress
 from collections import Counter
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from enum import StrEnum
 from typing import Any
@@ -18,6 +23,8 @@ from planner.errors import ConflictError
 from planner.graph import Graph
 from planner.intents.base import Endpoints, ExpansionContext, Intent
 from planner.intents.container import parse_port
+from planner.policy import DEFAULT_POLICY, Capacity, Policy, PolicyReport, evaluate
+from planner.refs import refs_in
 from planner.resources import Resource
 
 __all__ = ["Action", "Change", "Plan", "build_plan", "expand_intents"]
@@ -57,6 +64,8 @@ class Plan(BaseModel):
     intents: list[dict[str, Any]]
     changes: list[Change]
     waves: list[list[str]]
+    # The policy rules evaluated and the waivers (--allow RULE) accepted for this plan.
+    policy: PolicyReport = Field(default_factory=PolicyReport)
 
     def counts(self) -> dict[str, int]:
         """How many changes of each action, every action present (zero included)."""
@@ -77,8 +86,9 @@ class Plan(BaseModel):
 def expand_intents(intents: Sequence[Intent], endpoints: Endpoints) -> list[Resource]:
     """Step 1: every intent's resources, in intent order."""
     resources: list[Resource] = []
+    siblings = {intent.name: intent for intent in intents}
     for intent in intents:
-        context = ExpansionContext(endpoints=endpoints, where=f"intent {intent.name!r}")
+        context = ExpansionContext(endpoints=endpoints, where=f"intent {intent.name!r}", siblings=siblings)
         resources.extend(intent.expand(context))
     return resources
 
@@ -98,31 +108,123 @@ def _merge_duplicates(resources: Sequence[Resource]) -> list[Resource]:
     return list(merged.values())
 
 
-def _check_conflicts(resources: Sequence[Resource]) -> None:
-    """Step 3: things that cannot coexist on one endpoint (the same host port, the same subnet)."""
-    ports: dict[tuple[str, str, int, str], str] = {}
-    subnets: dict[tuple[str, str], str] = {}
+def _resolve_references(resources: Sequence[Resource]) -> list[Resource]:
+    """Step 3: a resource depends on every resource its spec refers to (``{ref, output}``)."""
+    resolved = []
     for resource in resources:
-        for port in resource.spec.get("ports", []) if resource.kind == "docker.container" else []:
-            ip, host, _, proto = parse_port(port)
-            key = (resource.endpoint, ip, host, proto)
-            if key in ports:
-                raise ConflictError(
-                    f"{resource.address} and {ports[key]} both publish {ip}:{host}/{proto}; give one another host port"
-                )
-            ports[key] = resource.address
-        subnet = resource.spec.get("subnet") if resource.kind == "docker.network" else None
-        if subnet:
-            if (resource.endpoint, subnet) in subnets:
-                raise ConflictError(
-                    f"{resource.address} and {subnets[(resource.endpoint, subnet)]} both use subnet {subnet}; "
-                    "give one another subnet"
-                )
-            subnets[(resource.endpoint, subnet)] = resource.address
+        referred = [address for address in refs_in(resource.spec) if address not in resource.depends_on]
+        if referred:
+            resource = resource.model_copy(update={"depends_on": (*resource.depends_on, *referred)})
+        resolved.append(resource)
+    return resolved
+
+
+def _check_conflicts(
+    resources: Sequence[Resource],
+    recorded: Mapping[str, Mapping[str, Any]],
+    recorded_endpoints: Mapping[str, str],
+) -> None:
+    """Step 4: things that cannot coexist on one endpoint, among the planned resources and against what is
+    deployed at other addresses: a VLAN tag, an overlapping subnet, a name, a host port. Every problem at once."""
+    planned = {resource.address for resource in resources}
+    claims = [_Claims.of(r.address, r.kind, r.endpoint, r.spec, deployed=False) for r in resources]
+    claims += [
+        _Claims.of(address, _kind_of(address), recorded_endpoints[address], spec, deployed=True)
+        for address, spec in recorded.items()
+        if address not in planned and address in recorded_endpoints and spec.get("state") != "absent"
+    ]
+    problems: list[str] = []
+    for number, new in enumerate(claims):
+        if new.deployed:
+            break  # planned claims come first; two deployed resources are not this plan's business
+        for other in claims[number + 1 :]:
+            problem = new.clash(other)
+            if problem:
+                problems.append(problem)
+    if problems:
+        raise ConflictError("; ".join(problems))
+
+
+def _kind_of(address: str) -> str:
+    return ".".join(address.split(".", 2)[:2])
+
+
+_ANY_ADDRESS = {"0.0.0.0", "::"}
+_SUBNET_KINDS = ("docker.network", "opnsense.dhcp_subnet")
+# What identifies a resource on its endpoint besides its address, per kind (the module's identifying field).
+_IDENTITY = {
+    "docker.container": "name", "docker.network": "name", "docker.volume": "name",
+    "opnsense.firewall_rule": "name", "opnsense.alias": "name", "opnsense.interface": "description",
+    "proxmox.vm": "name", "proxmox.lxc": "hostname",
+}
+
+
+@dataclass(frozen=True)
+class _Claims:
+    """What one resource takes on its endpoint: VLAN tag, subnet, identifying name, vmid, host ports."""
+
+    address: str
+    endpoint: str
+    deployed: bool
+    tag: int | None = None
+    subnet: ipaddress.IPv4Network | ipaddress.IPv6Network | None = None
+    subnet_kind: str = ""
+    identity: tuple[str, str] | None = None
+    vmid: int | None = None
+    ports: tuple[tuple[str, int, str], ...] = ()
+
+    @classmethod
+    def of(cls, address: str, kind: str, endpoint: str, spec: Mapping[str, Any], *, deployed: bool) -> _Claims:
+        tag = spec.get("tag") if kind == "opnsense.vlan" and isinstance(spec.get("tag"), int) else None
+        subnet = None
+        if kind in _SUBNET_KINDS and isinstance(spec.get("subnet"), str):
+            with contextlib.suppress(ValueError):
+                subnet = ipaddress.ip_network(spec["subnet"], strict=False)
+        field = _IDENTITY.get(kind)
+        identity = (kind, spec[field]) if field and isinstance(spec.get(field), str) else None
+        vmid = spec.get("vmid") if kind in ("proxmox.vm", "proxmox.lxc") and isinstance(spec.get("vmid"), int) else None
+        ports: list[tuple[str, int, str]] = []
+        if kind == "docker.container":
+            for port in spec.get("ports") or []:
+                with contextlib.suppress(ValueError, TypeError, AttributeError):
+                    ip, host, _, proto = parse_port(port)
+                    ports.append((ip, host, proto))
+        return cls(address, endpoint, deployed, tag, subnet, kind if subnet else "", identity, vmid, tuple(ports))
+
+    def _side(self) -> str:
+        return f"deployed {self.address}" if self.deployed else self.address
+
+    def clash(self, other: _Claims) -> str | None:
+        """Why ``self`` (planned) and ``other`` cannot both exist, naming both; None when they can."""
+        if self.endpoint != other.endpoint:
+            return None
+        both = f"{self.address} and {other._side()} on {self.endpoint}"
+        if self.tag is not None and self.tag == other.tag:
+            return f"{both} both use VLAN tag {self.tag}; pick another tag"
+        if (
+            self.subnet is not None
+            and other.subnet is not None
+            and self.subnet_kind == other.subnet_kind
+            and self.subnet.version == other.subnet.version
+            and self.subnet.overlaps(other.subnet)
+        ):
+            same = "both use" if self.subnet == other.subnet else "overlap:"
+            return f"{both} {same} subnet {self.subnet} / {other.subnet}; give one another subnet"
+        if self.identity is not None and self.identity == other.identity:
+            return f"{both} are both {self.identity[0]} named {self.identity[1]!r}; rename one"
+        if self.vmid is not None and self.vmid == other.vmid:
+            return f"{both} both use vmid {self.vmid}; pick another vmid"
+        for ip, port, proto in self.ports:
+            for other_ip, other_port, other_proto in other.ports:
+                if port == other_port and proto == other_proto and (
+                    ip == other_ip or ip in _ANY_ADDRESS or other_ip in _ANY_ADDRESS
+                ):
+                    return f"{both} both publish {ip}:{port}/{proto}; give one another host port"
+        return None
 
 
 def _order(resources: Sequence[Resource]) -> list[list[str]]:
-    """Step 4: the dependency graph, validated, in waves."""
+    """Step 5: the dependency graph, validated, in waves."""
     graph = Graph()
     for resource in resources:
         graph.add(resource.address, resource.depends_on)
@@ -133,10 +235,41 @@ def _order(resources: Sequence[Resource]) -> list[list[str]]:
 
 
 def _decide(resource: Resource, recorded: Mapping[str, Any] | None) -> Action:
-    """Step 5: compare with what was last applied."""
+    """Step 7: compare with what was last applied."""
     if recorded is None:
         return Action.CREATE
     return Action.NOOP if dict(recorded) == resource.spec else Action.UPDATE
+
+
+def _locate_recorded(
+    recorded: Mapping[str, Any], given: Mapping[str, str], endpoints: Endpoints
+) -> dict[str, str]:
+    """Where each recorded address lives: as given (the state store knows), else its backend's only endpoint."""
+    located: dict[str, str] = {}
+    for address in recorded:
+        if address in given:
+            located[address] = given[address]
+            continue
+        hosts = list(endpoints.by_backend.get(address.split(".", 1)[0], ()))
+        if len(hosts) == 1:
+            located[address] = hosts[0]
+    return located
+
+
+def _check_policy(
+    resources: Sequence[Resource],
+    policy: Policy,
+    *,
+    recorded: Mapping[str, Mapping[str, Any]],
+    recorded_endpoints: Mapping[str, str],
+    capacities: Mapping[str, Capacity],
+    allow: Collection[str],
+) -> PolicyReport:
+    """Step 6: the policy rules; a violation not waived by ``allow`` stops the plan (PolicyError)."""
+    return evaluate(
+        resources, policy, deployed=recorded, deployed_endpoints=recorded_endpoints,
+        capacities=capacities, allow=allow,
+    )
 
 
 def build_plan(
@@ -146,11 +279,30 @@ def build_plan(
     *,
     source: str,
     now: datetime | None = None,
+    policy: Policy | None = None,
+    allow: Collection[str] = (),
+    capacities: Mapping[str, Capacity] = {},
+    recorded_endpoints: Mapping[str, str] = {},
 ) -> Plan:
-    """Turn intents into a plan; ``recorded`` maps addresses to the spec last applied (from the state store)."""
-    resources = _merge_duplicates(expand_intents(intents, endpoints))
-    _check_conflicts(resources)
+    """Turn intents into a plan.
+
+    ``recorded`` maps addresses to the spec last applied (from the state store) and ``recorded_endpoints``
+    maps them to their endpoint (an address missing there is taken to be on its backend's only endpoint).
+    ``policy`` defaults to the shipped rules (``planner.policy.DEFAULT_POLICY``); ``allow`` names rules to
+    waive (recorded in ``Plan.policy.waivers``); ``capacities`` are the endpoints' limits
+    (``planner.policy.capacities_from_hosts`` reads them from inventory host vars).
+
+    Raises IntentError (an intent that cannot expand), ConflictError (resources that cannot coexist, among
+    themselves or with what is deployed; every problem at once) and PolicyError (a rule broken, not waived).
+    """
+    resources = _resolve_references(_merge_duplicates(expand_intents(intents, endpoints)))
+    located = _locate_recorded(recorded, recorded_endpoints, endpoints)
+    _check_conflicts(resources, recorded, located)
     waves = _order(resources)
+    report = _check_policy(
+        resources, policy or DEFAULT_POLICY, recorded=recorded, recorded_endpoints=located,
+        capacities=capacities, allow=allow,
+    )
     wave_of = {address: number for number, wave in enumerate(waves, start=1) for address in wave}
     by_address = {resource.address: resource for resource in resources}
     changes = []
@@ -178,4 +330,5 @@ def build_plan(
         intents=[intent.model_dump(mode="json", exclude_defaults=False) for intent in intents],
         changes=changes,
         waves=waves,
+        policy=report,
     )

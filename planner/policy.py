@@ -1,0 +1,534 @@
+"""Policy as code: plan-time rules that block a plan, unless an explicit waiver (``--allow RULE``) is recorded.
+
+Rules
+-----
+``no-guest-to-management`` (default on)
+    No *pass* firewall rule from a segment of role ``guest`` or ``iot`` to a segment of role ``management``,
+    nor to one of the policy's ``management_networks`` (CIDRs, interface or segment names; default ``lan``).
+``no-wan-exposure`` (default on)
+    No resource whose meta says ``wan_exposure`` unless the intent asked for it (``wan_exposure_requested``,
+    e.g. ``game_server`` with ``expose_wan: true``); and no ``opnsense.firewall_rule`` that passes traffic on
+    interface ``wan`` without that request.
+``host-capacity`` (default on)
+    Per endpoint, the memory and CPUs of ``docker.container`` (``memory``, ``cpus``), ``proxmox.vm``
+    (``memory`` MiB, ``cores`` x ``sockets``) and ``proxmox.lxc`` (``memory`` MiB, ``cores``) planned there,
+    plus what is already deployed there and not replaced or removed by the plan, stay within the endpoint's
+    capacity. Capacity comes from inventory host vars ``capacity: {memory: 16g, cpus: 8}``
+    (:func:`capacities_from_hosts`); an endpoint without a known capacity is not checked. Resources without
+    a limit count as zero.
+``required-tags`` (off unless a policy file configures it)
+    Every resource carries each of ``tags`` (from its intent's ``tags``) and, with ``owner: true``, an owner.
+
+Policy file (``IAC_POLICY`` or ``--policy FILE``; ``policies/default.yaml`` holds the shipped defaults)::
+
+    version: 1
+    rules:
+      no-guest-to-management:
+        management_networks: [lan, 10.0.10.0/24]   # CIDRs, interface or segment names (default [lan])
+      no-wan-exposure: {}
+      host-capacity: {}
+      required-tags:
+        tags: [team]        # every resource must carry all of these tags
+        owner: true         # and an owner
+      # any rule: `enabled: false` turns it off (the plan records which rules ran)
+
+A file's settings are laid over the shipped defaults rule by rule. ``evaluate`` is pure: it takes the
+planned resources, what is deployed, the capacities and the waivers, and returns a :class:`PolicyReport`
+or raises :class:`~planner.errors.PolicyError` naming every rule broken and the change that broke it.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import os
+import re
+from collections.abc import Callable, Collection, Iterator, Mapping, Sequence
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import Any
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field
+
+from planner.errors import PolicyError
+from planner.resources import Resource
+
+__all__ = [
+    "DEFAULT_POLICY",
+    "RULES",
+    "Capacity",
+    "Policy",
+    "PolicyReport",
+    "PolicyViolations",
+    "Violation",
+    "Waiver",
+    "capacities_from_hosts",
+    "evaluate",
+    "load_policy",
+    "memory_mib",
+    "policy_from_data",
+]
+
+POLICY_VERSION = 1
+
+RULES: dict[str, str] = {
+    "no-guest-to-management": "no pass rule from a guest/iot segment to the management network",
+    "no-wan-exposure": "nothing reachable from the WAN unless the intent asks for it (expose_wan: true)",
+    "host-capacity": "memory and CPUs per endpoint within the capacity given in the inventory",
+    "required-tags": "every resource carries the required tags and/or an owner",
+}
+
+_SIZED_KINDS = ("docker.container", "proxmox.vm", "proxmox.lxc")
+_UNTRUSTED_ROLES = frozenset({"guest", "iot"})
+_SIZE = re.compile(r"^\s*(?P<number>\d+(?:\.\d+)?)\s*(?P<unit>[bkmgt]?)(?:i?b)?\s*$", re.IGNORECASE)
+_UNIT_MIB = {"b": 1 / 2**20, "k": 1 / 2**10, "m": 1.0, "g": 2.0**10, "t": 2.0**20}
+
+
+@dataclass(frozen=True)
+class Policy:
+    """Which rules run and their settings; build it with :func:`load_policy` or :func:`policy_from_data`."""
+
+    enabled: frozenset[str] = frozenset({"no-guest-to-management", "no-wan-exposure", "host-capacity"})
+    # OPNsense's LAN is the management network unless a policy file says otherwise (segments default to it too)
+    management_networks: tuple[str, ...] = ("lan",)
+    required_tags: tuple[str, ...] = ()
+    require_owner: bool = False
+    source: str = "shipped defaults"
+
+
+DEFAULT_POLICY = Policy()
+
+
+@dataclass(frozen=True)
+class Capacity:
+    """What an endpoint can run: memory in MiB and CPUs (cores); ``None`` means not limited."""
+
+    memory_mib: float | None = None
+    cpus: float | None = None
+
+
+class Violation(BaseModel):
+    """One rule broken by one change, with what to do about it."""
+
+    model_config = ConfigDict(frozen=True)
+
+    rule: str
+    address: str
+    change: str  # e.g. "create opnsense.firewall_rule.guest-to-mgmt"
+    message: str
+
+
+class Waiver(BaseModel):
+    """A violation accepted explicitly (``--allow RULE``); stored in the plan."""
+
+    model_config = ConfigDict(frozen=True)
+
+    rule: str
+    address: str
+    change: str = ""
+    message: str = ""
+    reason: str = ""
+
+
+class PolicyReport(BaseModel):
+    """The rules evaluated, the violations left (empty once a plan is accepted) and the waivers recorded."""
+
+    source: str = ""
+    rules: list[str] = Field(default_factory=list)
+    violations: list[Violation] = Field(default_factory=list)
+    waivers: list[Waiver] = Field(default_factory=list)
+
+
+class PolicyViolations(PolicyError):
+    """The plan breaks rules that were not waived; ``report`` holds every violation (and the waivers)."""
+
+    def __init__(self, report: PolicyReport) -> None:
+        self.report = report
+        lines = [f"{v.rule}: {v.change}: {v.message}" for v in report.violations]
+        super().__init__(f"the plan breaks policy ({report.source}): " + "; ".join(lines))
+
+
+# --- reading policy --------------------------------------------------------------------------------------
+
+
+def load_policy(path: Path | None = None) -> Policy:
+    """The policy in ``path``, else in ``$IAC_POLICY``, else the shipped defaults (:data:`DEFAULT_POLICY`)."""
+    if path is None:
+        raw = os.environ.get("IAC_POLICY")
+        if not raw:
+            return DEFAULT_POLICY
+        path = Path(raw).expanduser()
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise PolicyError(f"{path}: no such policy file; give the path of a policy YAML file") from None
+    except (OSError, UnicodeDecodeError) as err:
+        raise PolicyError(f"{path}: cannot read the policy file ({err})") from None
+    try:
+        data = yaml.safe_load(text)
+    except yaml.YAMLError as err:
+        raise PolicyError(f"{path}: not valid YAML: {' '.join(str(err).split())}") from None
+    return policy_from_data(data, source=str(path))
+
+
+def policy_from_data(data: Any, *, source: str = "<policy>") -> Policy:
+    """Lay a parsed policy document (see the module docstring) over the shipped defaults."""
+    if data is None:
+        return replace(DEFAULT_POLICY, source=source)
+    if not isinstance(data, dict):
+        raise PolicyError(f"{source}: expected a mapping with `version` and `rules`")
+    unknown_top = sorted(set(data) - {"version", "rules"})
+    if unknown_top:
+        raise PolicyError(
+            f"{source}: {unknown_top[0]}: unknown top-level key; a policy file holds `version` and `rules`"
+        )
+    if data.get("version", POLICY_VERSION) != POLICY_VERSION:
+        raise PolicyError(f"{source}: version: {data['version']!r} is not supported; use version {POLICY_VERSION}")
+    rules = data.get("rules") or {}
+    if not isinstance(rules, dict):
+        raise PolicyError(f"{source}: rules: expected a mapping of rule name to settings")
+    policy = replace(DEFAULT_POLICY, source=source)
+    enabled = set(policy.enabled)
+    for name, settings in rules.items():
+        where = f"{source}: rules.{name}"
+        if name not in RULES:
+            raise PolicyError(f"{where}: unknown rule; known rules: {', '.join(RULES)}")
+        settings = {} if settings is None else settings
+        if not isinstance(settings, dict):
+            raise PolicyError(f"{where}: expected a mapping of settings (or {{}})")
+        allowed = {"enabled"} | _SETTINGS[name]
+        extra = sorted(set(settings) - allowed)
+        if extra:
+            raise PolicyError(f"{where}.{extra[0]}: unknown setting; this rule takes: {', '.join(sorted(allowed))}")
+        policy = _apply_settings(policy, name, settings, where)
+        if settings.get("enabled", True) is True:
+            enabled.add(name)
+        elif settings["enabled"] is False:
+            enabled.discard(name)
+        else:
+            raise PolicyError(f"{where}.enabled: expected true or false")
+    if "required-tags" in enabled and not policy.required_tags and not policy.require_owner:
+        raise PolicyError(f"{source}: rules.required-tags: give `tags: [...]` and/or `owner: true`")
+    return replace(policy, enabled=frozenset(enabled))
+
+
+_SETTINGS: dict[str, set[str]] = {
+    "no-guest-to-management": {"management_networks"},
+    "no-wan-exposure": set(),
+    "host-capacity": set(),
+    "required-tags": {"tags", "owner"},
+}
+
+
+def _string_list(value: Any, where: str) -> tuple[str, ...]:
+    if not isinstance(value, list) or not all(isinstance(item, str) and item for item in value):
+        raise PolicyError(f"{where}: expected a list of strings")
+    return tuple(value)
+
+
+def _apply_settings(policy: Policy, name: str, settings: Mapping[str, Any], where: str) -> Policy:
+    if "management_networks" in settings:
+        networks = _string_list(settings["management_networks"], f"{where}.management_networks")
+        for item in networks:
+            if any(ch.isdigit() for ch in item) and ("/" in item or item.count(".") == 3):
+                try:
+                    ipaddress.ip_network(item, strict=False)
+                except ValueError:
+                    raise PolicyError(
+                        f"{where}.management_networks: {item!r} is not a network; write a CIDR like 10.0.10.0/24 "
+                        "or a segment name"
+                    ) from None
+        policy = replace(policy, management_networks=networks)
+    if "tags" in settings:
+        policy = replace(policy, required_tags=_string_list(settings["tags"], f"{where}.tags"))
+    if "owner" in settings:
+        if not isinstance(settings["owner"], bool):
+            raise PolicyError(f"{where}.owner: expected true or false")
+        policy = replace(policy, require_owner=settings["owner"])
+    return policy
+
+
+def memory_mib(value: Any) -> float:
+    """A memory size in MiB: ``"512m"`` → 512, ``"4g"``/``"4GB"``/``"4GiB"`` → 4096 (binary units, as Docker);
+    a bare number is bytes in a string and MiB as an int (Proxmox). Raises ValueError otherwise."""
+    if isinstance(value, bool):
+        raise ValueError(f"{value!r} is not a size")
+    if isinstance(value, int | float):
+        return float(value)
+    match = _SIZE.match(str(value))
+    if not match:
+        raise ValueError(f"{value!r} is not a size; write it like 512m or 16g")
+    return float(match["number"]) * _UNIT_MIB[(match["unit"] or "b").lower()]
+
+
+def capacities_from_hosts(hosts: Mapping[str, Mapping[str, Any]]) -> dict[str, Capacity]:
+    """Capacities from inventory host vars (``{host: vars}``): hosts with ``capacity: {memory: 16g, cpus: 8}``."""
+    capacities: dict[str, Capacity] = {}
+    for host, host_vars in hosts.items():
+        raw = host_vars.get("capacity")
+        if raw is None:
+            continue
+        where = f"inventory host {host!r}: capacity"
+        if not isinstance(raw, dict) or not raw or set(raw) - {"memory", "cpus"}:
+            raise PolicyError(f"{where}: expected a mapping with memory (e.g. 16g) and/or cpus (e.g. 8)")
+        try:
+            memory = memory_mib(raw["memory"]) if raw.get("memory") is not None else None
+        except ValueError as err:
+            raise PolicyError(f"{where}.memory: {err}") from None
+        cpus = raw.get("cpus")
+        if cpus is not None and (isinstance(cpus, bool) or not isinstance(cpus, int | float) or cpus <= 0):
+            raise PolicyError(f"{where}.cpus: {cpus!r} is not a positive number of CPUs")
+        capacities[host] = Capacity(memory_mib=memory, cpus=float(cpus) if cpus is not None else None)
+    return capacities
+
+
+# --- evaluating ------------------------------------------------------------------------------------------
+
+
+@dataclass
+class _Context:
+    """What every rule may read while evaluating one plan."""
+
+    policy: Policy
+    resources: Sequence[Resource]
+    deployed: Mapping[str, Mapping[str, Any]]
+    deployed_endpoints: Mapping[str, str]
+    capacities: Mapping[str, Capacity]
+    segment_roles: dict[str, str] = field(default_factory=dict)
+
+    def change(self, resource: Resource) -> str:
+        """How the plan changes ``resource``, in words: ``create docker.container.a``."""
+        before = self.deployed.get(resource.address)
+        if resource.spec.get("state") == "absent":
+            verb = "delete"
+        elif before is None:
+            verb = "create"
+        else:
+            verb = "keep" if dict(before) == resource.spec else "update"
+        return f"{verb} {resource.address}"
+
+
+Rule = Callable[[_Context], Iterator[Violation]]
+
+
+def _violation(context: _Context, rule: str, resource: Resource, message: str) -> Violation:
+    return Violation(rule=rule, address=resource.address, change=context.change(resource), message=message)
+
+
+def _is_pass_rule(resource: Resource) -> bool:
+    return (
+        resource.kind == "opnsense.firewall_rule"
+        and resource.spec.get("action", "pass") == "pass"
+        and resource.spec.get("state", "present") != "absent"
+        and resource.spec.get("enabled", True) is not False
+    )
+
+
+def _in_management_networks(destination: Any, policy: Policy) -> str | None:
+    """The management network ``destination`` (a segment name, CIDR or address) falls in, if any."""
+    if not isinstance(destination, str):
+        return None
+    if destination in policy.management_networks:
+        return destination
+    try:
+        target = ipaddress.ip_network(destination, strict=False)
+    except ValueError:
+        return None
+    for item in policy.management_networks:
+        try:
+            network = ipaddress.ip_network(item, strict=False)
+        except ValueError:
+            continue
+        if network.version == target.version and network.overlaps(target):
+            return item
+    return None
+
+
+def _no_guest_to_management(context: _Context) -> Iterator[Violation]:
+    for resource in context.resources:
+        if not _is_pass_rule(resource):
+            continue
+        meta = resource.meta
+        source_role = meta.get("source_role") or context.segment_roles.get(str(meta.get("source_segment")))
+        if source_role not in _UNTRUSTED_ROLES:
+            continue
+        destination_segment = meta.get("destination_segment")
+        destination_role = meta.get("destination_role") or context.segment_roles.get(str(destination_segment))
+        hit = None
+        if destination_role == "management":
+            hit = f"segment {destination_segment!r} (role management)" if destination_segment else "role management"
+        else:
+            for candidate in [destination_segment, *resource.spec.get("destination_net", [])]:
+                network = _in_management_networks(candidate, context.policy)
+                if network is not None:
+                    hit = f"management network {network}"
+                    break
+        if hit is not None:
+            yield _violation(
+                context, "no-guest-to-management", resource,
+                f"it passes traffic from a {source_role} segment ({meta.get('source_segment', '?')}) to {hit}; "
+                "remove the rule or make it block, or waive with --allow no-guest-to-management",
+            )
+
+
+def _no_wan_exposure(context: _Context) -> Iterator[Violation]:
+    for resource in context.resources:
+        if resource.meta.get("wan_exposure_requested") is True:
+            continue
+        interfaces = resource.spec.get("interface") or []
+        interfaces = [interfaces] if isinstance(interfaces, str) else interfaces
+        on_wan = _is_pass_rule(resource) and "wan" in interfaces
+        if resource.meta.get("wan_exposure") is True or on_wan:
+            yield _violation(
+                context, "no-wan-exposure", resource,
+                "it lets traffic in from the WAN, which the intent did not ask for; set expose_wan: true on the "
+                "intent if that is wanted, or waive with --allow no-wan-exposure",
+            )
+
+
+def _demand(kind: str, spec: Mapping[str, Any]) -> tuple[float, float]:
+    """Memory (MiB) and CPUs a resource reserves; zero for kinds and fields that reserve nothing (or that are
+    references resolved only at run time)."""
+    if spec.get("state") == "absent" or kind not in _SIZED_KINDS:
+        return 0.0, 0.0
+    try:
+        memory = memory_mib(spec["memory"]) if spec.get("memory") is not None else 0.0
+    except ValueError:
+        memory = 0.0
+    if kind == "docker.container":
+        cpus = spec.get("cpus") or 0
+    elif kind == "proxmox.vm":
+        cpus = (spec.get("cores") or 0) * (spec.get("sockets") or 1)
+    else:
+        cpus = spec.get("cores") or 0
+    return memory, float(cpus) if isinstance(cpus, int | float) else 0.0
+
+
+def _kind_of(address: str) -> str:
+    return ".".join(address.split(".", 2)[:2])
+
+
+def _format_mib(value: float) -> str:
+    return f"{value / 1024:g} GiB" if value >= 1024 else f"{value:g} MiB"
+
+
+def _host_capacity(context: _Context) -> Iterator[Violation]:
+    planned = {resource.address for resource in context.resources}
+    for endpoint, capacity in context.capacities.items():
+        here = [r for r in context.resources if r.endpoint == endpoint and r.kind in _SIZED_KINDS]
+        kept = [
+            (address, spec)
+            for address, spec in context.deployed.items()
+            if address not in planned
+            and _kind_of(address) in _SIZED_KINDS
+            and context.deployed_endpoints.get(address) == endpoint
+        ]
+        parts = [(r.address, _demand(r.kind, r.spec), "") for r in here]
+        parts += [(address, _demand(_kind_of(address), spec), " (deployed)") for address, spec in kept]
+        memory = sum(demand[0] for _, demand, _ in parts)
+        cpus = sum(demand[1] for _, demand, _ in parts)
+        over = []
+        if capacity.memory_mib is not None and memory > capacity.memory_mib:
+            over.append(f"memory {_format_mib(memory)} of {_format_mib(capacity.memory_mib)}")
+        if capacity.cpus is not None and cpus > capacity.cpus:
+            over.append(f"{cpus:g} CPUs of {capacity.cpus:g}")
+        changed = [r for r in here if not context.change(r).startswith(("keep", "delete"))]
+        if not over or not changed:
+            continue  # nothing in this plan adds load: what is deployed was accepted before
+        listing = ", ".join(
+            f"{address}{tag} {_format_mib(demand[0])}/{demand[1]:g} CPU" for address, demand, tag in parts
+        )
+        yield _violation(
+            context, "host-capacity", changed[-1],
+            f"endpoint {endpoint} would need {' and '.join(over)} ({listing}); lower memory/cpus, move something "
+            "to another endpoint, raise `capacity` in the inventory, or waive with --allow host-capacity",
+        )
+
+
+def _required_tags(context: _Context) -> Iterator[Violation]:
+    policy = context.policy
+    for resource in context.resources:
+        tags = resource.meta.get("tags") or []
+        missing = [tag for tag in policy.required_tags if tag not in tags]
+        wants = []
+        if missing:
+            wants.append(f"tags {', '.join(missing)}")
+        if policy.require_owner and not resource.meta.get("owner"):
+            wants.append("an owner")
+        if wants:
+            origin = f"intent {resource.origin!r}" if resource.origin else "its intent"
+            yield _violation(
+                context, "required-tags", resource,
+                f"it lacks {' and '.join(wants)} (policy {policy.source}); add `tags:`/`owner:` to {origin}, "
+                "or waive with --allow required-tags",
+            )
+
+
+_EVALUATORS: dict[str, Rule] = {
+    "no-guest-to-management": _no_guest_to_management,
+    "no-wan-exposure": _no_wan_exposure,
+    "host-capacity": _host_capacity,
+    "required-tags": _required_tags,
+}
+
+
+def _default_endpoints(
+    resources: Sequence[Resource], deployed: Mapping[str, Any], given: Mapping[str, str]
+) -> dict[str, str]:
+    """Deployed addresses → endpoint; an address not given sits on its backend's only endpoint in this plan."""
+    by_backend: dict[str, set[str]] = {}
+    for resource in resources:
+        by_backend.setdefault(resource.backend, set()).add(resource.endpoint)
+    located = dict(given)
+    for address in deployed:
+        if address not in located:
+            hosts = by_backend.get(address.split(".", 1)[0], set())
+            if len(hosts) == 1:
+                located[address] = next(iter(hosts))
+    return located
+
+
+def evaluate(
+    resources: Sequence[Resource],
+    policy: Policy = DEFAULT_POLICY,
+    *,
+    deployed: Mapping[str, Mapping[str, Any]] = {},
+    deployed_endpoints: Mapping[str, str] = {},
+    capacities: Mapping[str, Capacity] = {},
+    allow: Collection[str] = (),
+) -> PolicyReport:
+    """Check ``resources`` (the planned desired state) against ``policy``.
+
+    ``deployed`` maps addresses to the spec last applied (the state store's view); ``deployed_endpoints``
+    says where each lives (an address missing there is taken to sit on its backend's only endpoint in this
+    plan, if there is exactly one). ``capacities`` maps endpoints to what they can run. ``allow`` names
+    rules whose violations are waived: they are recorded in the report's ``waivers``. Raises PolicyError
+    when ``allow`` names an unknown rule, or when a violation is not waived (naming every one).
+    """
+    unknown = sorted(set(allow) - set(RULES))
+    if unknown:
+        raise PolicyError(f"--allow {unknown[0]}: unknown policy rule; known rules: {', '.join(RULES)}")
+    segment_roles = {
+        str(r.meta["segment"]): str(r.meta["segment_role"])
+        for r in resources
+        if r.meta.get("segment") and r.meta.get("segment_role")
+    }
+    context = _Context(
+        policy=policy,
+        resources=resources,
+        deployed=deployed,
+        deployed_endpoints=_default_endpoints(resources, deployed, deployed_endpoints),
+        capacities=capacities,
+        segment_roles=segment_roles,
+    )
+    rules = [name for name in RULES if name in policy.enabled]
+    report = PolicyReport(source=policy.source, rules=rules)
+    for name in rules:
+        for violation in _EVALUATORS[name](context):
+            if name in allow:
+                report.waivers.append(Waiver(**violation.model_dump(), reason=f"--allow {name}"))
+            else:
+                report.violations.append(violation)
+    if report.violations:
+        raise PolicyViolations(report)
+    return report
