@@ -5,6 +5,11 @@
 ``httpd -f -p 8080 -h /www`` serves a page out of the box. It is imported from an in-memory tar
 stream with the docker SDK and rebuilt only when missing, so containers keep their image across
 ``down``/``up``.
+
+Stand-ins (``STAND_INS``) are the same rootfs tagged under the names the examples use, with a command
+that listens where the real image would: ``itzg/minecraft-server:latest`` answers on 25565/tcp (busybox
+httpd), so ``examples/minecraft.yaml`` applies without a registry. They are labelled
+``org.homelab-iac.stand-in=true``; a real image of that name on a real Docker host is never touched.
 """
 
 from __future__ import annotations
@@ -20,7 +25,14 @@ import docker.errors
 
 from planner.errors import LabError
 
-__all__ = ["BUSYBOX_BINARY", "BUSYBOX_IMAGE", "HELLO_TEXT", "busybox_rootfs_tar", "ensure_busybox_image"]
+__all__ = [
+    "BUSYBOX_BINARY",
+    "BUSYBOX_IMAGE",
+    "HELLO_TEXT",
+    "STAND_INS",
+    "busybox_rootfs_tar",
+    "ensure_busybox_image",
+]
 
 BUSYBOX_IMAGE = "homelab/busybox:latest"
 BUSYBOX_BINARY = Path("/bin/busybox")
@@ -28,6 +40,11 @@ HELLO_TEXT = "hello from homelab-iac"
 
 # Applets linked even when `busybox --list` cannot be asked; the full list is used when it can.
 _ESSENTIAL_APPLETS = ("sh", "ls", "cat", "echo", "sleep", "httpd", "nc", "wget", "env", "ps", "kill", "true")
+
+# Image name -> the command of its stand-in (what it listens on, like the real image).
+STAND_INS: dict[str, list[str]] = {
+    "itzg/minecraft-server:latest": ["httpd", "-f", "-p", "25565", "-h", "/www"],
+}
 
 _PASSWD = "root:x:0:0:root:/root:/bin/sh\nnobody:x:65534:65534:nobody:/nonexistent:/bin/false\n"
 _GROUP = "root:x:0:\nnogroup:x:65534:\n"
@@ -82,31 +99,44 @@ def busybox_rootfs_tar(busybox: Path = BUSYBOX_BINARY) -> bytes:
     return buffer.getvalue()
 
 
-def ensure_busybox_image(client: docker.DockerClient, busybox: Path = BUSYBOX_BINARY) -> bool:
-    """Import ``homelab/busybox:latest`` unless the engine has it; True when it was built now."""
+def _import(client: docker.DockerClient, image: str, busybox: Path, changes: list[str]) -> bool:
+    """Import the busybox rootfs as ``image`` unless the engine has it; True when it was built now."""
     try:
-        client.images.get(BUSYBOX_IMAGE)
+        client.images.get(image)
         return False
     except docker.errors.ImageNotFound:
         pass
     if not busybox.exists():
         raise LabError(
-            f"{busybox} is missing, needed to build {BUSYBOX_IMAGE}: install busybox-static"
+            f"{busybox} is missing, needed to build {image}: install busybox-static"
             " (make setup does it when run as root)"
         )
-    repository, _, tag = BUSYBOX_IMAGE.partition(":")
+    repository, _, tag = image.partition(":")
     try:
         client.api.import_image_from_data(
             busybox_rootfs_tar(busybox),
             repository=repository,
-            tag=tag,
+            tag=tag or "latest",
             changes=[
-                'CMD ["/bin/sh"]',
                 "ENV PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin",
-                "LABEL org.opencontainers.image.title=homelab/busybox",
                 "LABEL org.homelab-iac.built-by=lab",
+                *changes,
             ],
         )
     except docker.errors.APIError as err:
-        raise LabError(f"could not import {BUSYBOX_IMAGE} into the lab's dockerd: {err.explanation}") from err
+        raise LabError(f"could not import {image} into the lab's dockerd: {err.explanation}") from err
     return True
+
+
+def ensure_busybox_image(client: docker.DockerClient, busybox: Path = BUSYBOX_BINARY) -> bool:
+    """Import ``homelab/busybox:latest`` and the stand-ins unless the engine has them.
+
+    True when ``homelab/busybox:latest`` was built now.
+    """
+    built = _import(
+        client, BUSYBOX_IMAGE, busybox, ['CMD ["/bin/sh"]', "LABEL org.opencontainers.image.title=homelab/busybox"]
+    )
+    for image, command in STAND_INS.items():
+        cmd = "CMD [" + ", ".join(f'"{part}"' for part in command) + "]"
+        _import(client, image, busybox, [cmd, "LABEL org.homelab-iac.stand-in=true"])
+    return built

@@ -352,6 +352,8 @@ def intents_show(
             continue
         table.add_row(name, "yes" if name in required else "", escape(str(field_schema.get("description", ""))))
     out.print(table)
+    if model.details:
+        out.print(f"\n{escape(model.details)}")
     out.print("\nExample:\n")
     out.print(model.example, markup=False)
 

@@ -4,14 +4,14 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import ClassVar
+from typing import Any, ClassVar
 
 from pydantic import BaseModel, ConfigDict, Field
 
 from planner.errors import IntentError
 from planner.resources import Resource
 
-__all__ = ["Endpoints", "ExpansionContext", "Intent"]
+__all__ = ["Endpoints", "ExpansionContext", "Intent", "intent_meta"]
 
 
 @dataclass(frozen=True)
@@ -48,6 +48,21 @@ class ExpansionContext:
 
     endpoints: Endpoints
     where: str = "intent"
+    # Every intent of the same file by name, so one intent can build on another (a game server on the
+    # network segment defined next to it).
+    siblings: Mapping[str, Intent] = field(default_factory=dict)
+
+    def sibling(self, name: str, kind: str, field_path: str) -> Intent:
+        """The intent ``name`` of ``kind`` in the same file, or an error naming ``field_path``."""
+        found = self.siblings.get(name)
+        if found is None or found.kind != kind:
+            known = sorted(other.name for other in self.siblings.values() if other.kind == kind)
+            listed = ", ".join(known) or "none"
+            raise IntentError(
+                f"{self.where}.{field_path}: no {kind} intent named {name!r} in this file (known: {listed}); "
+                f"add one, or write the {kind} fields inline as a mapping"
+            )
+        return found
 
 
 class Intent(BaseModel):
@@ -57,6 +72,7 @@ class Intent(BaseModel):
 
     summary: ClassVar[str] = ""
     example: ClassVar[str] = ""
+    details: ClassVar[str] = ""  # rules worth knowing beyond the fields (e.g. a sizing rule), shown by `show`
 
     kind: str
     name: str = Field(pattern=r"^[a-z0-9][a-z0-9-]{0,62}$", description="Lower-case name, letters, digits, '-'.")
@@ -66,3 +82,14 @@ class Intent(BaseModel):
     def expand(self, context: ExpansionContext) -> list[Resource]:
         """The resources this intent needs, with their dependencies."""
         raise NotImplementedError
+
+
+def intent_meta(intent: Intent, **extra: Any) -> dict[str, Any]:
+    """``Resource.meta`` for a resource of ``intent``: its owner and tags (when set) plus ``extra``."""
+    meta: dict[str, Any] = {}
+    if intent.owner:
+        meta["owner"] = intent.owner
+    if intent.tags:
+        meta["tags"] = list(intent.tags)
+    meta.update({key: value for key, value in extra.items() if value is not None})
+    return meta

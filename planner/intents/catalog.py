@@ -19,12 +19,16 @@ from pydantic import ValidationError
 from planner.errors import IntentError
 from planner.intents.base import Intent
 from planner.intents.container import ContainerIntent
+from planner.intents.game import GameServerIntent
+from planner.intents.network import NetworkSegmentIntent
 
 __all__ = ["FORMAT_VERSION", "INTENT_KINDS", "load_intent_file", "parse_intents"]
 
 FORMAT_VERSION = 1
 
 INTENT_KINDS: dict[str, type[Intent]] = {
+    "network_segment": NetworkSegmentIntent,
+    "game_server": GameServerIntent,
     "container": ContainerIntent,
 }
 

@@ -1,0 +1,320 @@
+"""``game_server``: a game server container on a network segment, sized from the game and player count."""
+
+from __future__ import annotations
+
+import ipaddress
+import math
+from dataclasses import dataclass, field
+from typing import Any, ClassVar, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator
+
+from planner.errors import IntentError
+from planner.intents.base import ExpansionContext, Intent, intent_meta
+from planner.intents.container import _SIZE
+from planner.intents.network import InlineSegment, Segment, firewall_rule, segment_for
+from planner.resources import Resource
+
+__all__ = ["GAMES", "Game", "GamePort", "GameServerIntent", "PublicDns", "Sizing", "size_for"]
+
+MAX_CPUS = 4.0
+
+
+@dataclass(frozen=True)
+class GamePort:
+    """One port or port range a game listens on."""
+
+    first: int
+    last: int
+    protocol: Literal["tcp", "udp"]
+
+    @property
+    def range(self) -> str:
+        return str(self.first) if self.first == self.last else f"{self.first}-{self.last}"
+
+
+@dataclass(frozen=True)
+class Game:
+    """What a game needs: its image, ports, data directory, environment and sizing rule."""
+
+    image: str
+    ports: tuple[GamePort, ...]
+    data_path: str
+    base_mib: int
+    mib_per_player: int
+    base_cpus: float
+    players_per_cpu: int
+    max_players: int
+    env: dict[str, str] = field(default_factory=dict)
+
+
+GAMES: dict[str, Game] = {
+    "minecraft": Game(
+        image="itzg/minecraft-server:latest", ports=(GamePort(25565, 25565, "tcp"),), data_path="/data",
+        base_mib=1024, mib_per_player=100, base_cpus=1.0, players_per_cpu=10, max_players=200,
+        env={"EULA": "TRUE"},
+    ),
+    "valheim": Game(
+        image="lloesche/valheim-server:latest", ports=(GamePort(2456, 2457, "udp"),), data_path="/config",
+        base_mib=2048, mib_per_player=128, base_cpus=2.0, players_per_cpu=10, max_players=64,
+    ),
+    "factorio": Game(
+        image="factoriotools/factorio:stable", ports=(GamePort(34197, 34197, "udp"),), data_path="/factorio",
+        base_mib=1024, mib_per_player=50, base_cpus=1.0, players_per_cpu=20, max_players=200,
+    ),
+    "terraria": Game(
+        image="ryshe/terraria:latest", ports=(GamePort(7777, 7777, "tcp"),), data_path="/root/.local/share/Terraria",
+        base_mib=512, mib_per_player=32, base_cpus=1.0, players_per_cpu=16, max_players=200,
+    ),
+}
+
+SIZING_RULE = (
+    "memory = base + per-player MiB x players, rounded up to a multiple of 512 MiB; "
+    "cpus = base + players / players-per-CPU, rounded up to 0.5, at most 4. "
+    "minecraft: 1024 MiB + 100/player, 1 CPU + 1 per 10 players (Java heap MEMORY = 75% of the memory, "
+    "rounded down to 256 MiB); valheim: 2048 + 128/player, 2 CPUs + 1 per 10; factorio: 1024 + 50/player, "
+    "1 + 1 per 20; terraria: 512 + 32/player, 1 + 1 per 16. Minecraft for 10 players: 2048m, 2 CPUs, heap 1536M."
+)
+
+
+@dataclass(frozen=True)
+class Sizing:
+    """Memory (MiB) and CPUs of a game server."""
+
+    memory_mib: int
+    cpus: float
+
+    @property
+    def memory(self) -> str:
+        return f"{self.memory_mib}m"
+
+    @property
+    def heap(self) -> str:
+        """The Java heap for a JVM game: 75% of the memory, rounded down to 256 MiB (at least 256 MiB)."""
+        return f"{max(256, self.memory_mib * 3 // 4 // 256 * 256)}M"
+
+
+def _mebibytes(size: str) -> int:
+    """``4g`` → 4096, ``512m`` → 512, ``1073741824`` (bytes) → 1024; Docker's binary units."""
+    units = {"b": 1 / (1 << 20), "k": 1 / 1024, "m": 1, "g": 1024}
+    number, unit = (size[:-1], size[-1].lower()) if size[-1].isalpha() else (size, "b")
+    return int(float(number) * units[unit])
+
+
+def size_for(game: str, players: int) -> Sizing:
+    """The documented sizing rule (SIZING_RULE) for ``players`` of ``game``."""
+    rule = GAMES[game]
+    memory = math.ceil((rule.base_mib + rule.mib_per_player * players) / 512) * 512
+    cpus = rule.base_cpus + math.ceil(players / rule.players_per_cpu * 2) / 2
+    return Sizing(memory_mib=memory, cpus=min(MAX_CPUS, cpus))
+
+
+class PublicDns(BaseModel):
+    """A public name for the server: a ``dns.record`` on a DNS endpoint (Cloudflare, BIND, ...)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    name: str = Field(min_length=1, description="Record name, absolute (mc.example.com) or relative to zone.")
+    zone: str | None = Field(default=None, description="Zone of the record; default: found by the provider.")
+    value: str | None = Field(
+        default=None, description="The public (WAN) address the name points to; required, the planner cannot know it."
+    )
+    endpoint: str | None = Field(default=None, description="DNS endpoint (inventory group dns).")
+
+    @field_validator("value")
+    @classmethod
+    def _value(cls, value: str | None) -> str | None:
+        if value is not None:
+            ipaddress.IPv4Address(value)
+        return value
+
+
+class GameServerIntent(Intent):
+    """A game server container on a network segment, sized from the game and the number of players."""
+
+    summary: ClassVar[str] = (
+        "A game server (minecraft, valheim, factorio, terraria) on a network segment: container sized for the "
+        "players, firewall rules for its ports, internal DNS name, optional WAN exposure and public DNS."
+    )
+    details: ClassVar[str] = "Sizing rule: " + SIZING_RULE
+    example: ClassVar[str] = """\
+kind: game_server
+name: minecraft
+game: minecraft
+players: 10                  # -> memory 2048m, cpus 2.0 (see the sizing rule)
+segment: gaming              # a network_segment intent in the same file, or its fields inline
+# address: 10.0.20.10        # default: the .10 host of the segment
+# expose_wan: true           # allow the game port in from the internet (policy asks for this flag)
+# public_dns: {name: mc.example.com, value: 203.0.113.7, endpoint: lab-cloudflare}
+"""
+
+    kind: Literal["game_server"]
+    game: Literal["minecraft", "valheim", "factorio", "terraria"] = Field(
+        description="The game; each has a default image, ports and sizing rule."
+    )
+    players: int = Field(description="Expected concurrent players, 1-200 (per-game maximum applies).")
+    segment: str | InlineSegment = Field(
+        description="Name of a network_segment intent in this file, or a mapping of network_segment fields."
+    )
+    address: str | None = Field(default=None, description="The server's IPv4 address in the segment; default .10.")
+    image: str | None = Field(default=None, description="Image override; default: the game's image.")
+    memory: str | None = Field(default=None, description="Memory override (e.g. 4g); default: the sizing rule.")
+    cpus: float | None = Field(default=None, gt=0, description="CPU override; default: the sizing rule.")
+    expose_wan: bool = Field(default=False, description="Allow the game's ports in from the WAN (explicit opt-in).")
+    dns_name: str | None = Field(
+        default=None, description="Internal DNS name (Unbound host override); default <name>.<segment domain>."
+    )
+    public_dns: PublicDns | None = Field(
+        default=None, description="Public DNS record: {name, value, zone?, endpoint?}."
+    )
+    publish_address: str = Field(
+        default="127.0.0.1",
+        description="Host address the ports are published on; the lab allows only 127.0.0.1, use the host's LAN "
+        "address (or 0.0.0.0) on a real Docker host.",
+    )
+    network_driver: Literal["bridge", "macvlan"] = Field(
+        default="bridge",
+        description="Docker network for the segment: bridge (default, runs anywhere) or macvlan (the container "
+        "sits on the VLAN itself; the Docker host must carry the VLAN).",
+    )
+    endpoint: str | None = Field(default=None, description="Docker endpoint; same as docker_endpoint.")
+    docker_endpoint: str | None = Field(default=None, description="Docker endpoint; default: the only one.")
+    opnsense_endpoint: str | None = Field(default=None, description="OPNsense endpoint; default: the segment's.")
+
+    @field_validator("players")
+    @classmethod
+    def _players(cls, value: int, info: ValidationInfo) -> int:
+        if not 1 <= value <= 200:
+            raise ValueError(f"{value} players is outside 1-200")
+        game = info.data.get("game")
+        if isinstance(game, str) and value > GAMES[game].max_players:
+            raise ValueError(f"{value} players is more than {game} supports here ({GAMES[game].max_players})")
+        return value
+
+    @field_validator("memory")
+    @classmethod
+    def _memory(cls, value: str | None) -> str | None:
+        if value is not None and not _SIZE.match(value):
+            raise ValueError(f"{value!r} is not a size; write it like 512m or 4g")
+        return value
+
+    @field_validator("address", "publish_address")
+    @classmethod
+    def _address(cls, value: str | None) -> str | None:
+        if value is not None:
+            ipaddress.IPv4Address(value)
+        return value
+
+    def sizing(self) -> Sizing:
+        return size_for(self.game, self.players)
+
+    def _server_address(self, segment: Segment, context: ExpansionContext) -> str:
+        if self.address is None:
+            return str(segment.host(10))
+        try:
+            address = segment.check_address(self.address, "address")
+        except ValueError as err:
+            raise IntentError(f"{context.where}.address: {err}") from None
+        if segment.pool[0] <= address <= segment.pool[1]:
+            raise IntentError(
+                f"{context.where}.address: {address} is inside the segment's DHCP pool "
+                f"{segment.pool[0]}-{segment.pool[1]}; pick an address outside it"
+            )
+        return str(address)
+
+    def expand(self, context: ExpansionContext) -> list[Resource]:
+        segment, resources = segment_for(self.segment, self, context)
+        docker = context.endpoints.resolve("docker", self.docker_endpoint or self.endpoint, context.where)
+        opnsense = segment.endpoint
+        if self.opnsense_endpoint is not None:
+            opnsense = context.endpoints.resolve("opnsense", self.opnsense_endpoint, context.where)
+        game = GAMES[self.game]
+        address = self._server_address(segment, context)
+        meta = intent_meta(self, **segment.meta())
+        sizing = self.sizing()
+
+        network_spec: dict[str, Any] = {"name": segment.name, "driver": self.network_driver,
+                                        "subnet": str(segment.network), "state": "present"}
+        if self.network_driver == "macvlan":
+            network_spec["gateway"] = str(segment.gateway)  # the firewall routes a macvlan segment
+        network = Resource(kind="docker.network", name=segment.name, endpoint=docker, spec=network_spec,
+                           origin=self.name, meta=meta)
+        volume = Resource(kind="docker.volume", name=f"{self.name}-data", endpoint=docker, origin=self.name,
+                          meta=meta, spec={"name": f"{self.name}-data", "state": "present"})
+        env = dict(game.env)
+        if self.memory is not None:
+            sizing = Sizing(memory_mib=_mebibytes(self.memory), cpus=sizing.cpus)
+        if self.game == "minecraft":
+            env["MEMORY"] = sizing.heap
+            env["MAX_PLAYERS"] = str(self.players)
+        ports = [
+            f"{self.publish_address}:{number}:{number}/{port.protocol}"
+            for port in game.ports for number in range(port.first, port.last + 1)
+        ]
+        container = Resource(
+            kind="docker.container", name=self.name, endpoint=docker, origin=self.name, meta=meta,
+            depends_on=(network.address, volume.address),
+            spec={
+                "name": self.name, "image": self.image or game.image, "state": "started", "env": env,
+                "ports": ports, "networks": [{"name": segment.name, "ipv4_address": address}],
+                "volumes": [f"{volume.name}:{game.data_path}"],
+                "memory": self.memory or sizing.memory, "cpus": self.cpus or sizing.cpus,
+                "restart_policy": "unless-stopped",
+            },
+        )
+        resources += [network, volume, container]
+        resources += self._firewall(segment, opnsense, address, game)
+        resources += self._dns(segment, opnsense, address, context)
+        return resources
+
+    def _firewall(self, segment: Segment, endpoint: str, address: str, game: Game) -> list[Resource]:
+        rules = []
+        for number, port in enumerate(game.ports):
+            suffix = "" if number == 0 else f"-{number + 1}"
+            ports = {"protocol": port.protocol.upper(), "destination_net": [address], "destination_port": port.range}
+            rules.append(firewall_rule(
+                f"{self.name}-game{suffix}", endpoint,
+                {"interface": [segment.interface()], "source_net": [segment.interface()], **ports,
+                 "description": f"{self.name}: {self.game} {port.range}/{port.protocol} from {segment.name}",
+                 "sequence": 150, "action": "pass"},
+                intent_meta(self, **segment.meta(), source_segment=segment.name, source_role=segment.role,
+                            destination_segment=segment.name, destination_role=segment.role, wan_exposure=False),
+                self.name,
+            ))
+            if self.expose_wan:
+                rules.append(firewall_rule(
+                    f"{self.name}-wan{suffix}", endpoint,
+                    {"interface": ["wan"], "source_net": ["any"], **ports,
+                     "description": f"{self.name}: {self.game} {port.range}/{port.protocol} from the internet",
+                     "sequence": 150, "action": "pass"},
+                    intent_meta(self, **segment.meta(), source_segment="internet", source_role="wan",
+                                destination_segment=segment.name, destination_role=segment.role,
+                                wan_exposure=True, wan_exposure_requested=True),
+                    self.name,
+                ))
+        return rules
+
+    def _dns(self, segment: Segment, endpoint: str, address: str, context: ExpansionContext) -> list[Resource]:
+        hostname, _, domain = (self.dns_name or f"{self.name}.{segment.domain}").partition(".")
+        if not domain:
+            raise IntentError(f"{context.where}.dns_name: {self.dns_name!r} needs a domain, e.g. mc.gaming.home.arpa")
+        meta = intent_meta(self, **segment.meta())
+        found = [Resource(
+            kind="opnsense.host_override", name=self.name, endpoint=endpoint, origin=self.name, meta=meta,
+            spec={"hostname": hostname, "domain": domain, "rr": "A", "server": address,
+                  "description": f"{self.game} server {self.name}", "state": "present"},
+        )]
+        if self.public_dns is not None:
+            public = self.public_dns
+            if public.value is None:
+                raise IntentError(
+                    f"{context.where}.public_dns.value: required; give the public (WAN) address {public.name} "
+                    "should point to"
+                )
+            dns = context.endpoints.resolve("dns", public.endpoint, f"{context.where}.public_dns")
+            spec: dict[str, Any] = {"name": public.name, "type": "A", "value": public.value, "state": "present"}
+            if public.zone:
+                spec["zone"] = public.zone
+            found.append(Resource(kind="dns.record", name=f"{self.name}-public", endpoint=dns, spec=spec,
+                                  origin=self.name, meta=intent_meta(self)))
+        return found
