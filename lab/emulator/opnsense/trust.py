@@ -1,4 +1,8 @@
-"""The certificate store, System > Trust > Certificates (``/api/trust/cert/*``): reference §11.
+"""The certificate store, System > Trust > Certificates (``/api/trust/cert/*``).
+
+Modelled on opnsense/core (24.7+): ``C/Trust/Api/CertController.php`` (setBaseHook per action,
+search columns, delete with checkAndThrowValueInUse), ``M/Trust/Cert.xml`` (stored vs. volatile
+fields) and ``M/Trust/FieldTypes/CertificatesField.php`` (what is derived on load).
 
 Items live in ``config.cert`` (the model mounts ``/cert+``) with what config.xml stores: ``refid``,
 ``descr``, ``caref`` and the base64 ``crt``/``csr``/``prv``. Everything else a client sees is
