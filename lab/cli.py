@@ -1,4 +1,4 @@
-"""``iac lab up|down|status``: a thin adapter over ``lab.up/down/status``.
+"""``iac lab up|down|status|env``: a thin adapter over ``lab.up/down/status``.
 
 The main CLI mounts ``app`` as ``iac lab``. Each command prints a small table (or, with ``--json``,
 the status document) and turns a ``LabError`` into one line on stderr and exit status 1.
@@ -8,6 +8,7 @@ the status document) and turns a ``LabError`` into one line on stderr and exit s
 
 from __future__ import annotations
 
+import shlex
 from collections.abc import Callable
 from typing import Annotated
 
@@ -101,3 +102,17 @@ def status_command(json_output: JsonOption = False) -> None:
         Console().print(_table(lab_status))
     if not lab_status.healthy:
         raise typer.Exit(1)
+
+
+@app.command("env")
+def env_command() -> None:
+    """Print the lab's credentials as shell exports, for plain ansible-playbook: eval "$(iac lab env)"."""
+    from lab.credentials import LabCredentials
+    from lab.layout import LabLayout
+
+    environment = LabCredentials(LabLayout.default().credentials_file).environment()
+    if not environment:
+        Console(stderr=True).print("[red]error:[/red] the lab has no credentials yet; run `iac lab up` first")
+        raise typer.Exit(1)
+    for name, value in sorted(environment.items()):
+        typer.echo(f"export {name}={shlex.quote(value)}")

@@ -79,13 +79,45 @@ class LabCredentials:
         emulators = self.data.setdefault("emulators", {})
         emulators[name] = {"url": url, "auth": auth, "credentials": dict(credentials)}
 
+    def environment(self) -> dict[str, str]:
+        """The credentials as the environment variables the collection's modules fall back to.
+
+        ``iac`` hands these to the runs it starts (the lab inventory names the file they are written to);
+        ``eval "$(iac lab env)"`` gives them to a shell for plain ``ansible-playbook``.
+        """
+        env: dict[str, str] = {}
+        opnsense = (self.emulator("opnsense") or {}).get("credentials") or {}
+        if opnsense.get("key"):
+            env["OPNSENSE_API_KEY"], env["OPNSENSE_API_SECRET"] = str(opnsense["key"]), str(opnsense["secret"])
+        proxmox = (self.emulator("proxmox") or {}).get("credentials") or {}
+        if proxmox.get("token_id"):
+            env["PROXMOX_TOKEN_ID"], env["PROXMOX_TOKEN_SECRET"] = str(proxmox["token_id"]), str(proxmox["secret"])
+        cloudflare = (self.emulator("cloudflare") or {}).get("credentials") or {}
+        if cloudflare.get("token"):
+            env["CLOUDFLARE_API_TOKEN"] = str(cloudflare["token"])
+        keys = (self.data.get("bind") or {}).get("keys") or {}
+        ddns = keys.get("ddns-key") if isinstance(keys, dict) else None
+        if isinstance(ddns, dict) and ddns.get("secret"):
+            env["DNS_TSIG_KEY_NAME"], env["DNS_TSIG_KEY_SECRET"] = str(ddns["name"]), str(ddns["secret"])
+        return env
+
+    def save_environment(self, path: Path) -> Path:
+        """Write :meth:`environment` to ``path`` as YAML, mode 0600, atomically; return ``path``."""
+        _write_private(path, "# Lab credentials as environment variables, written by `iac lab up`.\n",
+                       self.environment())
+        return path
+
     def save(self) -> None:
         """Write atomically with mode 0600 (created private, never world-readable for an instant)."""
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        tmp = self.path.with_name(self.path.name + ".tmp")
-        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-        with os.fdopen(fd, "w") as handle:
-            handle.write(_HEADER)
-            yaml.safe_dump(self.data, handle, sort_keys=False, default_flow_style=False)
-        os.chmod(tmp, 0o600)
-        os.replace(tmp, self.path)
+        _write_private(self.path, _HEADER, self.data)
+
+
+def _write_private(path: Path, header: str, data: dict[str, Any]) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(path.name + ".tmp")
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "w") as handle:
+        handle.write(header)
+        yaml.safe_dump(data, handle, sort_keys=False, default_flow_style=False)
+    os.chmod(tmp, 0o600)
+    os.replace(tmp, path)

@@ -45,24 +45,27 @@ class InventoryHost:
     vars: dict[str, Any] = field(default_factory=dict)
 
 
-def render_inventory(hosts: Iterable[InventoryHost], python: str) -> dict[str, Any]:
-    """The inventory as a YAML-ready mapping; groups and hosts sorted for stable diffs."""
+def render_inventory(hosts: Iterable[InventoryHost], python: str, env_file: Path | None = None) -> dict[str, Any]:
+    """The inventory as a YAML-ready mapping; groups and hosts sorted for stable diffs.
+
+    ``env_file`` names the 0600 file of credentials as environment variables (``iac_env_file``), which
+    ``iac`` hands to the runs it starts; the file's contents never enter the inventory.
+    """
     children: dict[str, Any] = {}
     for host in sorted(hosts, key=lambda item: (item.group, item.name)):
         group = children.setdefault(host.group, {"hosts": {}})
         group["hosts"][host.name] = dict(host.vars)
-    return {
-        "all": {
-            "vars": {"ansible_connection": "local", "ansible_python_interpreter": python},
-            "children": children,
-        }
-    }
+    all_vars: dict[str, Any] = {"ansible_connection": "local", "ansible_python_interpreter": python}
+    if env_file is not None:
+        all_vars["iac_env_file"] = str(env_file)
+    return {"all": {"vars": all_vars, "children": children}}
 
 
-def write_inventory(path: Path, hosts: Iterable[InventoryHost], python: str) -> Path:
+def write_inventory(path: Path, hosts: Iterable[InventoryHost], python: str, env_file: Path | None = None) -> Path:
     """Write the inventory atomically to ``path`` and return it."""
     path.parent.mkdir(parents=True, exist_ok=True)
-    text = _HEADER + yaml.safe_dump(render_inventory(hosts, python), sort_keys=False, default_flow_style=False)
+    data = render_inventory(hosts, python, env_file)
+    text = _HEADER + yaml.safe_dump(data, sort_keys=False, default_flow_style=False)
     tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
     tmp.write_text(text)
     os.replace(tmp, path)

@@ -41,6 +41,11 @@ class LabLayout:
         return self.home / "credentials.yml"
 
     @property
+    def env_file(self) -> Path:
+        """The credentials as environment variables for module runs (mode 0600), named by the inventory."""
+        return self.home / "env.yml"
+
+    @property
     def lock_file(self) -> Path:
         """Serialises concurrent ``up``/``down`` calls on the same lab."""
         return self.home / "lab.lock"

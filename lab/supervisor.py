@@ -121,7 +121,10 @@ class Supervisor:
             for emulator in registered:
                 emulator.wait_healthy()
             self.dns.start()  # BIND forwards to the Cloudflare emulator's DNS listener
-            inventory = write_inventory(inventory_path(), self._inventory_hosts(registered), sys.executable)
+            env_file = LabCredentials(self.layout.credentials_file).save_environment(self.layout.env_file)
+            inventory = write_inventory(
+                inventory_path(), self._inventory_hosts(registered), sys.executable, env_file
+            )
             return self._status(inventory)
 
     def down(self) -> LabStatus:

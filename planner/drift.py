@@ -16,6 +16,7 @@ from planner.plan import Action, Change, Plan
 from planner.redact import scrub
 from planner.resources import module_for
 from planner.state.records import ResourceRecord
+from planner.tasks import item_outcomes, task_groups
 
 __all__ = ["DriftCollector", "DriftItem", "DriftReport", "desired_state_plan"]
 
@@ -72,22 +73,25 @@ class DriftCollector:
 
     def __init__(self, plan: Plan) -> None:
         self._changes = {change.address: change for change in plan.changes}
+        self._groups = {group.name: group for group in task_groups(plan)}
         self.items: dict[str, DriftItem] = {}
 
     def __call__(self, event: dict[str, Any]) -> None:
-        kind = event.get("event")
+        kind = str(event.get("event", ""))
         data: dict[str, Any] = event.get("event_data") or {}
-        change = self._changes.get(str(data.get("task", "")))
-        if change is None or data.get("host") not in (None, change.endpoint):
+        group = self._groups.get(str(data.get("task", "")))
+        if group is None or data.get("host") not in (None, group.endpoint) or not kind.startswith("runner_on_"):
             return
-        res: dict[str, Any] = data.get("res") or {}
-        if kind == "runner_on_ok":
-            status = "drifted" if res.get("changed") else "in_sync"
-            diff = scrub(res.get("diff") or {}) if status == "drifted" else {}
-            self.items[change.address] = DriftItem(change.address, change.endpoint, status, diff)
-        elif kind in ("runner_on_failed", "runner_on_unreachable"):
-            message = str(res.get("msg") or "failed")
-            self.items[change.address] = DriftItem(change.address, change.endpoint, "error", message=message)
+        for outcome in item_outcomes(group, kind, data.get("res") or {}):
+            endpoint = self._changes[outcome.address].endpoint
+            if outcome.status == "changed":
+                diff = scrub(outcome.result.get("diff") or {})
+                self.items[outcome.address] = DriftItem(outcome.address, endpoint, "drifted", diff)
+            elif outcome.status == "ok":
+                self.items[outcome.address] = DriftItem(outcome.address, endpoint, "in_sync")
+            else:
+                message = outcome.message or "failed"
+                self.items[outcome.address] = DriftItem(outcome.address, endpoint, "error", message=message)
 
     def report(self) -> DriftReport:
         items = [self.items.get(address) or DriftItem(address, change.endpoint, "error", message="not checked")

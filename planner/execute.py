@@ -11,7 +11,7 @@ import json
 import os
 import sys
 import uuid
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Protocol
@@ -38,8 +38,13 @@ class RunResult:
 
 
 class Executor(Protocol):
-    def run(self, project: Path, *, on_event: EventHandler, check: bool = False) -> RunResult:
-        """Run ``project/site.yml`` against ``project/inventory``; call ``on_event`` for every runner event."""
+    def run(
+        self, project: Path, *, on_event: EventHandler, check: bool = False, env: Mapping[str, str] | None = None
+    ) -> RunResult:
+        """Run ``project/site.yml`` against ``project/inventory``; call ``on_event`` for every runner event.
+
+        ``env`` adds environment variables for the run only (credentials the modules fall back to).
+        """
 
 
 class AnsibleRunnerExecutor:
@@ -49,7 +54,9 @@ class AnsibleRunnerExecutor:
         self.runs_dir = runs_dir
         self.timeout = timeout
 
-    def run(self, project: Path, *, on_event: EventHandler, check: bool = False) -> RunResult:
+    def run(
+        self, project: Path, *, on_event: EventHandler, check: bool = False, env: Mapping[str, str] | None = None
+    ) -> RunResult:
         import ansible_runner  # imported here: it is slow to import and only the executor needs it
 
         private = self.runs_dir / uuid.uuid4().hex[:12]
@@ -72,7 +79,7 @@ class AnsibleRunnerExecutor:
                 playbook="site.yml",
                 inventory=str(project / "inventory" / "hosts.yml"),
                 # The state_recorder callback would record this run a second time: the executor records it.
-                envvars={"ANSIBLE_CONFIG": str(project / "ansible.cfg"), "IAC_STATE_RECORDER": "off"},
+                envvars={**(env or {}), "ANSIBLE_CONFIG": str(project / "ansible.cfg"), "IAC_STATE_RECORDER": "off"},
                 cmdline=cmdline,
                 event_handler=handle,
                 quiet=True,
@@ -118,6 +125,9 @@ class ScriptedExecutor:
     """A fake executor: each run replays the next scripted events and ends with the scripted status.
 
     ``ScriptedExecutor(events, status).then(more_events)`` scripts two runs; the last script repeats.
+    A scripted event may name a resource instead of a task (``event_data: {address: ..., res: {...}}``,
+    ``res`` as the resource's single module would return it); the fake turns it into the event the
+    rendered project's task for that resource would produce (a batch result where the resource is batched).
     """
 
     def __init__(self, events: Iterable[dict[str, Any]] = (), status: str = "successful") -> None:
@@ -128,9 +138,46 @@ class ScriptedExecutor:
         self.scripts.append((list(events), status))
         return self
 
-    def run(self, project: Path, *, on_event: EventHandler, check: bool = False) -> RunResult:
+    def run(
+        self, project: Path, *, on_event: EventHandler, check: bool = False, env: Mapping[str, str] | None = None
+    ) -> RunResult:
         events, status = self.scripts[min(len(self.runs), len(self.scripts) - 1)]
         self.runs.append((project, check))
+        groups: dict[str, Any] | None = None
         for event in events:
+            data = event.get("event_data") or {}
+            if "address" in data:
+                if groups is None:
+                    groups = _groups_of(project)
+                event = _as_task_event(event, groups)
             on_event(event)
         return RunResult(status=status, rc=0 if status == "successful" else 2)
+
+
+def _groups_of(project: Path) -> dict[str, Any]:
+    from planner.plan import Plan
+    from planner.tasks import task_groups
+
+    plan = Plan.model_validate_json((project / "plan.json").read_text())
+    return {address: (group, index) for group in task_groups(plan) for index, address in enumerate(group.addresses)}
+
+
+_NOT_FACTS = frozenset({"changed", "failed", "msg", "diff", "invocation", "action", "updated"})
+
+
+def _as_task_event(event: dict[str, Any], groups: dict[str, Any]) -> dict[str, Any]:
+    data = dict(event["event_data"])
+    group, index = groups[data.pop("address")]
+    res: dict[str, Any] = dict(data.get("res") or {})
+    data.setdefault("host", group.endpoint)
+    data["task"] = group.name
+    if group.batched:
+        facts = next((value for key, value in res.items() if key not in _NOT_FACTS and isinstance(value, dict)), {})
+        item = {"index": index, "changed": bool(res.get("changed")), "facts": facts}
+        if "diff" in res:
+            item["diff"] = res["diff"]
+        if event.get("event") == "runner_on_ok":
+            data["res"] = {**res, "results": [item]}
+        else:
+            data["res"] = {"failed": True, "msg": res.get("msg", "failed"), "failed_index": index, "results": []}
+    return {**event, "event_data": data}

@@ -42,6 +42,32 @@ class EndpointInventory:
     hosts: dict[str, Host] = field(default_factory=dict)
     all_vars: dict[str, Any] = field(default_factory=dict)
 
+    def environment(self) -> dict[str, str]:
+        """Credentials for the runs, as environment variables, from the file ``iac_env_file`` names.
+
+        The file (YAML, ``NAME: value``) must be private (mode 0600 or stricter): it holds secrets. The
+        lab writes one; a real homelab may too, or export the variables itself, or use ansible-vault.
+        """
+        raw = self.all_vars.get("iac_env_file")
+        if not raw:
+            return {}
+        file = Path(str(raw)).expanduser()
+        try:
+            mode = file.stat().st_mode & 0o777
+            data = yaml.safe_load(file.read_text(encoding="utf-8")) or {}
+        except FileNotFoundError:
+            raise IntentError(
+                f"{self.path}: iac_env_file {file} does not exist; run `iac lab up` or fix the path"
+            ) from None
+        except (OSError, yaml.YAMLError) as err:
+            reason = " ".join(str(err).split())
+            raise IntentError(f"{self.path}: iac_env_file {file} cannot be read: {reason}") from None
+        if mode & 0o077:
+            raise IntentError(f"iac_env_file {file} is readable by others (mode {mode:o}); run chmod 600 {file}")
+        if not isinstance(data, dict):
+            raise IntentError(f"iac_env_file {file}: expected a mapping of NAME: value")
+        return {str(key): str(value) for key, value in data.items()}
+
     def endpoints(self) -> Endpoints:
         by_backend: dict[str, list[str]] = {}
         for host in self.hosts.values():

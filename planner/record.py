@@ -10,6 +10,7 @@ from planner.plan import Plan
 from planner.redact import scrub
 from planner.state.records import ResourceState
 from planner.state.store import StateStore
+from planner.tasks import ItemOutcome, item_outcomes, task_groups
 
 __all__ = ["DeploymentRecorder", "Progress", "ResourceResult", "observed_facts"]
 
@@ -66,23 +67,42 @@ class DeploymentRecorder:
         self.on_progress = on_progress
         self.results: dict[str, ResourceResult] = {}
         self._changes = {change.address: change for change in plan.changes}
+        self._groups = {group.name: group for group in task_groups(plan)}
 
     def __call__(self, event: dict[str, Any]) -> None:
         kind = str(event.get("event", ""))
         data: dict[str, Any] = event.get("event_data") or {}
-        task = str(data.get("task", ""))
-        address = task if task in self._changes else None
-        if address is not None and data.get("host") not in (None, self._changes[address].endpoint):
-            return  # another endpoint of the same wave skipping this resource's task
+        group = self._groups.get(str(data.get("task", "")))
+        if group is not None and data.get("host") not in (None, group.endpoint):
+            return  # another endpoint of the same wave skipping this endpoint's task
         if kind not in _STORED_EVENTS:
             return
-        if kind == "playbook_on_task_start" and address is None:
+        if kind == "playbook_on_task_start" and group is None:
             return
-        self.store.record_event(self.deployment_id, kind, self._payload(event, data), resource_address=address)
-        if kind == "playbook_on_play_start":
-            self._progress(Progress("wave", str(data.get("play", ""))))
-        elif address is not None and kind.startswith("runner_on_"):
-            self._resource_result(address, kind, data)
+        if group is None or not kind.startswith("runner_on_"):
+            address = group.addresses[0] if group is not None and not group.batched else None
+            self.store.record_event(self.deployment_id, kind, self._payload(event, data), resource_address=address)
+            if kind == "playbook_on_play_start":
+                self._progress(Progress("wave", str(data.get("play", ""))))
+            return
+        res: dict[str, Any] = data.get("res") or {}
+        outcomes = list(item_outcomes(group, kind, res))
+        if group.batched:
+            # The batch's own result is the sum of its items: stored once per resource, not twice.
+            summary = {key: value for key, value in res.items() if key != "results"}
+            self.store.record_event(self.deployment_id, kind, self._payload(event, {**data, "res": summary}))
+        for outcome in outcomes:
+            if group.batched:
+                item_data = {**data, "res": outcome.result}
+                self.store.record_event(
+                    self.deployment_id, kind if outcome.status != "failed" else "runner_on_failed",
+                    self._payload(event, item_data), resource_address=outcome.address,
+                )
+            else:
+                self.store.record_event(
+                    self.deployment_id, kind, self._payload(event, data), resource_address=outcome.address
+                )
+            self._resource_result(outcome, float(data.get("duration") or 0.0), batched=group.batched)
 
     def _payload(self, event: dict[str, Any], data: dict[str, Any]) -> dict[str, Any]:
         payload: dict[str, Any] = {
@@ -104,13 +124,13 @@ class DeploymentRecorder:
         clean: dict[str, Any] = scrub({k: v for k, v in payload.items() if v is not None})
         return clean
 
-    def _resource_result(self, address: str, kind: str, data: dict[str, Any]) -> None:
-        res: dict[str, Any] = data.get("res") or {}
+    def _resource_result(self, outcome: ItemOutcome, duration: float, *, batched: bool) -> None:
+        address = outcome.address
         change = self._changes[address]
-        duration = float(data.get("duration") or 0.0)
-        if kind == "runner_on_ok":
-            status = "changed" if res.get("changed") else "ok"
+        if outcome.status in ("changed", "ok"):
             absent = (change.after or {}).get("state") == "absent"
+            facts = outcome.result.get("facts") if batched else None
+            observed = scrub(dict(facts)) if isinstance(facts, dict) else observed_facts(outcome.result)
             self.store.record_resource(
                 self.deployment_id,
                 address=address,
@@ -119,15 +139,12 @@ class DeploymentRecorder:
                 name=change.name,
                 state=ResourceState.ABSENT if absent else ResourceState.PRESENT,
                 spec=dict(change.after or {}),
-                observed=observed_facts(res),
+                observed=observed,
                 dependencies=list(change.depends_on),
             )
-            result = ResourceResult(address, status, duration=duration)
-        elif kind == "runner_on_skipped":
-            result = ResourceResult(address, "skipped", duration=duration)
+            result = ResourceResult(address, outcome.status, duration=duration)
         else:
-            message = str(res.get("msg") or res.get("reason") or "failed")
-            result = ResourceResult(address, "failed", message=message, duration=duration)
+            result = ResourceResult(address, "failed", message=outcome.message or "failed", duration=duration)
         self.results[address] = result
         self._progress(Progress("resource", address, result))
 

@@ -8,23 +8,50 @@ Jinja are written as ``!unsafe`` so Ansible never templates user data.
 
 from __future__ import annotations
 
+import json
 import sys
+from collections.abc import Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import jinja2
 import yaml
 
+from planner.errors import IacError
 from planner.inventory import EndpointInventory
 from planner.paths import collections_path
 from planner.plan import Change, Plan
+from planner.refs import resolve_refs
 from planner.secrets import is_secret_ref, render_secret
+from planner.tasks import TaskGroup, task_groups
 
-__all__ = ["CONNECTION_OPTIONS", "register_name", "render_project"]
+__all__ = ["CONNECTION_OPTIONS", "render_project"]
 
-# Module connection option -> inventory host var, per backend. Backends add theirs here.
+# Per inventory group (= action group of the collection): module connection option → inventory host var.
+# Secrets have entries too, so an inventory may set them from a vault or a lookup; unset, each module
+# falls back to its environment variable (OPNSENSE_API_KEY, PROXMOX_TOKEN_SECRET, ...), which is how
+# `iac` hands the lab's credentials over (see planner.execute). No value is ever written into the project.
 CONNECTION_OPTIONS: dict[str, dict[str, str]] = {
     "docker": {"docker_host": "docker_host", "timeout": "docker_timeout"},
+    "opnsense": {
+        "api_url": "api_url", "ca_cert": "ca_cert", "validate_certs": "validate_certs",
+        "api_key": "opnsense_api_key", "api_secret": "opnsense_api_secret",
+    },
+    "proxmox": {
+        "api_url": "api_url", "ca_cert": "ca_cert", "validate_certs": "validate_certs", "node": "proxmox_node",
+        "api_user": "proxmox_user", "api_token_id": "proxmox_token_id",
+        "api_token_secret": "proxmox_token_secret",
+    },
+    "dns": {
+        "provider": "dns_provider", "zone": "dns_zone", "server": "dns_server", "port": "dns_port",
+        "key_name": "tsig_key_name", "key_algorithm": "tsig_key_algorithm", "key_secret": "tsig_key_secret",
+        "cloudflare_base_url": "cloudflare_base_url", "cloudflare_ca_cert": "cloudflare_ca_cert",
+        "cloudflare_api_token": "cloudflare_api_token",
+    },
+}
+# Options only some modules of a group take (module_defaults of a group would hand them to every module).
+MODULE_CONNECTION_OPTIONS: dict[str, dict[str, str]] = {
+    "homelab.iac.cert_acme": {"acme_directory": "acme_directory", "acme_ca_cert": "acme_ca_cert"},
 }
 
 _TEMPLATES = jinja2.Environment(
@@ -67,11 +94,6 @@ def _dump(data: Any) -> str:
     return yaml.dump(data, Dumper=_Dumper, sort_keys=False, default_flow_style=False, width=120, allow_unicode=True)
 
 
-def register_name(address: str) -> str:
-    """The variable a task registers its result in: ``docker.network.hello-net`` → ``iac_docker_network_hello_net``."""
-    return "iac_" + "".join(ch if ch.isalnum() else "_" for ch in address)
-
-
 def _with_secrets(value: Any) -> Any:
     """Module arguments with every ``{secret: NAME}`` replaced by a lookup of NAME at run time."""
     if is_secret_ref(value):
@@ -83,48 +105,113 @@ def _with_secrets(value: Any) -> Any:
     return value
 
 
-def _task(change: Change) -> dict[str, Any]:
-    args = _with_secrets(dict(change.after or {}))
-    return {"name": change.address, change.module: args, "register": register_name(change.address)}
+def _fact(observed: Mapping[str, Any], output: str) -> Any:
+    """``output`` in recorded facts: at the top, or under the kind-named key a single module returns."""
+    if output in observed:
+        return observed[output]
+    for value in observed.values():
+        if isinstance(value, dict) and output in value:
+            return value[output]
+    return _MISSING
 
 
-def _module_defaults(backends: list[str]) -> dict[str, dict[str, str]]:
-    defaults: dict[str, dict[str, str]] = {}
-    for backend in backends:
-        options = CONNECTION_OPTIONS.get(backend)
-        if options:
-            defaults[f"group/homelab.iac.{backend}"] = {
-                option: _Jinja("{{ " + var + " | default(omit) }}") for option, var in options.items()
-            }
-    return defaults
+_MISSING = object()
 
 
-def _plays(plan: Plan) -> list[dict[str, Any]]:
+class _Tasks:
+    """Renders the plan's task groups; resolves references from earlier waves or from recorded facts."""
+
+    def __init__(self, plan: Plan, known_facts: Mapping[str, Mapping[str, Any]]) -> None:
+        self.plan = plan
+        self.known = known_facts
+        self.groups = task_groups(plan)
+        self.changes = {change.address: change for change in plan.changes}
+        self.place: dict[str, tuple[TaskGroup, int]] = {
+            address: (group, index) for group in self.groups for index, address in enumerate(group.addresses)
+        }
+
+    def _ref(self, consumer: Change, address: str, output: str) -> Any:
+        known = _fact(self.known.get(address) or {}, output)
+        placed = self.place.get(address)
+        if placed is not None and placed[0].batched and self.changes[address].wave < consumer.wave:
+            group, index = placed
+            expression = (
+                f"hostvars[{group.endpoint!r}][{group.register!r}]['results'][{index}]['facts'][{output!r}]"
+            )
+            if known is not _MISSING:
+                expression += f" | default({json.dumps(known)})"
+            return _Jinja("{{ " + expression + " }}")
+        if known is _MISSING:
+            raise IacError(
+                f"{consumer.address} refers to the {output!r} of {address}, which is not known yet: "
+                f"apply {address} first (it must exist before {consumer.address} can use it)"
+            )
+        return known
+
+    def args(self, change: Change) -> dict[str, Any]:
+        spec = resolve_refs(dict(change.after or {}), lambda address, output: self._ref(change, address, output))
+        args: dict[str, Any] = _with_secrets(spec)
+        return args
+
+    def task(self, group: TaskGroup, when: str | None) -> dict[str, Any]:
+        if group.batched:
+            items = []
+            for address in group.addresses:
+                change = self.changes[address]
+                items.append({"kind": group.item_kind(change), **self.args(change)})
+            args: dict[str, Any] = {"items": items}
+        else:
+            args = self.args(self.changes[group.addresses[0]])
+        task: dict[str, Any] = {"name": group.name, group.module: args, "register": group.register}
+        if when is not None:
+            task["when"] = _Jinja(when)
+        return task
+
+
+def _module_defaults(groups: list[str], modules: list[str]) -> dict[str, dict[str, str]]:
+    wanted = [(f"group/homelab.iac.{group}", CONNECTION_OPTIONS.get(group)) for group in groups]
+    wanted += [(module, MODULE_CONNECTION_OPTIONS.get(module)) for module in modules]
+    return {
+        key: {option: _Jinja("{{ " + var + " | default(omit) }}") for option, var in options.items()}
+        for key, options in wanted
+        if options
+    }
+
+
+def _plays(plan: Plan, inventory: EndpointInventory, known_facts: Mapping[str, Mapping[str, Any]]) -> list[Any]:
+    tasks = _Tasks(plan, known_facts)
     plays = []
-    by_address = {change.address: change for change in plan.changes}
     for number, addresses in enumerate(plan.waves, start=1):
-        changes = [by_address[address] for address in addresses]
-        endpoints = sorted({change.endpoint for change in changes})
-        tasks: list[dict[str, Any]] = []
-        for endpoint in endpoints:
-            mine = [_task(change) for change in changes if change.endpoint == endpoint]
-            if len(endpoints) == 1:
-                tasks += mine
-            else:
-                when = _Jinja(f"inventory_hostname == {endpoint!r}")
-                tasks.append({"name": f"Wave {number} on {endpoint}", "when": when, "block": mine})
+        groups = [group for group in tasks.groups if group.wave == number]
+        endpoints = sorted({group.endpoint for group in groups})
+        several = len(endpoints) > 1
         play: dict[str, Any] = {
-            "name": f"Wave {number}: {', '.join(addresses)}",
+            "name": f"Wave {number}: {_summary(addresses)}",
             "hosts": ":".join(endpoints),
             "gather_facts": False,
+            # Each endpoint works through its own tasks at its own pace; a failure anywhere stops them all.
+            "strategy": "free",
             "any_errors_fatal": True,
         }
-        defaults = _module_defaults(sorted({change.kind.split('.')[0] for change in changes}))
+        backends = sorted({_group_of(endpoint, inventory) for endpoint in endpoints})
+        defaults = _module_defaults(backends, sorted({group.module for group in groups}))
         if defaults:
             play["module_defaults"] = defaults
-        play["tasks"] = tasks
+        play["tasks"] = [
+            tasks.task(group, f"inventory_hostname == {group.endpoint!r}" if several else None) for group in groups
+        ]
         plays.append(play)
     return plays
+
+
+def _summary(addresses: list[str], limit: int = 6) -> str:
+    shown = ", ".join(addresses[:limit])
+    return shown if len(addresses) <= limit else f"{shown} and {len(addresses) - limit} more"
+
+
+def _group_of(endpoint: str, inventory: EndpointInventory) -> str:
+    host = inventory.hosts.get(endpoint)
+    return host.backend if host is not None else ""
 
 
 def _inventory(plan: Plan, inventory: EndpointInventory) -> dict[str, Any]:
@@ -136,8 +223,19 @@ def _inventory(plan: Plan, inventory: EndpointInventory) -> dict[str, Any]:
     return {"all": {"vars": all_vars, "children": children}}
 
 
-def render_project(plan: Plan, inventory: EndpointInventory, out_dir: Path, *, deployment_id: str) -> Path:
-    """Write the project for ``plan`` into ``out_dir`` (created if needed) and return ``out_dir``."""
+def render_project(
+    plan: Plan,
+    inventory: EndpointInventory,
+    out_dir: Path,
+    *,
+    deployment_id: str,
+    known_facts: Mapping[str, Mapping[str, Any]] | None = None,
+) -> Path:
+    """Write the project for ``plan`` into ``out_dir`` (created if needed) and return ``out_dir``.
+
+    ``known_facts`` (address → recorded observed facts) resolves references to resources this project does
+    not produce in an earlier wave, and is the fallback for those it does (a check-mode run creates nothing).
+    """
     out_dir.mkdir(parents=True, exist_ok=True)
     (out_dir / "inventory").mkdir(exist_ok=True)
     (out_dir / "collections").mkdir(exist_ok=True)
@@ -145,7 +243,8 @@ def render_project(plan: Plan, inventory: EndpointInventory, out_dir: Path, *, d
         f"# Generated by homelab-iac from {plan.source} (deployment {deployment_id}).\n"
         "# One play per wave; run it with: ansible-playbook site.yml\n"
     )
-    (out_dir / "site.yml").write_text(header + "---\n" + _dump(_plays(plan)), encoding="utf-8")
+    plays = _plays(plan, inventory, known_facts or {})
+    (out_dir / "site.yml").write_text(header + "---\n" + _dump(plays), encoding="utf-8")
     (out_dir / "inventory" / "hosts.yml").write_text(_dump(_inventory(plan, inventory)), encoding="utf-8")
     (out_dir / "collections" / "requirements.yml").write_text(
         _dump({"collections": [{"name": "homelab.iac", "version": ">=0.1.0"}]}), encoding="utf-8"

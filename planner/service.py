@@ -115,12 +115,17 @@ class Service:
         plan = build_plan(intents, inventory.endpoints(), recorded, source=source)
         intent = {"source": source, "intents": plan.intents}
         deployment = self.store.create_deployment(intent, plan.model_dump(mode="json"))
-        project = render_project(plan, inventory, self.project_dir(deployment.id), deployment_id=deployment.id)
+        project = self._render(plan, inventory, self.project_dir(deployment.id), deployment.id)
         if out is not None:
             if out.exists() and any(out.iterdir()) and not (out / "site.yml").exists():
                 raise IacError(f"--out {out}: the directory is not empty and holds no site.yml; choose an empty one")
             shutil.copytree(project, out, dirs_exist_ok=True)
         return PlanResult(deployment, plan, project)
+
+    def _render(self, plan: Plan, inventory: EndpointInventory, out: Path, deployment_id: str) -> Path:
+        """Render ``plan``; references to resources it does not create resolve from their recorded facts."""
+        facts = {record.address: record.observed for record in self.store.list_resources()}
+        return render_project(plan, inventory, out, deployment_id=deployment_id, known_facts=facts)
 
     def _planned(self, deployment_id: str) -> tuple[DeploymentRecord, Plan]:
         deployment = self.get_deployment(deployment_id)
@@ -192,13 +197,13 @@ class Service:
             )
         self.preflight(plan, inventory)
         project = self.project_dir(deployment.id)
-        render_project(plan, inventory, project, deployment_id=deployment.id)  # fresh inventory vars
+        self._render(plan, inventory, project, deployment.id)  # fresh inventory vars and recorded facts
         # A resumed run keeps the before-states its first attempt recorded: those are what "undo" means.
         rollback_data = before or before_states(plan, {c.address: self._live_spec(c.address) for c in plan.changes})
         self.store.update_deployment(deployment.id, status=DeploymentStatus.RUNNING, rollback_data=rollback_data)
         recorder = DeploymentRecorder(self.store, deployment.id, plan, on_progress)
         try:
-            run = self.executor.run(project, on_event=recorder)
+            run = self.executor.run(project, on_event=recorder, env=inventory.environment())
         except BaseException as err:
             reason = "interrupted" if isinstance(err, KeyboardInterrupt) else str(err)
             self.store.update_deployment(deployment.id, status=DeploymentStatus.FAILED, error=reason)
@@ -243,10 +248,10 @@ class Service:
         if undo is None:
             return []
         self.store.record_event(deployment_id, "rollback_started", {"resources": [c.address for c in undo.changes]})
-        project = render_project(undo, self.inventory(), self.workdir / deployment_id / "rollback",
-                                 deployment_id=deployment_id)
+        inventory = self.inventory()
+        project = self._render(undo, inventory, self.workdir / deployment_id / "rollback", deployment_id)
         recorder = DeploymentRecorder(self.store, deployment_id, undo, on_progress)
-        run = self.executor.run(project, on_event=recorder)
+        run = self.executor.run(project, on_event=recorder, env=inventory.environment())
         results = recorder.ordered_results()
         self.store.record_event(deployment_id, "rollback_finished", {"status": run.status})
         return results
@@ -294,9 +299,9 @@ class Service:
         if missing:
             raise IacError(f"endpoint {missing[0]} of recorded resources is not in {inventory.path}")
         run_id = datetime.now(UTC).strftime("%Y%m%dT%H%M%S") + "-" + uuid.uuid4().hex[:6]
-        project = render_project(plan, inventory, self.workdir / "drift" / run_id, deployment_id="drift")
+        project = self._render(plan, inventory, self.workdir / "drift" / run_id, "drift")
         collector = DriftCollector(plan)
-        self.executor.run(project, on_event=collector, check=True)
+        self.executor.run(project, on_event=collector, check=True, env=inventory.environment())
         report = collector.report()
         last_deployment = {r.address: r.deployment_id for r in resources}
         for item in report.drifted:
@@ -319,7 +324,7 @@ class Service:
             for c in plan.changes
         ]})
         deployment = self.store.create_deployment({"source": "reconcile", "intents": []}, plan.model_dump(mode="json"))
-        project = render_project(plan, self.inventory(), self.project_dir(deployment.id), deployment_id=deployment.id)
+        project = self._render(plan, self.inventory(), self.project_dir(deployment.id), deployment.id)
         return PlanResult(deployment, plan, project)
 
     def plan_restore(
@@ -337,7 +342,7 @@ class Service:
             target, source = self.store.resources_after(past.id), f"restore to deployment {past.id[:8]}"
         plan = restore_plan(target, self.store.list_resources(), source=source, allow_data_loss=allow_data_loss)
         deployment = self.store.create_deployment({"source": source, "intents": []}, plan.model_dump(mode="json"))
-        project = render_project(plan, self.inventory(), self.project_dir(deployment.id), deployment_id=deployment.id)
+        project = self._render(plan, self.inventory(), self.project_dir(deployment.id), deployment.id)
         return PlanResult(deployment, plan, project)
 
     def history(self, address: str | None = None, *, limit: int = 100) -> list[ResourceRecord]:

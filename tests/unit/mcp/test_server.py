@@ -21,7 +21,7 @@ HELLO = yaml.safe_load((project_root() / "examples" / "hello.yaml").read_text())
 
 
 def _ok(address: str) -> dict[str, Any]:
-    return {"event": "runner_on_ok", "event_data": {"task": address, "host": "lab-docker",
+    return {"event": "runner_on_ok", "event_data": {"address": address,
                                                     "res": {"changed": True}}}
 
 

@@ -23,7 +23,7 @@ NETWORK, CONTAINER = "docker.network.hello-net", "docker.container.hello"
 
 
 def _event(kind: str, address: str, **res: Any) -> dict[str, Any]:
-    return {"event": kind, "event_data": {"task": address, "host": "lab-docker", "res": res}}
+    return {"event": kind, "event_data": {"address": address, "res": res}}
 
 
 def _service(tmp_path: Path, executor: ScriptedExecutor, store: MemoryStateStore) -> Service:
@@ -58,8 +58,9 @@ def test_a_failed_wave_undoes_the_earlier_wave_and_ends_rolled_back(tmp_path: Pa
     assert "image nope:1 is not on the Docker host" in (result.deployment.error or "")
     assert [(r.address, r.status) for r in result.rollback] == [(CONTAINER, "ok"), (NETWORK, "changed")]
     undo_site = yaml.safe_load((executor.runs[1][0] / "site.yml").read_text())
-    assert [task["name"] for play in undo_site for task in play["tasks"]] == [CONTAINER, NETWORK]
-    assert undo_site[1]["tasks"][0]["homelab.iac.docker_network"] == {"name": "hello-net", "state": "absent"}
+    undo_items = [item for play in undo_site for task in play["tasks"] for item in task["homelab.iac.docker_batch"]["items"]]
+    assert undo_items == [{"kind": "container", "name": "hello", "state": "absent"},
+                          {"kind": "network", "name": "hello-net", "state": "absent"}]
     assert store.get_resource(NETWORK).state is ResourceState.ABSENT  # type: ignore[union-attr]
     kinds = [e.event_type for e in store.list_events(result.deployment.id)]
     assert kinds.index("rollback_started") < kinds.index("rollback_finished")

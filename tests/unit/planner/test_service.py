@@ -31,7 +31,7 @@ def _ok(address: str, changed: bool, res: dict[str, Any] | None = None) -> dict[
     return {
         "event": "runner_on_ok",
         "counter": 3,
-        "event_data": {"task": address, "host": "lab-docker", "duration": 0.5,
+        "event_data": {"address": address, "duration": 0.5,
                        "res": {"changed": changed, "invocation": {"module_args": {"env": {"PASSWORD": "s3cret"}}},
                                **(res or {})}},
     }
@@ -58,7 +58,7 @@ def test_apply_records_resources_events_and_status(tmp_path: Path) -> None:
     view = service.status(planned.deployment.id[:8])
     assert [r.address for r in view.resources] == ["docker.container.hello", "docker.network.hello-net"]
     container = next(r for r in view.resources if r.address == "docker.container.hello")
-    assert container.observed == {"container": {"id": "c1", "status": "running"}}
+    assert container.observed == {"id": "c1", "status": "running"}  # the facts the batch reported
     assert "s3cret" not in repr([e.payload for e in view.events])
 
 
@@ -73,7 +73,7 @@ def test_a_second_plan_of_the_same_file_is_all_noop(tmp_path: Path) -> None:
 
 def test_a_failed_resource_fails_the_deployment_with_its_message(tmp_path: Path) -> None:
     failed = {"event": "runner_on_failed",
-              "event_data": {"task": "docker.container.hello", "res": {"msg": "port 127.0.0.1:18080 is already in use"}}}
+              "event_data": {"address": "docker.container.hello", "res": {"msg": "port 127.0.0.1:18080 is already in use"}}}
     service = _service(tmp_path, ScriptedExecutor([_ok("docker.network.hello-net", True), failed], status="failed"))
     result = service.apply(service.plan(HELLO).deployment.id, rollback=False)
     assert result.deployment.status is DeploymentStatus.FAILED

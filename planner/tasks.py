@@ -1,0 +1,151 @@
+"""How a plan becomes tasks, and how a task's result splits back into resources.
+
+Ansible costs about 0.6 s per module call, an API call a few milliseconds. So the resources of one wave on
+one endpoint run as ONE task: the backend's batch module (``homelab.iac.<backend>_batch``) with the
+resources as ``items``, in plan order. A kind the backend's batch does not take (a certificate, a split-
+horizon name) gets a task of its own. The renderer writes these tasks; the recorder and the drift check
+read results back through the same grouping, so the two can never disagree about which item is which.
+
+Batch results follow one contract (see the batch modules' RETURN): ``results`` holds one entry per item
+that ran, in order, each with ``index``, ``changed``, ``action`` and ``facts``; a failed batch also says
+``failed_index``, and ``results`` then holds what completed before it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from planner.plan import Change, Plan
+
+__all__ = ["BATCHES", "ItemOutcome", "TaskGroup", "item_outcomes", "task_groups"]
+
+# Backend → (batch module, the kinds it takes). Kinds are the part of a resource kind after the backend.
+BATCHES: dict[str, tuple[str, frozenset[str]]] = {
+    "docker": ("homelab.iac.docker_batch", frozenset({"container", "network", "volume", "image"})),
+    "opnsense": ("homelab.iac.opnsense_batch", frozenset({
+        "vlan", "interface", "alias", "firewall_rule", "dhcp_subnet", "dhcp_reservation", "host_override",
+        "haproxy_server", "haproxy_backend", "haproxy_frontend", "wireguard_server", "wireguard_peer",
+    })),
+    "proxmox": ("homelab.iac.proxmox_batch", frozenset({"vm", "lxc", "template", "storage_content"})),
+    "dns": ("homelab.iac.dns_batch", frozenset({"record"})),
+}
+
+
+def _variable(text: str) -> str:
+    return "".join(ch if ch.isalnum() else "_" for ch in text).lower()
+
+
+@dataclass(frozen=True)
+class TaskGroup:
+    """One task of the rendered project: a batch of resources, or a single resource."""
+
+    wave: int
+    endpoint: str
+    module: str
+    addresses: tuple[str, ...]
+    batched: bool
+
+    @property
+    def name(self) -> str:
+        """The task's name, unique in the project (the recorder finds the group by it)."""
+        if self.batched:
+            return f"Wave {self.wave} on {self.endpoint}"
+        return f"Wave {self.wave} on {self.endpoint}: {self.addresses[0]}"
+
+    @property
+    def register(self) -> str:
+        """The variable the task's result is registered in, e.g. ``iac_wave1_lab_opnsense``."""
+        if self.batched:
+            return f"iac_wave{self.wave}_{_variable(self.endpoint)}"
+        return "iac_" + _variable(self.addresses[0])
+
+    def item_kind(self, change: Change) -> str:
+        """The ``kind`` of a batch item: ``opnsense.firewall_rule`` → ``firewall_rule``."""
+        return change.kind.split(".", 1)[1]
+
+
+def _batch_of(change: Change) -> str | None:
+    backend, thing = change.kind.split(".", 1)
+    module, kinds = BATCHES.get(backend, ("", frozenset()))
+    return module if thing in kinds else None
+
+
+def task_groups(plan: Plan) -> list[TaskGroup]:
+    """The plan's tasks, wave by wave, endpoints sorted, batch first then single tasks in plan order."""
+    by_address = {change.address: change for change in plan.changes}
+    groups: list[TaskGroup] = []
+    for number, wave in enumerate(plan.waves, start=1):
+        changes = [by_address[address] for address in wave]
+        for endpoint in sorted({change.endpoint for change in changes}):
+            mine = [change for change in changes if change.endpoint == endpoint]
+            batched: dict[str, list[str]] = {}
+            singles: list[Change] = []
+            for change in mine:
+                module = _batch_of(change)
+                if module is None:
+                    singles.append(change)
+                else:
+                    batched.setdefault(module, []).append(change.address)
+            for module, addresses in batched.items():
+                groups.append(TaskGroup(number, endpoint, module, tuple(addresses), batched=True))
+            for change in singles:
+                groups.append(TaskGroup(number, endpoint, change.module, (change.address,), batched=False))
+    return groups
+
+
+@dataclass(frozen=True)
+class ItemOutcome:
+    """What one resource's part of a task result says: ``changed``, ``ok`` or ``failed``."""
+
+    address: str
+    status: str
+    result: dict[str, Any]
+    message: str = ""
+
+
+def item_outcomes(group: TaskGroup, event: str, res: Mapping[str, Any]) -> Iterator[ItemOutcome]:
+    """Split one task result (``runner_on_ok``/``runner_on_failed``/...) into per-resource outcomes.
+
+    Resources a failed batch never reached yield nothing. A batch that failed without saying where (a
+    crash before it could report) marks every resource of the group failed: any of them may have changed,
+    and undoing one that did not change changes nothing.
+    """
+    ok = event == "runner_on_ok"
+    if not group.batched:
+        if ok:
+            yield ItemOutcome(group.addresses[0], "changed" if res.get("changed") else "ok", dict(res))
+        elif event != "runner_on_skipped":
+            yield ItemOutcome(group.addresses[0], "failed", dict(res), _message(res))
+        return
+    if event == "runner_on_skipped":
+        return
+    reported = res.get("results")
+    items: list[Any] = reported if isinstance(reported, list) else []
+    seen: set[int] = set()
+    for position, item in enumerate(items):
+        if not isinstance(item, dict):
+            continue
+        index = item.get("index", position)
+        if not isinstance(index, int) or not 0 <= index < len(group.addresses):
+            continue
+        seen.add(index)
+        if item.get("failed"):
+            yield ItemOutcome(group.addresses[index], "failed", item, _message(item) or _message(res))
+        else:
+            yield ItemOutcome(group.addresses[index], "changed" if item.get("changed") else "ok", item)
+    if ok:
+        return
+    failed_index = res.get("failed_index")
+    if isinstance(failed_index, int) and 0 <= failed_index < len(group.addresses):
+        if failed_index not in seen:
+            yield ItemOutcome(group.addresses[failed_index], "failed", dict(res), _message(res))
+        return
+    for index, address in enumerate(group.addresses):
+        if index not in seen:
+            yield ItemOutcome(address, "failed", dict(res), _message(res))
+
+
+def _message(res: Mapping[str, Any]) -> str:
+    return str(res.get("msg") or res.get("reason") or res.get("error") or "")
