@@ -50,7 +50,7 @@ def workload(vms: int, containers: int, prefix: str, first_vmid: int) -> list[di
 
 def tasks_for(variant: str, items: list[dict[str, Any]], connection: dict[str, Any]) -> list[dict[str, Any]]:
     if variant == "batch":
-        return [{"homelab.iac.proxmox_batch": {"resources": items}}]
+        return [{"homelab.iac.proxmox_batch": {"items": items}}]
     if variant == "community":
         return [{"community.proxmox.proxmox_kvm": {
             **connection, "node": "pve", "vmid": item["vmid"], "name": item["name"], "memory": item["memory"],
@@ -61,7 +61,7 @@ def tasks_for(variant: str, items: list[dict[str, Any]], connection: dict[str, A
 
 
 def removal(items: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    return [{"homelab.iac.proxmox_batch": {"resources": [
+    return [{"homelab.iac.proxmox_batch": {"items": [
         {"kind": item["kind"], "vmid": item["vmid"], "state": "absent", "force": True} for item in items]}}]
 
 

@@ -266,23 +266,105 @@ def test_batch_matches_single_modules_and_rerun_writes_nothing(playbook: Any) ->
          "ostemplate": "local:vztmpl/debian-12-standard_12.7-1_amd64.tar.zst"},
     ]
     tasks = [
-        _task("batch in check mode", "proxmox_batch", {"resources": items}, check_mode=True, register="check"),
-        _task("batch", "proxmox_batch", {"resources": items}, register="first"),
-        _task("batch again", "proxmox_batch", {"resources": items}, register="again"),
-        _task("a bad item names itself", "proxmox_batch", {"resources": [{"kind": "vm", "name": "x", "memory": "lots"}]},
+        _task("batch in check mode", "proxmox_batch", {"items": items}, check_mode=True, register="check"),
+        _task("batch", "proxmox_batch", {"items": items}, register="first"),
+        _task("batch again, by the old option name", "proxmox_batch", {"resources": items}, register="again"),
+        _task("a bad item names itself", "proxmox_batch", {"items": [{"kind": "vm", "name": "x", "memory": "lots"}]},
               register="bad", ignore_errors=True),
         _task("single module agrees", "proxmox_vm", {k: v for k, v in items[0].items() if k != "kind"},
               register="single"),
-        _task("remove both", "proxmox_batch", {"resources": [
+        _task("remove both", "proxmox_batch", {"items": [
             {"kind": "vm", "name": "it-batch-vm", "state": "absent", "force": True},
             {"kind": "lxc", "hostname": "it-batch-ct", "state": "absent"}]}, register="gone"),
         _assert("batch behaves like the single modules",
                 "check is changed and check.writes == 0 and check.results | map(attribute='action') | list == ['create', 'create']",
                 "first is changed and first.results[0].facts.status == 'running' and first.results[1].facts.vmid > 0",
                 "again is not changed and again.writes == 0",
-                "bad is failed and bad.msg is search(\"^resources.0.: vm: argument 'memory' is of type str\")",
+                "bad is failed and bad.msg is search(\"^items.0. .vm x.: vm: argument 'memory' is of type str\")",
+                "bad.failed_index == 0 and bad.results == []",
+                "first.results | map(attribute='index') | list == [0, 1]",
                 "single is not changed and single.vm.vmid == first.results[0].facts.vmid",
                 "gone is changed and gone.results | map(attribute='action') | list == ['delete', 'delete']"),
+    ]
+    code, output = playbook(tasks)
+    assert code == 0, output
+
+
+def test_snapshot_before_change_only_when_an_existing_guest_changes(playbook: Any, api: httpx.Client) -> None:
+    """Issue #8: the snapshot is taken exactly when a change is made, its name is returned, rollback works."""
+    ct = {"hostname": "it-snap-ct", "vmid": 7401, "disk_size": 2, "memory": 512,
+          "ostemplate": "local:vztmpl/debian-12-standard_12.7-1_amd64.tar.zst", "snapshot_before_change": True}
+    vm = {"kind": "vm", "name": "it-snap-vm", "vmid": 7402, "memory": 512,
+          "disks": [{"slot": "scsi0", "size": "2", "storage": "local-lvm"}]}
+    tasks = [
+        _task("create: no snapshot", "proxmox_lxc", ct, register="create"),
+        _task("unchanged: no snapshot", "proxmox_lxc", {**ct, "snapshot_before_change": "pre-same"}, register="same"),
+        _task("change in check mode: no snapshot", "proxmox_lxc", {**ct, "memory": 1024}, check_mode=True,
+              register="planned"),
+        _task("change: snapshot first", "proxmox_lxc", {**ct, "memory": 1024}, register="changed"),
+        _task("the same name again is refused before any change", "proxmox_lxc",
+              {**ct, "memory": 2048, "snapshot_before_change": "{{ changed.snapshot }}"}, register="taken",
+              ignore_errors=True),
+        _task("batch creates a VM: no snapshot", "proxmox_batch", {"items": [{**vm, "snapshot_before_change": "b1"}]},
+              register="batch_create"),
+        _task("batch changes it: named snapshot", "proxmox_batch",
+              {"items": [{**vm, "memory": 768, "snapshot_before_change": "before-768"},
+                         {"kind": "lxc", **{k: v for k, v in ct.items() if k != "snapshot_before_change"},
+                          "memory": 1024}]},
+              register="batch_change"),
+        _task("roll the container back", "proxmox_snapshot",
+              {"vmid": 7401, "snapname": "{{ changed.snapshot }}", "state": "rollback"}, register="rollback"),
+        _task("bad name", "proxmox_lxc", {**ct, "memory": 4096, "snapshot_before_change": "9 lives"},
+              register="badname", ignore_errors=True),
+        _assert("a snapshot exactly when an existing guest changes",
+                "create is changed and create.snapshot is not defined",
+                "same is not changed and same.snapshot is not defined",
+                "planned is changed and planned.snapshot is not defined",
+                "changed is changed and changed.snapshot is match('iac-[0-9]{8}-[0-9]{6}$')",
+                "taken is failed and 'already has a snapshot named' in taken.msg",
+                "batch_create.results[0].action == 'create' and batch_create.results[0].snapshot is not defined",
+                "batch_change.results[0].snapshot == 'before-768' and batch_change.results[0].action == 'update'",
+                "batch_change.results[1].snapshot is not defined and not batch_change.results[1].changed",
+                "rollback is changed",
+                "badname is failed and badname.msg is search('snapshot_before_change: .9 lives. is not a valid')"),
+    ]
+    try:
+        code, output = playbook(tasks)
+        assert code == 0, output
+        ct_snaps = [s["name"] for s in api.get("/nodes/pve/lxc/7401/snapshot").json()["data"] if s["name"] != "current"]
+        vm_snaps = [s["name"] for s in api.get("/nodes/pve/qemu/7402/snapshot").json()["data"] if s["name"] != "current"]
+        assert len(ct_snaps) == 1 and ct_snaps[0].startswith("iac-")  # refused and bad names took none
+        assert vm_snaps == ["before-768"]
+        assert api.get("/nodes/pve/lxc/7401/config").json()["data"]["memory"] == 512  # rolled back
+        saved = api.get(f"/nodes/pve/lxc/7401/snapshot/{ct_snaps[0]}/config").json()["data"]
+        assert saved["memory"] == 512
+    finally:
+        for path in ("/nodes/pve/lxc/7401", "/nodes/pve/qemu/7402"):
+            answer = api.delete(path, params={"force": 1, "purge": 1})
+            if answer.status_code == 200 and answer.json().get("data"):
+                wait_task(api, answer.json()["data"])
+
+
+def test_batch_failure_reports_the_failed_item_and_what_completed(playbook: Any) -> None:
+    good = {"kind": "lxc", "hostname": "it-fail-ct", "vmid": 7411, "disk_size": 2,
+            "ostemplate": "local:vztmpl/debian-12-standard_12.7-1_amd64.tar.zst"}
+    broken = {"kind": "vm", "name": "it-fail-vm", "clone": "no-such-template"}
+    later = {"kind": "lxc", "hostname": "it-fail-ct2", "vmid": 7412, "disk_size": 2,
+             "ostemplate": "local:vztmpl/debian-12-standard_12.7-1_amd64.tar.zst"}
+    tasks = [
+        _task("stop at the failure", "proxmox_batch", {"items": [good, broken, later]}, register="stopped",
+              ignore_errors=True),
+        _task("try everything", "proxmox_batch", {"items": [good, broken, later], "stop_on_error": False},
+              register="tried", ignore_errors=True),
+        _task("clean up", "proxmox_batch", {"items": [{**good, "state": "absent"}, {**later, "state": "absent"}]}),
+        _assert("failures name the item and keep what completed",
+                "stopped is failed and stopped.failed_index == 1 and stopped.msg is search('^items.1. .vm it-fail-vm.: ')",
+                "stopped.results | map(attribute='index') | list == [0] and stopped.results[0].action == 'create'",
+                "stopped is changed",
+                "tried is failed and tried.failed_index == 1",
+                "tried.results | map(attribute='index') | list == [0, 1, 2]",
+                "tried.results[1].failed and tried.results[1].action == 'failed'",
+                "tried.results[2].action == 'create' and tried.results[0].action == 'noop'"),
     ]
     code, output = playbook(tasks)
     assert code == 0, output

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 
 class ModuleDocFragment:
-    """Connection options and requirements of the proxmox modules."""
+    """Connection options and requirements of the proxmox modules; the guests' snapshot safety net."""
 
     DOCUMENTATION = r"""
 options:
@@ -76,4 +76,25 @@ notes:
 requirements:
   - proxmoxer >= 2.0
   - requests
+"""
+
+    SNAPSHOT = r"""
+options:
+  snapshot_before_change:
+    description:
+      - Take a Proxmox snapshot of an existing guest just before its configuration is changed in place,
+        and return its name in RV(snapshot), so a deployment record can keep it.
+      - V(true) names it C(iac-<UTC date>-<UTC time>), for example V(iac-20261126-053700); a string is the
+        name itself (2 to 40 letters, digits, C(-) and C(_), starting with a letter). An existing
+        snapshot of that name fails the task before anything is changed.
+      - No snapshot is taken on create, when nothing changes, in check mode, on removal, or for a
+        power change alone (O(state=started) / O(state=stopped) on an unchanged config).
+      - The snapshot holds the config and the disks as they were (not the RAM). To go back, use
+        M(homelab.iac.proxmox_snapshot) with O(homelab.iac.proxmox_snapshot#module:snapname) set to the
+        returned name and O(homelab.iac.proxmox_snapshot#module:state=rollback); remove it with
+        O(homelab.iac.proxmox_snapshot#module:state=absent) once the change is kept.
+      - Proxmox cannot snapshot guests on storage without snapshot support (for example plain
+        directory storage with raw disks); the task then fails with Proxmox's message before changing
+        the guest.
+    type: raw
 """

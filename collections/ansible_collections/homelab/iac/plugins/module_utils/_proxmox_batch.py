@@ -5,11 +5,17 @@ Each item is validated against the argument spec of its single-resource module a
 the same resource class, so a batch and a loop of single tasks decide identically. The batch saves
 Ansible's per-task cost and repeated reads: GETs go through a cache that lives until the next
 write, so the node listings are read once for a run of unchanged items.
+
+Results follow the batch contract: one entry per item that ran, in input order, with ``index``;
+a failure stops the run (``stop_on_error``, the default) and reports ``failed_index`` with the
+results of the items before it. With ``stop_on_error=false`` every item runs, a failed item's
+entry carries ``failed: true`` and ``msg``, and ``failed_index`` is the first failure.
 """
 
 from __future__ import annotations
 
 import copy
+import time
 from typing import Any, NoReturn
 
 from ansible.module_utils.common.arg_spec import ArgumentSpecValidator
@@ -18,7 +24,11 @@ from ansible_collections.homelab.iac.plugins.module_utils._proxmox_common import
     ProxmoxModuleClient,
     PveApi,
 )
-from ansible_collections.homelab.iac.plugins.module_utils._proxmox_guest import reconcile_guest
+from ansible_collections.homelab.iac.plugins.module_utils._proxmox_guest import (
+    SNAPSHOT_ARG,
+    reconcile_guest,
+    snapshot_name,
+)
 from ansible_collections.homelab.iac.plugins.module_utils._proxmox_lxc import LXC_ARGUMENT_SPEC, ProxmoxContainer
 from ansible_collections.homelab.iac.plugins.module_utils._proxmox_storage_content import (
     CONTENT_ARGUMENT_SPEC,
@@ -33,12 +43,12 @@ from ansible_collections.homelab.iac.plugins.module_utils._proxmox_vm import VM_
 from ansible_collections.homelab.iac.plugins.module_utils._reconcile import ReconcileError, Reconciler
 
 BATCH_ARGUMENT_SPEC: dict[str, dict[str, Any]] = {
-    "resources": {"type": "list", "elements": "dict", "required": True},
+    "items": {"type": "list", "elements": "dict", "required": True, "aliases": ["resources"]},
     "stop_on_error": {"type": "bool", "default": True},
 }
 KINDS: dict[str, dict[str, dict[str, Any]]] = {
-    "vm": VM_ARGUMENT_SPEC,
-    "lxc": LXC_ARGUMENT_SPEC,
+    "vm": {**VM_ARGUMENT_SPEC, **SNAPSHOT_ARG},
+    "lxc": {**LXC_ARGUMENT_SPEC, **SNAPSHOT_ARG},
     "template": TEMPLATE_ARGUMENT_SPEC,
     "storage_content": CONTENT_ARGUMENT_SPEC,
 }
@@ -82,18 +92,24 @@ def validate_item(item: dict[str, Any]) -> tuple[str, dict[str, Any]]:
 def apply_item(client: ProxmoxModuleClient, kind: str, params: dict[str, Any]) -> dict[str, Any]:
     """Reconcile one item; the same classes and decisions as the single-resource modules."""
     node = params.get("node") or client.node
+    taken: list[str] = []
     if kind in ("vm", "lxc"):
         cls = ProxmoxVm if kind == "vm" else ProxmoxContainer
         resource = cls(client.api, client.tasks, node, params)
-        outcome, changed, diff = reconcile_guest(client, resource, "qemu" if kind == "vm" else "lxc", params["state"])
+        name = snapshot_name(params.get("snapshot_before_change"), time.time())
+        outcome, changed, diff = reconcile_guest(client, resource, "qemu" if kind == "vm" else "lxc",
+                                                 params["state"], name, taken)
     else:
         target = ProxmoxTemplate(client.api, client.tasks, node, params) if kind == "template" else \
             StorageContent(client.api, client.tasks, node, params)
         state = "present" if kind == "template" else params["state"]
         outcome = Reconciler(target, client.check_mode).run(state)
         changed, diff = outcome.changed, outcome.diff
-    return {"kind": kind, "changed": changed, "action": outcome.action.value, "updated": outcome.updated,
-            "facts": outcome.facts, "diff": diff}
+    entry = {"kind": kind, "changed": changed, "action": outcome.action.value, "updated": outcome.updated,
+             "facts": outcome.facts, "diff": diff}
+    if taken:
+        entry["snapshot"] = taken[0]
+    return entry
 
 
 def run_batch_module() -> NoReturn:
@@ -102,25 +118,29 @@ def run_batch_module() -> NoReturn:
     client.api = CachingApi(client.api)
     client.tasks.api = client.api
     results: list[dict[str, Any]] = []
-    failures: list[str] = []
-    for index, item in enumerate(client.params["resources"]):
+    failures: list[tuple[int, str]] = []
+    for index, item in enumerate(client.params["items"]):
         try:
             kind, params = validate_item(item)
-            results.append(apply_item(client, kind, params))
+            results.append({"index": index, **apply_item(client, kind, params)})
         except (InvalidValue, ReconcileError, ProxmoxError) as exc:
-            failures.append(f"resources[{index}]: {exc}")
-            results.append({"kind": item.get("kind"), "changed": False, "action": "failed", "error": str(exc)})
+            label = item.get("name") or item.get("hostname") or item.get("vmid") or ""
+            message = f"items[{index}] ({item.get('kind')}{f' {label}' if label else ''}): {exc}"
+            failures.append((index, message))
             if client.params["stop_on_error"]:
                 break
-    changed = any(r["changed"] for r in results)
-    result: dict[str, Any] = {"changed": changed, "results": results, "upids": list(client.tasks.upids),
-                              "writes": len(client.api.writes)}
+            results.append({"index": index, "kind": item.get("kind"), "changed": False, "action": "failed",
+                            "failed": True, "msg": message, "facts": {}, "diff": {"before": {}, "after": {}}})
+    result: dict[str, Any] = {"changed": any(r["changed"] for r in results), "results": results,
+                              "upids": list(client.tasks.upids), "writes": len(client.api.writes)}
     if client.diff_mode:
-        result["diff"] = {"before": {str(i): r.get("diff", {}).get("before") for i, r in enumerate(results)},
-                          "after": {str(i): r.get("diff", {}).get("after") for i, r in enumerate(results)}}
-    for entry in results:
-        entry.pop("diff", None)
+        result["diff"] = {"before": {str(r["index"]): r["diff"]["before"] for r in results},
+                          "after": {str(r["index"]): r["diff"]["after"] for r in results}}
+    else:
+        for entry in results:
+            entry.pop("diff", None)
     if failures:
-        client.fail("; ".join(failures), **{k: v for k, v in result.items() if k != "diff"})
+        client.fail("; ".join(message for _index, message in failures), failed_index=failures[0][0],
+                    **{k: v for k, v in result.items() if k != "diff"})
     client.module.exit_json(**result)
     raise AssertionError("exit_json returned")

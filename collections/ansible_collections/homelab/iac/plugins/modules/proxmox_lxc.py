@@ -22,6 +22,7 @@ author:
   - homelab-iac engineers (@homelab-iac)
 extends_documentation_fragment:
   - homelab.iac._proxmox
+  - homelab.iac._proxmox.SNAPSHOT
   - homelab.iac._attributes
 options:
   hostname:
@@ -143,6 +144,20 @@ EXAMPLES = r"""
     hostname: dns01
     state: absent
     force: true
+
+- name: Change a guest with a snapshot taken first
+  homelab.iac.proxmox_lxc:
+    hostname: dns01
+    memory: 4096
+    snapshot_before_change: true
+  register: changed_guest
+
+- name: Go back to the state before the change
+  homelab.iac.proxmox_snapshot:
+    vmid: "{{ changed_guest.container.vmid }}"
+    snapname: "{{ changed_guest.snapshot }}"
+    state: rollback
+  when: changed_guest.snapshot is defined
 """
 
 RETURN = r"""
@@ -156,6 +171,13 @@ updated:
   returned: always
   type: list
   elements: str
+snapshot:
+  description:
+    - Name of the snapshot taken before the change by O(snapshot_before_change); roll back to it with
+      M(homelab.iac.proxmox_snapshot) O(homelab.iac.proxmox_snapshot#module:state=rollback).
+  returned: when O(snapshot_before_change) is set and an existing guest's config was changed
+  type: str
+  sample: iac-20261126-053700
 upids:
   description: Proxmox task ids this run waited for.
   returned: always

@@ -25,6 +25,7 @@ author:
   - homelab-iac engineers (@homelab-iac)
 extends_documentation_fragment:
   - homelab.iac._proxmox
+  - homelab.iac._proxmox.SNAPSHOT
   - homelab.iac._attributes
 options:
   name:
@@ -233,6 +234,20 @@ EXAMPLES = r"""
     name: web01
     state: absent
     force: true
+
+- name: Change a guest with a snapshot taken first
+  homelab.iac.proxmox_vm:
+    name: web01
+    memory: 4096
+    snapshot_before_change: true
+  register: changed_guest
+
+- name: Go back to the state before the change
+  homelab.iac.proxmox_snapshot:
+    vmid: "{{ changed_guest.vm.vmid }}"
+    snapname: "{{ changed_guest.snapshot }}"
+    state: rollback
+  when: changed_guest.snapshot is defined
 """
 
 RETURN = r"""
@@ -248,6 +263,13 @@ updated:
   type: list
   elements: str
   sample: [memory, nics]
+snapshot:
+  description:
+    - Name of the snapshot taken before the change by O(snapshot_before_change); roll back to it with
+      M(homelab.iac.proxmox_snapshot) O(homelab.iac.proxmox_snapshot#module:state=rollback).
+  returned: when O(snapshot_before_change) is set and an existing guest's config was changed
+  type: str
+  sample: iac-20261126-053700
 upids:
   description: Proxmox task ids this run waited for, in order.
   returned: always
