@@ -388,3 +388,87 @@ def test_reverse_proxy_and_vpn_modules(run_play: Any, lab_api: httpx.Client) -> 
         ],
         "proxy-delete",
     )  # fmt: skip
+
+
+def test_backup_before_change_records_the_pre_change_backup_only_when_writing(
+    run_play: Any, api: httpx.Client, lab_api: httpx.Client
+) -> None:
+    """Issue #8: the config backup holding the state before the run is recorded exactly when it writes."""
+    s = secrets.token_hex(2)
+    api.post("firewall/alias/addItem", json={"alias": {"name": f"pre_{s}", "type": "host", "content": "10.9.9.9"}})
+    newest_before = api.get("core/backup/backups/this").json()["items"][0]["id"]
+    items = [
+        {"kind": "alias", "name": f"bk_{s}", "type": "host", "content": ["10.8.8.8"]},
+        {"kind": "firewall_rule", "name": f"bk-{s}", "interface": ["lan"], "protocol": "TCP",
+         "destination_net": [f"bk_{s}"], "destination_port": "8443"},
+    ]  # fmt: skip
+    batch = {"homelab.iac.opnsense_batch": {"items": items, "backup_before_change": True}}
+    single = {"homelab.iac.opnsense_alias": {"name": f"bk_{s}", "type": "host", "content": ["10.8.8.9"],
+                                             "backup_before_change": True}}  # fmt: skip
+    run_play(
+        [
+            {**batch, "check_mode": True, "register": "planned"},
+            {**batch, "register": "first"},
+            {**batch, "register": "again"},
+            {**single, "register": "changed_alias"},
+            {"ansible.builtin.assert": {"that": [
+                "planned is changed and planned.backup is not defined",
+                f"first is changed and first.backup == '{newest_before}'",
+                "again is not changed and again.backup is not defined and again.requests.writes == 0",
+                "changed_alias is changed and changed_alias.backup is match('config-[0-9.]+[.]xml$')",
+                "changed_alias.backup != first.backup",
+            ]}},
+            {"homelab.iac.opnsense_backup": {"revert_to": "{{ first.backup }}"}, "register": "reverted"},
+            {"ansible.builtin.assert": {"that": ["reverted is changed"]}},
+        ],
+        "backup-before-change",
+    )  # fmt: skip
+    listed = [item["id"] for item in api.get("core/backup/backups/this").json()["items"]]
+    assert newest_before in listed
+    saved_before = api.get(f"core/backup/download/this/{newest_before}").text
+    assert f"pre_{s}" in saved_before and f"bk_{s}" not in saved_before  # the state before the batch
+    config = lab_api.get("/__lab/state").json()["config"]
+    assert f"bk_{s}" not in json.dumps(config["aliases"]) and f"pre_{s}" in json.dumps(config["aliases"])
+
+
+def test_batch_failure_applies_what_was_saved_and_names_the_item(
+    run_play: Any, api: httpx.Client, lab_api: httpx.Client
+) -> None:
+    """A write that fails mid-batch (injected 500): the items saved before it are applied and reported."""
+    s = secrets.token_hex(2)
+    tag = 1000 + secrets.randbelow(900)
+    api.post("firewall/alias/addItem", json={"alias": {"name": f"seed_{s}", "type": "host", "content": "10.9.9.8"}})
+    items = [
+        {"kind": "firewall_rule", "name": f"flt-{s}", "interface": ["lan"], "protocol": "TCP",
+         "destination_net": [f"flt_{s}"], "destination_port": "8080"},
+        {"kind": "alias", "name": f"flt_{s}", "type": "host", "content": ["10.7.7.7"]},
+        {"kind": "vlan", "parent": "vtnet2", "tag": tag, "description": f"flt {s}"},
+    ]  # fmt: skip
+    fault = {"match": {"method": "POST", "path_prefix": "/api/firewall/filter/setRule"}, "count": 1,
+             "status": 500, "body": {"errorMessage": "Unexpected error, check log for details"}}  # fmt: skip
+    assert lab_api.post("/__lab/faults", json=fault).status_code in (200, 201)
+    try:
+        run_play(
+            [
+                {"homelab.iac.opnsense_batch": {"items": items, "backup_before_change": True},
+                 "register": "broken", "ignore_errors": True},
+                {"ansible.builtin.assert": {"that": [
+                    "broken is failed and broken.failed_index == 0",
+                    f"broken.msg is search('^items.0. .firewall_rule name=flt-{s}.: OPNsense refused')",
+                    "broken.results | map(attribute='index') | list == [1, 2]",
+                    "broken.results | map(attribute='action') | list == ['create', 'create']",
+                    "broken.applied == ['vlans', 'aliases']",
+                    "broken.backup is match('config-')",
+                ]}},
+            ],
+            "fault",
+        )  # fmt: skip
+    finally:
+        lab_api.delete("/__lab/faults")
+    state = lab_api.get("/__lab/state").json()
+    # Saved and running agree: the alias and VLAN written before the failure are in service, the rule is nowhere.
+    assert f"flt_{s}" in json.dumps(state["running"]["aliases"])
+    assert any(vlan.get("tag") == str(tag) for vlan in state["running"]["vlans"].values())
+    assert state["running"]["aliases"] == state["config"]["aliases"]
+    assert state["running"]["vlans"] == state["config"]["vlans"]
+    assert f"flt-{s}" not in json.dumps(state["config"]["filter"])
