@@ -358,7 +358,9 @@ def _no_guest_to_management(context: _Context) -> Iterator[Violation]:
         if destination_role == "management":
             hit = f"segment {destination_segment!r} (role management)" if destination_segment else "role management"
         else:
-            for candidate in [destination_segment, *resource.spec.get("destination_net", [])]:
+            # an inverted destination ("everything but X") is not aimed at X
+            listed = [] if resource.spec.get("destination_not") else resource.spec.get("destination_net", [])
+            for candidate in [destination_segment, *listed]:
                 network = _in_management_networks(candidate, context.policy)
                 if network is not None:
                     hit = f"management network {network}"
