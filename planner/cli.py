@@ -14,16 +14,17 @@ from pathlib import Path
 from typing import Annotated, Any
 
 import typer
+import yaml
 from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
 from planner.errors import IacError
 from planner.intents import INTENT_KINDS
-from planner.picture import FORMATS, draw
+from planner.picture import FORMATS, draw, summary_line, why
 from planner.plan import Action, Plan
 from planner.record import Progress, ResourceResult
-from planner.service import ApplyResult, Service
+from planner.service import ApplyResult, PlanResult, Service
 from planner.state.records import DeploymentRecord, DeploymentStatus
 
 __all__ = ["app", "main"]
@@ -48,6 +49,14 @@ InventoryOption = Annotated[
     typer.Option("--inventory", "-i", help="Endpoint inventory (default: $IAC_INVENTORY, else inventories/lab)."),
 ]
 
+AllowOption = Annotated[
+    list[str] | None,
+    typer.Option("--allow", help="Waive a policy rule for this plan (recorded in it); repeat for several."),
+]
+PolicyOption = Annotated[
+    Path | None, typer.Option("--policy", help="Policy file (default: $IAC_POLICY, else the shipped rules).")
+]
+
 _ACTION_STYLE = {Action.CREATE: "green", Action.UPDATE: "yellow", Action.DELETE: "red", Action.NOOP: "dim"}
 _STATUS_STYLE = {"changed": "yellow", "ok": "green", "failed": "red", "skipped": "dim"}
 
@@ -62,20 +71,17 @@ def _emit(data: Any) -> None:
 
 def _plan_table(plan: Plan) -> Table:
     table = Table(title=None, show_edge=False, header_style="bold")
-    for column in ("wave", "action", "resource", "endpoint"):
-        table.add_column(column)
+    for column in ("resource", "action", "endpoint", "wave", "why"):
+        table.add_column(column, overflow="fold")
     for change in plan.changes:
         style = _ACTION_STYLE[change.action]
-        table.add_row(str(change.wave), f"[{style}]{change.action.value}[/]", change.address, change.endpoint)
+        table.add_row(escape(change.address), f"[{style}]{change.action.value}[/]", escape(change.endpoint),
+                      str(change.wave), escape(why(change)))
     return table
 
 
 def _plan_summary(plan: Plan) -> str:
-    counts = plan.counts()
-    return (
-        f"{counts['create']} to create, {counts['update']} to update, {counts['delete']} to delete, "
-        f"{counts['noop']} unchanged"
-    )
+    return summary_line(plan)
 
 
 def _deployment_json(deployment: DeploymentRecord) -> dict[str, Any]:
@@ -93,31 +99,77 @@ def _deployment_json(deployment: DeploymentRecord) -> dict[str, Any]:
 
 @app.command()
 def plan(
-    file: Annotated[Path, typer.Argument(help="Intent file (YAML or JSON), e.g. examples/hello.yaml.")],
+    target: Annotated[str, typer.Argument(
+        help="Intent file (YAML or JSON), e.g. examples/minecraft.yaml, or a sentence in quotes, e.g. "
+             "\"deploy a minecraft server for 10 players on vlan 20\"."
+    )],
     out_dir: Annotated[
         Path | None, typer.Option("--out", help="Also write the rendered Ansible project to this directory.")
     ] = None,
     graph: Annotated[
         str | None, typer.Option("--graph", help="Print the dependency graph instead: mermaid, dot or svg.")
     ] = None,
+    allow: AllowOption = None,
+    policy: PolicyOption = None,
     inventory: InventoryOption = None,
     as_json: JsonOption = False,
 ) -> None:
-    """Plan FILE: show what would change, store the plan and render its Ansible project."""
+    """Plan TARGET: show what would change, store the plan and render its Ansible project."""
     if graph is not None and graph not in FORMATS:
         raise IacError(f"--graph: {graph!r} is not a picture format; choose one of {', '.join(FORMATS)}")
-    result = _service(inventory).plan(file, out=out_dir)
+    result = _plan_target(_service(inventory), target, out=out_dir, allow=allow, policy=policy,
+                          show=not as_json and graph is None)
     if graph is not None:
         print(draw(result.plan, graph), end="")
         return
     if as_json:
-        _emit({"deployment": _deployment_json(result.deployment), "project": str(result.project),
-               "plan": result.plan.model_dump(mode="json")})
+        document: dict[str, Any] = {"deployment": _deployment_json(result.deployment), "project": str(result.project),
+                                    "summary": summary_line(result.plan), "plan": result.plan.model_dump(mode="json")}
+        if result.understood is not None:
+            document["understood"] = {"intents": result.understood.intents,
+                                      "phrases": [vars(p) for p in result.understood.phrases]}
+        _emit(document)
         return
-    out.print(_plan_table(result.plan))
-    out.print(f"\nPlan {result.deployment.id[:8]}: {_plan_summary(result.plan)}.")
+    _print_plan(result)
     out.print(f"Ansible project: {escape(str(out_dir or result.project))}")
-    out.print(f"Apply it with: iac apply {escape(str(file))}")
+    out.print(f"Apply it with: iac apply {escape(_quoted(target))}")
+
+
+def _quoted(target: str) -> str:
+    return f'"{target}"' if " " in target else target
+
+
+def _plan_target(
+    service: Service,
+    target: str,
+    *,
+    out: Path | None = None,
+    allow: list[str] | None = None,
+    policy: Path | None = None,
+    show: bool = True,
+) -> PlanResult:
+    """Plan a file, or a sentence when TARGET is not a file; print what a sentence was understood as."""
+    path = Path(target)
+    if path.exists() or (" " not in target.strip() and path.suffix.lower() in (".yaml", ".yml", ".json")):
+        return service.plan(path, out=out, allow=allow or (), policy=policy)
+    result = service.plan_sentence(target, out=out, allow=allow or (), policy=policy)
+    if show and result.understood is not None:
+        out_text = yaml.safe_dump(result.understood.document(), sort_keys=False, default_flow_style=False)
+        console = Console(highlight=False)
+        console.print("[bold]Understood:[/]")
+        for phrase in result.understood.phrases:
+            console.print(f"  {escape(repr(phrase.text))} → {escape(phrase.meaning)}")
+        console.print("[bold]As an intent file:[/]")
+        console.print(escape(out_text.rstrip()))
+        console.print()
+    return result
+
+
+def _print_plan(result: PlanResult) -> None:
+    out.print(_plan_table(result.plan))
+    for waiver in result.plan.policy.waivers:
+        out.print(f"[yellow]policy waived[/] {escape(waiver.rule)} for {escape(waiver.address)} (--allow)")
+    out.print(f"\nPlan {result.deployment.id[:8]}: {_plan_summary(result.plan)}.")
 
 
 def _confirm(deployment_id: str, question: str) -> None:
@@ -175,7 +227,7 @@ def _finish(result: ApplyResult, as_json: bool, success: DeploymentStatus = Depl
 
 @app.command()
 def apply(
-    file: Annotated[Path, typer.Argument(help="Intent file to plan and apply.")],
+    target: Annotated[str, typer.Argument(help="Intent file, or a sentence in quotes, to plan and apply.")],
     yes: Annotated[bool, typer.Option("--yes", "-y", help="Apply without asking.")] = False,
     no_rollback: Annotated[
         bool, typer.Option("--no-rollback", help="On failure keep the partial state for debugging (undo later with "
@@ -184,15 +236,16 @@ def apply(
     wait: Annotated[
         float, typer.Option("--wait", help="Seconds to wait for another deployment holding these resources.")
     ] = 0.0,
+    allow: AllowOption = None,
+    policy: PolicyOption = None,
     inventory: InventoryOption = None,
     as_json: JsonOption = False,
 ) -> None:
-    """Plan FILE and apply it: run the rendered playbooks and record everything."""
+    """Plan TARGET and apply it: run the rendered playbooks and record everything."""
     service = _service(inventory)
-    planned = service.plan(file)
+    planned = _plan_target(service, target, allow=allow, policy=policy, show=not as_json)
     if not as_json:
-        out.print(_plan_table(planned.plan))
-        out.print(f"\nPlan {planned.deployment.id[:8]}: {_plan_summary(planned.plan)}.")
+        _print_plan(planned)
     if not yes:
         _confirm(planned.deployment.id, "Apply this plan?")
     result = service.apply(

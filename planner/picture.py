@@ -6,9 +6,9 @@ import shutil
 import subprocess
 
 from planner.errors import IacError
-from planner.plan import Action, Plan
+from planner.plan import Action, Change, Plan
 
-__all__ = ["FORMATS", "draw"]
+__all__ = ["FORMATS", "draw", "summary_line", "why"]
 
 FORMATS = ("mermaid", "dot", "svg")
 
@@ -19,6 +19,29 @@ _MERMAID_CLASS = {
     Action.NOOP: "fill:#eeeeee,stroke:#9e9e9e",
 }
 _DOT_COLOUR = {Action.CREATE: "palegreen", Action.UPDATE: "khaki1", Action.DELETE: "mistyrose", Action.NOOP: "gray90"}
+
+
+def summary_line(plan: Plan) -> str:
+    """``13 to add, 1 to change, 0 to destroy, 2 unchanged``: the plan in one line, as people say it."""
+    counts = plan.counts()
+    return (
+        f"{counts['create']} to add, {counts['update']} to change, {counts['delete']} to destroy, "
+        f"{counts['noop']} unchanged"
+    )
+
+
+def why(change: Change) -> str:
+    """Why a change is in the plan, in a few words: what is new, which fields differ, what goes."""
+    origin = f" (intent {change.origin})" if change.origin else ""
+    if change.action is Action.CREATE:
+        return f"new{origin}"
+    if change.action is Action.DELETE:
+        return f"removed{origin}"
+    if change.action is Action.NOOP:
+        return "up to date"
+    before, after = change.before or {}, change.after or {}
+    fields = sorted(key for key in set(before) | set(after) if before.get(key) != after.get(key))
+    return (", ".join(fields[:4]) + (" and more" if len(fields) > 4 else "") + " differ") if fields else "differs"
 
 
 def _ids(plan: Plan) -> dict[str, str]:

@@ -8,8 +8,8 @@ from __future__ import annotations
 
 import shutil
 import uuid
-from collections.abc import Callable
-from dataclasses import dataclass, field
+from collections.abc import Callable, Collection
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -23,11 +23,13 @@ from planner.inventory import EndpointInventory, load_inventory
 from planner.locks import hold_locks, lease_seconds
 from planner.paths import iac_home
 from planner.plan import Action, Plan, build_plan
+from planner.policy import capacities_from_hosts, load_policy
 from planner.preflight import Preflight, run_preflight
 from planner.record import DeploymentRecorder, Progress, ResourceResult
 from planner.render import render_project
 from planner.restore import restore_plan
 from planner.rollback import before_states, inverse_plan
+from planner.sentence import Understood, parse_sentence
 from planner.state.records import DeploymentRecord, DeploymentStatus, EventRecord, ResourceRecord, ResourceState
 from planner.state.store import StateStore
 
@@ -39,6 +41,7 @@ class PlanResult:
     deployment: DeploymentRecord
     plan: Plan
     project: Path
+    understood: Understood | None = None  # what a sentence was taken to mean, when the plan came from one
 
 
 @dataclass(frozen=True)
@@ -101,18 +104,59 @@ class Service:
     def project_dir(self, deployment_id: str) -> Path:
         return self.workdir / deployment_id / "project"
 
-    def plan(self, path: str | Path, *, out: Path | None = None) -> PlanResult:
-        """Read an intent file, plan it against recorded state, store the plan and render its project."""
-        return self._plan(load_intent_file(path), source=str(path), out=out)
+    def plan(
+        self, path: str | Path, *, out: Path | None = None, allow: Collection[str] = (), policy: Path | None = None
+    ) -> PlanResult:
+        """Read an intent file, plan it against recorded state, store the plan and render its project.
 
-    def plan_documents(self, documents: list[Any], *, source: str, out: Path | None = None) -> PlanResult:
+        ``policy`` is a policy file (default ``$IAC_POLICY``, else the shipped rules); ``allow`` names rules
+        waived for this plan, recorded in it.
+        """
+        return self._plan(load_intent_file(path), source=str(path), out=out, allow=allow, policy=policy)
+
+    def plan_documents(
+        self,
+        documents: list[Any],
+        *,
+        source: str,
+        out: Path | None = None,
+        allow: Collection[str] = (),
+        policy: Path | None = None,
+    ) -> PlanResult:
         """Plan intents given as data (what an intent file holds, already parsed), e.g. from an MCP client."""
-        return self._plan(parse_intents(documents, source=source), source=source, out=out)
+        intents = parse_intents(documents, source=source)
+        return self._plan(intents, source=source, out=out, allow=allow, policy=policy)
 
-    def _plan(self, intents: list[Intent], *, source: str, out: Path | None) -> PlanResult:
+    def plan_sentence(
+        self, text: str, *, out: Path | None = None, allow: Collection[str] = (), policy: Path | None = None
+    ) -> PlanResult:
+        """Plan what an English request means; the result says what was understood, phrase by phrase."""
+        understood = parse_sentence(text)
+        source = f"sentence: {understood.text}"
+        result = self.plan_documents([understood.document()], source=source, out=out, allow=allow, policy=policy)
+        return replace(result, understood=understood)
+
+    def _plan(
+        self,
+        intents: list[Intent],
+        *,
+        source: str,
+        out: Path | None,
+        allow: Collection[str] = (),
+        policy: Path | None = None,
+    ) -> PlanResult:
         inventory = self.inventory()
-        recorded = {record.address: record.spec for record in self.store.list_resources()}
-        plan = build_plan(intents, inventory.endpoints(), recorded, source=source)
+        live = self.store.list_resources()
+        plan = build_plan(
+            intents,
+            inventory.endpoints(),
+            {record.address: record.spec for record in live},
+            source=source,
+            policy=load_policy(policy),
+            allow=allow,
+            capacities=capacities_from_hosts({name: host.vars for name, host in inventory.hosts.items()}),
+            recorded_endpoints={record.address: record.endpoint for record in live},
+        )
         intent = {"source": source, "intents": plan.intents}
         deployment = self.store.create_deployment(intent, plan.model_dump(mode="json"))
         project = self._render(plan, inventory, self.project_dir(deployment.id), deployment.id)
