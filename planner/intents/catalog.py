@@ -19,8 +19,13 @@ from pydantic import ValidationError
 from planner.errors import IntentError
 from planner.intents.base import Intent
 from planner.intents.container import ContainerIntent
+from planner.intents.dev import DevEnvironmentIntent
 from planner.intents.game import GameServerIntent
+from planner.intents.machines import LxcIntent, VmIntent
 from planner.intents.network import NetworkSegmentIntent
+from planner.intents.primitives import CertificateIntent, DnsRecordIntent, StackIntent, VlanIntent
+from planner.intents.vpn import VpnAccessIntent
+from planner.intents.web import WebAppIntent
 
 __all__ = ["FORMAT_VERSION", "INTENT_KINDS", "load_intent_file", "parse_intents"]
 
@@ -29,7 +34,16 @@ FORMAT_VERSION = 1
 INTENT_KINDS: dict[str, type[Intent]] = {
     "network_segment": NetworkSegmentIntent,
     "game_server": GameServerIntent,
+    "web_app": WebAppIntent,
+    "dev_environment": DevEnvironmentIntent,
+    "vpn_access": VpnAccessIntent,
+    "vlan": VlanIntent,
+    "vm": VmIntent,
+    "lxc": LxcIntent,
     "container": ContainerIntent,
+    "stack": StackIntent,
+    "dns_record": DnsRecordIntent,
+    "certificate": CertificateIntent,
 }
 
 

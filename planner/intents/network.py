@@ -28,6 +28,7 @@ __all__ = [
     "resolve_segment",
     "segment_for",
     "segment_resources",
+    "wan_rule",
 ]
 
 SegmentRole = Literal["trusted", "guest", "iot", "dmz", "management"]
@@ -225,6 +226,18 @@ def firewall_rule(
     return Resource(
         kind="opnsense.firewall_rule", name=name, endpoint=endpoint,
         spec={"name": name, **spec, "state": "present"}, meta=meta, origin=origin, depends_on=depends_on,
+    )
+
+
+def wan_rule(name: str, endpoint: str, intent: Intent, protocol: str, port: str, what: str) -> Resource:
+    """Allow the internet to ``port`` on the firewall itself (a frontend, a VPN); built only when asked for."""
+    return firewall_rule(
+        f"{name}-wan", endpoint,
+        {"interface": ["wan"], "source_net": ["any"], "destination_net": ["wanip"], "protocol": protocol,
+         "destination_port": port, "description": f"{name}: {what}", "sequence": 150, "action": "pass"},
+        intent_meta(intent, source_segment="internet", source_role="wan", destination_segment="firewall",
+                    destination_role="firewall", wan_exposure=True, wan_exposure_requested=True),
+        intent.name,
     )
 
 
