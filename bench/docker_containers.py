@@ -43,7 +43,7 @@ def tasks_for(variant: str, names: list[str], state: str) -> list[dict[str, Any]
         items = [{"kind": "container", **container_args(name, state)} for name in names]
         if state != "absent":
             items = [{**item, "networks": []} for item in items]
-        return [{"name": "all containers", "homelab.iac.docker_batch": {"resources": items}}]
+        return [{"name": "all containers", "homelab.iac.docker_batch": {"items": items}}]
     if variant == "community":
         # network_mode none is what networks: [] means in homelab.iac: the same container either way.
         extra = {} if state == "absent" else {"network_mode": "none"}

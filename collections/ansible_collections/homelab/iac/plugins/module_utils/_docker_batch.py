@@ -1,24 +1,44 @@
 # Private to this collection: may change without notice, do not import from outside homelab.iac.
-"""The docker_batch module's logic: many resources, one module process, one engine connection.
+"""The docker_batch module's logic: many resources, one module process, a few engine connections.
 
 Each item is validated and reconciled exactly like its single-resource module would do it (same
-argument spec, same resource class, same Reconciler), in order. The engine is wrapped in
-``CachedReads`` so existing state is read once. The first failure stops the batch: the items before
-it stay applied (and are reported), nothing after it runs, and the message names the item.
+argument spec, same resource class, same Reconciler). Every item is validated before anything
+runs. Items that do not depend on each other run concurrently on a small pool of worker threads,
+each with its own engine connection; an item starts only once every earlier item it depends on
+has completed (see ``depends_on``). The engine is wrapped in ``CachedReads`` so existing state is
+read once (one container listing per batch, each image inspected once).
+
+Failure (the batch contract): after the first failure no further item is started; the items
+already running are allowed to finish. ``failed_index`` is the lowest failing index, ``results``
+holds every item that completed, in input order - including items after ``failed_index`` that were
+already running when it failed, because they changed the engine and the caller must know to roll
+them back. Items that never started are absent from ``results``.
 """
 
 from __future__ import annotations
 
+from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
+from dataclasses import dataclass, field
 from typing import Any, NoReturn
 
 from ansible_collections.homelab.iac.plugins.module_utils._docker_common import DockerModuleClient
+from ansible_collections.homelab.iac.plugins.module_utils._docker_container import DockerContainer
+from ansible_collections.homelab.iac.plugins.module_utils._docker_container_views import normalise_image_name
 from ansible_collections.homelab.iac.plugins.module_utils._docker_engine import DockerEngineError
 from ansible_collections.homelab.iac.plugins.module_utils._docker_kinds import KINDS, CachedReads, Kind
 from ansible_collections.homelab.iac.plugins.module_utils._docker_values import InvalidValue
-from ansible_collections.homelab.iac.plugins.module_utils._reconcile import Outcome, ReconcileError, Reconciler
+from ansible_collections.homelab.iac.plugins.module_utils._reconcile import (
+    Outcome,
+    ReconcileError,
+    Reconciler,
+    Resource,
+)
 
+DEFAULT_WORKERS = 4
+MAX_WORKERS = 16
 BATCH_ARGUMENT_SPEC: dict[str, dict[str, Any]] = {
-    "resources": {"type": "list", "elements": "dict", "required": True},
+    "items": {"type": "list", "elements": "dict", "required": True, "aliases": ["resources"]},
+    "workers": {"type": "int", "default": DEFAULT_WORKERS},
 }
 
 
@@ -30,78 +50,216 @@ class BatchItemError(Exception):
         self.index = index
 
 
-def item_result(index: int, kind: Kind, name: str, outcome: Outcome) -> dict[str, Any]:
-    """One entry of ``results``: the single-resource module's return shape plus kind, name and index."""
-    return {
-        "index": index,
-        "kind": kind.name,
-        "name": name,
+@dataclass
+class BatchItem:
+    """One validated item: its resource object, what it names and which earlier items it waits for."""
+
+    index: int
+    kind: Kind
+    params: dict[str, Any]
+    resource: Resource[Any]
+    name: str
+    # (kind, name) of the other objects this item uses: a container's networks, volumes and image.
+    uses: set[tuple[str, str]] = field(default_factory=set)
+    # Host ports and addresses the container takes or holds now (freed when it goes or changes).
+    claims: set[str] = field(default_factory=set)
+    depends_on: set[int] = field(default_factory=set)
+
+    @property
+    def key(self) -> tuple[str, str]:
+        """(kind, name): two items with the same key are the same object."""
+        return self.kind.name, self.name
+
+
+@dataclass
+class BatchRun:
+    """What a batch did: completed items in input order, and the failures (lowest index first)."""
+
+    results: list[dict[str, Any]] = field(default_factory=list)
+    diffs: list[dict[str, Any]] = field(default_factory=list)
+    errors: list[BatchItemError] = field(default_factory=list)
+
+    @property
+    def changed(self) -> bool:
+        """True when any completed item changed something (or would have, in check mode)."""
+        return any(result["changed"] for result in self.results)
+
+
+def item_result(item: BatchItem, outcome: Outcome, diff_mode: bool) -> dict[str, Any]:
+    """One entry of ``results``: the batch contract's keys plus name, updated and the reasons."""
+    result: dict[str, Any] = {
+        "index": item.index,
+        "kind": item.kind.name,
+        "name": item.name,
         "changed": outcome.changed,
         "action": outcome.action.value,
-        kind.reasons_key: outcome.replaced_because,
+        "facts": outcome.facts,
         "updated": outcome.updated,
-        kind.facts_key: outcome.facts,
+        item.kind.reasons_key: outcome.replaced_because,
     }
+    if diff_mode:
+        result["diff"] = outcome.diff
+    return result
 
 
-def prepare(items: list[dict[str, Any]]) -> tuple[list[tuple[Kind, dict[str, Any]]], set[str]]:
-    """Validate every item before anything runs; bad input anywhere means no change at all."""
-    prepared: list[tuple[Kind, dict[str, Any]]] = []
+def _container_uses(resource: DockerContainer, params: dict[str, Any]) -> set[tuple[str, str]]:
+    spec = resource.spec
+    uses = {("network", attachment.name) for attachment in spec.networks or []}
+    uses |= {("volume", mount.source) for mount in spec.mounts if mount.type == "volume" and mount.source}
+    if params.get("image"):
+        uses.add(("image", spec.image))
+    return uses
+
+
+def _declared_claims(resource: DockerContainer) -> set[str]:
+    # Host IPs are ignored on purpose: 0.0.0.0:80 and 127.0.0.1:80 collide as well.
+    claims = {f"port {binding.host_port}/{binding.protocol}" for binding in resource.spec.ports if binding.host_port}
+    claims |= {f"address {a.ipv4_address}" for a in resource.spec.networks or [] if a.ipv4_address}
+    return claims
+
+
+def _observed_claims(summary: dict[str, Any] | None) -> set[str]:
+    if not summary:
+        return set()
+    claims = {f"port {port['PublicPort']}/{port.get('Type', 'tcp')}" for port in summary.get("Ports") or []
+              if port.get("PublicPort")}
+    networks = (summary.get("NetworkSettings") or {}).get("Networks") or {}
+    claims |= {f"address {endpoint['IPAddress']}" for endpoint in networks.values() if endpoint.get("IPAddress")}
+    return claims
+
+
+def depends_on(item: BatchItem, earlier: BatchItem) -> bool:
+    """True when ``item`` must wait for ``earlier`` (which comes before it in the batch).
+
+    - the same object (kind and name) twice: in order;
+    - a container and a network/volume/image it names, either way round (create the network
+      before the container that joins it; remove the container before the network it was in);
+    - networks, volumes and images among themselves: in order (few, and subnets may collide);
+    - two containers whose host ports or static addresses overlap, counting what each declares
+      and what its existing container holds now (one may free what the other takes).
+    Everything else - typically many containers - runs concurrently.
+    """
+    if item.key == earlier.key:
+        return True
+    if earlier.key in item.uses or item.key in earlier.uses:
+        return True
+    if item.kind.name != "container" and earlier.kind.name != "container":
+        return True
+    return bool(item.claims & earlier.claims)
+
+
+def prepare(engine: CachedReads, items: list[dict[str, Any]]) -> tuple[list[BatchItem], set[str]]:
+    """Validate every item and build its resource before anything changes; work out dependencies.
+
+    Bad input anywhere means no change at all. Returns the items and the values to hide (no_log).
+    """
+    prepared: list[BatchItem] = []
     secrets: set[str] = set()
-    for index, item in enumerate(items):
-        where = f"resources[{index}]"
-        kind_name = item.get("kind")
+    summaries: dict[str, dict[str, Any]] | None = None
+    for index, raw in enumerate(items):
+        where = f"items[{index}]"
+        if not isinstance(raw, dict):
+            raise BatchItemError(index, f"{where}: must be a dict with kind and that kind's options")
+        kind_name = raw.get("kind")
         kind = KINDS.get(str(kind_name))
         if kind is None:
             raise BatchItemError(index, f"{where}: kind {kind_name!r} is not one of {', '.join(KINDS)}")
-        params = {key: value for key, value in item.items() if key != "kind"}
+        params = {key: value for key, value in raw.items() if key != "kind"}
         try:
             validated, hidden = kind.validate(params, where)
+            resource = kind.resource(engine, validated)
         except InvalidValue as exc:
-            raise BatchItemError(index, str(exc)) from exc
-        prepared.append((kind, validated))
+            message = str(exc)
+            if not message.startswith(where):
+                message = f"{where} ({kind.name} {params.get('name')}): {message}"
+            raise BatchItemError(index, message) from exc
+        name = str(validated.get("name"))
+        item = BatchItem(index, kind, validated, resource, name)
+        if isinstance(resource, DockerContainer):
+            if summaries is None:
+                summaries = engine.container_summaries()
+            item.uses = _container_uses(resource, validated)
+            item.claims = _declared_claims(resource) | _observed_claims(summaries.get(name))
+        elif kind.name == "image":
+            item.name = normalise_image_name(name)
+        item.depends_on = {earlier.index for earlier in prepared if depends_on(item, earlier)}
+        prepared.append(item)
         secrets |= hidden
     return prepared, secrets
 
 
-def apply_all(
-    engine: Any,
-    prepared: list[tuple[Kind, dict[str, Any]]],
-    check_mode: bool,
-    results: list[dict[str, Any]],
-    diffs: list[dict[str, Any]],
-) -> None:
-    """Reconcile the items in order, appending to ``results``/``diffs``; stop at the first failure."""
-    for index, (kind, params) in enumerate(prepared):
-        name = str(params.get("name"))
-        try:
-            resource = kind.resource(engine, params)
-            outcome = Reconciler(resource, check_mode).run(kind.state(params))
-        except (InvalidValue, ReconcileError, DockerEngineError) as exc:
-            raise BatchItemError(index, f"resources[{index}] ({kind.name} {name}): {exc}") from exc
-        results.append(item_result(index, kind, name, outcome))
+def run_item(item: BatchItem, check_mode: bool) -> Outcome:
+    """Reconcile one item; failures become BatchItemError naming it."""
+    try:
+        return Reconciler(item.resource, check_mode).run(item.kind.state(item.params))
+    except (InvalidValue, ReconcileError, DockerEngineError) as exc:
+        raise BatchItemError(item.index, f"items[{item.index}] ({item.kind.name} {item.name}): {exc}") from exc
+
+
+def apply_all(items: list[BatchItem], check_mode: bool, diff_mode: bool = False,
+              workers: int = DEFAULT_WORKERS) -> BatchRun:
+    """Run the items, at most ``workers`` at a time, each once the items it depends on completed.
+
+    Items are started in input order as far as their dependencies allow. After the first failure
+    nothing new starts; running items finish and are reported. ``workers=1`` is strictly in order.
+    """
+    outcomes: dict[int, Outcome] = {}
+    errors: dict[int, BatchItemError] = {}
+    pending = list(items)
+    running: dict[Future[Outcome], BatchItem] = {}
+    with ThreadPoolExecutor(max_workers=max(1, workers), thread_name_prefix="docker-batch") as pool:
+        while True:
+            if not errors:
+                for item in list(pending):
+                    if len(running) >= workers:
+                        break
+                    if item.depends_on <= outcomes.keys():
+                        pending.remove(item)
+                        running[pool.submit(run_item, item, check_mode)] = item
+            if not running:
+                break
+            finished, _still_running = wait(running, return_when=FIRST_COMPLETED)
+            for future in finished:
+                item = running.pop(future)
+                try:
+                    outcomes[item.index] = future.result()
+                except BatchItemError as exc:
+                    errors[item.index] = exc
+    run = BatchRun(errors=[errors[index] for index in sorted(errors)])
+    for item in items:
+        outcome = outcomes.get(item.index)
+        if outcome is None:
+            continue
+        run.results.append(item_result(item, outcome, diff_mode))
         if outcome.changed:
-            header = f"{kind.name} {name}"
-            diffs.append({"before_header": header, "after_header": header, **outcome.diff})
+            header = f"{item.kind.name} {item.name}"
+            run.diffs.append({"before_header": header, "after_header": header, **outcome.diff})
+    return run
 
 
 def run_batch_module() -> NoReturn:
     """Everything homelab.iac.docker_batch does, so the module file stays documentation + main()."""
     client = DockerModuleClient(BATCH_ARGUMENT_SPEC)
-    results: list[dict[str, Any]] = []
-    diffs: list[dict[str, Any]] = []
+    workers = client.params["workers"]
+    if not 1 <= workers <= MAX_WORKERS:
+        client.fail(f"workers: {workers} is out of range; use 1 (strictly in order) to {MAX_WORKERS}")
+    engine = CachedReads(client.engine, connect=client.connect_again)
     try:
-        prepared, secrets = prepare(client.params["resources"])
-        # Item options marked no_log (env) are hidden in everything the module returns.
-        client.module.no_log_values.update(secrets)
-        apply_all(CachedReads(client.engine), prepared, client.check_mode, results, diffs)
+        items, secrets = prepare(engine, client.params["items"])
     except BatchItemError as exc:
-        extra: dict[str, Any] = {"diff": diffs} if client.diff_mode else {}
-        client.fail(
-            str(exc), failed_index=exc.index, results=results, changed=any(r["changed"] for r in results), **extra
-        )
-    result: dict[str, Any] = {"changed": any(r["changed"] for r in results), "results": results}
+        client.fail(str(exc), failed_index=exc.index, results=[], changed=False)
+    except DockerEngineError as exc:
+        client.fail(f"cannot list the containers on the Docker engine: {exc}", results=[], changed=False)
+    # Item options marked no_log (env) are hidden in everything the module returns.
+    client.module.no_log_values.update(secrets)
+    run = apply_all(items, client.check_mode, client.diff_mode, workers)
+    result: dict[str, Any] = {"changed": run.changed, "results": run.results}
     if client.diff_mode:
-        result["diff"] = diffs
+        result["diff"] = run.diffs
+    if run.errors:
+        first = run.errors[0]
+        if len(run.errors) > 1:
+            result["errors"] = [{"index": error.index, "msg": str(error)} for error in run.errors]
+        client.fail(str(first), failed_index=first.index, **result)
     client.module.exit_json(**result)
     raise AssertionError("exit_json returned")

@@ -159,7 +159,14 @@ class DockerModuleClient:
         self.module.exit_json(**result)
         raise AssertionError("exit_json returned")
 
-    def _connect(self) -> Any:
+    def connect_again(self) -> DockerEngine:
+        """Another connection with the same options, for a worker thread.
+
+        The API version the first connection negotiated is reused, so this costs no request.
+        """
+        return DockerEngine(self._connect(version=self.engine.api.api_version))
+
+    def _connect(self, version: str | None = None) -> Any:
         params = self.params
         tls_config = None
         if params["tls"] or params["validate_certs"]:
@@ -175,7 +182,7 @@ class DockerModuleClient:
             # version=None lets the SDK negotiate the API version with the engine (dockerd 20.10
             # speaks 1.41, newer SDKs default to more).
             return docker.APIClient(
-                base_url=params["docker_host"], version=None, timeout=params["timeout"], tls=tls_config
+                base_url=params["docker_host"], version=version, timeout=params["timeout"], tls=tls_config
             )
         except DockerException as exc:
             self.fail(f"cannot connect to the Docker engine at {params['docker_host']}: {exc}")

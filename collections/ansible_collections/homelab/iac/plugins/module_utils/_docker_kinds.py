@@ -10,6 +10,7 @@ wrapper that lets a batch read each object once.
 from __future__ import annotations
 
 import copy
+import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -108,41 +109,74 @@ _WRITE_KINDS = {
 class CachedReads:
     """A DockerEngine whose inspect reads are served from memory until a write makes them stale.
 
-    The container names that exist are listed once up front, so a batch creating twenty containers
+    The containers that exist are listed once up front, so a batch creating twenty containers
     makes one list call instead of twenty failing inspects; the image shared by those containers is
     inspected once. Writes pass straight through.
+
+    Safe to share between threads: with ``connect`` (a factory of further DockerEngine
+    connections), every worker thread talks to the engine over its own connection, while the
+    cache, the listing and the set of touched names are shared under a lock. A read that was
+    in flight while a write of a kind it depends on happened is returned but not cached, and two
+    threads asking for the same object wait for one read.
     """
 
-    def __init__(self, engine: DockerEngine) -> None:
-        self._engine = engine
+    def __init__(self, engine: DockerEngine, connect: Callable[[], DockerEngine] | None = None) -> None:
+        self._main = engine
+        self._connect = connect
+        self._local = threading.local()
+        self._lock = threading.Lock()
+        self._key_locks: dict[tuple[str, str], threading.Lock] = {}
         self._cache: dict[tuple[str, str], dict[str, Any] | None] = {}
-        self._existing_names: set[str] | None = None
+        self._generation = {kind: 0 for kind in _INVALIDATES}
+        self._summaries: dict[str, dict[str, Any]] | None = None
         # Names a write may have created since the listing: those are asked for again.
         self._touched: set[str] = set()
 
+    @property
+    def engine(self) -> DockerEngine:
+        """The calling thread's connection (the main one unless ``connect`` was given)."""
+        if self._connect is None or threading.current_thread() is threading.main_thread():
+            return self._main
+        engine = getattr(self._local, "engine", None)
+        if engine is None:
+            engine = self._local.engine = self._connect()
+        return engine
+
+    def container_summaries(self) -> dict[str, dict[str, Any]]:
+        """The containers that existed at the first call, by name (one list call per batch)."""
+        with self._lock:
+            if self._summaries is None:
+                summaries = self._main.list_containers()
+                self._summaries = {
+                    str(each).lstrip("/"): item for item in summaries for each in item.get("Names") or []
+                }
+            return self._summaries
+
     def inspect_container(self, name: str) -> dict[str, Any] | None:
         """Inspect a container by exact name (None without a call if it did not exist at the start)."""
-        if self._existing_names is None:
-            summaries = self._engine.list_containers()
-            self._existing_names = {str(each).lstrip("/") for item in summaries for each in item.get("Names") or []}
-        if name not in self._existing_names and name not in self._touched:
+        existing = self.container_summaries()
+        with self._lock:
+            unknown = name not in existing and name not in self._touched
+        if unknown:
             return None
-        return self._read("container", name, self._engine.inspect_container)
+        return self._read("container", name, lambda each: self.engine.inspect_container(each))
 
     def inspect_network(self, name: str) -> dict[str, Any] | None:
         """Inspect a network (cached)."""
-        return self._read("network", name, self._engine.inspect_network)
+        return self._read("network", name, lambda each: self.engine.inspect_network(each))
 
     def inspect_volume(self, name: str) -> dict[str, Any] | None:
         """Inspect a volume (cached)."""
-        return self._read("volume", name, self._engine.inspect_volume)
+        return self._read("volume", name, lambda each: self.engine.inspect_volume(each))
 
     def inspect_image(self, name: str) -> dict[str, Any] | None:
         """Inspect an image (cached)."""
-        return self._read("image", name, self._engine.inspect_image)
+        return self._read("image", name, lambda each: self.engine.inspect_image(each))
 
     def __getattr__(self, name: str) -> Any:
-        method = getattr(self._engine, name)
+        if name.startswith("_"):
+            raise AttributeError(name)
+        method = getattr(self.engine, name)
         kind = _WRITE_KINDS.get(name)
         if kind is None:
             return method
@@ -152,14 +186,26 @@ class CachedReads:
                 return method(*args, **kwargs)
             finally:
                 stale = _INVALIDATES[kind]
-                self._cache = {key: value for key, value in self._cache.items() if key[0] not in stale}
-                for arg in args:
-                    self._touched.add(str(getattr(arg, "name", arg)))
+                with self._lock:
+                    for each in stale:
+                        self._generation[each] += 1
+                    self._cache = {key: value for key, value in self._cache.items() if key[0] not in stale}
+                    for arg in args:
+                        self._touched.add(str(getattr(arg, "name", arg)))
 
         return write
 
     def _read(self, kind: str, name: str, method: Callable[[str], dict[str, Any] | None]) -> dict[str, Any] | None:
         key = (kind, name)
-        if key not in self._cache:
-            self._cache[key] = method(name)
-        return copy.deepcopy(self._cache[key])
+        with self._lock:
+            key_lock = self._key_locks.setdefault(key, threading.Lock())
+        with key_lock:
+            with self._lock:
+                if key in self._cache:
+                    return copy.deepcopy(self._cache[key])
+                generation = self._generation[kind]
+            value = method(name)
+            with self._lock:
+                if self._generation[kind] == generation:
+                    self._cache[key] = value
+            return copy.deepcopy(value)

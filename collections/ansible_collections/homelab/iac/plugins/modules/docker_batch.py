@@ -10,37 +10,54 @@ module: docker_batch
 short_description: Reconcile a list of Docker containers, networks, volumes and images in one task
 version_added: 0.1.0
 description:
-  - Applies O(resources) in order inside one module process with one engine connection. Each item
-    takes exactly the options of its single-resource module (M(homelab.iac.docker_container),
-    M(homelab.iac.docker_network), M(homelab.iac.docker_volume), M(homelab.iac.docker_image)) plus
-    C(kind), and is reconciled by the same code, so the result is the same as one task per item -
-    only much faster, because Ansible's cost per task is paid once.
+  - Applies O(items) inside one module process. Each item takes exactly the options of its
+    single-resource module (M(homelab.iac.docker_container), M(homelab.iac.docker_network),
+    M(homelab.iac.docker_volume), M(homelab.iac.docker_image)) plus C(kind), and is reconciled by the
+    same code, so the result is the same as one task per item - only much faster, because Ansible's
+    cost per task is paid once and independent items run concurrently.
   - Every item is validated before anything changes; an invalid item fails the task with no change.
-  - Existing state is read once - the container names are listed once, each object and image is
-    inspected once until the batch itself changes it.
-  - The first item that fails stops the batch. Items before it stay applied and are listed in
-    RV(results); the failure message starts with C(resources[INDEX] (KIND NAME)) and
-    RV(failed_index) says which item it was.
+  - Items that do not depend on each other run at the same time, up to O(workers) at once, each
+    worker with its own engine connection. An item waits for every earlier item it depends on - the
+    same object named twice; a container and the networks, volumes and image it names (in either
+    order, so a network is created before the containers that join it and removed after the
+    containers that leave it); networks, volumes and images among themselves; two containers whose
+    host ports or static addresses overlap (counting what the existing containers hold now).
+    Typically that means networks, volumes and images first, in order, then the containers
+    concurrently.
+  - Existing state is read once - the containers are listed once, each image is inspected once,
+    each object is inspected once until the batch itself changes it.
+  - On failure no further item is started; items already running finish. The task fails with a
+    message naming the first failing item (C(items[INDEX] (KIND NAME): the engine's message)),
+    RV(failed_index) and RV(results) with every item that completed - also items after
+    RV(failed_index) that were already running when it failed, since they changed the engine and
+    may need to be rolled back. Items not listed in RV(results) were not run.
 author:
   - homelab-iac engineers (@homelab-iac)
 extends_documentation_fragment:
   - homelab.iac._docker
   - homelab.iac._attributes
 options:
-  resources:
+  items:
     description:
-      - The resources, applied in this order. Each is a dict with C(kind) (V(container), V(network),
-        V(volume) or V(image)) and that kind's module options, including C(state).
+      - The resources. Each is a dict with C(kind) (V(container), V(network), V(volume) or
+        V(image)) and that kind's module options, including C(state).
       - C(env) values of containers are hidden in the output as in M(homelab.iac.docker_container).
     type: list
     elements: dict
     required: true
+    aliases: [resources]
+  workers:
+    description:
+      - How many items may run at the same time (1 to 16). V(1) applies the items strictly in order,
+        one after the other.
+    type: int
+    default: 4
 """
 
 EXAMPLES = r"""
-- name: Written out
+- name: A network, a volume and three workers in one task
   homelab.iac.docker_batch:
-    resources:
+    items:
       - kind: volume
         name: web-data
       - kind: network
@@ -53,20 +70,35 @@ EXAMPLES = r"""
         ports: [127.0.0.1:8080:80]
         networks: [{name: frontend}]
         volumes: [web-data:/data]
+      - kind: container
+        name: worker-1
+        image: homelab/busybox:latest
+        command: [sleep, infinity]
+        networks: [{name: frontend}]
   register: batch
 
 - name: Which items changed
   ansible.builtin.debug:
     msg: "{{ batch.results | selectattr('changed') | map(attribute='name') | list }}"
+
+- name: Remove them again, containers before the network they are in, one at a time
+  homelab.iac.docker_batch:
+    workers: 1
+    items:
+      - {kind: container, name: worker-1, state: absent}
+      - {kind: container, name: web, state: absent}
+      - {kind: network, name: frontend, state: absent}
 """
 
 RETURN = r"""
 results:
   description:
-    - One entry per item that ran, in order. Each has C(index), C(kind), C(name), C(changed),
-      C(action), C(updated), the kind's reasons key (C(recreated_because) for containers,
-      C(replaced_because) otherwise) and the kind's facts key (C(container), C(network), C(volume),
-      C(image)) exactly as the single-resource module returns them.
+    - One entry per item that completed, in input order (also on failure, see RV(failed_index)).
+    - C(index) (position in O(items)), C(kind), C(name), C(changed), C(action) (V(create),
+      V(update), V(replace), V(delete) or V(noop)), C(facts) (what the single-resource module
+      returns under C(container), C(network), C(volume) or C(image); V({}) when the object is gone),
+      C(updated) (properties changed in place), the kind's reasons key (C(recreated_because) for
+      containers, C(replaced_because) otherwise) and, in diff mode, C(diff) (C(before) and C(after)).
   returned: always
   type: list
   elements: dict
@@ -78,12 +110,18 @@ results:
       action: create
       replaced_because: []
       updated: []
-      network: {"id": "4f1c0e", "name": "frontend", "driver": "bridge"}
+      facts: {"id": "4f1c0e", "name": "frontend", "driver": "bridge"}
 failed_index:
-  description: Index in O(resources) of the item that failed.
+  description: Index in O(items) of the failing item (the lowest one, when several failed at once).
   returned: on failure
   type: int
   sample: 3
+errors:
+  description: Every item that failed, lowest index first, when more than one failed at the same time.
+  returned: when several items failed
+  type: list
+  elements: dict
+  sample: [{"index": 3, "msg": "items[3] (container web): ..."}]
 """
 
 from ansible_collections.homelab.iac.plugins.module_utils._docker_batch import run_batch_module  # noqa: E402

@@ -49,7 +49,10 @@ class FullFakeDockerEngine(FakeDockerEngine):
         self.reads.append(("list_containers", str(labels)))
         return [
             {"Id": c["Id"], "Names": [c["Name"]], "Image": c["Config"]["Image"], "Labels": c["Config"]["Labels"],
-             "State": c["State"]["Status"], "Status": c["State"]["Status"]}
+             "State": c["State"]["Status"], "Status": c["State"]["Status"],
+             "Ports": [{"IP": host["HostIp"], "PrivatePort": int(key.split("/")[0]), "PublicPort": int(host["HostPort"]),
+                        "Type": key.split("/")[1]}
+                       for key, hosts in c["HostConfig"]["PortBindings"].items() for host in hosts]}
             for c in self.containers.values() if _matches(c["Config"]["Labels"], labels)
         ]
 

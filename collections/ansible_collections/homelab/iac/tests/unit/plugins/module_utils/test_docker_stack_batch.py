@@ -1,4 +1,4 @@
-"""Compose translation, stacks and batches against the fake engine: the same resource classes, many at once."""
+"""Compose translation and stacks against the fake engine: the same resource classes, many at once (batches: test_docker_batch)."""
 
 from __future__ import annotations
 
@@ -6,9 +6,7 @@ import copy
 from typing import Any
 
 import pytest
-from ansible_collections.homelab.iac.plugins.module_utils._docker_batch import BatchItemError, apply_all, prepare
 from ansible_collections.homelab.iac.plugins.module_utils._docker_compose import service_order, translate
-from ansible_collections.homelab.iac.plugins.module_utils._docker_kinds import CachedReads
 from ansible_collections.homelab.iac.plugins.module_utils._docker_stack import Stack, StackError
 from ansible_collections.homelab.iac.plugins.module_utils._docker_values import InvalidValue
 from ansible_collections.homelab.iac.tests.unit.plugins.module_utils.docker_fakes import FullFakeDockerEngine
@@ -102,41 +100,6 @@ def test_stack_failure_names_the_member(engine: FullFakeDockerEngine) -> None:
     broken = {"services": {"web": {"image": "homelab/missing"}}}
     with pytest.raises(StackError, match=r"services.web \(container mc-web\): image homelab/missing:latest"):
         stack(engine, broken)
-
-
-def test_batch_applies_in_order_reads_once_and_stops_at_first_failure(engine: FullFakeDockerEngine) -> None:
-    items = [{"kind": "network", "name": "lan"}] + [
-        {"kind": "container", "name": f"w{i}", "image": "homelab/busybox", "init": True, "networks": [{"name": "lan"}]}
-        for i in range(5)
-    ]
-    prepared, _secrets = prepare(items)
-    results: list[dict[str, Any]] = []
-    apply_all(CachedReads(engine), prepared, False, results, [])
-    assert [r["name"] for r in results] == ["lan", "w0", "w1", "w2", "w3", "w4"]
-    assert all(r["action"] == "create" for r in results)
-    assert [r for r in engine.reads if r[0] == "list_containers"] == [("list_containers", "None")]
-    assert len([r for r in engine.reads if r == ("inspect_image", "homelab/busybox:latest")]) == 1
-
-    writes = list(engine.writes)
-    rerun: list[dict[str, Any]] = []
-    apply_all(CachedReads(engine), prepare(items)[0], False, rerun, [])
-    assert not any(r["changed"] for r in rerun) and engine.writes == writes
-
-    failing = [items[1], {"kind": "container", "name": "bad", "image": "homelab/missing"}, items[2]]
-    partial: list[dict[str, Any]] = []
-    with pytest.raises(BatchItemError, match=r"resources\[1\] \(container bad\): image homelab/missing") as error:
-        apply_all(CachedReads(engine), prepare(failing)[0], False, partial, [])
-    assert error.value.index == 1 and [r["name"] for r in partial] == ["w0"]
-
-
-def test_batch_validates_everything_before_changing_anything() -> None:
-    with pytest.raises(BatchItemError, match=r"resources\[1\] \(container\): .*memroy") as error:
-        prepare([{"kind": "volume", "name": "v"}, {"kind": "container", "name": "c", "image": "x", "memroy": "1g"}])
-    assert error.value.index == 1
-    with pytest.raises(BatchItemError, match=r"resources\[0\]: kind 'vm' is not one of container"):
-        prepare([{"kind": "vm", "name": "x"}])
-    _prepared, secrets = prepare([{"kind": "container", "name": "c", "image": "x", "env": {"T": "s3cret"}}])
-    assert "s3cret" in secrets
 
 
 def test_stack_volume_change_needs_purge_volumes(engine: FullFakeDockerEngine) -> None:
