@@ -15,8 +15,10 @@ What a sentence can say
   network``), ``called NAME``, ``with subnet CIDR``, ``isolated``; a game server ``on`` a segment gets
   that segment as its own ``network_segment`` intent, referred to by name;
 - a container: ``container from IMAGE called NAME publishing IP:HOST:CONTAINER``;
-- a dev environment: ``dev environment [with postgres|mysql|mariadb|redis]``;
-- WireGuard access: ``wireguard|vpn for alice and bob``;
+- a dev environment: ``dev environment [with postgres] [on vlan N]`` (its segment inline: the ``dev``
+  segment, tag 60, unless the sentence names one; the database password is ``{secret: <NAME>_DB_PASSWORD}``);
+- WireGuard access: ``wireguard|vpn for alice key <public key> and bob key <public key>`` (a peer
+  without its public key is refused: keys cannot be guessed);
 - for any of them: ``owned by NAME`` (owner), ``tagged TAG[,TAG]`` (tags).
 
 Defaults (printed as understood phrases, never applied silently)
@@ -92,6 +94,7 @@ _PORT = re.compile(r"^(?:\[[0-9a-f:]+\]|[\d.]+):\d+:\d+(?:/(?:tcp|udp))?$", re.I
 _IMAGE = re.compile(r"^[a-z0-9][a-z0-9._-]*(?:/[a-z0-9][a-z0-9._-]*)*(?::[\w][\w.-]*)?$")
 _SIZE = re.compile(r"^(\d+(?:\.\d+)?)(g|gb|gib|m|mb|mib)$")
 _NAME = re.compile(r"^[a-z0-9][a-z0-9-]*$")
+_WG_KEY = re.compile(r"^[A-Za-z0-9+/]{42}[AEIMQUYcgkosw048]=$")
 
 
 def _games() -> tuple[str, ...]:
@@ -207,7 +210,7 @@ def _number(token: str) -> int | None:
 
 def _tokens(text: str) -> list[str]:
     """Words of ``text``: commas, semicolons and a final full stop split words; images and IPs stay whole."""
-    cleaned = re.sub(r"[,;!?]", " ", text)
+    cleaned = re.sub(r"[;!?]|,(?=\s|$)", " ", text)
     cleaned = re.sub(r"\.(?=\s|$)", " ", cleaned)
     return cleaned.split()
 
@@ -265,7 +268,8 @@ def _read_named_segment(reading: _Reading, words: list[str], raw: list[str], i: 
     reading.segment["name"] = name
     reading.segment["named_by"] = " ".join(raw[i : i + 2])
     reading.note(" ".join(raw[i : i + 2]), f"network_segment.name = {name!r}")
-    return 2
+    tag_follows = words[i + 1] == "vlan" and i + 2 < len(words) and _number(words[i + 2]) is not None
+    return 1 if tag_follows else 2  # "gaming vlan 25": leave "vlan 25" to the tag reader
 
 
 def _read_kind_word(reading: _Reading, words: list[str], raw: list[str], i: int) -> int:
@@ -383,28 +387,39 @@ def _read_flag(reading: _Reading, words: list[str], raw: list[str], i: int) -> i
         reading.note(phrase, "game_server.expose_wan = true")
         return used
     if word in _DATABASES:
-        reading.set("database", _DATABASES[word], raw[i])
-        reading.note(raw[i], f"dev_environment.database = {_DATABASES[word]!r}")
+        if _DATABASES[word] != "postgres":
+            reading.fail(f"{raw[i]!r}: a dev environment's database is PostgreSQL; say 'with postgres'")
+        reading.set("database", "postgres", raw[i])
         return 1
     return 0
 
 
 def _read_people(reading: _Reading, words: list[str], raw: list[str], i: int) -> int:
-    """``for alice and bob``: the peers of WireGuard access (only once vpn/wireguard was named)."""
+    """``for alice key AAA...= and bob key BBB...=``: WireGuard peers (once vpn/wireguard was named).
+
+    A peer needs its public key; a name without one is read, and refused later with what to say."""
     if "vpn_access" not in reading.kinds or words[i] != "for":
         return 0
-    names: list[str] = []
+    peers: list[dict[str, str]] = []
     j = i + 1
-    while j < len(words) and (words[j] == "and" or (_NAME.match(words[j]) and words[j] not in _FILLER
-                                                      and words[j] not in KIND_ALIASES and not words[j].isdigit())):
-        if words[j] != "and":
-            names.append(words[j])
-        j += 1
-    if not names:
+    while j < len(words):
+        if words[j] == "and":
+            j += 1
+        elif words[j] in ("key", "with", "public") and peers and j + 1 < len(words):
+            j += 1
+            if _WG_KEY.match(raw[j]):
+                peers[-1]["public_key"] = raw[j]
+                j += 1
+        elif _NAME.match(words[j]) and words[j] not in _FILLER and words[j] not in KIND_ALIASES:
+            peers.append({"name": words[j]})
+            j += 1
+        else:
+            break
+    if not peers:
         return 0
     phrase = " ".join(raw[i:j])
-    reading.set("peers", names, phrase)
-    reading.note(phrase, f"vpn_access.peers = {names!r}")
+    reading.set("peers", peers, phrase)
+    reading.note(phrase, f"vpn_access.peers = {[peer['name'] for peer in peers]!r}")
     return j - i
 
 
@@ -444,7 +459,7 @@ _FIELDS_OF = {
     "game_server": {"game", "players", "address", "memory", "cpus", "expose_wan", "image", "name", "owner", "tags"},
     "network_segment": {"name", "owner", "tags"},
     "container": {"image", "ports", "memory", "cpus", "name", "owner", "tags"},
-    "dev_environment": {"database", "name", "owner", "tags"},
+    "dev_environment": {"database", "address", "name", "owner", "tags"},
     "vpn_access": {"peers", "name", "owner", "tags"},
 }
 
@@ -507,8 +522,12 @@ def _build(reading: _Reading) -> list[dict[str, Any]]:
     values = {name: value for name, (value, _) in reading.values.items()}
     intent: dict[str, Any] = {"kind": primary}
     intents: list[dict[str, Any]] = []
-    if "network_segment" in reading.kinds:
-        if primary not in ("network_segment", "game_server"):
+    if primary == "dev_environment" and not reading.segment:
+        # a dev environment gets the well-known dev segment unless the sentence names one
+        reading.segment.update(name="dev", named_by=reading.kinds[primary])
+        reading.note(reading.kinds[primary], "network_segment.name = 'dev' (default segment of a dev environment)")
+    if "network_segment" in reading.kinds or reading.segment:
+        if primary not in ("network_segment", "game_server", "dev_environment"):
             words = reading.kinds["network_segment"]
             reading.fail(f"{words!r}: a {primary} cannot be placed on a network segment from a sentence; "
                          "write an intent file", closest=[primary])
@@ -538,14 +557,45 @@ def _build(reading: _Reading) -> list[dict[str, Any]]:
             reading.note(str(values["image"]), f"container.name = {image_name!r} (default: the image's name)")
         intent["name"] = values.pop("name", None) or image_name
         intent.update(values)
+    elif primary == "dev_environment":
+        _dev_environment(reading, intent, values, intents.pop())
     else:
-        default = {"dev_environment": "dev", "vpn_access": "vpn"}[primary]
-        if "name" not in values:
-            reading.note(reading.kinds[primary], f"{primary}.name = {default!r} (default)")
-        intent["name"] = values.pop("name", None) or default
-        intent.update(values)
+        _vpn_access(reading, intent, values)
     intents.append(intent)
     return intents
+
+
+def _default_name(reading: _Reading, intent: dict[str, Any], values: dict[str, Any], default: str) -> None:
+    if "name" not in values:
+        reading.note(reading.kinds[intent["kind"]], f"{intent['kind']}.name = {default!r} (default)")
+    intent["name"] = values.pop("name", None) or default
+
+
+def _dev_environment(
+    reading: _Reading, intent: dict[str, Any], values: dict[str, Any], segment: dict[str, Any]
+) -> None:
+    """A dev environment with its segment inline; ``with postgres`` adds the database, its password a secret."""
+    _default_name(reading, intent, values, "dev")
+    intent["segment"] = {key: value for key, value in segment.items() if key != "kind"}
+    if values.pop("database", None):
+        variable = f"{intent['name'].upper().replace('-', '_')}_DB_PASSWORD"
+        intent["database"] = {"password": {"secret": variable}}
+        reading.note(reading.words("database"),
+                     f"dev_environment.database = PostgreSQL, password {{secret: {variable}}} (export {variable})")
+    intent.update(values)
+
+
+def _vpn_access(reading: _Reading, intent: dict[str, Any], values: dict[str, Any]) -> None:
+    """WireGuard access; every peer must come with its public key (a key cannot be guessed)."""
+    peers = values.get("peers") or []
+    if not peers:
+        reading.fail("who gets access? say 'for alice key <public key> and bob key <public key>'")
+    keyless = [peer["name"] for peer in peers if "public_key" not in peer]
+    if keyless:
+        reading.fail(f"peer {', '.join(keyless)} needs a WireGuard public key (`wg pubkey`); say "
+                     f"'for {keyless[0]} key <base64 key>', or write an intent file", closest=["vpn_access"])
+    _default_name(reading, intent, values, "vpn")
+    intent.update(values)
 
 
 def _validate(reading: _Reading, intents: list[dict[str, Any]]) -> None:
