@@ -258,6 +258,7 @@ def render_project(
         "changes": plan.changes,
     }
     (out_dir / "ansible.cfg").write_text(_TEMPLATES.get_template("ansible.cfg.j2").render(context), encoding="utf-8")
+    (out_dir / ".yamllint").write_text(_TEMPLATES.get_template("yamllint.j2").render(context), encoding="utf-8")
     (out_dir / "README.md").write_text(_TEMPLATES.get_template("README.md.j2").render(context), encoding="utf-8")
     (out_dir / "plan.json").write_text(plan.model_dump_json(indent=2) + "\n", encoding="utf-8")
     return out_dir
