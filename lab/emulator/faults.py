@@ -3,13 +3,16 @@
 Posted to ``POST /__lab/faults`` as::
 
     {"match": {"method": "POST", "path_prefix": "/api/..."},   # both optional; no match = everything
+     "after": 0,                                                # let this many matching requests through first
      "count": 1,                                                # how many requests, default 1
      "status": 500, "body": {...} | "text",                     # answer with this instead
      "delay": 2.5,                                              # seconds to wait before anything else
      "drop": true}                                              # close the socket, no response at all
 
-A fault with only ``delay`` slows the request down and then lets the API answer normally. This
-module is pure (no I/O) so the matching rules are unit-tested without a server.
+A fault with only ``delay`` slows the request down and then lets the API answer normally. ``after``
+targets the n-th matching request (``after: 2`` spares the first two and hits the third), so a test can
+fail each write of a multi-write run in turn. This module is pure (no I/O) so the matching rules are
+unit-tested without a server.
 """
 
 from __future__ import annotations
@@ -50,6 +53,7 @@ class Fault:
     match: FaultMatch
     remaining: int
     status: int | None = None
+    after: int = 0  # matching requests still to let through before the fault fires
     body: Any = None
     delay: float = 0.0
     drop: bool = False
@@ -69,7 +73,7 @@ def parse_fault(spec: Any, fault_id: int) -> Fault:
     """Validate a posted fault specification; raise FaultError naming the offending field."""
     if not isinstance(spec, dict):
         raise FaultError("body: expected a JSON object")
-    unknown = set(spec) - {"match", "count", "status", "body", "delay", "drop"}
+    unknown = set(spec) - {"match", "after", "count", "status", "body", "delay", "drop"}
     if unknown:
         raise FaultError(f"{sorted(unknown)[0]}: unknown field")
 
@@ -89,6 +93,10 @@ def parse_fault(spec: Any, fault_id: int) -> Fault:
     count = spec.get("count", 1)
     if isinstance(count, bool) or not isinstance(count, int) or count < 1:
         raise FaultError(f"count: expected a positive integer, got {count!r}")
+
+    after = spec.get("after", 0)
+    if isinstance(after, bool) or not isinstance(after, int) or after < 0:
+        raise FaultError(f"after: expected how many matching requests to let through (0 or more), got {after!r}")
 
     status = spec.get("status")
     if status is not None and (isinstance(status, bool) or not isinstance(status, int) or not 100 <= status <= 599):
@@ -110,6 +118,7 @@ def parse_fault(spec: Any, fault_id: int) -> Fault:
         id=fault_id,
         match=FaultMatch(method=method.upper() if method else None, path_prefix=prefix),
         remaining=count,
+        after=after,
         status=status,
         body=spec.get("body"),
         delay=delay,
@@ -134,10 +143,16 @@ class FaultBook:
             return fault
 
     def take(self, method: str, path: str) -> Fault | None:
-        """The first armed fault matching this request, with one use consumed; None when none match."""
+        """The first armed fault matching this request, with one use consumed; None when none match.
+
+        A fault still letting requests through (``after``) counts this one and leaves it to later faults.
+        """
         with self._lock:
             for fault in self._faults:
                 if fault.match.matches(method, path):
+                    if fault.after > 0:
+                        fault.after -= 1
+                        continue
                     fault.remaining -= 1
                     if fault.remaining <= 0:
                         self._faults.remove(fault)

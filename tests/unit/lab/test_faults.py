@@ -73,3 +73,26 @@ def test_a_bad_fault_is_refused_naming_the_field(spec: Any, field: str) -> None:
 def test_a_delay_only_fault_is_accepted() -> None:
     fault = parse_fault({"delay": 0.5, "match": {"path_prefix": "/api"}}, 7)
     assert (fault.id, fault.delay, fault.status, fault.drop, fault.remaining) == (7, 0.5, None, False, 1)
+
+
+def test_after_spares_that_many_matching_requests_and_hits_the_next() -> None:
+    book = FaultBook()
+    book.add({"match": {"method": "POST"}, "after": 2, "status": 500})
+    assert book.take("GET", "/api/x") is None  # not matching: not counted
+    assert [book.take("POST", f"/api/{n}") is not None for n in range(4)] == [False, False, True, False]
+    assert book.armed() == []
+
+
+def test_a_sparing_fault_leaves_the_request_to_the_next_fault() -> None:
+    book = FaultBook()
+    book.add({"after": 1, "status": 500})
+    second = book.add({"status": 502})
+    assert book.take("POST", "/") is second
+    fault = book.take("POST", "/")
+    assert fault is not None and fault.status == 500
+
+
+@pytest.mark.parametrize("after", [-1, True, 1.5, "2"])
+def test_a_bad_after_is_refused(after: Any) -> None:
+    with pytest.raises(FaultError, match="^after:"):
+        parse_fault({"status": 500, "after": after}, 1)
