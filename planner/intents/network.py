@@ -138,7 +138,7 @@ class SegmentFields(BaseModel):
         high = _address_in(last, network, "dhcp_range end")
         if low > high:
             raise ValueError(f"{value!r}: the start is after the end")
-        gateway = info.data.get("gateway")
+        gateway = info.data.get("gateway") or (str(network.network_address + 1) if network else None)
         if gateway and low <= ipaddress.IPv4Address(gateway) <= high:
             raise ValueError(f"{value!r} contains the gateway {gateway}; start the pool after it")
         return f"{low}-{high}"
