@@ -69,3 +69,72 @@ def test_plan_round_trips_as_json() -> None:
     plan = _plan([{"kind": "container", "name": "a", "image": "x", "network": {"name": "n"}}])
     again = Plan.model_validate(plan.model_dump(mode="json"))
     assert again == plan
+
+
+# --- conflicts with what is already deployed ----------------------------------------------------------------
+
+FIREWALL = Endpoints({"docker": ["lab-docker"], "opnsense": ["fw"]})
+
+
+def _segment_plan(recorded: dict[str, dict[str, object]], **located: str):  # type: ignore[no-untyped-def]
+    intents = parse_intents([{"kind": "network_segment", "name": "gaming", "vlan": 20, "subnet": "10.0.20.0/24"}])
+    return build_plan(intents, FIREWALL, recorded, source="test", recorded_endpoints=located)
+
+
+def test_a_vlan_tag_used_by_a_deployed_vlan_is_refused_naming_both() -> None:
+    recorded = {"opnsense.vlan.cameras": {"parent": "vtnet2", "tag": 20, "state": "present"}}
+    with pytest.raises(ConflictError, match="opnsense.vlan.gaming and deployed opnsense.vlan.cameras on fw both use "
+                                            "VLAN tag 20"):
+        _segment_plan(recorded)
+
+
+def test_the_same_tag_on_another_firewall_is_fine() -> None:
+    recorded = {"opnsense.vlan.cameras": {"parent": "vtnet2", "tag": 20, "state": "present"}}
+    plan = _segment_plan(recorded, **{"opnsense.vlan.cameras": "other-fw"})
+    assert plan.change("opnsense.vlan.gaming").action is Action.CREATE
+
+
+def test_an_overlapping_deployed_subnet_is_refused() -> None:
+    recorded = {"opnsense.dhcp_subnet.old": {"subnet": "10.0.0.0/16", "state": "present"}}
+    with pytest.raises(ConflictError, match="opnsense.dhcp_subnet.gaming and deployed opnsense.dhcp_subnet.old on fw "
+                                            "overlap: subnet 10.0.20.0/24 / 10.0.0.0/16"):
+        _segment_plan(recorded)
+
+
+def test_the_segments_own_recorded_state_is_not_a_conflict() -> None:
+    first = _segment_plan({})
+    recorded = {change.address: dict(change.after or {}) for change in first.changes}
+    again = _segment_plan(recorded)
+    assert again.counts()["noop"] == len(again.changes)
+
+
+def test_a_host_port_taken_by_a_deployed_container_is_refused() -> None:
+    recorded = {"docker.container.old": {"name": "old", "image": "x", "ports": ["0.0.0.0:18080:80"]}}
+    with pytest.raises(ConflictError, match="docker.container.web and deployed docker.container.old on lab-docker "
+                                            "both publish 127.0.0.1:18080/tcp"):
+        _plan([{"kind": "container", "name": "web", "image": "x", "ports": ["127.0.0.1:18080:80"]}], recorded)
+
+
+def test_a_name_taken_by_a_deployed_resource_at_another_address_is_refused() -> None:
+    recorded = {"docker.container.legacy": {"name": "web", "image": "x"}}
+    with pytest.raises(ConflictError, match="docker.container.web and deployed docker.container.legacy on "
+                                            "lab-docker are both docker.container named 'web'"):
+        _plan([{"kind": "container", "name": "web", "image": "x"}], recorded)
+
+
+def test_every_conflict_is_reported_at_once() -> None:
+    recorded = {
+        "docker.network.old": {"name": "old", "subnet": "172.30.0.0/16"},
+        "docker.container.old": {"name": "old", "image": "x", "ports": ["127.0.0.1:18080:80"]},
+    }
+    with pytest.raises(ConflictError) as err:
+        _plan([{"kind": "container", "name": "web", "image": "x", "ports": ["127.0.0.1:18080:80"],
+                "network": {"name": "web-net", "subnet": "172.30.5.0/24"}}], recorded)
+    assert "docker.network.web-net and deployed docker.network.old" in str(err.value)
+    assert "docker.container.web and deployed docker.container.old" in str(err.value)
+
+
+def test_a_reference_in_a_spec_becomes_a_dependency() -> None:
+    plan = _segment_plan({})
+    assert "opnsense.vlan.gaming" in plan.change("opnsense.interface.gaming").depends_on
+    assert plan.change("opnsense.vlan.gaming").wave < plan.change("opnsense.interface.gaming").wave
