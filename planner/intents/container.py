@@ -13,10 +13,17 @@ from planner.redact import is_secret_key
 from planner.resources import Resource
 from planner.secrets import SecretRef
 
-__all__ = ["ContainerIntent", "NetworkRef", "parse_port"]
+__all__ = ["ContainerIntent", "NetworkRef", "check_size", "parse_port"]
 
 _PORT = re.compile(r"^(?P<ip>\[[0-9a-fA-F:]+\]|[0-9.]+):(?P<host>\d+):(?P<container>\d+)(?:/(?P<proto>tcp|udp))?$")
 _SIZE = re.compile(r"^\d+(\.\d+)?[bkmgBKMG]?$")
+
+
+def check_size(value: str | None) -> str | None:
+    """``value`` when it is a Docker size (512m, 4g, bytes) or None; ValueError saying how to write one."""
+    if value is not None and not _SIZE.match(value):
+        raise ValueError(f"{value!r} is not a size; write it like 512m or 4g")
+    return value
 
 
 def parse_port(value: str) -> tuple[str, int, int, str]:
@@ -123,9 +130,7 @@ ports: ["127.0.0.1:18080:8080"]
     @field_validator("memory")
     @classmethod
     def _memory(cls, value: str | None) -> str | None:
-        if value is not None and not _SIZE.match(value):
-            raise ValueError(f"{value!r} is not a size; write it like 512m or 4g")
-        return value
+        return check_size(value)
 
     def expand(self, context: ExpansionContext) -> list[Resource]:
         endpoint = context.endpoints.resolve("docker", self.endpoint, context.where)

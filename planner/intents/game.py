@@ -11,7 +11,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validat
 
 from planner.errors import IntentError
 from planner.intents.base import ExpansionContext, Intent, intent_meta
-from planner.intents.container import _SIZE
+from planner.intents.container import check_size
 from planner.intents.network import InlineSegment, Segment, firewall_rule, segment_for
 from planner.resources import Resource
 
@@ -194,9 +194,7 @@ segment: gaming              # a network_segment intent in the same file, or its
     @field_validator("memory")
     @classmethod
     def _memory(cls, value: str | None) -> str | None:
-        if value is not None and not _SIZE.match(value):
-            raise ValueError(f"{value!r} is not a size; write it like 512m or 4g")
-        return value
+        return check_size(value)
 
     @field_validator("address", "publish_address")
     @classmethod

@@ -12,7 +12,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator, model_valida
 
 from planner.errors import IntentError
 from planner.intents.base import ExpansionContext, Intent, intent_meta
-from planner.intents.container import _SIZE
+from planner.intents.container import check_size
 from planner.intents.machines import VmFields
 from planner.intents.network import wan_rule
 from planner.intents.primitives import CertificateFields, certificate_resources
@@ -137,9 +137,7 @@ dns:                           # the lab's BIND serves lab.home.arpa in two view
     @field_validator("memory")
     @classmethod
     def _memory(cls, value: str | None) -> str | None:
-        if value is not None and not _SIZE.match(value):
-            raise ValueError(f"{value!r} is not a size; write it like 512m or 4g")
-        return value
+        return check_size(value)
 
     @field_validator("listen")
     @classmethod
