@@ -153,30 +153,38 @@ def test_batch_and_info(prefix: str, playbook: Any, engine: docker.DockerClient)
     resources = [{"kind": "network", "name": net}, {"kind": "volume", "name": f"{prefix}-vol"}, *workers]
     failing = {"ignore_errors": True}
     tasks = [
-        task("batch in check mode", "docker_batch", {"resources": resources}, check_mode=True, register="check_batch"),
-        task("batch", "docker_batch", {"resources": resources}, diff=True, register="made"),
-        task("batch again", "docker_batch", {"resources": resources}, register="again"),
-        task("a failing item stops the batch", "docker_batch", {"resources": [
+        task("batch in check mode", "docker_batch", {"items": resources}, check_mode=True, register="check_batch"),
+        task("batch", "docker_batch", {"items": resources}, diff=True, register="made"),
+        task("batch again, old option name", "docker_batch", {"resources": resources}, register="again"),
+        task("a failing item stops the batch", "docker_batch", {"workers": 1, "items": [
             workers[0], {**workers[1], "name": f"{prefix}-bad", "image": UNREACHABLE}, {**workers[2], "name": f"{prefix}-late"},
         ]}, register="stopped", **failing),
-        task("an invalid item changes nothing", "docker_batch", {"resources": [
+        task("items already running when one fails complete and are reported", "docker_batch", {"items": [
+            workers[0], {**workers[1], "name": f"{prefix}-bad", "image": UNREACHABLE}, {**workers[2], "name": f"{prefix}-along"},
+        ]}, register="in_flight", **failing),
+        task("an invalid item changes nothing", "docker_batch", {"items": [
             {**workers[0], "name": f"{prefix}-early"}, {**workers[1], "memory": "lots"},
         ]}, register="invalid", **failing),
         check(
             "one task, every item, in order",
             "check_batch is changed and check_batch.results | map(attribute='action') | unique == ['create']",
             "made is changed and made.results | length == 5 and made.diff | length == 5",
+            "made.results | map(attribute='index') | list == [0, 1, 2, 3, 4]",
             f"made.results | map(attribute='name') | list == ['{net}', '{prefix}-vol', '{prefix}-w0', '{prefix}-w1', '{prefix}-w2']",
-            "made.results[2].container.status == 'running'",
-            "again is not changed",
-            "stopped is failed and stopped.failed_index == 1 and stopped.results | length == 1",
-            f"stopped.msg.startswith('resources[1] (container {prefix}-bad): ')",
-            "invalid is failed and invalid.failed_index == 1 and 'memory' in invalid.msg",
+            "made.results[2].kind == 'container' and made.results[2].action == 'create'",
+            "made.results[2].facts.status == 'running' and made.results[0].facts.name is string",
+            "made.results[2].diff.before == {} and made.results[2].diff.after.running",
+            "again is not changed and again.results | map(attribute='action') | unique == ['noop']",
+            "stopped is failed and stopped.failed_index == 1 and stopped.results | map(attribute='index') | list == [0]",
+            f"stopped.msg.startswith('items[1] (container {prefix}-bad): ')",
+            "in_flight is failed and in_flight.failed_index == 1",
+            "in_flight.results | map(attribute='index') | list == [0, 2] and in_flight.results[1].action == 'create'",
+            "invalid is failed and invalid.failed_index == 1 and 'memory' in invalid.msg and invalid.results == []",
         ),
     ]
-    cleanup = [task("cleanup", "docker_batch", {"resources": [
+    cleanup = [task("cleanup", "docker_batch", {"items": [
         *({"kind": "container", "name": name, "state": "absent"} for name in
-          [w["name"] for w in workers] + [f"{prefix}-bad", f"{prefix}-late", f"{prefix}-early"]),
+          [w["name"] for w in workers] + [f"{prefix}-{n}" for n in ("bad", "late", "along", "early")]),
         {"kind": "network", "name": net, "state": "absent"}, {"kind": "volume", "name": f"{prefix}-vol", "state": "absent"},
     ]})]
     info = [task("info with DOCKER_HOST from the environment", "docker_info", {"managed_only": True}, register="info"),
@@ -185,6 +193,7 @@ def test_batch_and_info(prefix: str, playbook: Any, engine: docker.DockerClient)
                   " | first > 0", "info.containers | rejectattr('managed') | list == []")]
     code, output = playbook(tasks, {})
     assert code == 0, output
+    names_before_cleanup = {c.name for c in engine.containers.list(all=True, filters={"name": prefix})}
     try:
         code, info_output = playbook(info, {}, env_only=True)
         assert code == 0, info_output
@@ -192,4 +201,6 @@ def test_batch_and_info(prefix: str, playbook: Any, engine: docker.DockerClient)
         code, cleanup_output = playbook(cleanup, {})
     assert code == 0, cleanup_output
     assert "batch-secret-2718" not in output
+    assert f"{prefix}-late" not in names_before_cleanup and f"{prefix}-along" in names_before_cleanup
+    assert f"{prefix}-early" not in names_before_cleanup
     assert {c.name for c in engine.containers.list(all=True, filters={"name": prefix})} == set()

@@ -102,12 +102,20 @@ def item_result(item: BatchItem, outcome: Outcome, diff_mode: bool) -> dict[str,
     return result
 
 
-def _container_uses(resource: DockerContainer, params: dict[str, Any]) -> set[tuple[str, str]]:
+def _container_uses(resource: DockerContainer, params: dict[str, Any], summary: dict[str, Any] | None
+                    ) -> set[tuple[str, str]]:
+    # What it will use and what its existing container uses now (which a removal or change frees).
     spec = resource.spec
     uses = {("network", attachment.name) for attachment in spec.networks or []}
     uses |= {("volume", mount.source) for mount in spec.mounts if mount.type == "volume" and mount.source}
     if params.get("image"):
         uses.add(("image", spec.image))
+    if summary:
+        uses |= {("network", str(name)) for name in ((summary.get("NetworkSettings") or {}).get("Networks") or {})}
+        uses |= {("volume", str(mount["Name"])) for mount in summary.get("Mounts") or []
+                 if mount.get("Type") == "volume" and mount.get("Name")}
+        if summary.get("Image"):
+            uses.add(("image", normalise_image_name(str(summary["Image"]))))
     return uses
 
 
@@ -132,8 +140,9 @@ def depends_on(item: BatchItem, earlier: BatchItem) -> bool:
     """True when ``item`` must wait for ``earlier`` (which comes before it in the batch).
 
     - the same object (kind and name) twice: in order;
-    - a container and a network/volume/image it names, either way round (create the network
-      before the container that joins it; remove the container before the network it was in);
+    - a container and a network/volume/image it names or its existing container uses now, either
+      way round (create the network before the container that joins it; remove or re-network the
+      container before removing the network it was in);
     - networks, volumes and images among themselves: in order (few, and subnets may collide);
     - two containers whose host ports or static addresses overlap, counting what each declares
       and what its existing container holds now (one may free what the other takes).
@@ -178,8 +187,9 @@ def prepare(engine: CachedReads, items: list[dict[str, Any]]) -> tuple[list[Batc
         if isinstance(resource, DockerContainer):
             if summaries is None:
                 summaries = engine.container_summaries()
-            item.uses = _container_uses(resource, validated)
-            item.claims = _declared_claims(resource) | _observed_claims(summaries.get(name))
+            summary = summaries.get(name)
+            item.uses = _container_uses(resource, validated, summary)
+            item.claims = _declared_claims(resource) | _observed_claims(summary)
         elif kind.name == "image":
             item.name = normalise_image_name(name)
         item.depends_on = {earlier.index for earlier in prepared if depends_on(item, earlier)}

@@ -52,7 +52,13 @@ class FullFakeDockerEngine(FakeDockerEngine):
              "State": c["State"]["Status"], "Status": c["State"]["Status"],
              "Ports": [{"IP": host["HostIp"], "PrivatePort": int(key.split("/")[0]), "PublicPort": int(host["HostPort"]),
                         "Type": key.split("/")[1]}
-                       for key, hosts in c["HostConfig"]["PortBindings"].items() for host in hosts]}
+                       for key, hosts in c["HostConfig"]["PortBindings"].items() for host in hosts],
+             # Only static addresses: the fake hands every dynamic endpoint the same one.
+             "NetworkSettings": {"Networks": {
+                 name: {"IPAddress": (endpoint.get("IPAMConfig") or {}).get("IPv4Address") or ""}
+                 for name, endpoint in c["NetworkSettings"]["Networks"].items()}},
+             "Mounts": [{"Type": m["Type"], "Name": m["Source"]} for m in c["HostConfig"].get("Mounts") or []
+                        if m["Type"] == "volume"]}
             for c in self.containers.values() if _matches(c["Config"]["Labels"], labels)
         ]
 

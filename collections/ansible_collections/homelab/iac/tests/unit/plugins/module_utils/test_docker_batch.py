@@ -86,6 +86,9 @@ def test_removal_runs_containers_before_the_network_they_were_in(engine: FullFak
     batch(engine, [{"kind": "network", "name": "lan"}, *(container(n, networks=[{"name": "lan"}]) for n in names)])
     removal = [*({"kind": "container", "name": n, "state": "absent"} for n in names),
                {"kind": "network", "name": "lan", "state": "absent"}]
+    # The absent items name no network: what their containers are attached to now counts.
+    prepared, _secrets = prepare(CachedReads(engine), removal)
+    assert [sorted(item.depends_on) for item in prepared] == [[]] * 6 + [[0, 1, 2, 3, 4, 5]]
     engine.writes.clear()
     run = batch(engine, removal)
     assert [r["action"] for r in run.results] == ["delete"] * 7 and run.results[6]["facts"] == {}
@@ -116,7 +119,7 @@ def test_dependencies_are_what_items_name_share_or_free(engine: FullFakeDockerEn
         [],
         [5],  # port 8080 is held by "old" until that item removed it
         [4],  # the same container again
-        [0, 1, 2, 3, 4, 6, 7],  # the image: after the other non-containers and every container using it
+        [0, 1, 2, 3, 4, 5, 6, 7],  # the image: after the other non-containers and every container using it
         [],  # another image, no network: free
     ]
 
