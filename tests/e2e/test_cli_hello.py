@@ -97,7 +97,7 @@ def test_plan_apply_reapply_status(cli_env: dict[str, str], tmp_path: Path, dock
         assert [d["status"] for d in listed] == ["succeeded", "succeeded", "planned"]
         shown = json.loads(iac(cli_env, "status", again["deployment"]["id"][:8], "--json").stdout)
         container = next(r for r in shown["resources"] if r["address"] == "docker.container.hello-e2e")
-        assert container["observed"]["container"]["status"] == "running"
+        assert container["observed"]["status"] == "running"
         assert container["version"] == 2
         assert shown["events"] > 0
     finally:

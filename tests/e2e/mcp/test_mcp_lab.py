@@ -77,7 +77,7 @@ def test_plan_apply_watch_drift_against_the_lab(lab: Any, pg_empty_url: str, doc
             drift = (await client.call_tool("drift", {})).structured_content
             assert drift["drifted"] == 0 and len(drift["resources"]) == 2
             container = await client.read_resource("iac://resources/docker.container.hello-mcp")
-            assert json.loads(container.contents[0].text)["observed"]["container"]["status"] == "running"
+            assert json.loads(container.contents[0].text)["observed"]["status"] == "running"
 
     try:
         anyio.run(main)
