@@ -19,7 +19,7 @@ description:
   - Follows the batch contract of every C(homelab.iac.*_batch) module, so the planner renders one task
     per endpoint and wave. Every item is checked before anything is written. The run stops at the
     first record the provider refuses. The message names that item
-    (C(items[N] (record TYPE NAME VALUE): <provider message>)), RV(failed_index) gives its position,
+    (C(items[N] (record TYPE NAME VALUE)) and then the provider's message), RV(failed_index) gives its position,
     and RV(results) lists the items that completed before it (they stay applied), so a caller knows
     exactly what to roll back.
 author:
