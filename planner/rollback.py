@@ -16,17 +16,47 @@ from planner.plan import Action, Change, Plan
 
 __all__ = ["IDENTITY_FIELDS", "absent_spec", "before_states", "inverse_plan"]
 
-# The arguments that identify a resource of a kind: all a module needs to make it absent.
+# What a module needs to make a resource of a kind absent: the options that identify it (from each module's
+# documentation) plus those the module requires on every call. A field the spec does not hold is left out,
+# so an optional identity (a VM's vmid, a record's value) is used only where the resource was given one.
+# A reference (``{ref, output}``, e.g. an interface's VLAN device) is kept: the renderer resolves it from
+# the facts recorded when the resource was made.
 IDENTITY_FIELDS: dict[str, tuple[str, ...]] = {
-    "docker.network": ("name",),
     "docker.container": ("name",),
+    "docker.network": ("name",),
+    "docker.volume": ("name",),
+    "docker.image": ("name",),
+    "docker.stack": ("name",),
+    "opnsense.vlan": ("parent", "tag"),
+    # opnsense_interface requires description even to remove an assignment.
+    "opnsense.interface": ("device", "description"),
+    "opnsense.alias": ("name",),
+    "opnsense.firewall_rule": ("name",),  # the module derives the rule's uuid from its name
+    "opnsense.dhcp_subnet": ("subnet",),
+    "opnsense.dhcp_reservation": ("subnet", "hw_address", "ip_address"),
+    "opnsense.host_override": ("hostname", "domain", "rr"),
+    "opnsense.haproxy_server": ("name", "address", "port"),
+    "opnsense.haproxy_backend": ("name",),
+    "opnsense.haproxy_frontend": ("name", "bind"),
+    "opnsense.wireguard_server": ("name",),
+    "opnsense.wireguard_peer": ("name", "public_key", "tunnel_address"),
+    "proxmox.vm": ("vmid", "name"),
+    "proxmox.lxc": ("vmid", "hostname"),
+    "proxmox.snapshot": ("vmid", "name", "guest_type", "snapname"),
+    "proxmox.storage_content": ("storage", "content", "filename", "appliance", "url"),
+    "dns.record": ("name", "type", "value", "zone"),
+}
+# Arguments an undo adds: a guest this deployment made and started is stopped to be removed.
+ABSENT_EXTRA: dict[str, dict[str, Any]] = {
+    "proxmox.vm": {"force": True},
+    "proxmox.lxc": {"force": True},
 }
 
 
 def absent_spec(kind: str, spec: Mapping[str, Any]) -> dict[str, Any]:
     """Module arguments that remove the resource ``spec`` describes."""
     fields = IDENTITY_FIELDS.get(kind, ("name",))
-    return {**{name: spec[name] for name in fields if name in spec}, "state": "absent"}
+    return {**{name: spec[name] for name in fields if name in spec}, **ABSENT_EXTRA.get(kind, {}), "state": "absent"}
 
 
 def before_states(plan: Plan, recorded: Mapping[str, Mapping[str, Any] | None]) -> dict[str, Any]:
