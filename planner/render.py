@@ -9,13 +9,13 @@ Jinja are written as ``!unsafe`` so Ansible never templates user data.
 from __future__ import annotations
 
 import json
+import re
 import sys
 from collections.abc import Mapping
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import jinja2
-import yaml
 
 from planner.errors import IacError
 from planner.inventory import EndpointInventory
@@ -66,32 +66,65 @@ class _Jinja(str):
     """An expression homelab-iac writes on purpose; every other string that looks like Jinja is ``!unsafe``."""
 
 
-# libyaml's emitter when PyYAML has it (much faster on large plans); the same YAML either way.
-if TYPE_CHECKING:
-    _Base = yaml.SafeDumper
-else:
-    _Base = getattr(yaml, "CSafeDumper", yaml.SafeDumper)
+# Playbooks are written by a small block-YAML emitter of our own: plan data is only mappings, lists, strings,
+# numbers, booleans and nulls, and PyYAML's representer (even with libyaml's emitter) spends seconds per
+# 10,000 resources walking it. Strings are plain when unambiguous, else JSON-quoted (valid YAML); lists are
+# indented under their key, as yamllint and ansible-lint expect.
+_PLAIN = re.compile(r"^[A-Za-z_/][A-Za-z0-9_./@+=-]*(?: [A-Za-z0-9_./@+=()-]+)*$")
+_RESERVED = frozenset({"y", "n", "yes", "no", "on", "off", "true", "false", "null", "none"})
+_JINJA_MARKERS = ("{{", "{%", "{#")
 
 
-class _Dumper(_Base):
-    """Block-style YAML whose user strings that look like Jinja are tagged ``!unsafe``."""
+def _scalar(value: Any) -> str:
+    if isinstance(value, _Jinja):
+        return json.dumps(str(value), ensure_ascii=False)
+    if isinstance(value, str):
+        if any(marker in value for marker in _JINJA_MARKERS):
+            return "!unsafe " + json.dumps(value, ensure_ascii=False)
+        if _PLAIN.match(value) and value.lower() not in _RESERVED:
+            return value
+        return json.dumps(value, ensure_ascii=False)
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, int | float):
+        return repr(value)
+    raise TypeError(f"cannot write {type(value).__name__} into a playbook: {value!r}")
 
-    def ignore_aliases(self, data: Any) -> bool:
-        return True  # never anchors and aliases: a playbook is read by people
+
+def _emit(value: Any, indent: int, lines: list[str]) -> None:
+    pad = " " * indent
+    if isinstance(value, dict):
+        for key, item in value.items():
+            head = f"{pad}{_scalar(str(key))}:"
+            if isinstance(item, dict | list) and item:
+                lines.append(head)
+                _emit(item, indent + 2, lines)
+            else:
+                lines.append(f"{head} {_inline(item)}")
+    else:
+        for item in value:
+            if isinstance(item, dict | list) and item:
+                start = len(lines)
+                _emit(item, indent + 2, lines)
+                lines[start] = f"{pad}- {lines[start][indent + 2:]}"
+            else:
+                lines.append(f"{pad}- {_inline(item)}")
 
 
-def _represent_str(dumper: yaml.SafeDumper, value: str) -> yaml.Node:
-    if any(marker in value for marker in ("{{", "{%", "{#")):
-        return dumper.represent_scalar("!unsafe", value)
-    return dumper.represent_str(value)
-
-
-_Dumper.add_representer(str, _represent_str)
-_Dumper.add_representer(_Jinja, lambda dumper, value: dumper.represent_str(str(value)))
+def _inline(value: Any) -> str:
+    if isinstance(value, dict):
+        return "{}"
+    if isinstance(value, list):
+        return "[]"
+    return _scalar(value)
 
 
 def _dump(data: Any) -> str:
-    return yaml.dump(data, Dumper=_Dumper, sort_keys=False, default_flow_style=False, width=120, allow_unicode=True)
+    lines: list[str] = []
+    _emit(data, 0, lines)
+    return "\n".join(lines) + "\n"
 
 
 def _with_secrets(value: Any) -> Any:
@@ -186,7 +219,8 @@ def _plays(plan: Plan, inventory: EndpointInventory, known_facts: Mapping[str, M
         endpoints = sorted({group.endpoint for group in groups})
         several = len(endpoints) > 1
         play: dict[str, Any] = {
-            "name": f"Wave {number}: {_summary(addresses)}",
+            "name": f"Wave {number}: {len(addresses)} resource{'s' if len(addresses) != 1 else ''} on "
+                    + ", ".join(endpoints),
             "hosts": ":".join(endpoints),
             "gather_facts": False,
             # Each endpoint works through its own tasks at its own pace; a failure anywhere stops them all.
@@ -202,11 +236,6 @@ def _plays(plan: Plan, inventory: EndpointInventory, known_facts: Mapping[str, M
         ]
         plays.append(play)
     return plays
-
-
-def _summary(addresses: list[str], limit: int = 6) -> str:
-    shown = ", ".join(addresses[:limit])
-    return shown if len(addresses) <= limit else f"{shown} and {len(addresses) - limit} more"
 
 
 def _group_of(endpoint: str, inventory: EndpointInventory) -> str:

@@ -16,8 +16,8 @@ import yaml
 
 from planner.intents import load_intent_file
 from planner.inventory import load_inventory
-from planner.plan import build_plan
 from planner.paths import project_root
+from planner.plan import build_plan
 from planner.render import render_project
 
 BIN = Path(sys.executable).parent

@@ -3,9 +3,8 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from pathlib import Path
 
-import yaml
-
 import pytest
+import yaml
 
 from planner.errors import IacError
 from planner.intents import parse_intents
@@ -40,7 +39,7 @@ def test_project_has_one_play_per_wave_and_one_batch_task_per_endpoint(tmp_path:
     project = _render(tmp_path, [{"kind": "container", "name": "web", "image": "x", "endpoint": "nas",
                                   "network": {"name": "n"}}])
     plays = yaml.load((project / "site.yml").read_text(), Loader=_AnsibleLoader)
-    assert [p["name"] for p in plays] == ["Wave 1: docker.network.n", "Wave 2: docker.container.web"]
+    assert [p["name"] for p in plays] == ["Wave 1: 1 resource on nas", "Wave 2: 1 resource on nas"]
     assert plays[0]["hosts"] == "nas"
     assert plays[0]["strategy"] == "free"
     assert plays[0]["module_defaults"]["group/homelab.iac.docker"]["docker_host"] == "{{ docker_host | default(omit) }}"

@@ -28,7 +28,7 @@ def test_a_reference_reaches_the_playbook_as_a_lookup_and_never_as_a_value(tmp_p
     assert plan.change("docker.container.mc").after["env"] == {"RCON_PASSWORD": {"secret": "MC_RCON"}, "MOTD": "hello"}
     project = render_project(plan, INVENTORY, tmp_path, deployment_id="d")
     site = (project / "site.yml").read_text()
-    assert "RCON_PASSWORD: '{{ lookup(''ansible.builtin.env'', ''MC_RCON'')" in site
+    assert "RCON_PASSWORD: \"{{ lookup('ansible.builtin.env', 'MC_RCON')" in site
     assert "!unsafe" not in site.split("RCON_PASSWORD", 1)[1].split("\n", 1)[0]
 
 
