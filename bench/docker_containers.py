@@ -6,15 +6,22 @@
 
 Each phase (create, rerun, remove) is one ansible-playbook run; wall time includes Ansible's own start.
 Targets: (b) no slower than (a); (c) at least 5x faster than (a). Prints a table; asserts nothing.
+
+Fairness: every variant runs against the same engine in the same run. Before timing, each variant
+creates and removes one container untimed (Ansible's and the engine's first-run costs are nobody's).
+With ``--repeat N`` the variants take turns N times (a, b, c, a, b, c, ...) so load from other
+processes hits all of them alike, and the table shows each phase's median.
 community.docker comes from the ``ansible`` package, the optional ``bench`` extra:
 
     .venv/bin/pip install -e '.[bench]'
-    .venv/bin/python bench/docker_containers.py [COUNT]      # default: 20
+    .venv/bin/python bench/docker_containers.py [COUNT] [--repeat N]     # default: 20 containers, once
 """
 
 from __future__ import annotations
 
+import argparse
 import os
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -79,19 +86,32 @@ def run_phase(workdir: Path, docker_host: str, tasks: list[dict[str, Any]]) -> f
     return elapsed
 
 
-def bench(docker_host: str, count: int, workdir: Path) -> dict[str, dict[str, float]]:
-    """Wall times per variant and phase."""
-    timings: dict[str, dict[str, float]] = {}
-    for variant in ("community", "single", "batch"):
-        names = [f"bench-{variant}-{index:02d}" for index in range(count)]
-        timings[variant] = {}
-        for phase in PHASES:
-            state = "absent" if phase == "remove" else "started"
-            timings[variant][phase] = run_phase(workdir, docker_host, tasks_for(variant, names, state))
+VARIANTS = ("community", "single", "batch")
+
+
+def run_variant(workdir: Path, docker_host: str, variant: str, names: list[str]) -> dict[str, float]:
+    """Create, rerun and remove ``names`` with one variant; wall seconds per phase."""
+    timings: dict[str, float] = {}
+    for phase in PHASES:
+        state = "absent" if phase == "remove" else "started"
+        timings[phase] = run_phase(workdir, docker_host, tasks_for(variant, names, state))
     return timings
 
 
-def report(timings: dict[str, dict[str, float]], count: int) -> str:
+def bench(docker_host: str, count: int, workdir: Path, repeat: int = 1) -> dict[str, dict[str, float]]:
+    """Median wall times per variant and phase over ``repeat`` rounds, after an untimed warm-up."""
+    for variant in VARIANTS:
+        run_variant(workdir, docker_host, variant, [f"bench-warmup-{variant}"])
+    rounds: dict[str, list[dict[str, float]]] = {variant: [] for variant in VARIANTS}
+    for _round in range(repeat):
+        for variant in VARIANTS:
+            names = [f"bench-{variant}-{index:02d}" for index in range(count)]
+            rounds[variant].append(run_variant(workdir, docker_host, variant, names))
+    return {variant: {phase: statistics.median(each[phase] for each in runs) for phase in PHASES}
+            for variant, runs in rounds.items()}
+
+
+def report(timings: dict[str, dict[str, float]], count: int, repeat: int = 1) -> str:
     """The table: seconds per phase, total, and each variant against (a)."""
     labels = {
         "community": "(a) community.docker.docker_container x1 task each",
@@ -100,7 +120,8 @@ def report(timings: dict[str, dict[str, float]], count: int) -> str:
     }
     baseline = sum(timings["community"].values())
     lines = [
-        f"{count} containers: create, rerun (no change), remove - wall seconds per ansible-playbook run",
+        f"{count} containers: create, rerun (no change), remove - wall seconds per ansible-playbook run"
+        + (f" (median of {repeat} rounds)" if repeat > 1 else ""),
         f"{'variant':<52} {'create':>7} {'rerun':>7} {'remove':>7} {'total':>7} {'vs (a)':>8}",
     ]
     for variant, label in labels.items():
@@ -114,7 +135,10 @@ def report(timings: dict[str, dict[str, float]], count: int) -> str:
 
 def main() -> None:
     """Start a lab engine in a temporary IAC_HOME, bench, print, stop the lab."""
-    count = int(sys.argv[1]) if len(sys.argv) > 1 else 20
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("count", nargs="?", type=int, default=20, help="containers per variant (default 20)")
+    parser.add_argument("--repeat", type=int, default=1, help="rounds; the table shows medians (default 1)")
+    args = parser.parse_args()
     with tempfile.TemporaryDirectory(prefix="iac-bench-", dir="/tmp") as home:
         os.environ["IAC_HOME"] = home
         os.environ["IAC_INVENTORY"] = str(Path(home) / "hosts.yml")
@@ -123,10 +147,10 @@ def main() -> None:
         lab_home = Path(home) / "lab"
         status = lab.up(lab_home)
         try:
-            timings = bench(status.docker_host, count, Path(home))
+            timings = bench(status.docker_host, args.count, Path(home), max(1, args.repeat))
         finally:
             lab.down(lab_home)
-    print(report(timings, count))
+    print(report(timings, args.count, max(1, args.repeat)))
 
 
 if __name__ == "__main__":

@@ -151,6 +151,8 @@ def test_batch_and_info(prefix: str, playbook: Any, engine: docker.DockerClient)
                 "init": True, "networks": [{"name": net}], "env": {"SECRET": "batch-secret-2718"}}
                for i in range(3)]
     resources = [{"kind": "network", "name": net}, {"kind": "volume", "name": f"{prefix}-vol"}, *workers]
+    stack_item = {"kind": "stack", "name": f"{prefix}-st", "definition": {
+        "services": {"web": {"image": IMAGE, "command": ["sleep", "3600"], "init": True}}}}
     failing = {"ignore_errors": True}
     tasks = [
         task("batch in check mode", "docker_batch", {"items": resources}, check_mode=True, register="check_batch"),
@@ -162,6 +164,7 @@ def test_batch_and_info(prefix: str, playbook: Any, engine: docker.DockerClient)
         task("items already running when one fails complete and are reported", "docker_batch", {"items": [
             workers[0], {**workers[1], "name": f"{prefix}-bad", "image": UNREACHABLE}, {**workers[2], "name": f"{prefix}-along"},
         ]}, register="in_flight", **failing),
+        task("a stack as one item", "docker_batch", {"items": [stack_item]}, register="stacked"),
         task("an invalid item changes nothing", "docker_batch", {"items": [
             {**workers[0], "name": f"{prefix}-early"}, {**workers[1], "memory": "lots"},
         ]}, register="invalid", **failing),
@@ -180,12 +183,15 @@ def test_batch_and_info(prefix: str, playbook: Any, engine: docker.DockerClient)
             "in_flight is failed and in_flight.failed_index == 1",
             "in_flight.results | map(attribute='index') | list == [0, 2] and in_flight.results[1].action == 'create'",
             "invalid is failed and invalid.failed_index == 1 and 'memory' in invalid.msg and invalid.results == []",
+            "stacked is changed and stacked.results[0].kind == 'stack' and stacked.results[0].action == 'create'",
+            "stacked.results[0].facts.services.web.status == 'running'",
         ),
     ]
     cleanup = [task("cleanup", "docker_batch", {"items": [
         *({"kind": "container", "name": name, "state": "absent"} for name in
           [w["name"] for w in workers] + [f"{prefix}-{n}" for n in ("bad", "late", "along", "early")]),
         {"kind": "network", "name": net, "state": "absent"}, {"kind": "volume", "name": f"{prefix}-vol", "state": "absent"},
+        {"kind": "stack", "name": f"{prefix}-st", "state": "absent"},
     ]})]
     info = [task("info with DOCKER_HOST from the environment", "docker_info", {"managed_only": True}, register="info"),
             check("engine and usage reported", "info.engine.version is string and info.engine.api_version is string",

@@ -26,8 +26,10 @@ from ansible_collections.homelab.iac.plugins.module_utils._docker_container impo
 from ansible_collections.homelab.iac.plugins.module_utils._docker_container_views import normalise_image_name
 from ansible_collections.homelab.iac.plugins.module_utils._docker_engine import DockerEngineError
 from ansible_collections.homelab.iac.plugins.module_utils._docker_kinds import KINDS, CachedReads, Kind
+from ansible_collections.homelab.iac.plugins.module_utils._docker_stack import STACK_ARGUMENT_SPEC, Stack, StackError
 from ansible_collections.homelab.iac.plugins.module_utils._docker_values import InvalidValue
 from ansible_collections.homelab.iac.plugins.module_utils._reconcile import (
+    Action,
     Outcome,
     ReconcileError,
     Reconciler,
@@ -40,6 +42,58 @@ BATCH_ARGUMENT_SPEC: dict[str, dict[str, Any]] = {
     "items": {"type": "list", "elements": "dict", "required": True, "aliases": ["resources"]},
     "workers": {"type": "int", "default": DEFAULT_WORKERS},
 }
+
+
+# A stack is many objects at once: it runs alone (after everything before it, before everything after).
+STACK_KIND = Kind(
+    "stack",
+    lambda engine, params: StackRun(engine, params),
+    STACK_ARGUMENT_SPEC,
+    "stack",
+    "replaced_because",
+    required_if=[("state", "present", ["definition"])],
+)
+BATCH_KINDS: dict[str, Kind] = {**KINDS, "stack": STACK_KIND}
+
+
+class StackRun:
+    """A batch item of kind stack: the docker_stack module's code, reported as one outcome."""
+
+    def __init__(self, engine: Any, params: dict[str, Any]) -> None:
+        self.engine = engine
+        self.params = params
+        self.members: list[Any] = []
+        self.secrets: set[str] = set()
+        if params["state"] == "present":
+            # Translating the definition validates it, so a bad stack fails the batch before any change.
+            self.members, self.secrets = Stack(engine, params["name"], True, params["purge_volumes"]).members(
+                params["definition"]
+            )
+
+    def run(self, check_mode: bool) -> Outcome:
+        """Converge (or remove) the stack; StackError names the member that failed."""
+        stack = Stack(self.engine, self.params["name"], check_mode, self.params["purge_volumes"])
+        if self.params["state"] == "present":
+            stack.converge(self.members)
+        else:
+            stack.remove_owned(keep=set())
+        result = stack.result
+        facts = {key: value for key, value in result.as_dict().items() if key != "changed"}
+        actions = {entry["action"] for section in (result.services, result.networks, result.volumes)
+                   for entry in section.values()}
+        if not result.changed:
+            action = Action.NOOP
+        elif self.params["state"] == "absent":
+            action = Action.DELETE
+        elif actions == {Action.CREATE.value} and not result.removed:
+            action = Action.CREATE
+        else:
+            action = Action.UPDATE
+        diff: dict[str, dict[str, Any]] = {"before": {}, "after": {}}
+        for member in result.diffs:
+            diff["before"][member["before_header"]] = member["before"]
+            diff["after"][member["after_header"]] = member["after"]
+        return Outcome(action, result.changed, diff, [], [], facts)
 
 
 class BatchItemError(Exception):
@@ -57,7 +111,7 @@ class BatchItem:
     index: int
     kind: Kind
     params: dict[str, Any]
-    resource: Resource[Any]
+    resource: Resource[Any] | StackRun
     name: str
     # (kind, name) of the other objects this item uses: a container's networks, volumes and image.
     uses: set[tuple[str, str]] = field(default_factory=set)
@@ -146,9 +200,10 @@ def depends_on(item: BatchItem, earlier: BatchItem) -> bool:
     - networks, volumes and images among themselves: in order (few, and subnets may collide);
     - two containers whose host ports or static addresses overlap, counting what each declares
       and what its existing container holds now (one may free what the other takes).
+    - a stack and anything: a stack runs alone, in its place in the batch.
     Everything else - typically many containers - runs concurrently.
     """
-    if item.key == earlier.key:
+    if item.key == earlier.key or "stack" in (item.kind.name, earlier.kind.name):
         return True
     if earlier.key in item.uses or item.key in earlier.uses:
         return True
@@ -170,9 +225,9 @@ def prepare(engine: CachedReads, items: list[dict[str, Any]]) -> tuple[list[Batc
         if not isinstance(raw, dict):
             raise BatchItemError(index, f"{where}: must be a dict with kind and that kind's options")
         kind_name = raw.get("kind")
-        kind = KINDS.get(str(kind_name))
+        kind = BATCH_KINDS.get(str(kind_name))
         if kind is None:
-            raise BatchItemError(index, f"{where}: kind {kind_name!r} is not one of {', '.join(KINDS)}")
+            raise BatchItemError(index, f"{where}: kind {kind_name!r} is not one of {', '.join(BATCH_KINDS)}")
         params = {key: value for key, value in raw.items() if key != "kind"}
         try:
             validated, hidden = kind.validate(params, where)
@@ -192,6 +247,8 @@ def prepare(engine: CachedReads, items: list[dict[str, Any]]) -> tuple[list[Batc
             item.claims = _declared_claims(resource) | _observed_claims(summary)
         elif kind.name == "image":
             item.name = normalise_image_name(name)
+        elif isinstance(resource, StackRun):
+            hidden = hidden | resource.secrets
         item.depends_on = {earlier.index for earlier in prepared if depends_on(item, earlier)}
         prepared.append(item)
         secrets |= hidden
@@ -201,8 +258,10 @@ def prepare(engine: CachedReads, items: list[dict[str, Any]]) -> tuple[list[Batc
 def run_item(item: BatchItem, check_mode: bool) -> Outcome:
     """Reconcile one item; failures become BatchItemError naming it."""
     try:
+        if isinstance(item.resource, StackRun):
+            return item.resource.run(check_mode)
         return Reconciler(item.resource, check_mode).run(item.kind.state(item.params))
-    except (InvalidValue, ReconcileError, DockerEngineError) as exc:
+    except (InvalidValue, ReconcileError, DockerEngineError, StackError) as exc:
         raise BatchItemError(item.index, f"items[{item.index}] ({item.kind.name} {item.name}): {exc}") from exc
 
 

@@ -7,12 +7,13 @@ from __future__ import annotations
 
 DOCUMENTATION = r"""
 module: docker_batch
-short_description: Reconcile a list of Docker containers, networks, volumes and images in one task
+short_description: Reconcile a list of Docker containers, networks, volumes, images and stacks in one task
 version_added: 0.1.0
 description:
   - Applies O(items) inside one module process. Each item takes exactly the options of its
     single-resource module (M(homelab.iac.docker_container), M(homelab.iac.docker_network),
-    M(homelab.iac.docker_volume), M(homelab.iac.docker_image)) plus C(kind), and is reconciled by the
+    M(homelab.iac.docker_volume), M(homelab.iac.docker_image), M(homelab.iac.docker_stack)) plus
+    C(kind), and is reconciled by the
     same code, so the result is the same as one task per item - only much faster, because Ansible's
     cost per task is paid once and independent items run concurrently.
   - Every item is validated before anything changes; an invalid item fails the task with no change.
@@ -21,8 +22,10 @@ description:
     same object named twice; a container and the networks, volumes and image it names (in either
     order, so a network is created before the containers that join it and removed after the
     containers that leave it); networks, volumes and images among themselves; two containers whose
-    host ports or static addresses overlap (counting what the existing containers hold now).
-    Typically that means networks, volumes and images first, in order, then the containers
+    host ports or static addresses overlap (counting what the existing containers hold now). What an
+    existing container uses now counts too, so removing containers and then their network in one
+    batch works. A V(stack) item runs alone, after everything before it and before everything after
+    it. Typically that means networks, volumes and images first, in order, then the containers
     concurrently.
   - Existing state is read once - the containers are listed once, each image is inspected once,
     each object is inspected once until the batch itself changes it.
@@ -39,9 +42,10 @@ extends_documentation_fragment:
 options:
   items:
     description:
-      - The resources. Each is a dict with C(kind) (V(container), V(network), V(volume) or
-        V(image)) and that kind's module options, including C(state).
-      - C(env) values of containers are hidden in the output as in M(homelab.iac.docker_container).
+      - The resources. Each is a dict with C(kind) (V(container), V(network), V(volume), V(image) or
+        V(stack)) and exactly that kind's module options, including C(state).
+      - C(env) values of containers (and C(environment) values of stack services) are hidden in the
+        output as in M(homelab.iac.docker_container).
     type: list
     elements: dict
     required: true
@@ -96,7 +100,9 @@ results:
     - One entry per item that completed, in input order (also on failure, see RV(failed_index)).
     - C(index) (position in O(items)), C(kind), C(name), C(changed), C(action) (V(create),
       V(update), V(replace), V(delete) or V(noop)), C(facts) (what the single-resource module
-      returns under C(container), C(network), C(volume) or C(image); V({}) when the object is gone),
+      returns under C(container), C(network), C(volume) or C(image); V({}) when the object is gone;
+      for a stack the return values of M(homelab.iac.docker_stack) - C(services), C(networks),
+      C(volumes), C(removed), C(kept_volumes)),
       C(updated) (properties changed in place), the kind's reasons key (C(recreated_because) for
       containers, C(replaced_because) otherwise) and, in diff mode, C(diff) (C(before) and C(after)).
   returned: always

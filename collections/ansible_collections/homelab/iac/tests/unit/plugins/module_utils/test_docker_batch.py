@@ -173,3 +173,27 @@ def test_every_item_is_validated_before_anything_changes(engine: FullFakeDockerE
     _prepared, secrets = prepare(reads, [{"kind": "container", "name": "c", "image": "x", "env": {"T": "s3cret"}}])
     assert "s3cret" in secrets
     assert engine.writes == []
+
+
+def test_a_stack_item_runs_alone_in_its_place(engine: FullFakeDockerEngine) -> None:
+    definition = {"networks": {"lan": {}}, "services": {"web": {"image": "homelab/busybox", "networks": ["lan"],
+                                                                "environment": {"TOKEN": "stack-s3cret"}}}}
+    items = [container("before"), {"kind": "stack", "name": "shop", "definition": definition}, container("after")]
+    reads = CachedReads(Serialised(engine))
+    prepared, secrets = prepare(reads, items)
+    assert "stack-s3cret" in secrets
+    assert [sorted(item.depends_on) for item in prepared] == [[], [0], [1]]
+    run = apply_all(prepared, check_mode=False, diff_mode=True)
+    stack = run.results[1]
+    assert stack["kind"] == "stack" and stack["action"] == "create" and stack["changed"]
+    assert stack["facts"]["services"]["web"]["name"] == "shop-web" and "container shop-web" in stack["diff"]["after"]
+    assert set(engine.containers) == {"before", "shop-web", "after"}
+    again = batch(engine, items)
+    assert [r["action"] for r in again.results] == ["noop"] * 3
+    removed = batch(engine, [{"kind": "stack", "name": "shop", "state": "absent"}])
+    assert removed.results[0]["action"] == "delete" and removed.results[0]["facts"]["removed"] == [
+        "container shop-web", "network shop-lan"]
+    with pytest.raises(BatchItemError, match=r"items\[0\] \(stack bad\): services.a.build: not supported"):
+        prepare(reads, [{"kind": "stack", "name": "bad", "definition": {"services": {"a": {"image": "x", "build": "."}}}}])
+    failing = batch(engine, [{"kind": "stack", "name": "x", "definition": {"services": {"web": {"image": "homelab/nope"}}}}])
+    assert str(failing.errors[0]).startswith("items[0] (stack x): services.web (container x-web): image homelab/nope")
