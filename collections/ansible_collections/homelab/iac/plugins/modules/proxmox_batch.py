@@ -15,12 +15,13 @@ description:
   - Each item takes exactly the options of its single-resource module (M(homelab.iac.proxmox_vm),
     M(homelab.iac.proxmox_lxc), M(homelab.iac.proxmox_template), M(homelab.iac.proxmox_storage_content))
     plus C(kind) and an optional C(node), and is decided by the same code, so the results are the same.
-    That includes C(snapshot_before_change) on V(vm) and V(lxc) items: a snapshot of an existing guest
+    That includes C(snapshot_before_change) on V(vm) and V(lxc) items, a snapshot of an existing guest
     before its config changes, named in the item's RV(results[].snapshot).
-  - When an item fails (with the default O(stop_on_error=true)) the task fails naming it, for example
-    C(items[2] (vm web01\): ...), with RV(failed_index) set to its position and RV(results) holding the
-    items that completed before it; later items are not run. Proxmox applies each item as it goes, so
-    those results are exactly what a rollback has to undo.
+  - When an item fails (with the default O(stop_on_error=true)) the task fails with a message that names
+    the item by position, kind and name (C(items[2]), V(vm), V(web01)) followed by Proxmox's error.
+    RV(failed_index) is its position and RV(results) holds the items that completed before it; later
+    items are not run. Proxmox applies each item as it goes, so those results are exactly what a
+    rollback has to undo.
 author:
   - homelab-iac engineers (@homelab-iac)
 extends_documentation_fragment:
