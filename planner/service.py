@@ -136,18 +136,18 @@ class Service:
         result = self.plan_documents([understood.document()], source=source, out=out, allow=allow, policy=policy)
         return replace(result, understood=understood)
 
-    def _plan(
-        self,
-        intents: list[Intent],
-        *,
-        source: str,
-        out: Path | None,
-        allow: Collection[str] = (),
-        policy: Path | None = None,
-    ) -> PlanResult:
+    def preview_documents(
+        self, documents: list[Any], *, source: str, allow: Collection[str] = (), policy: Path | None = None
+    ) -> Plan:
+        """What planning ``documents`` now would do (policy included), without storing or rendering anything."""
+        return self._build(parse_intents(documents, source=source), source=source, allow=allow, policy=policy)
+
+    def _build(
+        self, intents: list[Intent], *, source: str, allow: Collection[str] = (), policy: Path | None = None
+    ) -> Plan:
         inventory = self.inventory()
         live = self.store.list_resources()
-        plan = build_plan(
+        return build_plan(
             intents,
             inventory.endpoints(),
             {record.address: record.spec for record in live},
@@ -157,6 +157,18 @@ class Service:
             capacities=capacities_from_hosts({name: host.vars for name, host in inventory.hosts.items()}),
             recorded_endpoints={record.address: record.endpoint for record in live},
         )
+
+    def _plan(
+        self,
+        intents: list[Intent],
+        *,
+        source: str,
+        out: Path | None,
+        allow: Collection[str] = (),
+        policy: Path | None = None,
+    ) -> PlanResult:
+        plan = self._build(intents, source=source, allow=allow, policy=policy)
+        inventory = self.inventory()
         intent = {"source": source, "intents": plan.intents}
         deployment = self.store.create_deployment(intent, plan.model_dump(mode="json"))
         project = self._render(plan, inventory, self.project_dir(deployment.id), deployment.id)
