@@ -20,7 +20,7 @@ from mcp.server.auth.provider import TokenVerifier
 from mcp.server.auth.settings import AuthSettings
 from mcp.server.mcpserver import Context, MCPServer
 from mcp.server.mcpserver.exceptions import ToolError
-from mcp.types import ToolAnnotations
+from mcp.types import Tool, ToolAnnotations
 from pydantic import AnyHttpUrl, Field
 
 from mcp_server import content
@@ -48,24 +48,30 @@ from mcp_server.views import (
     status_view,
     validation_view,
 )
-from planner.errors import IacError, IntentError
-from planner.intents import INTENT_KINDS, parse_intents
-from planner.plan import Plan, build_plan
+from planner.errors import IacError, IntentError, PolicyError
+from planner.intents import INTENT_KINDS
+from planner.plan import Plan
+from planner.policy import RULES, PolicyViolations
 from planner.record import Progress
 from planner.redact import scrub
+from planner.sentence import Understood, parse_sentence
 from planner.service import PlanResult, Service
 
-__all__ = ["CHANGING_TOOLS", "INSTRUCTIONS", "build_server"]
+__all__ = ["CHANGING_TOOLS", "INSTRUCTIONS", "TOOL_SCOPES", "build_server"]
 
 T = TypeVar("T")
 
 #: The tools that change anything (a stored plan or the infrastructure); read-only mode leaves them out.
 CHANGING_TOOLS = ("plan", "apply", "rollback", "reconcile", "restore")
 
+#: The scope each tool needs; a tool not named here needs ``read``. A caller lists only the tools it may call.
+TOOL_SCOPES = {"plan": "plan", "reconcile": "plan", "restore": "plan", "apply": "apply", "rollback": "apply"}
+
 INSTRUCTIONS = """\
 homelab-iac plans and applies homelab infrastructure (Docker, OPNsense, Proxmox, DNS, certificates) from
-intents. Work in this order: list_intent_kinds / describe_intent_kind to write an intent; plan it (you get a
-plan_id, a change table and a Mermaid graph); show the plan to the user and ask for confirmation; only
+intents. Work in this order: list_intent_kinds / describe_intent_kind to write an intent (or pass the user's
+request as a `sentence` and show them how it was understood); plan it (you get a plan_id, a change table, a
+Mermaid graph and the policy results); show the plan to the user and ask for confirmation; only
 then apply(plan_id); watch with deployment_status. Never apply a plan the user has not seen. To undo a
 failed run use rollback; to go back in time use restore, which returns a plan to show and apply."""
 
@@ -73,6 +79,15 @@ _READ = ToolAnnotations(read_only_hint=True, destructive_hint=False, idempotent_
 _PLANS = ToolAnnotations(read_only_hint=False, destructive_hint=False, idempotent_hint=False, open_world_hint=False)
 _CHANGES = ToolAnnotations(read_only_hint=False, destructive_hint=True, idempotent_hint=False, open_world_hint=True)
 
+Sentence = Annotated[str | None, Field(
+    description="Instead of `intent`: the user's request in English, e.g. 'deploy a minecraft server for 10 players "
+                "on vlan 20'. The result's `understood` says what it was taken to mean, phrase by phrase")]
+Allow = Annotated[list[str] | None, Field(
+    description=f"Policy rules to waive for this plan, recorded in it as waivers ({', '.join(RULES)}); only after "
+                "the user saw the violation and accepted it")]
+IntentDocument = Annotated[dict[str, Any] | None, Field(
+    description="An intent document, the shape of an intent file: {\"version\": 1, \"intents\": "
+                "[{\"kind\": \"container\", \"name\": ..., ...}]} or one intent with `kind`")]
 PlanId = Annotated[str, Field(description="The plan_id returned by plan, reconcile or restore (or a unique prefix)")]
 DeploymentId = Annotated[str, Field(description="A deployment id (or a unique prefix of at least 4 characters)")]
 
@@ -82,12 +97,33 @@ def _internal(err: Exception) -> str:
     return f"internal error: {type(err).__name__}: {first} (a bug in homelab-iac; the server log has the detail)"
 
 
+def _for_a_model(err: IacError) -> IacError:
+    """The error's wording for an MCP client: the tool's own arguments instead of the CLI's flags and commands."""
+    if isinstance(err, PolicyViolations):
+        rules = sorted({v.rule for v in err.report.violations})
+        return PolicyError(f"{err}. Nothing was planned; change the intent, or if the user accepts it, plan again "
+                           f"with allow: {rules} (recorded in the plan as a waiver)")
+    text = str(err)
+    if isinstance(err, PolicyError) and text.startswith("--allow "):
+        return PolicyError("allow: " + text.removeprefix("--allow "))
+    if isinstance(err, IntentError) and "write an intent file (`iac intents show KIND` prints one)" in text:
+        return IntentError(text.replace("write an intent file (`iac intents show KIND` prints one)",
+                                        "pass an intent document as `intent` (describe_intent_kind shows one)"))
+    return err
+
+
+def _one_of(intent: dict[str, Any] | None, sentence: str | None) -> None:
+    if (intent is None) == (sentence is None):
+        raise ToolError("intent: give exactly one of `intent` (an intent document; describe_intent_kind shows one) "
+                        "or `sentence` (the request in English)")
+
+
 async def _run(call: Callable[[], T]) -> T:
     """Run a service call on a worker thread (they block); every failure becomes a one-line tool error."""
     try:
         return await anyio.to_thread.run_sync(call)
     except IacError as err:
-        raise ToolError(str(err)) from None
+        raise ToolError(str(_for_a_model(err))) from None
     except Exception as err:
         raise ToolError(_internal(err)) from err
 
@@ -102,12 +138,12 @@ class _Tools:
         self.service.store.record_audit(caller().principal, tool, scrub(arguments), outcome=outcome,
                                         deployment_id=deployment_id)
 
-    async def _changing(self, tool: str, scope: str, arguments: dict[str, Any], call: Callable[[], T],
+    async def _changing(self, tool: str, arguments: dict[str, Any], call: Callable[[], T],
                         target: Callable[[T], str] | None = None) -> T:
         """Check the scope, run the call and write the audit row, whatever the outcome."""
         named = arguments.get("plan_id") or arguments.get("deployment_id")
         try:
-            caller().require(scope, tool)
+            caller().require(TOOL_SCOPES[tool], tool)
         except IacError as err:
             refused = f"refused: {err}"
             await anyio.to_thread.run_sync(lambda: self._audit(tool, arguments, refused, named))
@@ -200,36 +236,40 @@ class _Tools:
 
     # -- planning -----------------------------------------------------------------------------------
 
-    async def plan(
-        self,
-        intent: Annotated[dict[str, Any] | None, Field(
-            description="An intent document, the shape of an intent file: {\"version\": 1, \"intents\": "
-                        "[{\"kind\": \"container\", \"name\": ..., ...}]} or one intent with `kind`")] = None,
-        sentence: Annotated[str | None, Field(description="Not understood yet; write an intent instead")] = None,
-    ) -> PlanView:
-        """Plan an intent against what is recorded: stores the plan and returns its plan_id, a change table
-        (create/update/delete/noop per resource, in dependency waves) and the graph as Mermaid. Nothing is
-        changed. Show the plan to the user; apply it only after they confirm."""
-        if sentence is not None and intent is None:
-            raise ToolError("sentence: sentences are not understood yet; write an intent document and pass it as "
-                            "`intent` (list_intent_kinds and describe_intent_kind show the kinds and an example)")
-        if intent is None:
-            raise ToolError("intent: required; pass an intent document (describe_intent_kind shows an example)")
-        return await self._changing(
-            "plan", "plan", {"intent": intent},
-            lambda: plan_result_view(self.service.plan_documents([intent], source="mcp:intent")),
-            target=lambda view: view.plan_id)
+    async def plan(self, intent: IntentDocument = None, sentence: Sentence = None, allow: Allow = None) -> PlanView:
+        """Plan an intent (or a sentence) against what is recorded: stores the plan and returns its plan_id, a
+        change table (create/update/delete/noop per resource, in dependency waves), the graph as Mermaid, the
+        policy results and, for a sentence, what it was understood as. Nothing is changed. A policy violation
+        is an error naming the rule and the change. Show the plan to the user; apply it only after they confirm."""
+        _one_of(intent, sentence)
+        waived = tuple(allow or ())
+
+        def plan() -> PlanView:
+            if sentence is not None:
+                return plan_result_view(self.service.plan_sentence(sentence, allow=waived))
+            return plan_result_view(self.service.plan_documents([intent], source="mcp:intent", allow=waived))
+
+        arguments: dict[str, Any] = {"intent": intent} if sentence is None else {"sentence": sentence}
+        if allow:
+            arguments["allow"] = list(allow)
+        return await self._changing("plan", arguments, plan, target=lambda view: view.plan_id)
 
     async def validate_intent(
-        self, intent: Annotated[dict[str, Any], Field(description="An intent document, as for plan")],
+        self, intent: IntentDocument = None, sentence: Sentence = None, allow: Allow = None,
     ) -> ValidationView:
-        """Check an intent without storing anything: the field at fault and how to fix it, or what planning it
-        now would change."""
+        """Check an intent (or a sentence) without storing anything: the field at fault and how to fix it, or
+        what planning it now would change, with the policy results (a violation is an error, as for plan)."""
+        _one_of(intent, sentence)
+
         def validate() -> ValidationView:
-            intents = parse_intents([intent], source="mcp:intent")
-            recorded = {r.address: r.spec for r in self.service.resources()}
-            plan = build_plan(intents, self.service.inventory().endpoints(), recorded, source="mcp:intent")
-            return validation_view(plan)
+            understood: Understood | None = None
+            document = intent
+            if sentence is not None:
+                understood = parse_sentence(sentence)
+                document = understood.document()
+            source = f"sentence: {understood.text}" if understood is not None else "mcp:intent"
+            plan = self.service.preview_documents([document], source=source, allow=tuple(allow or ()))
+            return validation_view(plan, understood)
         return await self._reading("validate_intent", validate)
 
     # -- changing -----------------------------------------------------------------------------------
@@ -242,7 +282,7 @@ class _Tools:
         def run() -> ApplyView:
             total = len(Plan.model_validate(self.service.get_deployment(plan_id).plan).changes)
             return apply_view(self.service.apply(plan_id, on_progress=_progress_reporter(ctx, total)))
-        return await self._changing("apply", "apply", {"plan_id": plan_id}, run,
+        return await self._changing("apply", {"plan_id": plan_id}, run,
                                     target=lambda view: view.deployment.id)
 
     async def rollback(self, deployment_id: DeploymentId, ctx: Context) -> ApplyView:
@@ -251,14 +291,14 @@ class _Tools:
         def run() -> ApplyView:
             total = len(Plan.model_validate(self.service.get_deployment(deployment_id).plan).changes)
             return apply_view(self.service.rollback(deployment_id, on_progress=_progress_reporter(ctx, total)))
-        return await self._changing("rollback", "apply", {"deployment_id": deployment_id}, run,
+        return await self._changing("rollback", {"deployment_id": deployment_id}, run,
                                     target=lambda view: view.deployment.id)
 
     async def reconcile(self, ctx: Context) -> PlanView:
         """Check every resource for drift and return a plan that converges the drifted ones back to what was
         last applied. Changes nothing by itself: show the plan, then apply it on confirmation."""
         await ctx.report_progress(0, 1, "checking every resource for drift")
-        view = await self._changing("reconcile", "plan", {}, lambda: _plan_of(self.service.plan_reconcile()),
+        view = await self._changing("reconcile", {}, lambda: _plan_of(self.service.plan_reconcile()),
                                     target=lambda v: v.plan_id)
         await ctx.report_progress(1, 1, "plan ready")
         return view
@@ -278,7 +318,7 @@ class _Tools:
         arguments = {"at": moment.isoformat() if moment else None, "deployment_id": deployment_id,
                      "allow_data_loss": allow_data_loss}
         return await self._changing(
-            "restore", "plan", arguments,
+            "restore", arguments,
             lambda: _plan_of(self.service.plan_restore(at=moment, deployment_id=deployment_id,
                                                        allow_data_loss=allow_data_loss)),
             target=lambda v: v.plan_id)
@@ -320,6 +360,14 @@ def _progress_reporter(ctx: Context, total: int) -> Callable[[Progress], None]:
     return report
 
 
+class _ScopedServer(MCPServer):
+    """An MCPServer whose tool list holds only the tools the caller's token may call (every tool over stdio)."""
+
+    async def list_tools(self) -> list[Tool]:
+        scopes = caller().scopes
+        return [tool for tool in await super().list_tools() if TOOL_SCOPES.get(tool.name, "read") in scopes]
+
+
 def build_server(
     service: Service,
     *,
@@ -334,7 +382,7 @@ def build_server(
         base = AnyHttpUrl(url or "http://127.0.0.1")
         auth = AuthSettings(issuer_url=base, resource_server_url=base, required_scopes=["read"],
                             validate_token_resource=False)
-    server: MCPServer = MCPServer(
+    server: MCPServer = _ScopedServer(
         "homelab-iac", instructions=INSTRUCTIONS, token_verifier=token_verifier, auth=auth,
         log_level="WARNING",
     )

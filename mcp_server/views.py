@@ -15,8 +15,10 @@ from planner.drift import DriftReport
 from planner.inventory import Host
 from planner.picture import draw
 from planner.plan import Plan
+from planner.policy import PolicyReport
 from planner.record import ResourceResult
 from planner.redact import scrub
+from planner.sentence import Understood
 from planner.service import ApplyResult, DeploymentView, PlanResult
 from planner.state.records import AuditRecord, DeploymentRecord, ResourceRecord
 
@@ -34,12 +36,14 @@ __all__ = [
     "IntentKindDetail",
     "IntentKindSummary",
     "IntentKindsView",
+    "PhraseView",
     "PlanView",
     "ProgressItem",
     "ResourceView",
     "ResourcesView",
     "ResultView",
     "StatusView",
+    "UnderstoodView",
     "ValidationView",
     "apply_view",
     "deployment_summary",
@@ -47,6 +51,7 @@ __all__ = [
     "plan_view",
     "resource_view",
     "status_view",
+    "understood_view",
 ]
 
 
@@ -109,6 +114,18 @@ class ChangeView(BaseModel):
     after: dict[str, Any] | None
 
 
+class PhraseView(BaseModel):
+    text: str = Field(description="Words of the sentence")
+    meaning: str = Field(description="What they became, e.g. game_server.players = 10")
+
+
+class UnderstoodView(BaseModel):
+    sentence: str
+    intent: dict[str, Any] = Field(description="The intent document the sentence was taken to mean; pass it "
+                                               "(edited) as `intent` when the reading is not what the user meant")
+    phrases: list[PhraseView] = Field(description="Phrase by phrase, including the defaults it filled in")
+
+
 class PlanView(BaseModel):
     plan_id: str = Field(description="Pass this to `apply` once the user has confirmed the plan")
     status: str
@@ -117,6 +134,9 @@ class PlanView(BaseModel):
     counts: dict[str, int]
     changes: list[ChangeView]
     mermaid: str = Field(description="The dependency graph as a Mermaid flowchart, to show the user")
+    policy: PolicyReport = Field(description="The policy rules checked and the waivers (allow) recorded in the plan")
+    understood: UnderstoodView | None = Field(
+        default=None, description="How a sentence was read (null when an intent was given): show it to the user")
     next_step: str
 
 
@@ -124,6 +144,8 @@ class ValidationView(BaseModel):
     valid: bool
     summary: str
     changes: list[ChangeView] = Field(description="What planning it now would do (nothing is stored)")
+    policy: PolicyReport = Field(description="The policy rules checked and the waivers (allow) that would be recorded")
+    understood: UnderstoodView | None = Field(default=None, description="How a sentence was read, if one was given")
 
 
 class ResultView(BaseModel):
@@ -211,24 +233,38 @@ def changes(plan: Plan) -> list[ChangeView]:
     ]
 
 
-def plan_view(deployment: DeploymentRecord, plan: Plan) -> PlanView:
+def understood_view(understood: Understood | None) -> UnderstoodView | None:
+    if understood is None:
+        return None
+    return UnderstoodView(sentence=understood.text, intent=scrub(understood.document()),
+                          phrases=[PhraseView(text=p.text, meaning=p.meaning) for p in understood.phrases])
+
+
+def plan_view(deployment: DeploymentRecord, plan: Plan, understood: Understood | None = None) -> PlanView:
     pending = any(change.action.value != "noop" for change in plan.changes)
     next_step = (
         f"show the user this plan; if they confirm, call apply with plan_id {deployment.id!r}"
         if pending else "nothing would change; there is nothing to apply"
     )
+    if understood is not None:
+        next_step = f"tell the user how their sentence was understood (understood.phrases), then {next_step}"
+    if plan.policy.waivers:
+        waived = ", ".join(sorted({w.rule for w in plan.policy.waivers}))
+        next_step += f"; the plan waives policy rule(s) {waived}: make sure the user knows"
     return PlanView(
         plan_id=deployment.id, status=deployment.status.value, source=plan.source, summary=_summary_line(plan),
-        counts=plan.counts(), changes=changes(plan), mermaid=draw(plan, "mermaid"), next_step=next_step,
+        counts=plan.counts(), changes=changes(plan), mermaid=draw(plan, "mermaid"), policy=plan.policy,
+        understood=understood_view(understood), next_step=next_step,
     )
 
 
 def plan_result_view(result: PlanResult) -> PlanView:
-    return plan_view(result.deployment, result.plan)
+    return plan_view(result.deployment, result.plan, result.understood)
 
 
-def validation_view(plan: Plan) -> ValidationView:
-    return ValidationView(valid=True, summary=_summary_line(plan), changes=changes(plan))
+def validation_view(plan: Plan, understood: Understood | None = None) -> ValidationView:
+    return ValidationView(valid=True, summary=_summary_line(plan), changes=changes(plan), policy=plan.policy,
+                          understood=understood_view(understood))
 
 
 def resource_view(record: ResourceRecord) -> ResourceView:

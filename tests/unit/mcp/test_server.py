@@ -61,7 +61,9 @@ def test_tools_have_schemas_and_honest_annotations(tmp_path: Path) -> None:
         for name in ("list_resources", "deployment_status", "drift", "validate_intent"):
             assert tools[name].annotations.read_only_hint is True
         assert set(tools["apply"].input_schema["properties"]) == {"plan_id"}  # a stored plan, never an intent
-        assert set(tools["plan"].input_schema["properties"]) == {"intent", "sentence"}
+        assert set(tools["plan"].input_schema["properties"]) == {"intent", "sentence", "allow"}
+        assert set(tools["validate_intent"].input_schema["properties"]) == {"intent", "sentence", "allow"}
+        assert {"understood", "policy"} <= set(tools["plan"].output_schema["properties"])
 
     _with_client(_service(tmp_path), body)
 
@@ -132,15 +134,17 @@ def test_errors_are_one_line_tool_errors_naming_the_field(tmp_path: Path) -> Non
     async def body(client: Client) -> None:
         missing = await client.call_tool("plan", {"intent": {"kind": "container", "name": "x"}})
         assert missing.is_error and "intent.image: required field is missing" in _text(missing)
-        sentence = await client.call_tool("plan", {"sentence": "a minecraft server for 10 players"})
-        assert sentence.is_error and _text(sentence).count("sentence:") == 1 and "`intent`" in _text(sentence)
+        neither = await client.call_tool("plan", {})
+        assert neither.is_error and "exactly one of `intent`" in _text(neither)
+        both = await client.call_tool("plan", {"intent": HELLO, "sentence": "a container"})
+        assert both.is_error and "exactly one of `intent`" in _text(both)
         unknown = await client.call_tool("validate_intent", {"intent": {"kind": "minecraft", "name": "x"}})
         assert unknown.is_error and "kind: unknown intent kind 'minecraft'" in _text(unknown)
         nothing = await client.call_tool("deployment_status", {"deployment_id": "beef"})
         assert nothing.is_error and "no deployment 'beef'" in _text(nothing)
         restore = await client.call_tool("restore", {})
         assert restore.is_error and "exactly one of" in _text(restore)
-        for result in (missing, sentence, unknown, nothing, restore):
+        for result in (missing, neither, both, unknown, nothing, restore):
             assert "Traceback" not in _text(result) and "\n" not in _text(result)
 
     _with_client(_service(tmp_path), body)
@@ -180,3 +184,89 @@ def test_prompts_guide_plan_confirm_apply_watch(tmp_path: Path) -> None:
         assert text.index("plan") < text.index("confirm") < text.index("apply") < text.index("deployment_status")
 
     _with_client(_service(tmp_path), body)
+
+
+MINECRAFT = yaml.safe_load((project_root() / "examples" / "minecraft.yaml").read_text())
+SENTENCE = "deploy a minecraft server for 10 players on vlan 20"
+
+
+def _homelab(tmp_path: Path, docker_capacity: str = "") -> Service:
+    """A service over fakes whose inventory has the lab's firewall and Docker engine (nothing runs)."""
+    inventory = tmp_path / "hosts.yml"
+    inventory.write_text("all:\n  children:\n    docker:\n      hosts:\n        lab-docker:\n"
+                         "          docker_host: unix:///tmp/x.sock\n" + docker_capacity +
+                         "    opnsense:\n      hosts:\n        lab-opnsense:\n"
+                         "          opnsense_url: https://127.0.0.1:1\n")
+    return Service(MemoryStateStore(), ScriptedExecutor([]), workdir=tmp_path / "deployments",
+                   inventory_path=inventory, preflight=lambda plan, inventory: None)
+
+
+def test_plan_the_minecraft_example_with_its_policy_results(tmp_path: Path) -> None:
+    async def body(client: Client) -> None:
+        planned = await client.call_tool("plan", {"intent": MINECRAFT})
+        assert not planned.is_error, _text(planned)
+        plan = planned.structured_content
+        assert plan["counts"]["create"] == 13 and plan["understood"] is None
+        assert {c["endpoint"] for c in plan["changes"]} == {"lab-opnsense", "lab-docker"}
+        assert "opnsense.vlan.gaming" in {c["address"] for c in plan["changes"]}
+        assert plan["policy"]["rules"] == ["no-guest-to-management", "no-wan-exposure", "host-capacity"]
+        assert plan["policy"]["violations"] == plan["policy"]["waivers"] == []
+
+    _with_client(_homelab(tmp_path), body)
+
+
+def test_a_sentence_is_planned_and_what_was_understood_is_returned(tmp_path: Path) -> None:
+    service = _homelab(tmp_path)
+
+    async def body(client: Client) -> None:
+        checked = await client.call_tool("validate_intent", {"sentence": SENTENCE})
+        assert not checked.is_error, _text(checked)
+        assert checked.structured_content["understood"]["intent"]["intents"][1]["players"] == 10
+        assert service.deployments() == []  # validating stores nothing
+
+        planned = await client.call_tool("plan", {"sentence": SENTENCE})
+        assert not planned.is_error, _text(planned)
+        understood = planned.structured_content["understood"]
+        assert understood["sentence"] == SENTENCE
+        assert understood["intent"] == {"version": 1, "intents": [
+            {"kind": "network_segment", "name": "vlan20", "vlan": 20, "subnet": "10.20.0.0/24"},
+            {"kind": "game_server", "name": "minecraft", "game": "minecraft", "players": 10, "segment": "vlan20"}]}
+        assert {"text": "10 players", "meaning": "game_server.players = 10"} in understood["phrases"]
+        assert planned.structured_content["counts"]["create"] == 13
+        assert planned.structured_content["source"] == f"sentence: {SENTENCE}"
+        assert "understood" in planned.structured_content["next_step"]
+
+        vague = await client.call_tool("plan", {"sentence": "deploy a minecraft server for 10 players on the moon"})
+        text = _text(vague)
+        assert vague.is_error and "did not understand 'moon'" in text and "\n" not in text
+        assert "Understood: 'minecraft' → game_server.game = 'minecraft'" in text
+        assert "Closest intent kinds:" in text and "describe_intent_kind" in text and "iac intents" not in text
+
+    _with_client(service, body)
+    assert [(a.tool, a.outcome.split(":")[0], a.arguments.get("sentence")) for a in service.store.list_audit()] == [
+        ("plan", "error", "deploy a minecraft server for 10 players on the moon"), ("plan", "ok", SENTENCE)]
+
+
+def test_a_policy_violation_names_the_rule_and_the_change_and_allow_records_a_waiver(tmp_path: Path) -> None:
+    service = _homelab(tmp_path, docker_capacity="          capacity: {memory: 1g, cpus: 8}\n")
+
+    async def body(client: Client) -> None:
+        for tool in ("validate_intent", "plan"):
+            refused = await client.call_tool(tool, {"intent": MINECRAFT})
+            text = _text(refused)
+            assert refused.is_error and "host-capacity: create docker.container.minecraft" in text, text
+            assert "allow: ['host-capacity']" in text and "Traceback" not in text and "\n" not in text
+        unknown = await client.call_tool("plan", {"intent": MINECRAFT, "allow": ["capacity"]})
+        assert unknown.is_error and "plan: allow: capacity: unknown policy rule; known rules:" in _text(unknown)
+
+        waived = await client.call_tool("plan", {"intent": MINECRAFT, "allow": ["host-capacity"]})
+        assert not waived.is_error, _text(waived)
+        policy = waived.structured_content["policy"]
+        assert [(w["rule"], w["address"]) for w in policy["waivers"]] == [("host-capacity", "docker.container.minecraft")]
+        assert policy["violations"] == [] and "host-capacity" in waived.structured_content["next_step"]
+        stored = await client.read_resource(f"iac://plans/{waived.structured_content['plan_id']}")
+        assert json.loads(stored.contents[0].text)["policy"]["waivers"][0]["rule"] == "host-capacity"
+
+    _with_client(service, body)
+    assert [(a.outcome.split(":")[0], a.arguments.get("allow")) for a in service.store.list_audit()] == [
+        ("ok", ["host-capacity"]), ("error", ["capacity"]), ("error", None)]
