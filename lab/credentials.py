@@ -99,6 +99,9 @@ class LabCredentials:
         ddns = keys.get("ddns-key") if isinstance(keys, dict) else None
         if isinstance(ddns, dict) and ddns.get("secret"):
             env["DNS_TSIG_KEY_NAME"], env["DNS_TSIG_KEY_SECRET"] = str(ddns["name"]), str(ddns["secret"])
+        for key in keys.values() if isinstance(keys, dict) else ():
+            if isinstance(key, dict) and key.get("secret"):  # per key, for intents that name one: {secret: ...}
+                env[f"DNS_TSIG_{str(key['name']).upper().replace('-', '_')}_SECRET"] = str(key["secret"])
         return env
 
     def save_environment(self, path: Path) -> Path:

@@ -89,5 +89,6 @@ def docker_preflight(plan: Plan, inventory: EndpointInventory) -> None:
 
 def run_preflight(plan: Plan, inventory: EndpointInventory) -> None:
     """Every backend's checks; nothing has changed when one fails."""
-    missing_secrets({name for change in plan.changes for name in referenced_secrets(change.after)})
+    missing_secrets({name for change in plan.changes for name in referenced_secrets(change.after)},
+                    inventory.environment())
     docker_preflight(plan, inventory)

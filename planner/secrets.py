@@ -9,7 +9,7 @@ disk. A literal value under a name that looks secret is refused, so nobody store
 from __future__ import annotations
 
 import os
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
@@ -49,9 +49,10 @@ def referenced_secrets(value: Any) -> Iterator[str]:
             yield from referenced_secrets(item)
 
 
-def missing_secrets(names: set[str]) -> None:
-    """Refuse to start a run whose secrets are not in this process's environment."""
-    missing = sorted(name for name in names if not os.environ.get(name))
+def missing_secrets(names: set[str], provided: Mapping[str, str] | None = None) -> None:
+    """Refuse to start a run whose secrets are neither in this process's environment nor ``provided``
+    (the inventory's ``iac_env_file``, handed to the run)."""
+    missing = sorted(name for name in names if not os.environ.get(name) and not (provided or {}).get(name))
     if missing:
         raise EndpointError(
             f"secret {', '.join(missing)} {'is' if len(missing) == 1 else 'are'} not set in the environment; "

@@ -60,6 +60,10 @@ class DnsSide(BaseModel):
     key_name: str | None = Field(
         default=None, description="TSIG key of this side (BIND views are selected by key; lab: internal-key, ddns-key)."
     )
+    key_secret: SecretRef | None = Field(
+        default=None,
+        description="That key's secret as {secret: ENV_VAR}; the lab exports DNS_TSIG_<KEY_NAME>_SECRET for each key.",
+    )
 
     @field_validator("value")
     @classmethod
@@ -81,7 +85,7 @@ class SplitDns(BaseModel):
 def _split_horizon(hostname: str, dns: SplitDns, intent: Intent, context: ExpansionContext) -> Resource:
     endpoint = context.endpoints.resolve("dns", dns.endpoint, f"{context.where}.dns")
     sides = {
-        side: {key: value for key, value in getattr(dns, side).model_dump().items() if value is not None}
+        side: {key: value for key, value in getattr(dns, side).model_dump(mode="json").items() if value is not None}
         for side in ("internal", "public")
     }
     return Resource(kind="dns.split_horizon", name=intent.name, endpoint=endpoint, origin=intent.name,
