@@ -44,18 +44,6 @@ BATCH_ARGUMENT_SPEC: dict[str, dict[str, Any]] = {
 }
 
 
-# A stack is many objects at once: it runs alone (after everything before it, before everything after).
-STACK_KIND = Kind(
-    "stack",
-    lambda engine, params: StackRun(engine, params),
-    STACK_ARGUMENT_SPEC,
-    "stack",
-    "replaced_because",
-    required_if=[("state", "present", ["definition"])],
-)
-BATCH_KINDS: dict[str, Kind] = {**KINDS, "stack": STACK_KIND}
-
-
 class StackRun:
     """A batch item of kind stack: the docker_stack module's code, reported as one outcome."""
 
@@ -94,6 +82,18 @@ class StackRun:
             diff["before"][member["before_header"]] = member["before"]
             diff["after"][member["after_header"]] = member["after"]
         return Outcome(action, result.changed, diff, [], [], facts)
+
+
+# A stack is many objects at once: it runs alone (after everything before it, before everything after).
+STACK_KIND = Kind(
+    "stack",
+    StackRun,
+    STACK_ARGUMENT_SPEC,
+    "stack",
+    "replaced_because",
+    required_if=[("state", "present", ["definition"])],
+)
+BATCH_KINDS: dict[str, Kind] = {**KINDS, "stack": STACK_KIND}
 
 
 class BatchItemError(Exception):

@@ -159,19 +159,19 @@ class CachedReads:
             unknown = name not in existing and name not in self._touched
         if unknown:
             return None
-        return self._read("container", name, lambda each: self.engine.inspect_container(each))
+        return self._read("container", name, "inspect_container")
 
     def inspect_network(self, name: str) -> dict[str, Any] | None:
         """Inspect a network (cached)."""
-        return self._read("network", name, lambda each: self.engine.inspect_network(each))
+        return self._read("network", name, "inspect_network")
 
     def inspect_volume(self, name: str) -> dict[str, Any] | None:
         """Inspect a volume (cached)."""
-        return self._read("volume", name, lambda each: self.engine.inspect_volume(each))
+        return self._read("volume", name, "inspect_volume")
 
     def inspect_image(self, name: str) -> dict[str, Any] | None:
         """Inspect an image (cached)."""
-        return self._read("image", name, lambda each: self.engine.inspect_image(each))
+        return self._read("image", name, "inspect_image")
 
     def __getattr__(self, name: str) -> Any:
         if name.startswith("_"):
@@ -195,7 +195,8 @@ class CachedReads:
 
         return write
 
-    def _read(self, kind: str, name: str, method: Callable[[str], dict[str, Any] | None]) -> dict[str, Any] | None:
+    def _read(self, kind: str, name: str, method: str) -> dict[str, Any] | None:
+        # ``method`` is looked up on the calling thread's connection at call time.
         key = (kind, name)
         with self._lock:
             key_lock = self._key_locks.setdefault(key, threading.Lock())
@@ -204,7 +205,7 @@ class CachedReads:
                 if key in self._cache:
                     return copy.deepcopy(self._cache[key])
                 generation = self._generation[kind]
-            value = method(name)
+            value = getattr(self.engine, method)(name)
             with self._lock:
                 if self._generation[kind] == generation:
                     self._cache[key] = value

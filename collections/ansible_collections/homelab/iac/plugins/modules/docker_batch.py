@@ -29,11 +29,11 @@ description:
     concurrently.
   - Existing state is read once - the containers are listed once, each image is inspected once,
     each object is inspected once until the batch itself changes it.
-  - On failure no further item is started; items already running finish. The task fails with a
+  - "On failure no further item is started; items already running finish. The task fails with a
     message naming the first failing item (C(items[INDEX] (KIND NAME): the engine's message)),
     RV(failed_index) and RV(results) with every item that completed - also items after
     RV(failed_index) that were already running when it failed, since they changed the engine and
-    may need to be rolled back. Items not listed in RV(results) were not run.
+    may need to be rolled back. Items not listed in RV(results) were not run."
 author:
   - homelab-iac engineers (@homelab-iac)
 extends_documentation_fragment:
