@@ -11,15 +11,16 @@ setup:
 
 demo: setup
 	@$(BIN)/iac lab up
-	@$(BIN)/iac apply examples/hello.yaml --yes
+	@$(BIN)/iac apply examples/minecraft.yaml --yes
 	@echo
-	@echo "The container answers on its loopback port:"
-	@curl -fsS http://127.0.0.1:18080/ || (echo "demo: no answer on 127.0.0.1:18080" >&2; exit 1)
+	@echo "The game server (the lab's stand-in image) answers on its loopback port:"
+	@curl -fsS http://127.0.0.1:25565/ || (echo "demo: no answer on 127.0.0.1:25565" >&2; exit 1)
 	@echo
 	@$(BIN)/iac status
 	@echo
-	@echo "Try: $(BIN)/iac apply examples/hello.yaml --yes   # again: 0 changed"
-	@echo "     $(BIN)/iac lab status          # then $(BIN)/iac lab down when done"
+	@echo "Try: $(BIN)/iac apply examples/minecraft.yaml --yes   # again: 0 changed"
+	@echo "     $(BIN)/iac plan \"deploy a valheim server for 5 players on vlan 30\""
+	@echo "     $(BIN)/iac drift ; $(BIN)/iac lab status          # then $(BIN)/iac lab down when done"
 
 test: setup
 	@$(BIN)/pytest -q
