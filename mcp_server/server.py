@@ -109,6 +109,9 @@ def _for_a_model(err: IacError) -> IacError:
     if isinstance(err, IntentError) and "write an intent file (`iac intents show KIND` prints one)" in text:
         return IntentError(text.replace("write an intent file (`iac intents show KIND` prints one)",
                                         "pass an intent document as `intent` (describe_intent_kind shows one)"))
+    if "rerun with --allow-data-loss" in text:
+        return type(err)(text.replace("rerun with --allow-data-loss", "call restore again with allow_data_loss: "
+                                                                       "true (only if the user asked for it)"))
     return err
 
 
