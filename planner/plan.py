@@ -23,6 +23,7 @@ from planner.errors import ConflictError
 from planner.graph import Graph
 from planner.intents.base import Endpoints, ExpansionContext, Intent
 from planner.intents.container import parse_port
+from planner.perf import without_cyclic_gc
 from planner.policy import DEFAULT_POLICY, Capacity, Policy, PolicyReport, evaluate
 from planner.refs import refs_in
 from planner.resources import Resource
@@ -300,6 +301,7 @@ def _check_policy(
     )
 
 
+@without_cyclic_gc
 def build_plan(
     intents: Sequence[Intent],
     endpoints: Endpoints,

@@ -20,6 +20,7 @@ import jinja2
 from planner.errors import IacError
 from planner.inventory import EndpointInventory
 from planner.paths import collections_path
+from planner.perf import without_cyclic_gc
 from planner.plan import Change, Plan
 from planner.refs import resolve_refs
 from planner.secrets import is_secret_ref, render_secret
@@ -252,6 +253,7 @@ def _inventory(plan: Plan, inventory: EndpointInventory) -> dict[str, Any]:
     return {"all": {"vars": all_vars, "children": children}}
 
 
+@without_cyclic_gc
 def render_project(
     plan: Plan,
     inventory: EndpointInventory,
