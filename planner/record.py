@@ -66,6 +66,7 @@ class DeploymentRecorder:
         self.plan = plan
         self.on_progress = on_progress
         self.results: dict[str, ResourceResult] = {}
+        self.task_errors: list[str] = []  # failures no resource owns (a batch's apply): "task: msg"
         self._changes = {change.address: change for change in plan.changes}
         self._groups = {group.name: group for group in task_groups(plan)}
 
@@ -87,6 +88,8 @@ class DeploymentRecorder:
             return
         res: dict[str, Any] = data.get("res") or {}
         outcomes = list(item_outcomes(group, kind, res))
+        if kind == "runner_on_failed" and not any(outcome.status == "failed" for outcome in outcomes):
+            self.task_errors.append(f"{group.name}: {res.get('msg') or 'failed'}")
         if group.batched:
             # The batch's own result is the sum of its items: stored once per resource, not twice.
             summary = {key: value for key, value in res.items() if key != "results"}

@@ -271,7 +271,8 @@ class Service:
             final = self.store.update_deployment(deployment.id, status=DeploymentStatus.SUCCEEDED, summary=summary)
             return ApplyResult(final, plan, results)
         error = f"{failures[0].address}: {failures[0].message}" if failures else f"ansible run {run.status}"
-        if not failures and run.detail:
+        error = recorder.task_errors[0] if not failures and recorder.task_errors else error
+        if not failures and not recorder.task_errors and run.detail:
             error += f": {run.detail}"
         touched = [r.address for r in results if r.status in ("changed", "failed")]
         if not rollback or not touched:

@@ -255,7 +255,10 @@ def test_a_failed_opnsense_write_is_rolled_back(
     faulted = [position for position, (_, fault) in enumerate(writes) if fault == armed["id"]]
     assert faulted == [step.index], f"the fault hit {faulted}, expected write {step.index}: {writes}"
     assert [write for write, _ in writes[: step.index + 1]] == WRITES[: step.index + 1]
-    assert result.deployment.error and "opnsense." in result.deployment.error
+    # The error names what failed: the resource, or the OPNsense batch whose apply (reconfigure) failed.
+    error = result.deployment.error or ""
+    assert "opnsense." in error or "on lab-opnsense: " in error, error
+    assert "\x1b[" not in error, error
     _assert_rolled_back(result, service, lab_view, baseline)
 
 
