@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import fcntl
 import json
+import os
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -153,13 +154,27 @@ class Supervisor:
         )
 
     def _inventory_hosts(self, emulators: list[EmulatorService]) -> list[InventoryHost]:
-        hosts = [InventoryHost("docker", "lab-docker", {"docker_host": self.layout.docker_host})]
+        docker_vars: dict[str, Any] = {"docker_host": self.layout.docker_host, "capacity": _machine_capacity()}
+        hosts = [InventoryHost("docker", "lab-docker", docker_vars)]
         ca_cert = str(self.layout.ca_dir / "ca.crt")
         for emulator in emulators:
             cls = emulator_class(emulator.name)
             url = emulator.url or ""
             hosts.append(InventoryHost(cls.backend, f"lab-{emulator.name}", cls.inventory_vars(url, ca_cert)))
         return hosts + self.dns.inventory_hosts()
+
+
+def _machine_capacity() -> dict[str, Any]:
+    """What the lab's Docker engine can give containers: this machine's CPUs and memory (for the planner's
+    host-capacity policy, which otherwise only the engine would enforce, mid-deployment)."""
+    capacity: dict[str, Any] = {"cpus": os.cpu_count() or 1}
+    try:
+        for line in Path("/proc/meminfo").read_text().splitlines():
+            if line.startswith("MemTotal:"):
+                capacity["memory"] = f"{int(line.split()[1]) // 1024}m"
+    except OSError:
+        pass
+    return capacity
 
 
 def up(home: Path | None = None) -> LabStatus:

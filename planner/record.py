@@ -67,6 +67,8 @@ class DeploymentRecorder:
         self.on_progress = on_progress
         self.results: dict[str, ResourceResult] = {}
         self.task_errors: list[str] = []  # failures no resource owns (a batch's apply): "task: msg"
+        # Backends' own safety nets taken before a change: OPNsense config backups, Proxmox snapshots.
+        self.safety_nets: list[dict[str, Any]] = []
         self._changes = {change.address: change for change in plan.changes}
         self._groups = {group.name: group for group in task_groups(plan)}
 
@@ -88,6 +90,7 @@ class DeploymentRecorder:
             return
         res: dict[str, Any] = data.get("res") or {}
         outcomes = list(item_outcomes(group, kind, res))
+        self._safety_nets(group.endpoint, res, outcomes)
         if kind == "runner_on_failed" and not any(outcome.status == "failed" for outcome in outcomes):
             self.task_errors.append(f"{group.name}: {res.get('msg') or 'failed'}")
         if group.batched:
@@ -151,6 +154,17 @@ class DeploymentRecorder:
         self.results[address] = result
         self._progress(Progress("resource", address, result))
 
+    def _safety_nets(self, endpoint: str, res: dict[str, Any], outcomes: list[ItemOutcome]) -> None:
+        if res.get("backup"):
+            self.safety_nets.append({"endpoint": endpoint, "kind": "opnsense_backup", "id": str(res["backup"]),
+                                     "restore": "homelab.iac.opnsense_backup revert_to"})
+        for outcome in outcomes:
+            snapshot = outcome.result.get("snapshot")
+            if snapshot:
+                self.safety_nets.append({"endpoint": endpoint, "kind": "proxmox_snapshot", "id": str(snapshot),
+                                         "resource": outcome.address,
+                                         "restore": "homelab.iac.proxmox_snapshot state=rollback"})
+
     def ordered_results(self) -> list[ResourceResult]:
         """Each resource's result, in plan order (resources the run never reached are left out)."""
         return [self.results[address] for address in self._changes if address in self.results]
@@ -164,6 +178,7 @@ class DeploymentRecorder:
             "failed": sum(1 for r in results if r.status == "failed"),
             "results": {r.address: {"status": r.status, "message": r.message} for r in results},
             "runner_status": runner_status,
+            "safety_nets": list(self.safety_nets),
         }
 
     def _progress(self, progress: Progress) -> None:

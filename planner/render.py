@@ -21,7 +21,7 @@ from planner.errors import IacError
 from planner.inventory import EndpointInventory
 from planner.paths import collections_path
 from planner.perf import without_cyclic_gc
-from planner.plan import Change, Plan
+from planner.plan import Action, Change, Plan
 from planner.refs import resolve_refs
 from planner.secrets import is_secret_ref, render_secret
 from planner.tasks import TaskGroup, task_groups
@@ -150,6 +150,8 @@ def _fact(observed: Mapping[str, Any], output: str) -> Any:
 
 
 _MISSING = object()
+# Guests Proxmox can snapshot before an in-place change (``snapshot_before_change``).
+_SNAPSHOT_KINDS = frozenset({"proxmox.vm", "proxmox.lxc"})
 
 
 class _Tasks:
@@ -192,8 +194,13 @@ class _Tasks:
             items = []
             for address in group.addresses:
                 change = self.changes[address]
-                items.append({"kind": group.item_kind(change), **self.args(change)})
+                item = {"kind": group.item_kind(change), **self.args(change)}
+                if change.kind in _SNAPSHOT_KINDS and change.action is Action.UPDATE:
+                    item["snapshot_before_change"] = True  # Proxmox's own safety net, recorded with the run
+                items.append(item)
             args: dict[str, Any] = {"items": items}
+            if group.module == "homelab.iac.opnsense_batch":
+                args["backup_before_change"] = True  # the config backup id before the first write is recorded
         else:
             args = self.args(self.changes[group.addresses[0]])
         task: dict[str, Any] = {"name": group.name, group.module: args, "register": group.register}
