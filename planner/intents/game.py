@@ -172,6 +172,11 @@ segment: gaming              # a network_segment intent in the same file, or its
         description="Host address the ports are published on; the lab allows only 127.0.0.1, use the host's LAN "
         "address (or 0.0.0.0) on a real Docker host.",
     )
+    host_port: int | None = Field(
+        default=None, ge=1, le=65535,
+        description="Host port for the game's first port (default: the game's own, e.g. 25565); further ports "
+        "shift with it. Two servers of one game on one Docker host need different host ports.",
+    )
     network_driver: Literal["bridge", "macvlan"] = Field(
         default="bridge",
         description="Docker network for the segment: bridge (default, runs anywhere) or macvlan (the container "
@@ -245,10 +250,13 @@ segment: gaming              # a network_segment intent in the same file, or its
         if self.game == "minecraft":
             env["MEMORY"] = sizing.heap
             env["MAX_PLAYERS"] = str(self.players)
+        shift = 0 if self.host_port is None else self.host_port - game.ports[0].first
         ports = [
-            f"{self.publish_address}:{number}:{number}/{port.protocol}"
+            f"{self.publish_address}:{number + shift}:{number}/{port.protocol}"
             for port in game.ports for number in range(port.first, port.last + 1)
         ]
+        if any(not 1 <= number + shift <= 65535 for port in game.ports for number in (port.first, port.last)):
+            raise IntentError(f"{context.where}.host_port: {self.host_port} puts a {self.game} port outside 1-65535")
         container = Resource(
             kind="docker.container", name=self.name, endpoint=docker, origin=self.name, meta=meta,
             depends_on=(network.address, volume.address),

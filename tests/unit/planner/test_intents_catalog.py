@@ -237,6 +237,16 @@ def test_overrides_beat_the_sizing_rule() -> None:
     assert (container.spec["memory"], container.spec["cpus"], container.spec["env"]["MEMORY"]) == ("4g", 3, "3072M")
 
 
+def test_host_port_moves_every_published_port_of_the_game_together() -> None:
+    segment = "kind: network_segment\nname: g\nvlan: 20\nsubnet: 10.0.20.0/24\n---\n"
+    valheim = _expand_text(segment + "kind: game_server\nname: vh\ngame: valheim\nplayers: 4\nsegment: g\n"
+                                     "host_port: 3456\n")["docker.container.vh"]
+    assert valheim.spec["ports"] == ["127.0.0.1:3456:2456/udp", "127.0.0.1:3457:2457/udp"]
+    with pytest.raises(IntentError, match=r"host_port: 65535 puts a valheim port outside 1-65535"):
+        _expand_text(segment + "kind: game_server\nname: vh\ngame: valheim\nplayers: 4\nsegment: g\n"
+                               "host_port: 65535\n")
+
+
 # --- the other kinds ----------------------------------------------------------------------------------------
 
 def test_web_app_puts_haproxy_a_certificate_and_split_horizon_dns_in_front_of_its_containers() -> None:
