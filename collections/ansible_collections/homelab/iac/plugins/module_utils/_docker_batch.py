@@ -294,6 +294,11 @@ def apply_all(items: list[BatchItem], check_mode: bool, diff_mode: bool = False,
                     outcomes[item.index] = future.result()
                 except BatchItemError as exc:
                     errors[item.index] = exc
+                except Exception as exc:  # pylint: disable=broad-exception-caught
+                    # Whatever went wrong (a lost connection the SDK does not wrap, say), the items
+                    # that completed must still be reported: this item failed, not the batch.
+                    where = f"items[{item.index}] ({item.kind.name} {item.name})"
+                    errors[item.index] = BatchItemError(item.index, f"{where}: {type(exc).__name__}: {exc}")
     run = BatchRun(errors=[errors[index] for index in sorted(errors)])
     for item in items:
         outcome = outcomes.get(item.index)

@@ -197,3 +197,17 @@ def test_a_stack_item_runs_alone_in_its_place(engine: FullFakeDockerEngine) -> N
         prepare(reads, [{"kind": "stack", "name": "bad", "definition": {"services": {"a": {"image": "x", "build": "."}}}}])
     failing = batch(engine, [{"kind": "stack", "name": "x", "definition": {"services": {"web": {"image": "homelab/nope"}}}}])
     assert str(failing.errors[0]).startswith("items[0] (stack x): services.web (container x-web): image homelab/nope")
+
+
+def test_an_unexpected_error_fails_that_item_and_keeps_the_others(engine: FullFakeDockerEngine) -> None:
+    class Broken(Serialised):
+        def create_container(self, spec: Any) -> str:
+            if spec.name == "lost":
+                raise ConnectionResetError("connection reset by peer")
+            with self.lock:
+                return str(self.engine.create_container(spec))
+
+    run = batch(Broken(engine), [container("fine"), container("lost")], workers=1)
+    assert [str(error) for error in run.errors] == [
+        "items[1] (container lost): ConnectionResetError: connection reset by peer"]
+    assert [r["name"] for r in run.results] == ["fine"]
