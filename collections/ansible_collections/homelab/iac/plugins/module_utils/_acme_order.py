@@ -84,7 +84,7 @@ class AcmeDns01:
         account_key: Any,
         verify: bool | str,
         email: str | None,
-        provider: DnsProvider,
+        provider: DnsProvider | None,
         timeout: int = 30,
     ) -> None:
         if ACME_IMPORT_ERROR is not None:
@@ -114,8 +114,20 @@ class AcmeDns01:
             raise CertError(f"the ACME server refused the account: {exc}") from None
         return str(regr.uri)
 
+    def revoke(self, certificate: Any) -> str:
+        """Revoke ``certificate`` (reason unspecified) as the account of this key; returns the account URL."""
+        account_uri = self.account()
+        try:
+            self.acme.revoke(certificate, 0)
+        except messages.Error as exc:
+            if "alreadyRevoked" not in str(exc.typ or ""):
+                raise CertError(f"the ACME server refused to revoke the certificate: {exc}") from None
+        return account_uri
+
     def order(self, names: list[str], key_pem: bytes, deadline_seconds: int = 90) -> OrderResult:
         """Order a certificate for ``names`` with the certificate key ``key_pem``."""
+        if self.provider is None:
+            raise CertError("ordering needs a DNS provider for the DNS-01 challenges (provider)")
         account_uri = self.account()
         csr = crypto_util.make_csr(key_pem, names)
         try:

@@ -4,7 +4,8 @@
 A root CA is kept while it is self-signed by the key at ``key_path``, has the wanted subject and is
 outside the renewal window; an optional intermediate is kept while, in addition, the (kept or new)
 root signed it. An existing CA key is never replaced (``key_type`` applies to new keys only), so
-leaves issued earlier keep verifying when a CA certificate is renewed.
+leaves issued earlier keep verifying when a CA certificate is renewed. ``state: absent`` removes the
+CA's files (root certificate and key, and the intermediate's certificate, key and chain when given).
 """
 
 from __future__ import annotations
@@ -21,17 +22,20 @@ from ansible_collections.homelab.iac.plugins.module_utils._cert_files import (
 from ansible_collections.homelab.iac.plugins.module_utils._cert_module import (
     FILE_ARGS,
     KEY_MODE,
+    STATE_ARG,
     CertModule,
     FilePlan,
     cert_facts,
     parse_mode,
     public_key_fingerprint,
+    removal_before,
 )
 from ansible_collections.homelab.iac.plugins.module_utils._cert_x509 import build_ca, ca_problem, subject_name
 
 # Kept in step with the DOCUMENTATION of modules/cert_ca.py.
 CA_ARGS: dict[str, dict[str, Any]] = {
-    "common_name": {"type": "str", "required": True},
+    **STATE_ARG,
+    "common_name": {"type": "str"},
     "organization": {"type": "str"},
     "cert_path": {"type": "path", "required": True},
     "key_path": {"type": "path", "required": True},
@@ -51,6 +55,7 @@ CA_ARGS: dict[str, dict[str, Any]] = {
     },
     **FILE_ARGS,
 }
+CA_REQUIRED_IF = [("state", "present", ("common_name",))]
 
 
 def read_bytes(path: str) -> bytes:
@@ -100,9 +105,11 @@ def _facts(cert: Any, key: Any, path: str, key_path: str) -> dict[str, Any]:
 
 def run() -> NoReturn:
     """Entry point of homelab.iac.cert_ca."""
-    ca = CertModule(CA_ARGS)
+    ca = CertModule(CA_ARGS, required_if=CA_REQUIRED_IF)
     params = ca.params
     inter = params["intermediate"]
+    if params["state"] == "absent":
+        _remove(ca)
     try:
         mode = parse_mode(params["mode"])
         periods = (("valid_days", params["valid_days"]), ("intermediate.valid_days", (inter or {}).get("valid_days")))
@@ -140,6 +147,29 @@ def run() -> NoReturn:
         ca.fail(str(exc))
     after = {key: result[key] for key in ("root", "intermediate") if key in result}
     ca.exit(bool(changed_files), before, after, files=changed_files, **result)
+
+
+def _remove(ca: CertModule) -> NoReturn:
+    """state=absent: remove every file of the CA (idempotent: files already gone change nothing)."""
+    params = ca.params
+    inter = params["intermediate"] or {}
+    paths = [inter.get("chain_path"), inter.get("cert_path"), inter.get("key_path"), params["cert_path"],
+             params["key_path"]]  # fmt: skip
+    before = removal_before(paths, lambda: _snapshot(params))
+    try:
+        files = ca.files()
+        for path in paths:
+            files.remove(path)
+        removed = files.apply()
+    except CertError as exc:
+        ca.fail(str(exc))
+    result: dict[str, Any] = {"root": {}, "reasons": {"root": "state is absent" if removed else ""}}
+    if inter:
+        result.update(intermediate={})
+        result["reasons"]["intermediate"] = result["reasons"]["root"]
+    signing = {"signing_cert_path": inter.get("cert_path") or params["cert_path"],
+               "signing_key_path": inter.get("key_path") or params["key_path"]}  # fmt: skip
+    ca.exit(bool(removed), before, {"files": []}, files=removed, **signing, **result)
 
 
 def _snapshot(params: dict[str, Any]) -> dict[str, Any]:

@@ -7,7 +7,8 @@ written through ``FilePlan``: only when its bytes, mode or ownership differ, ato
 in check mode. ``bundle_dest`` serves services that want certificate, chain and key in one file
 (HAProxy, some appliances); it is written 0600 because it holds the key. ``docker_volume`` and
 ``opnsense`` put the same pair into a named Docker volume and the OPNsense trust store
-(``_cert_targets``), under the same rules.
+(``_cert_targets``), under the same rules. ``state: absent`` removes the destination files (the source
+pair is not needed then and stays); the volume and the OPNsense store are not undone this way.
 """
 
 from __future__ import annotations
@@ -24,10 +25,12 @@ from ansible_collections.homelab.iac.plugins.module_utils._cert_files import (
 from ansible_collections.homelab.iac.plugins.module_utils._cert_module import (
     FILE_ARGS,
     KEY_MODE,
+    STATE_ARG,
     CertModule,
     cert_facts,
     parse_mode,
     public_key_fingerprint,
+    removal_before,
 )
 from ansible_collections.homelab.iac.plugins.module_utils._cert_targets import (
     OPNSENSE_TARGET_ARGS,
@@ -38,8 +41,9 @@ from ansible_collections.homelab.iac.plugins.module_utils._cert_targets import (
 
 # Kept in step with the DOCUMENTATION of modules/cert_deploy.py.
 DEPLOY_ARGS: dict[str, dict[str, Any]] = {
-    "cert_path": {"type": "path", "required": True},
-    "key_path": {"type": "path", "required": True},
+    **STATE_ARG,
+    "cert_path": {"type": "path"},
+    "key_path": {"type": "path"},
     "chain_path": {"type": "path"},
     "cert_dest": {"type": "path"},
     "key_dest": {"type": "path"},
@@ -51,6 +55,7 @@ DEPLOY_ARGS: dict[str, dict[str, Any]] = {
 }
 DESTINATIONS = ("cert_dest", "key_dest", "fullchain_dest", "bundle_dest")
 TARGETS = (*DESTINATIONS, "docker_volume", "opnsense")
+DEPLOY_REQUIRED_IF = [("state", "present", ("cert_path", "key_path"))]
 
 
 def _read(path: str) -> bytes:
@@ -79,8 +84,10 @@ def load_pair(cert_path: str, key_path: str, chain_path: str | None) -> tuple[An
 
 def run() -> NoReturn:
     """Entry point of homelab.iac.cert_deploy."""
-    deploy = CertModule(DEPLOY_ARGS, required_one_of=[TARGETS])
+    deploy = CertModule(DEPLOY_ARGS, required_one_of=[TARGETS], required_if=DEPLOY_REQUIRED_IF)
     params = deploy.params
+    if params["state"] == "absent":
+        _remove(deploy)
     try:
         mode = parse_mode(params["mode"])
         leaf, key, chain = load_pair(params["cert_path"], params["key_path"], params["chain_path"])
@@ -133,6 +140,34 @@ def run() -> NoReturn:
                 "haproxy_frontends_added": opnsense.frontends_changed,
             }
     deploy.exit(changed, before, after, **result)
+
+
+def _remove(deploy: CertModule) -> NoReturn:
+    """state=absent: remove the destination files (gone already: nothing changes)."""
+    params = deploy.params
+    others = [option for option in ("docker_volume", "opnsense") if params[option]]
+    if others:
+        deploy.fail(f"state=absent removes the file destinations only; drop {' and '.join(others)} from the task "
+                    "(remove the volume with homelab.iac.docker_volume, the OPNsense certificate in the web UI)")
+    paths = [params[option] for option in DESTINATIONS]
+
+    def facts() -> dict[str, Any]:
+        shown = {}
+        for option in DESTINATIONS:
+            existing = load_certs(params[option]) if params[option] and option != "key_dest" else []
+            if existing:
+                shown[option] = cert_facts(existing[0], params[option])
+        return shown
+
+    before = removal_before(paths, facts)
+    try:
+        files = deploy.files()
+        for path in paths:
+            files.remove(path)
+        removed = files.apply()
+    except CertError as exc:
+        deploy.fail(str(exc))
+    deploy.exit(bool(removed), before, {"files": []}, files=removed, certificate={}, chain_length=0)
 
 
 def _deploy_volume(

@@ -5,7 +5,8 @@ The decision is ``leaf_problem`` in ``_cert_x509``: a missing certificate, anoth
 subject, other SANs, other extended key usages, a key that does not match, or fewer than
 ``remaining_days`` left. The private key is reused unless it is missing, of another type, or
 ``regenerate_key`` is set; it is written 0600 and never appears in the result or the diff (only
-the fingerprint of its public half).
+the fingerprint of its public half). ``state: absent`` removes the certificate, its key and the full
+chain; the CA is not needed for that.
 """
 
 from __future__ import annotations
@@ -23,10 +24,12 @@ from ansible_collections.homelab.iac.plugins.module_utils._cert_files import (
 from ansible_collections.homelab.iac.plugins.module_utils._cert_module import (
     FILE_ARGS,
     KEY_MODE,
+    STATE_ARG,
     CertModule,
     cert_facts,
     parse_mode,
     public_key_fingerprint,
+    removal_before,
 )
 from ansible_collections.homelab.iac.plugins.module_utils._cert_x509 import (
     USAGES,
@@ -40,9 +43,10 @@ from ansible_collections.homelab.iac.plugins.module_utils._cert_x509 import (
 
 # Kept in step with the DOCUMENTATION of modules/cert_issue.py.
 ISSUE_ARGS: dict[str, dict[str, Any]] = {
-    "ca_cert_path": {"type": "path", "required": True},
-    "ca_key_path": {"type": "path", "required": True},
-    "names": {"type": "list", "elements": "str", "required": True},
+    **STATE_ARG,
+    "ca_cert_path": {"type": "path"},
+    "ca_key_path": {"type": "path"},
+    "names": {"type": "list", "elements": "str"},
     "common_name": {"type": "str"},
     "organization": {"type": "str"},
     "key_path": {"type": "path", "required": True},
@@ -61,6 +65,7 @@ ISSUE_ARGS: dict[str, dict[str, Any]] = {
     "force": {"type": "bool", "default": False},
     **FILE_ARGS,
 }
+ISSUE_REQUIRED_IF = [("state", "present", ("ca_cert_path", "ca_key_path", "names"))]
 
 
 def load_ca(cert_path: str, key_path: str) -> tuple[Any, Any]:
@@ -84,8 +89,10 @@ def _chain(ca_cert: Any) -> list[Any]:
 
 def run() -> NoReturn:
     """Entry point of homelab.iac.cert_issue."""
-    issue = CertModule(ISSUE_ARGS)
+    issue = CertModule(ISSUE_ARGS, required_if=ISSUE_REQUIRED_IF)
     params = issue.params
+    if params["state"] == "absent":
+        _remove(issue)
     try:
         mode = parse_mode(params["mode"])
         if params["valid_days"] <= params["remaining_days"]:
@@ -141,6 +148,27 @@ def run() -> NoReturn:
         certificate=after,
         files=changed_files,
     )
+
+
+def _remove(issue: CertModule) -> NoReturn:
+    """state=absent: remove the full chain, the certificate and its key (gone already: nothing changes)."""
+    params = issue.params
+    paths = [params["fullchain_path"], params["cert_path"], params["key_path"]]
+
+    def facts() -> dict[str, Any]:
+        certs = load_certs(params["cert_path"])
+        return cert_facts(certs[0], params["cert_path"]) if certs else {}
+
+    before = removal_before(paths, facts)
+    try:
+        files = issue.files()
+        for path in paths:
+            files.remove(path)
+        removed = files.apply()
+    except CertError as exc:
+        issue.fail(str(exc))
+    issue.exit(bool(removed), before, {"files": []}, reason="state is absent" if removed else "",
+               key_created=False, certificate={}, files=removed)  # fmt: skip
 
 
 def _read(path: str) -> bytes:

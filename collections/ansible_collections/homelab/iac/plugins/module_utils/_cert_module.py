@@ -2,15 +2,16 @@
 """The client base of the file-based cert modules (cert_ca, cert_issue, cert_deploy).
 
 ``CertModule`` owns the AnsibleModule, reports a missing ``cryptography`` once, and carries the
-one write path of these modules: ``FilePlan`` collects every file a run wants to write, decides
-from bytes, mode and ownership whether each write would change anything, and writes only outside
-check mode. So ``changed`` and the list of files are the same in check mode and in a real run,
-and a rerun that has nothing to change writes nothing.
+one write path of these modules: ``FilePlan`` collects every file a run wants to write (or, with
+``state: absent``, to remove), decides from bytes, mode and ownership whether each write would change
+anything, and writes only outside check mode. So ``changed`` and the list of files are the same in
+check mode and in a real run, and a rerun that has nothing to change writes nothing.
 """
 
 from __future__ import annotations
 
 import hashlib
+import os
 from dataclasses import dataclass, field
 from typing import Any, NoReturn
 
@@ -36,6 +37,11 @@ FILE_ARGS: dict[str, dict[str, Any]] = {
     "owner": {"type": "str"},
     "group": {"type": "str"},
     "mode": {"type": "raw", "default": "0644"},
+}
+
+# Every cert module takes state; absent removes the files the task names (FilePlan.remove).
+STATE_ARG: dict[str, dict[str, Any]] = {
+    "state": {"type": "str", "default": "present", "choices": ["present", "absent"]},
 }
 
 KEY_MODE = 0o600
@@ -79,6 +85,16 @@ def cert_facts(cert: Any, path: str | None = None) -> dict[str, Any]:
     return facts
 
 
+def removal_before(paths: list[str | None], facts: Any) -> dict[str, Any]:
+    """diff.before of a removal: ``facts()`` of the files (``{}`` when unreadable) and which of them exist."""
+    try:
+        shown: dict[str, Any] = dict(facts())
+    except CertError:  # a damaged file is still removed; it just cannot be described
+        shown = {}
+    shown["files"] = sorted({path for path in paths if path and os.path.lexists(path)})
+    return shown
+
+
 @dataclass
 class FilePlan:
     """Files one run writes; ``apply`` writes those that differ, unless in check mode."""
@@ -87,6 +103,7 @@ class FilePlan:
     owner: str | None = None
     group: str | None = None
     pending: list[tuple[str, bytes, int]] = field(default_factory=list)
+    removals: list[str] = field(default_factory=list)
     changed: list[str] = field(default_factory=list)
 
     def add(self, path: str | None, data: bytes, mode: int) -> None:
@@ -99,6 +116,16 @@ class FilePlan:
     def add_cert(self, path: str | None, certs: list[Any], mode: int) -> None:
         self.add(path, b"".join(cert_pem(cert) for cert in certs), mode)
 
+    def remove(self, path: str | None) -> None:
+        """Remove ``path`` (a change only when it exists; a directory is refused, never removed)."""
+        if not path or path in self.removals:
+            return
+        if os.path.isdir(path):
+            raise CertError(f"{path} is a directory; state=absent removes files only")
+        self.removals.append(path)
+        if os.path.lexists(path):
+            self.changed.append(path)
+
     def apply(self) -> list[str]:
         if not self.check_mode:
             for path, data, mode in self.pending:
@@ -107,6 +134,14 @@ class FilePlan:
                         write_file(path, data, mode, self.owner, self.group)
                     except OSError as exc:
                         raise CertError(f"cannot write {path}: {exc.strerror or exc}") from None
+            for path in self.removals:
+                if path in self.changed:
+                    try:
+                        os.unlink(path)
+                    except FileNotFoundError:
+                        pass
+                    except OSError as exc:
+                        raise CertError(f"cannot remove {path}: {exc.strerror or exc}") from None
         return list(self.changed)
 
 

@@ -11,6 +11,8 @@ check mode and "no write when unchanged" are the same everywhere.
   together, and two sides that would write to the same place are refused.
 * dns_ddns: one name held at an address given or read from a local interface (``ip -j addr``,
   never an outside "what is my IP" service); other values of the type at the name are removed.
+  ``state: absent`` removes the address given, or every address of the type at the name (a rollback
+  removes the record a deployment published).
 """
 
 from __future__ import annotations
@@ -69,6 +71,7 @@ SPLIT_ARGS: dict[str, dict[str, Any]] = {
 
 DDNS_ARGS: dict[str, dict[str, Any]] = {
     "name": {"type": "str", "required": True},
+    "state": {"type": "str", "default": "present", "choices": ["present", "absent"]},
     "type": {"type": "str", "default": "A", "choices": ["A", "AAAA"]},
     "value": {"type": "str"},
     "interface": {"type": "str"},
@@ -182,16 +185,25 @@ def interface_address(dns: DnsModule, interface: str, family: str) -> str:
 
 def run_ddns() -> NoReturn:
     """Entry point of homelab.iac.dns_ddns."""
-    dns = DnsModule(DDNS_ARGS, required_one_of=[("value", "interface")], mutually_exclusive=[("value", "interface")])
+    dns = DnsModule(DDNS_ARGS, required_if=[("state", "present", ("value", "interface"), True)],
+                    mutually_exclusive=[("value", "interface")])  # fmt: skip
     params = dns.params
-    address = params["value"] or interface_address(dns, params["interface"], params["type"])
-    source = "value" if params["value"] else f"interface {params['interface']}"
-    item = {key: params[key] for key in ("name", "type", "ttl", "proxied", "comment")}
-    item.update(value=address, exclusive=True)
+    item = {key: params[key] for key in ("name", "type", "ttl", "proxied", "comment", "state")}
+    if params["state"] == "absent":
+        # Undo: the given address, or (none given) every address of the type at the name; no interface is read.
+        address, source = params["value"] or "", "value" if params["value"] else "every address"
+        item.update(value=params["value"] or None, ttl=None, proxied=None, comment=None)
+    else:
+        address = params["value"] or interface_address(dns, params["interface"], params["type"])
+        source = "value" if params["value"] else f"interface {params['interface']}"
+        item.update(value=address, exclusive=True)
     previous = [record.value for record in _find(dns, item)]
     run = dns.run_items(dns.provider, [item], params["zone"])
     result = run.results[0]
-    _exit(dns, run.changed, {"values": previous}, {"values": [result["record"].get("value", address)]},
+    after = [value for value in previous if value != address] if params["value"] else []
+    if params["state"] == "present":
+        after = [result["record"].get("value", address)]
+    _exit(dns, run.changed, {"values": previous}, {"values": after},
           address=address, source=source, previous=previous, action=result["action"], record=result["record"],
           applied=run.applied)  # fmt: skip
 

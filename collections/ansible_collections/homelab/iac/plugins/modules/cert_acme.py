@@ -17,17 +17,35 @@ description:
     certificate file is missing, its names or key differ, or fewer than O(remaining_days) days are left.
   - The account key at O(account_key_path) is created once and reused, so the account is too.
   - Challenge records are removed after the order, also when the order fails.
+  - With O(state=absent) the certificate's files are removed - O(fullchain_path), O(cert_path) when
+    given, and O(private_key_path). The account key is kept (other certificates share the account).
+    The ACME server is not contacted and the certificate stays valid until it expires, unless
+    O(revoke=true), which revokes it first (needs O(acme_directory) and O(account_key_path)).
 author:
   - homelab-iac engineers (@homelab-iac)
 extends_documentation_fragment:
   - homelab.iac._dns
   - homelab.iac._attributes
 options:
+  state:
+    description:
+      - V(present) orders or renews the certificate when needed, V(absent) removes its files
+        (nothing to do when they are gone).
+    type: str
+    choices: [present, absent]
+    default: present
+  revoke:
+    description:
+      - With O(state=absent), revoke the certificate at the ACME server (as the account of
+        O(account_key_path)) before its files are removed. Without it nothing is revoked.
+      - Only a certificate still on disk is revoked, so a rerun contacts no one.
+    type: bool
+    default: false
   acme_directory:
     description:
       - ACME directory URL, for example V(https://acme-staging-v02.api.letsencrypt.org/directory).
+      - Required with O(state=present) and with O(revoke=true).
     type: str
-    required: true
   acme_ca_cert:
     description:
       - CA certificate (PEM) to verify the ACME server with (Pebble's listener in the lab).
@@ -40,18 +58,17 @@ options:
   account_key_path:
     description:
       - ACME account private key (PEM). Created (EC P-256, mode 0600) when missing.
+      - Required with O(state=present) and with O(revoke=true).
     type: path
-    required: true
   account_email:
     description:
       - Contact address registered with a new account.
     type: str
   names:
     description:
-      - DNS names of the certificate, for example V([example.com, "*.example.com"]).
+      - DNS names of the certificate, for example V([example.com, "*.example.com"]). Required with O(state=present).
     type: list
     elements: str
-    required: true
   private_key_path:
     description:
       - The certificate's private key (PEM, mode 0600). Created when missing, reused otherwise.
@@ -114,16 +131,27 @@ EXAMPLES = r"""
     port: "{{ dns_port }}"
     key_name: ddns-key
     key_secret: "{{ lookup('env', 'DDNS_SECRET') }}"
+
+- name: Remove a certificate and revoke it at the CA
+  homelab.iac.cert_acme:
+    state: absent
+    revoke: true
+    acme_directory: https://acme-staging-v02.api.letsencrypt.org/directory
+    account_key_path: /etc/ssl/acme/account.key
+    private_key_path: /etc/ssl/private/example.com.key
+    fullchain_path: /etc/ssl/certs/example.com.pem
 """
 
 RETURN = r"""
 reason:
-  description: Why a certificate was (or in check mode would be) ordered; empty when none was needed.
+  description:
+    - Why a certificate was (or in check mode would be) ordered; empty when none was needed.
+    - With O(state=absent), V(state is absent) when files were removed.
   returned: always
   type: str
   sample: 12.0 days left, inside the 30-day renewal window
 certificate:
-  description: The certificate on disk after the run (empty when there is none).
+  description: The certificate on disk after the run (empty when there is none, so always with O(state=absent)).
   returned: always
   type: dict
   sample:
@@ -134,9 +162,20 @@ certificate:
     issuer: CN=Pebble Intermediate CA 1a2b3c
 account_uri:
   description: The ACME account used.
-  returned: when a certificate was ordered
+  returned: when a certificate was ordered or revoked
   type: str
   sample: https://127.0.0.1:14000/my-account/1
+files:
+  description: Files removed (in check mode, that would be removed).
+  returned: with O(state=absent)
+  type: list
+  elements: str
+  sample: [/etc/ssl/certs/example.com.pem, /etc/ssl/private/example.com.key]
+revoked:
+  description: Whether the certificate was (in check mode, would be) revoked.
+  returned: with O(state=absent)
+  type: bool
+  sample: false
 challenge_records:
   description: TXT records published for the challenges.
   returned: when a certificate was ordered

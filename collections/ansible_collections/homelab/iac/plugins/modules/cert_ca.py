@@ -18,17 +18,24 @@ description:
     the root, so replacing the root also reissues the intermediate), or has fewer than
     O(remaining_days) days left. O(force) replaces it anyway.
   - An existing CA key is never replaced; O(key_type) applies only to keys this module creates.
+  - With O(state=absent) the CA's files are removed - O(cert_path), O(key_path) and, when O(intermediate)
+    is given, its certificate, key and chain. Certificates issued from the CA are not touched.
 author:
   - homelab-iac engineers (@homelab-iac)
 extends_documentation_fragment:
   - homelab.iac._cert
   - homelab.iac._attributes
 options:
+  state:
+    description:
+      - V(present) keeps or creates the CA, V(absent) removes its files (nothing to do when they are gone).
+    type: str
+    choices: [present, absent]
+    default: present
   common_name:
     description:
-      - Common name (CN) of the root CA.
+      - Common name (CN) of the root CA. Required with O(state=present).
     type: str
-    required: true
   organization:
     description:
       - Organization (O) in the subject of the root and the intermediate.
@@ -115,11 +122,22 @@ EXAMPLES = r"""
       key_path: /etc/homelab-ca/issuing.key
       chain_path: /etc/homelab-ca/chain.pem
   register: ca
+
+- name: Remove the CA again (root and intermediate files)
+  homelab.iac.cert_ca:
+    state: absent
+    cert_path: /etc/homelab-ca/root.pem
+    key_path: /etc/homelab-ca/root.key
+    intermediate:
+      common_name: Homelab Issuing CA 1
+      cert_path: /etc/homelab-ca/issuing.pem
+      key_path: /etc/homelab-ca/issuing.key
+      chain_path: /etc/homelab-ca/chain.pem
 """
 
 RETURN = r"""
 root:
-  description: The root CA after the run (in check mode, as it would be).
+  description: The root CA after the run (in check mode, as it would be); empty with O(state=absent).
   returned: always
   type: dict
   sample:
@@ -139,7 +157,9 @@ intermediate:
   returned: when O(intermediate) is given
   type: dict
 reasons:
-  description: Why each level was created or replaced; an empty string when it was kept.
+  description:
+    - Why each level was created or replaced; an empty string when it was kept.
+    - With O(state=absent), V(state is absent) when files were removed.
   returned: always
   type: dict
   sample: {"root": "", "intermediate": "the CA certificate does not exist"}
@@ -154,7 +174,7 @@ signing_key_path:
   type: str
   sample: /etc/homelab-ca/issuing.key
 files:
-  description: Files written (or, in check mode, that would be written).
+  description: Files written or, with O(state=absent), removed (in check mode, that would be).
   returned: always
   type: list
   elements: str

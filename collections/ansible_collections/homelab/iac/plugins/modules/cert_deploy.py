@@ -20,22 +20,30 @@ description:
   - Can also put the pair into a named Docker volume (O(docker_volume)) and into the OPNsense
     certificate store, System > Trust > Certificates, optionally serving it from HAProxy frontends
     (O(opnsense)), under the same rule - compare first, write only what differs.
+  - With O(state=absent) the destination files (O(cert_dest), O(key_dest), O(fullchain_dest),
+    O(bundle_dest)) are removed; the source pair is neither needed nor touched. O(docker_volume) and
+    O(opnsense) are refused with O(state=absent) - remove the volume with M(homelab.iac.docker_volume).
 author:
   - homelab-iac engineers (@homelab-iac)
 extends_documentation_fragment:
   - homelab.iac._cert
   - homelab.iac._attributes
 options:
+  state:
+    description:
+      - V(present) deploys the pair, V(absent) removes the destination files (nothing to do when they are gone).
+    type: str
+    choices: [present, absent]
+    default: present
   cert_path:
     description:
       - The certificate to deploy (PEM); certificates after the first in this file are taken as its chain.
+      - Required with O(state=present).
     type: path
-    required: true
   key_path:
     description:
-      - Its private key (PEM).
+      - Its private key (PEM). Required with O(state=present).
     type: path
-    required: true
   chain_path:
     description:
       - Intermediate certificates (PEM) to append to the chain, if not already in O(cert_path).
@@ -204,17 +212,25 @@ EXAMPLES = r"""
       api_url: https://fw.home.arpa
       description: www.example.com (ACME)
       haproxy_frontends: [https-in]
+
+- name: Take the certificate away from nginx again
+  homelab.iac.cert_deploy:
+    state: absent
+    fullchain_dest: /etc/nginx/tls/www.pem
+    key_dest: /etc/nginx/tls/www.key
 """
 
 RETURN = r"""
 files:
-  description: Destination files written (or, in check mode, that would be written).
+  description: Destination files written or, with O(state=absent), removed (in check mode, that would be).
   returned: always
   type: list
   elements: str
   sample: [/etc/nginx/tls/www.pem]
 certificate:
-  description: The deployed certificate (no key material; the fingerprint of its public key).
+  description:
+    - The deployed certificate (no key material; the fingerprint of its public key).
+    - Empty with O(state=absent).
   returned: always
   type: dict
   sample:

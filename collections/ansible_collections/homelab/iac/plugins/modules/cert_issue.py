@@ -16,28 +16,35 @@ description:
     extended key usages or key differ from the task, or fewer than O(remaining_days) days are left.
     The serial number and dates are never compared, so a rerun changes nothing.
   - The private key is reused unless it is missing, of another O(key_type), or O(regenerate_key) is set.
+  - With O(state=absent) the certificate's files are removed - O(cert_path), O(key_path) and
+    O(fullchain_path) when given. The CA options are not needed then, and the CA is not touched.
 author:
   - homelab-iac engineers (@homelab-iac)
 extends_documentation_fragment:
   - homelab.iac._cert
   - homelab.iac._attributes
 options:
+  state:
+    description:
+      - V(present) issues or keeps the certificate, V(absent) removes its files (nothing to do when they are gone).
+    type: str
+    choices: [present, absent]
+    default: present
   ca_cert_path:
     description:
       - Certificate of the issuing CA (PEM), for example RV(homelab.iac.cert_ca#module:signing_cert_path).
+      - Required with O(state=present).
     type: path
-    required: true
   ca_key_path:
     description:
-      - Private key of the issuing CA (PEM, unencrypted).
+      - Private key of the issuing CA (PEM, unencrypted). Required with O(state=present).
     type: path
-    required: true
   names:
     description:
       - Subject alternative names; IP addresses become IP SANs, anything else a DNS name.
+      - Required with O(state=present).
     type: list
     elements: str
-    required: true
   common_name:
     description:
       - Common name (CN) of the subject. Defaults to the first of the sorted O(names).
@@ -116,11 +123,20 @@ EXAMPLES = r"""
     remaining_days: 14
     key_path: /etc/backup/client.key
     cert_path: /etc/backup/client.pem
+
+- name: Remove the NAS certificate, its key and full chain
+  homelab.iac.cert_issue:
+    state: absent
+    key_path: /etc/ssl/private/nas.key
+    cert_path: /etc/ssl/certs/nas.pem
+    fullchain_path: /etc/ssl/certs/nas-fullchain.pem
 """
 
 RETURN = r"""
 reason:
-  description: Why the certificate was (or in check mode would be) issued; empty when it was kept.
+  description:
+    - Why the certificate was (or in check mode would be) issued; empty when it was kept.
+    - With O(state=absent), V(state is absent) when files were removed.
   returned: always
   type: str
   sample: the names are a.home.arpa, not a.home.arpa, b.home.arpa
@@ -130,7 +146,7 @@ key_created:
   type: bool
   sample: false
 certificate:
-  description: The certificate after the run (in check mode, as it would be).
+  description: The certificate after the run (in check mode, as it would be); empty with O(state=absent).
   returned: always
   type: dict
   sample:
@@ -145,7 +161,7 @@ certificate:
     path: /etc/ssl/certs/nas.pem
     public_key: "sha256:0b4e..."
 files:
-  description: Files written (or, in check mode, that would be written).
+  description: Files written or, with O(state=absent), removed (in check mode, that would be).
   returned: always
   type: list
   elements: str

@@ -16,6 +16,9 @@ description:
     (a global-scope address first; IPv6 link-local addresses are never used). No outside service
     is asked for the public address.
   - Nothing is written when the record already holds the address, so the task can run from a timer.
+  - O(state=absent) removes the record again - only O(value) when given, otherwise every address of
+    O(type) at O(name) (O(interface) is not read then). This is how a deployment that published the
+    name undoes it.
 author:
   - homelab-iac engineers (@homelab-iac)
 extends_documentation_fragment:
@@ -27,6 +30,12 @@ options:
       - Record name; absolute, or relative to O(zone).
     type: str
     required: true
+  state:
+    description:
+      - V(present) publishes the address, V(absent) removes it (nothing to do when it is gone).
+    type: str
+    choices: [present, absent]
+    default: present
   type:
     description:
       - V(A) for an IPv4 address, V(AAAA) for IPv6.
@@ -35,7 +44,8 @@ options:
     default: A
   value:
     description:
-      - The address. Exactly one of O(value) and O(interface) is required.
+      - The address. With O(state=present) exactly one of O(value) and O(interface) is required;
+        with O(state=absent) it limits the removal to this address.
     type: str
   interface:
     description:
@@ -73,16 +83,25 @@ EXAMPLES = r"""
     zone: home.arpa
     name: vpn
     value: "{{ wan_address }}"
+
+- name: Stop publishing the VPN endpoint
+  homelab.iac.dns_ddns:
+    provider: rfc2136
+    server: 10.0.0.53
+    key_name: ddns-key
+    zone: home.arpa
+    name: vpn
+    state: absent
 """
 
 RETURN = r"""
 address:
-  description: The address published.
+  description: The address published (with O(state=absent), the one removed; empty when all were).
   returned: always
   type: str
   sample: 198.51.100.23
 source:
-  description: Where the address came from, V(value) or V(interface <name>).
+  description: Where the address came from, V(value) or V(interface <name>); V(every address) for a removal of all.
   returned: always
   type: str
   sample: interface wan0
@@ -93,7 +112,7 @@ previous:
   elements: str
   sample: [198.51.100.9]
 action:
-  description: What was done to the record (V(noop) when the address was already published).
+  description: What was done to the record (V(noop) when the address was already published, or already gone).
   returned: always
   type: str
   sample: update
