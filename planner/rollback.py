@@ -45,6 +45,14 @@ IDENTITY_FIELDS: dict[str, tuple[str, ...]] = {
     "proxmox.snapshot": ("vmid", "name", "guest_type", "snapname"),
     "proxmox.storage_content": ("storage", "content", "filename", "appliance", "url"),
     "dns.record": ("name", "type", "value", "zone"),
+    # Both sides, whole: each names where its answer lives (zone, provider, TSIG key and its secret reference).
+    "dns.split_horizon": ("name", "type", "zone", "internal", "public"),
+    "dns.ddns": ("name", "type", "value", "zone"),
+    # The cert modules remove the files a task names; the options only a create needs are left out.
+    "cert.ca": ("cert_path", "key_path", "intermediate"),
+    "cert.issue": ("cert_path", "key_path", "fullchain_path"),
+    "cert.acme": ("private_key_path", "fullchain_path", "cert_path"),
+    "cert.deploy": ("cert_dest", "key_dest", "fullchain_dest", "bundle_dest"),
 }
 # Arguments an undo adds: a guest this deployment made and started is stopped to be removed.
 ABSENT_EXTRA: dict[str, dict[str, Any]] = {
