@@ -1,0 +1,78 @@
+"""The recorder splits batch results back into resources and keeps the backends' safety nets."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from planner.plan import Action, Change, Plan
+from planner.record import DeploymentRecorder
+from planner.state.memory import MemoryStateStore
+from planner.state.records import ResourceState
+from planner.tasks import task_groups
+
+
+def _change(address: str, endpoint: str, wave: int, after: dict[str, object]) -> Change:
+    kind, name = address.rsplit(".", 1)
+    return Change(address=address, kind=kind, name=name, endpoint=endpoint, module="m", action=Action.CREATE,
+                  before=None, after=after, wave=wave)
+
+
+PLAN = Plan(
+    source="t", created_at=datetime.now(UTC), intents=[],
+    changes=[_change("opnsense.vlan.iot", "fw", 1, {"parent": "vtnet2", "tag": 40}),
+             _change("opnsense.alias.lan", "fw", 1, {"name": "lan"}),
+             _change("proxmox.vm.db", "pve", 1, {"name": "db", "memory": 2048})],
+    waves=[["opnsense.vlan.iot", "opnsense.alias.lan", "proxmox.vm.db"]],
+)
+
+
+def _task(endpoint: str) -> str:
+    return next(group.name for group in task_groups(PLAN) if group.endpoint == endpoint)
+
+
+def test_a_batch_result_becomes_one_resource_each_and_the_safety_nets_are_kept() -> None:
+    store = MemoryStateStore()
+    deployment = store.create_deployment({}, PLAN.model_dump(mode="json"))
+    recorder = DeploymentRecorder(store, deployment.id, PLAN)
+    recorder({"event": "runner_on_ok", "event_data": {"task": _task("fw"), "host": "fw", "res": {
+        "changed": True, "backup": "config-1700000000.1234.xml",
+        "results": [{"index": 0, "changed": True, "facts": {"device": "vlan0.40", "tag": 40}},
+                    {"index": 1, "changed": False, "facts": {"name": "lan"}}]}}})
+    recorder({"event": "runner_on_ok", "event_data": {"task": _task("pve"), "host": "pve", "res": {
+        "changed": True, "results": [{"index": 0, "changed": True, "snapshot": "iac-20261126-0500",
+                                      "facts": {"vmid": 101}}]}}})
+    assert [(r.address, r.status) for r in recorder.ordered_results()] == [
+        ("opnsense.vlan.iot", "changed"), ("opnsense.alias.lan", "ok"), ("proxmox.vm.db", "changed")]
+    vlan = store.get_resource("opnsense.vlan.iot")
+    assert vlan is not None and vlan.observed == {"device": "vlan0.40", "tag": 40}
+    assert vlan.state is ResourceState.PRESENT
+    assert recorder.summary("successful")["safety_nets"] == [
+        {"endpoint": "fw", "kind": "opnsense_backup", "id": "config-1700000000.1234.xml",
+         "restore": "homelab.iac.opnsense_backup revert_to"},
+        {"endpoint": "pve", "kind": "proxmox_snapshot", "id": "iac-20261126-0500", "resource": "proxmox.vm.db",
+         "restore": "homelab.iac.proxmox_snapshot state=rollback"},
+    ]
+
+
+def test_a_failed_batch_marks_the_failed_item_and_keeps_what_completed_before_it() -> None:
+    store = MemoryStateStore()
+    deployment = store.create_deployment({}, PLAN.model_dump(mode="json"))
+    recorder = DeploymentRecorder(store, deployment.id, PLAN)
+    recorder({"event": "runner_on_failed", "event_data": {"task": _task("fw"), "host": "fw", "res": {
+        "failed": True, "msg": "items[1] (alias lan): name already exists", "failed_index": 1,
+        "results": [{"index": 0, "changed": True, "facts": {"device": "vlan0.40"}}]}}})
+    assert [(r.address, r.status, r.message) for r in recorder.ordered_results()] == [
+        ("opnsense.vlan.iot", "changed", ""),
+        ("opnsense.alias.lan", "failed", "items[1] (alias lan): name already exists"),
+    ]
+    assert store.get_resource("opnsense.alias.lan") is None
+
+
+def test_a_batch_that_crashed_without_saying_where_marks_all_its_resources_failed() -> None:
+    store = MemoryStateStore()
+    deployment = store.create_deployment({}, PLAN.model_dump(mode="json"))
+    recorder = DeploymentRecorder(store, deployment.id, PLAN)
+    recorder({"event": "runner_on_failed", "event_data": {"task": _task("fw"), "host": "fw",
+                                                          "res": {"failed": True, "msg": "MODULE FAILURE"}}})
+    assert {r.address: r.status for r in recorder.ordered_results()} == {
+        "opnsense.vlan.iot": "failed", "opnsense.alias.lan": "failed"}
