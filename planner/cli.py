@@ -325,6 +325,10 @@ def status(
         result = results.get(r.address, {}).get("status", "")
         table.add_row(r.address, r.endpoint, r.state.value, str(r.version), result)
     out.print(table)
+    for net in d.summary.get("safety_nets", []):
+        what = "config backup" if net.get("kind") == "opnsense_backup" else f"snapshot of {net.get('resource')}"
+        out.print(f"safety net: {escape(str(net.get('endpoint')))} {what} {escape(str(net.get('id')))} "
+                  f"taken before the change (undo with {escape(str(net.get('restore')))})")
 
 
 @app.command()
