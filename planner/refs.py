@@ -11,7 +11,9 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any
 
-__all__ = ["is_ref", "ref", "refs_in", "resolve_refs"]
+__all__ = ["MISSING", "find_output", "is_ref", "ref", "ref_pairs", "refs_in", "resolve_refs"]
+
+MISSING: Any = object()  # what find_output returns for an output the facts do not hold
 
 
 def ref(address: str, output: str) -> dict[str, str]:
@@ -43,6 +45,24 @@ def _walk(value: Any) -> Iterator[dict[str, str]]:
 def refs_in(spec: Any) -> list[str]:
     """The addresses ``spec`` refers to, each once, in order of first appearance."""
     return list(dict.fromkeys(item["ref"] for item in _walk(spec)))
+
+
+def ref_pairs(spec: Any) -> list[tuple[str, str]]:
+    """Every (address, output) ``spec`` refers to, in order."""
+    return [(item["ref"], item["output"]) for item in _walk(spec)]
+
+
+def find_output(observed: Any, output: str) -> Any:
+    """``output`` in recorded facts — at the top, or under the kind-named key a single module returns
+    (``{"vlan": {"device": ...}}``) — else :data:`MISSING`."""
+    if not isinstance(observed, dict):
+        return MISSING
+    if output in observed:
+        return observed[output]
+    for value in observed.values():
+        if isinstance(value, dict) and output in value:
+            return value[output]
+    return MISSING
 
 
 def resolve_refs(spec: Any, lookup: Any) -> Any:

@@ -22,7 +22,7 @@ from planner.inventory import EndpointInventory
 from planner.paths import collections_path
 from planner.perf import without_cyclic_gc
 from planner.plan import Action, Change, Plan
-from planner.refs import resolve_refs
+from planner.refs import MISSING, find_output, resolve_refs
 from planner.secrets import is_secret_ref, render_secret
 from planner.tasks import TaskGroup, task_groups
 
@@ -139,17 +139,6 @@ def _with_secrets(value: Any) -> Any:
     return value
 
 
-def _fact(observed: Mapping[str, Any], output: str) -> Any:
-    """``output`` in recorded facts: at the top, or under the kind-named key a single module returns."""
-    if output in observed:
-        return observed[output]
-    for value in observed.values():
-        if isinstance(value, dict) and output in value:
-            return value[output]
-    return _MISSING
-
-
-_MISSING = object()
 # Guests Proxmox can snapshot before an in-place change (``snapshot_before_change``).
 _SNAPSHOT_KINDS = frozenset({"proxmox.vm", "proxmox.lxc"})
 
@@ -167,17 +156,17 @@ class _Tasks:
         }
 
     def _ref(self, consumer: Change, address: str, output: str) -> Any:
-        known = _fact(self.known.get(address) or {}, output)
+        known = find_output(self.known.get(address), output)
         placed = self.place.get(address)
         if placed is not None and placed[0].batched and self.changes[address].wave < consumer.wave:
             group, index = placed
             expression = (
                 f"hostvars[{group.endpoint!r}][{group.register!r}]['results'][{index}]['facts'][{output!r}]"
             )
-            if known is not _MISSING:
+            if known is not MISSING:
                 expression += f" | default({json.dumps(known)})"
             return _Jinja("{{ " + expression + " }}")
-        if known is _MISSING:
+        if known is MISSING:
             raise IacError(
                 f"{consumer.address} refers to the {output!r} of {address}, which is not known yet: "
                 f"apply {address} first (it must exist before {consumer.address} can use it)"

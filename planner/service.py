@@ -26,6 +26,7 @@ from planner.plan import Action, Plan, build_plan
 from planner.policy import capacities_from_hosts, load_policy
 from planner.preflight import Preflight, run_preflight
 from planner.record import DeploymentRecorder, Progress, ResourceResult
+from planner.refs import MISSING, find_output, ref_pairs
 from planner.render import render_project
 from planner.restore import restore_plan
 from planner.rollback import before_states, inverse_plan
@@ -304,14 +305,27 @@ class Service:
         undo = inverse_plan(plan, rollback_data, touched)
         if undo is None:
             return []
-        self.store.record_event(deployment_id, "rollback_started", {"resources": [c.address for c in undo.changes]})
+        # A resource whose undo needs facts nobody recorded (the VLAN device an interface was made on) was
+        # never made: its producer's result is recorded before the next wave starts. Nothing to undo there.
+        facts = {record.address: record.observed for record in self.store.list_resources()}
+        unreached = [change.address for change in undo.changes
+                     if any(find_output(facts.get(address), output) is MISSING
+                            for address, output in ref_pairs(change.after))]
+        skipped = [ResourceResult(address, "ok", message="never created: its wave was not reached")
+                   for address in unreached]
+        if unreached:
+            undo = inverse_plan(plan, rollback_data, [a for a in touched if a not in unreached])
+            if undo is None:
+                return skipped
+        self.store.record_event(deployment_id, "rollback_started", {"resources": [c.address for c in undo.changes],
+                                                                    "never_created": unreached})
         inventory = self.inventory()
         project = self._render(undo, inventory, self.workdir / deployment_id / "rollback", deployment_id)
         recorder = DeploymentRecorder(self.store, deployment_id, undo, on_progress)
         run = self.executor.run(project, on_event=recorder, env=inventory.environment())
         results = recorder.ordered_results()
         self.store.record_event(deployment_id, "rollback_finished", {"status": run.status})
-        return results
+        return results + skipped
 
     def rollback(
         self, deployment_id: str, *, on_progress: Callable[[Progress], None] | None = None

@@ -1,0 +1,48 @@
+"""Undoing a run that died part-way: what was never created is not undone (and need not be named)."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from planner.execute import ScriptedExecutor
+from planner.plan import Action, Change, Plan
+from planner.refs import ref
+from planner.service import Service
+from planner.state.memory import MemoryStateStore
+
+
+def _event(kind: str, address: str, **res: Any) -> dict[str, Any]:
+    return {"event": kind, "event_data": {"address": address, "res": res}}
+
+
+def test_an_undo_that_needs_facts_nobody_recorded_skips_what_was_never_created(tmp_path: Path) -> None:
+    """A run killed in wave 1: the interface (wave 2) was never made, and its undo could not even name it."""
+    vlan = Change(address="opnsense.vlan.iot", kind="opnsense.vlan", name="iot", endpoint="fw", action=Action.CREATE,
+                  module="homelab.iac.opnsense_vlan", before=None, after={"parent": "vtnet2", "tag": 40}, wave=1)
+    interface = Change(address="opnsense.interface.iot", kind="opnsense.interface", name="iot", endpoint="fw",
+                       module="homelab.iac.opnsense_interface", action=Action.CREATE, before=None, wave=2,
+                       after={"device": ref(vlan.address, "device"), "description": "IOT"},
+                       depends_on=[vlan.address])
+    plan = Plan(source="t", created_at=datetime.now(UTC), intents=[], changes=[vlan, interface],
+                waves=[[vlan.address], [interface.address]])
+    store = MemoryStateStore()
+    inventory = tmp_path / "hosts.yml"
+    inventory.write_text("all:\n  children:\n    opnsense:\n      hosts:\n        fw:\n          api_url: https://x\n")
+    executor = ScriptedExecutor([_event("runner_on_ok", vlan.address, changed=True)])
+    service = Service(store, executor, workdir=tmp_path / "d", inventory_path=inventory,
+                      preflight=lambda plan, inventory: None)
+    deployment = store.create_deployment({}, plan.model_dump(mode="json"))
+    undone = service._undo(deployment.id, plan, {"resources": {vlan.address: {"before": None},
+                                                               interface.address: {"before": None}}},
+                           [vlan.address, interface.address], None)
+    assert [(r.address, r.status, r.message) for r in undone] == [
+        (vlan.address, "changed", ""),
+        (interface.address, "ok", "never created: its wave was not reached"),
+    ]
+    undo_site = yaml.safe_load((executor.runs[0][0] / "site.yml").read_text())
+    assert [item["kind"] for play in undo_site for task in play["tasks"]
+            for item in task["homelab.iac.opnsense_batch"]["items"]] == ["vlan"]
