@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import sys
 import uuid
 from collections.abc import Callable, Iterable, Mapping
@@ -95,6 +96,7 @@ class AnsibleRunnerExecutor:
         return RunResult(status=status, rc=int(runner.rc or 0), stats=dict(runner.stats or {}), detail=detail)
 
 
+_ANSI = re.compile(r"\x1b\[[0-9;]*[A-Za-z]")
 _SAFE_ENV = ("ANSIBLE_", "RUNNER_", "AWX_", "PATH", "HOME", "LANG", "LC_", "PWD", "SHELL", "TERM", "USER", "PYTHON")
 
 
@@ -114,7 +116,8 @@ def _last_words(private: Path) -> str:
     """The line of ansible's output that says why a run failed (``ERROR! ...``), else its last line."""
     lines: list[str] = []
     for stdout in private.glob("artifacts/*/stdout"):
-        lines += [line.strip() for line in stdout.read_text(errors="replace").splitlines() if line.strip()]
+        text = _ANSI.sub("", stdout.read_text(errors="replace"))  # ansible colours its output
+        lines += [line.strip() for line in text.splitlines() if line.strip()]
     for line in lines:
         if line.startswith("ERROR!") or "was not found" in line:
             return line[:500]
