@@ -8,7 +8,8 @@ stream with the docker SDK and rebuilt only when missing, so containers keep the
 
 Stand-ins (``STAND_INS``) are the same rootfs tagged under the names the examples use, with a command
 that listens where the real image would: ``itzg/minecraft-server:latest`` answers on 25565/tcp (busybox
-httpd), so ``examples/minecraft.yaml`` applies without a registry. They are labelled
+httpd), so ``examples/minecraft.yaml`` applies without a registry; ``postgres:16`` (5432/tcp) does the same
+for ``examples/dev-environment.yaml``. They are labelled
 ``org.homelab-iac.stand-in=true``; a real image of that name on a real Docker host is never touched.
 """
 
@@ -44,6 +45,7 @@ _ESSENTIAL_APPLETS = ("sh", "ls", "cat", "echo", "sleep", "httpd", "nc", "wget",
 # Image name -> the command of its stand-in (what it listens on, like the real image).
 STAND_INS: dict[str, list[str]] = {
     "itzg/minecraft-server:latest": ["httpd", "-f", "-p", "25565", "-h", "/www"],
+    "postgres:16": ["httpd", "-f", "-p", "5432", "-h", "/www"],  # examples/dev-environment.yaml's database
 }
 
 _PASSWD = "root:x:0:0:root:/root:/bin/sh\nnobody:x:65534:65534:nobody:/nonexistent:/bin/false\n"
