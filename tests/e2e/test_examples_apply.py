@@ -26,7 +26,6 @@ from __future__ import annotations
 import json
 import os
 import re
-import socket
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -39,6 +38,7 @@ import dns.tsigkeyring
 import pytest
 import yaml
 
+from lab.dns.daemon import free_port, port_free
 from lab.supervisor import LabStatus
 from planner.intents import Endpoints, load_intent_file
 from planner.paths import project_root
@@ -94,33 +94,18 @@ class Examples:
         resources = expand_intents(load_intent_file(path), LAB_ENDPOINTS)
         ports = {int(port) for port in re.findall(r"127\.0\.0\.1:(\d+):", json.dumps([r.spec for r in resources]))}
         for port in sorted(ports - self.ports):
-            if _free(port):
+            if port_free(port):
                 continue
             if not re.search(rf"\b{port}\b", text):
                 pytest.fail(f"{name} publishes 127.0.0.1:{port}, which another process on this machine holds "
                             f"({_holder(port)}); stop it and run again")  # fmt: skip
-            text = re.sub(rf"\b{port}\b", str(_free_port()), text)
+            text = re.sub(rf"\b{port}\b", str(free_port()), text)
         self.ports |= ports
         if text == path.read_text():
             return path
         copy = self.root / name
         copy.write_text(text)
         return copy
-
-
-def _free(port: int) -> bool:
-    with socket.socket() as probe:
-        try:
-            probe.bind(("127.0.0.1", port))
-        except OSError:
-            return False
-    return True
-
-
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
 
 
 def _holder(port: int) -> str:

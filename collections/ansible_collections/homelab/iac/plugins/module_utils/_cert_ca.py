@@ -28,7 +28,6 @@ from ansible_collections.homelab.iac.plugins.module_utils._cert_module import (
     cert_facts,
     parse_mode,
     public_key_fingerprint,
-    removal_before,
 )
 from ansible_collections.homelab.iac.plugins.module_utils._cert_x509 import build_ca, ca_problem, subject_name
 
@@ -155,14 +154,7 @@ def _remove(ca: CertModule) -> NoReturn:
     inter = params["intermediate"] or {}
     paths = [inter.get("chain_path"), inter.get("cert_path"), inter.get("key_path"), params["cert_path"],
              params["key_path"]]  # fmt: skip
-    before = removal_before(paths, lambda: _snapshot(params))
-    try:
-        files = ca.files()
-        for path in paths:
-            files.remove(path)
-        removed = files.apply()
-    except CertError as exc:
-        ca.fail(str(exc))
+    before, removed = ca.remove_files(paths, lambda: _snapshot(params))
     result: dict[str, Any] = {"root": {}, "reasons": {"root": "state is absent" if removed else ""}}
     if inter:
         result.update(intermediate={})

@@ -30,7 +30,6 @@ from ansible_collections.homelab.iac.plugins.module_utils._cert_module import (
     cert_facts,
     parse_mode,
     public_key_fingerprint,
-    removal_before,
 )
 from ansible_collections.homelab.iac.plugins.module_utils._cert_targets import (
     OPNSENSE_TARGET_ARGS,
@@ -159,14 +158,7 @@ def _remove(deploy: CertModule) -> NoReturn:
                 shown[option] = cert_facts(existing[0], params[option])
         return shown
 
-    before = removal_before(paths, facts)
-    try:
-        files = deploy.files()
-        for path in paths:
-            files.remove(path)
-        removed = files.apply()
-    except CertError as exc:
-        deploy.fail(str(exc))
+    before, removed = deploy.remove_files(paths, facts)
     deploy.exit(bool(removed), before, {"files": []}, files=removed, certificate={}, chain_length=0)
 
 

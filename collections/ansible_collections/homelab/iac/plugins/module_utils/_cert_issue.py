@@ -29,7 +29,6 @@ from ansible_collections.homelab.iac.plugins.module_utils._cert_module import (
     cert_facts,
     parse_mode,
     public_key_fingerprint,
-    removal_before,
 )
 from ansible_collections.homelab.iac.plugins.module_utils._cert_x509 import (
     USAGES,
@@ -159,14 +158,7 @@ def _remove(issue: CertModule) -> NoReturn:
         certs = load_certs(params["cert_path"])
         return cert_facts(certs[0], params["cert_path"]) if certs else {}
 
-    before = removal_before(paths, facts)
-    try:
-        files = issue.files()
-        for path in paths:
-            files.remove(path)
-        removed = files.apply()
-    except CertError as exc:
-        issue.fail(str(exc))
+    before, removed = issue.remove_files(paths, facts)
     issue.exit(bool(removed), before, {"files": []}, reason="state is absent" if removed else "",
                key_created=False, certificate={}, files=removed)  # fmt: skip
 

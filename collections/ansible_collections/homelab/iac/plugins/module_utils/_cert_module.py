@@ -164,6 +164,17 @@ class CertModule:
         """A FilePlan with the task's owner/group."""
         return FilePlan(self.check_mode, self.params.get("owner"), self.params.get("group"))
 
+    def remove_files(self, paths: list[str | None], facts: Any) -> tuple[dict[str, Any], list[str]]:
+        """state=absent: remove ``paths``; returns diff.before (from ``facts()``) and the files removed."""
+        before = removal_before(paths, facts)
+        try:
+            files = self.files()
+            for path in paths:
+                files.remove(path)
+            return before, files.apply()
+        except CertError as exc:
+            self.fail(str(exc))
+
     def fail(self, msg: str, **result: Any) -> NoReturn:
         self.module.fail_json(msg=msg, **result)
         raise AssertionError("fail_json returned")
