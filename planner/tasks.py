@@ -8,7 +8,9 @@ read results back through the same grouping, so the two can never disagree about
 
 Batch results follow one contract (see the batch modules' RETURN): ``results`` holds one entry per item
 that ran, in order, each with ``index``, ``changed``, ``action`` and ``facts``; a failed batch also says
-``failed_index``, and ``results`` then holds what completed before it.
+``failed_index``, and ``results`` then holds every item that completed — before it, and (where a batch
+runs items concurrently, as docker_batch does) later ones that were already under way — so each is
+matched to its resource by ``index``, never by position.
 """
 
 from __future__ import annotations
