@@ -6,6 +6,7 @@ executor and the preflight checks. Each public method is one user action and ret
 
 from __future__ import annotations
 
+import os
 import shutil
 import uuid
 from collections.abc import Callable, Collection
@@ -14,7 +15,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from planner.drift import DriftCollector, DriftReport, desired_state_plan
+from planner.drift import DriftCollector, DriftItem, DriftReport, desired_state_plan
 from planner.errors import IacError
 from planner.execute import AnsibleRunnerExecutor, Executor
 from planner.intents.base import Intent
@@ -30,6 +31,7 @@ from planner.refs import MISSING, find_output, ref_pairs
 from planner.render import render_project
 from planner.restore import restore_plan
 from planner.rollback import before_states, inverse_plan
+from planner.secrets import referenced_secrets
 from planner.sentence import Understood, parse_sentence
 from planner.state.records import DeploymentRecord, DeploymentStatus, EventRecord, ResourceRecord, ResourceState
 from planner.state.store import StateStore
@@ -364,16 +366,30 @@ class Service:
         resources = self.store.list_resources()
         if not resources:
             return DriftReport([])
-        plan = desired_state_plan(resources, source="drift check")
         inventory = self.inventory()
         missing = sorted({r.endpoint for r in resources} - set(inventory.hosts))
         if missing:
             raise IacError(f"endpoint {missing[0]} of recorded resources is not in {inventory.path}")
-        run_id = datetime.now(UTC).strftime("%Y%m%dT%H%M%S") + "-" + uuid.uuid4().hex[:6]
-        project = self._render(plan, inventory, self.workdir / "drift" / run_id, "drift")
-        collector = DriftCollector(plan)
-        self.executor.run(project, on_event=collector, check=True, env=inventory.environment())
-        report = collector.report()
+        # A resource whose secret is not exported cannot be checked; it must not spoil its whole batch.
+        provided = inventory.environment()
+        def unset_secrets(spec: dict[str, Any]) -> list[str]:
+            return sorted(n for n in referenced_secrets(spec) if not (os.environ.get(n) or provided.get(n)))
+
+        unset = {r.address: names for r in resources if (names := unset_secrets(r.spec))}
+        checkable = [r for r in resources if r.address not in unset]
+        items: list[DriftItem] = []
+        if checkable:
+            plan = desired_state_plan(checkable, source="drift check")
+            run_id = datetime.now(UTC).strftime("%Y%m%dT%H%M%S") + "-" + uuid.uuid4().hex[:6]
+            project = self._render(plan, inventory, self.workdir / "drift" / run_id, "drift")
+            collector = DriftCollector(plan)
+            self.executor.run(project, on_event=collector, check=True, env=provided)
+            items = collector.report().items
+        items += [DriftItem(r.address, r.endpoint, "error",
+                            message=f"not checked: secret {', '.join(unset[r.address])} is not set; export it to check")
+                  for r in resources if r.address in unset]
+        order = {r.address: number for number, r in enumerate(resources)}
+        report = DriftReport(sorted(items, key=lambda item: order[item.address]))
         last_deployment = {r.address: r.deployment_id for r in resources}
         for item in report.drifted:
             # Changes made outside homelab-iac are recorded against the deployment that last set the resource.
