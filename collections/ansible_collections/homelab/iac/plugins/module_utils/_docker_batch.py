@@ -118,6 +118,8 @@ class BatchItem:
     # Host ports and addresses the container takes or holds now (freed when it goes or changes).
     claims: set[str] = field(default_factory=set)
     depends_on: set[int] = field(default_factory=set)
+    # Advice for the task's warnings, e.g. an env variable that belongs in secret_env.
+    warnings: list[str] = field(default_factory=list)
 
     @property
     def key(self) -> tuple[str, str]:
@@ -245,6 +247,7 @@ def prepare(engine: CachedReads, items: list[dict[str, Any]]) -> tuple[list[Batc
             summary = summaries.get(name)
             item.uses = _container_uses(resource, validated, summary)
             item.claims = _declared_claims(resource) | _observed_claims(summary)
+            item.warnings = [f"items[{index}] (container {name}): {warning}" for warning in resource.warnings]
         elif kind.name == "image":
             item.name = normalise_image_name(name)
         elif isinstance(resource, StackRun):
@@ -324,8 +327,11 @@ def run_batch_module() -> NoReturn:
         client.fail(str(exc), failed_index=exc.index, results=[], changed=False)
     except DockerEngineError as exc:
         client.fail(f"cannot list the containers on the Docker engine: {exc}", results=[], changed=False)
-    # Item options marked no_log (env) are hidden in everything the module returns.
+    # Item options marked no_log (secret_env) are hidden in everything the module returns.
     client.module.no_log_values.update(secrets)
+    for item in items:
+        for warning in item.warnings:
+            client.module.warn(warning)
     run = apply_all(items, client.check_mode, client.diff_mode, workers)
     result: dict[str, Any] = {"changed": run.changed, "results": run.results}
     if client.diff_mode:

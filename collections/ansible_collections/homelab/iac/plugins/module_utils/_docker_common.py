@@ -132,17 +132,22 @@ class DockerModuleClient:
         state: str,
         facts_key: str,
         reasons_key: str,
+        subject: str | None = None,
     ) -> NoReturn:
         """Build the resource from the arguments, reconcile it to ``state`` and exit.
 
         Bad arguments, refusals and engine errors all end as one-line failures with nothing changed
-        beyond what the resource itself rolled back.
+        beyond what the resource itself rolled back; a failure that does not name ``subject`` (for
+        example ``container web``) starts with it.
         """
         try:
             resource = build(self.engine, self.params)
             outcome = Reconciler(resource, self.check_mode).run(state)
         except (InvalidValue, ReconcileError, DockerEngineError) as exc:
-            self.fail(str(exc))
+            message = str(exc)
+            if subject and subject not in message:
+                message = f"{subject}: {message}"
+            self.fail(message)
         self.exit_with(outcome, facts_key, reasons_key)
 
     def exit_with(self, outcome: Outcome, facts_key: str, reasons_key: str) -> NoReturn:

@@ -183,7 +183,8 @@ def _service(
         "state": "started",
         "image": entry["image"],
         "command": entry.get("command"),
-        "env": _pairs(entry.get("environment"), f"{where}.environment") or None,
+        # A stack's environment stays hidden in all output, as secret_env is.
+        "secret_env": _pairs(entry.get("environment"), f"{where}.environment") or None,
         "ports": [str(port) for port in entry.get("ports") or []] or None,
         # No networks in the definition means no networking, not the engine's default bridge: a
         # stack states everything it needs.

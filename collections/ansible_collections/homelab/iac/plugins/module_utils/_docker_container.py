@@ -3,9 +3,12 @@
 
 What docker can change in place is updated in place (running state, network membership, memory,
 CPUs, restart policy); everything else (image, command, env, ports, labels, mounts, healthcheck,
-init, stop signal/timeout) needs a new container and is reported in
-``recreated_because``. A replacement keeps the old container (stopped, renamed) until the new one
-has started, so a failed replacement puts the old one back: no partial change.
+init, stop signal/timeout) needs a new container and is reported in ``recreated_because``. A
+replacement keeps the old container (stopped, renamed) until the new one has started, so a failed
+replacement puts the old one back: no partial change.
+
+The environment is compared as one (``env`` merged with ``secret_env``) but diffed in two parts:
+readable values under ``env``, masked ones under ``secret_env``.
 """
 
 from __future__ import annotations
@@ -21,6 +24,7 @@ from ansible_collections.homelab.iac.plugins.module_utils._docker_container_view
     ContainerInspect,
     container_facts,
     container_view,
+    env_view,
     networks_view,
     normalise_image_name,
     normalise_signal,
@@ -32,9 +36,10 @@ from ansible_collections.homelab.iac.plugins.module_utils._docker_engine import 
 from ansible_collections.homelab.iac.plugins.module_utils._docker_values import (
     ContainerSpec,
     InvalidValue,
-    normalise_env,
+    env_names_looking_secret,
     parse_command,
     parse_cpus,
+    parse_environment,
     parse_healthcheck,
     parse_memory,
     parse_mounts,
@@ -57,7 +62,8 @@ CONTAINER_ARGUMENT_SPEC: dict[str, dict[str, Any]] = {
     },
     "image": {"type": "str"},
     "command": {"type": "raw"},
-    "env": {"type": "dict", "no_log": True},
+    "env": {"type": "dict"},
+    "secret_env": {"type": "dict", "no_log": True},
     "ports": {"type": "list", "elements": "str"},
     "networks": {
         "type": "list",
@@ -115,7 +121,8 @@ class DockerContainer(Resource[ContainerInspect]):
         Field("image", replace=True),
         Field("image_id", replace=True),
         Field("command", replace=True),
-        Field("env", replace=True, secret=True),
+        Field("env", replace=True),
+        Field("secret_env", replace=True, secret=True),
         Field("ports", replace=True),
         Field("network_mode", replace=True),
         Field("labels", replace=True),
@@ -139,15 +146,21 @@ class DockerContainer(Resource[ContainerInspect]):
         self.manage_labels = params.get("labels") is not None
         labels = {str(key): str(value) for key, value in (params.get("labels") or {}).items()}
         labels[MANAGED_LABEL] = MANAGED_VALUE
-        env = normalise_env(params.get("env"))
-        self.manage_env = env is not None
+        self.environment = parse_environment(params.get("env"), params.get("secret_env"))
+        # Values under such names are masked anyway, but only secret_env keeps them out of the
+        # arguments Ansible itself echoes and logs.
+        self.warnings = [
+            f"env: {name} looks like a secret; its value is masked in the diff and results, but Ansible "
+            f"shows and logs env as given: move {name} to secret_env"
+            for name in env_names_looking_secret(params.get("env"))
+        ]
         mounts = parse_mounts(params.get("mounts"), params.get("volumes"))
         self.manage_mounts = mounts is not None
         self.spec = ContainerSpec(
             name=self.name,
             image=normalise_image_name(params.get("image") or ""),
             command=parse_command(params.get("command")),
-            env=env or {},
+            env=self.environment.values or {},
             networks=parse_networks(params.get("networks")),
             memory=parse_memory(params.get("memory")),
             nano_cpus=parse_cpus(params.get("cpus")),
@@ -179,17 +192,21 @@ class DockerContainer(Resource[ContainerInspect]):
     def current(self, observed: ContainerInspect) -> dict[str, Any]:
         # Compare env and labels against what the container's own image brings, not ours.
         image = self.engine.inspect_image(str(observed.get("Image", ""))) or {}
-        return container_view(observed, image.get("Config") or {})
+        view = container_view(observed, image.get("Config") or {})
+        view["env"], view["secret_env"] = self.environment.split(view["env"])
+        return view
 
     def desired(self) -> dict[str, Any]:
         spec = self.spec
         image = self.image()
         networks = spec.networks
+        env, secret_env = self.environment.split(spec.env) if self.environment.managed else (None, None)
         return {
             "image": spec.image,
             "image_id": image.get("Id") if image else None,
             "command": spec.command,
-            "env": dict(spec.env) if self.manage_env else None,
+            "env": env,
+            "secret_env": secret_env,
             "ports": sorted(str(binding) for binding in spec.ports) if self.manage_ports else None,
             "network_mode": None if networks is None else ("none" if not networks else "networks"),
             "labels": dict(spec.labels) if self.manage_labels else None,
@@ -274,8 +291,10 @@ class DockerContainer(Resource[ContainerInspect]):
     def facts(self, observed: ContainerInspect | None) -> dict[str, Any]:
         if observed is None:
             return {}
-        image = self.engine.inspect_image(str(observed.get("Image", ""))) or {}
-        return container_facts(observed, image.get("Config") or {})
+        image_config = (self.engine.inspect_image(str(observed.get("Image", ""))) or {}).get("Config") or {}
+        # Only values the task gives in env under a harmless name are readable.
+        return {**container_facts(observed, image_config),
+                "env": self.environment.masked(env_view(observed, image_config))}
 
     # -- helpers -----------------------------------------------------------------------------
     def _ensure_image(self) -> None:
@@ -312,4 +331,12 @@ def run_container_module() -> NoReturn:
     """Everything homelab.iac.docker_container does, so the module file stays documentation + main()."""
     client = DockerModuleClient(CONTAINER_ARGUMENT_SPEC, required_if=CONTAINER_REQUIRED_IF)
     state = "absent" if client.params["state"] == "absent" else "present"
-    client.reconcile(DockerContainer, state, facts_key="container", reasons_key="recreated_because")
+
+    def build(engine: DockerEngine, params: dict[str, Any]) -> DockerContainer:
+        container = DockerContainer(engine, params)
+        for warning in container.warnings:
+            client.module.warn(warning)
+        return container
+
+    client.reconcile(build, state, facts_key="container", reasons_key="recreated_because",
+                     subject=f"container {client.params['name']}")

@@ -52,6 +52,12 @@ def without_inherited(values: dict[str, str], inherited: dict[str, str]) -> dict
     return {key: value for key, value in values.items() if inherited.get(key) != value}
 
 
+def env_view(observed: ContainerInspect, image_config: dict[str, Any]) -> dict[str, str]:
+    """The container's own environment: what its image defines (same name and value) is left out."""
+    own = env_dict((observed.get("Config") or {}).get("Env"))
+    return without_inherited(own, env_dict(image_config.get("Env")))
+
+
 def network_mode(observed: ContainerInspect) -> str:
     """``none``/``host``/``container:...`` as is; any user network membership reads as ``networks``."""
     mode = str((observed.get("HostConfig") or {}).get("NetworkMode") or "default")
@@ -132,7 +138,7 @@ def container_view(observed: ContainerInspect, image_config: dict[str, Any]) -> 
         "image": normalise_image_name(str(config.get("Image", ""))),
         "image_id": observed.get("Image"),
         "command": list(config.get("Cmd") or []),
-        "env": without_inherited(env_dict(config.get("Env")), env_dict(image_config.get("Env"))),
+        "env": env_view(observed, image_config),
         "ports": ports_view(observed),
         "network_mode": network_mode(observed),
         "labels": without_inherited(dict(config.get("Labels") or {}), image_config.get("Labels") or {}),
@@ -150,7 +156,7 @@ def container_view(observed: ContainerInspect, image_config: dict[str, Any]) -> 
 
 
 def container_facts(observed: ContainerInspect, image_config: dict[str, Any]) -> dict[str, Any]:
-    """What docker_container returns about a container: never its environment."""
+    """What docker_container returns about a container, without its environment (see DockerContainer.facts)."""
     networks = (observed.get("NetworkSettings") or {}).get("Networks") or {}
     config = observed.get("Config") or {}
     state = observed.get("State") or {}

@@ -13,12 +13,16 @@ import shlex
 from dataclasses import dataclass, field
 from typing import Any
 
+from ansible_collections.homelab.iac.plugins.module_utils._diff import SECRET_MASK
+
 _MEMORY_UNITS = {"": 1, "b": 1, "k": 1024, "m": 1024**2, "g": 1024**3, "t": 1024**4}
 # Docker reads every unit as binary, so 4g, 4gb, 4GiB and 4G all mean 4 * 1024**3 bytes.
 _MEMORY_RE = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*([bkmgt]?)(?:i?b)?\s*$", re.IGNORECASE)
 _DURATION_UNITS = {"ns": 1, "us": 10**3, "ms": 10**6, "s": 10**9, "m": 60 * 10**9, "h": 3600 * 10**9}
 _DURATION_PART_RE = re.compile(r"(\d+(?:\.\d+)?)(ns|us|ms|s|m|h)")
 _ENV_NAME_RE = re.compile(r"^[^=\s]+$")
+# Variable names whose values are secret even when given in ``env`` (the planner's redact rule too).
+_SECRET_NAME_RE = re.compile(r"(pass(word|phrase)?|secret|token|api[_-]?key|private[_-]?key|credential|tsig)", re.I)
 MOUNT_TYPES = ("bind", "volume", "tmpfs")
 # HOST_IP:HOST_PORT:CONTAINER_PORT[/proto]; an IPv6 host IP is written in brackets.
 _PORT_RE = re.compile(
@@ -258,7 +262,12 @@ def parse_mounts(mounts: list[dict[str, Any]] | None, volumes: list[str] | None)
     return sorted(result)
 
 
-def normalise_env(values: dict[str, Any] | None) -> dict[str, str] | None:
+def looks_like_secret(name: str) -> bool:
+    """True for a variable name such as ``DB_PASSWORD``, ``API_TOKEN`` or ``TLS_PRIVATE_KEY``."""
+    return bool(_SECRET_NAME_RE.search(name))
+
+
+def normalise_env(values: dict[str, Any] | None, option: str = "env") -> dict[str, str] | None:
     """Environment values as docker stores them: strings, booleans as ``true``/``false``, null as empty.
 
     YAML turns ``DEBUG: true`` into a boolean and ``PORT: 25565`` into an int; docker only knows
@@ -270,7 +279,7 @@ def normalise_env(values: dict[str, Any] | None) -> dict[str, str] | None:
     for key, value in values.items():
         name = str(key)
         if not _ENV_NAME_RE.match(name):
-            raise InvalidValue(f"env: {name!r} is not a variable name (no '=' or spaces)")
+            raise InvalidValue(f"{option}: {name!r} is not a variable name (no '=' or spaces)")
         if isinstance(value, bool):
             result[name] = "true" if value else "false"
         elif value is None:
@@ -278,6 +287,55 @@ def normalise_env(values: dict[str, Any] | None) -> dict[str, str] | None:
         else:
             result[name] = str(value)
     return dict(sorted(result.items()))
+
+
+@dataclass(frozen=True)
+class Environment:
+    """A container's environment from ``env`` and ``secret_env``, and which values may be shown.
+
+    Only the values of ``env`` variables with a harmless name are readable (``shown``); everything
+    else - ``secret_env``, names that look secret, and variables a container has that the task does
+    not set in ``env`` (they may have come from an earlier ``secret_env``) - reads ``********``.
+    """
+
+    values: dict[str, str] | None
+    shown: frozenset[str] = frozenset()
+
+    @property
+    def managed(self) -> bool:
+        """True when the task sets env or secret_env: the environment is then compared exactly."""
+        return self.values is not None
+
+    def split(self, values: dict[str, str]) -> tuple[dict[str, str], dict[str, str]]:
+        """``values`` as (readable, masked-in-output) parts; comparing both parts compares the whole."""
+        readable = {key: value for key, value in values.items() if key in self.shown}
+        hidden = {key: value for key, value in values.items() if key not in self.shown}
+        return readable, hidden
+
+    def masked(self, values: dict[str, str]) -> dict[str, str]:
+        """``values`` with every value that may not be shown replaced by the mask."""
+        return {key: value if key in self.shown else SECRET_MASK for key, value in values.items()}
+
+
+def parse_environment(env: dict[str, Any] | None, secret_env: dict[str, Any] | None) -> Environment:
+    """Merge the ``env`` and ``secret_env`` options; a variable in both is an error naming it."""
+    plain = normalise_env(env)
+    secret = normalise_env(secret_env, "secret_env")
+    if plain is None and secret is None:
+        return Environment(None)
+    both = sorted(set(plain or {}) & set(secret or {}))
+    if both:
+        raise InvalidValue(
+            f"env and secret_env both set {', '.join(both)}: keep each variable in one of them "
+            "(secret_env for secret values)"
+        )
+    shown = frozenset(name for name in plain or {} if not looks_like_secret(name))
+    return Environment(dict(sorted({**(plain or {}), **(secret or {})}.items())), shown)
+
+
+def env_names_looking_secret(env: dict[str, Any] | None) -> list[str]:
+    """``env`` variables whose name looks secret: they belong in ``secret_env`` (a warning says so)."""
+    return sorted(str(name) for name in env or {} if looks_like_secret(str(name)))
 
 
 def parse_cpus(value: float | None) -> int | None:

@@ -44,8 +44,10 @@ options:
     description:
       - The resources. Each is a dict with C(kind) (V(container), V(network), V(volume), V(image) or
         V(stack)) and exactly that kind's module options, including C(state).
-      - C(env) values of containers (and C(environment) values of stack services) are hidden in the
-        output as in M(homelab.iac.docker_container).
+      - Containers take C(env) and C(secret_env) as in M(homelab.iac.docker_container) - values of
+        C(secret_env) are hidden in all output (C(no_log)), C(env) values are shown unless the name
+        looks secret, and such a name gets a warning naming the item. C(environment) values of stack
+        services are hidden in the output like C(secret_env).
     type: list
     elements: dict
     required: true
@@ -79,6 +81,10 @@ EXAMPLES = r"""
         image: homelab/busybox:latest
         command: [sleep, infinity]
         networks: [{name: frontend}]
+        env:
+          QUEUE: jobs
+        secret_env:
+          QUEUE_TOKEN: "{{ vault_queue_token }}"
   register: batch
 
 - name: Which items changed

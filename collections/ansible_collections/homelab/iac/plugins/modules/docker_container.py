@@ -13,8 +13,8 @@ description:
   - Makes a Docker container match the task, identified by O(name).
   - What Docker can change in place is changed in place, without a new container - the running
     state, network membership (connect/disconnect), O(memory), O(cpus) and O(restart_policy).
-    Every other difference (O(image) or the image it names being rebuilt, O(command), O(env),
-    O(ports), O(labels), O(mounts)/O(volumes), O(healthcheck), O(init), O(stop_signal),
+    Every other difference (O(image) or the image it names being rebuilt, O(command), O(env) or
+    O(secret_env), O(ports), O(labels), O(mounts)/O(volumes), O(healthcheck), O(init), O(stop_signal),
     O(stop_timeout), moving in or out of the C(none) network) recreates the container;
     RV(recreated_because) names the properties.
   - A recreation keeps the old container, stopped and renamed, until the new one has started. When
@@ -58,12 +58,29 @@ options:
     type: raw
   env:
     description:
-      - Environment variables. Values are treated as secrets - masked in the diff, never returned,
-        and kept out of logs (C(no_log)). Variables the image itself defines are not compared.
+      - Environment variables whose values are not secret, for example V(POSTGRES_DB). Their values
+        are shown in the diff and in RV(container.env). Put secret values in O(secret_env).
+      - O(env) and O(secret_env) together are the container's environment, exactly - when either is
+        set, a variable the container has but neither names makes a new container. Variables the
+        image itself defines (same name and value) are not compared. When both are omitted, the
+        environment is not compared.
       - Values are compared as Docker stores them, as strings - V(true)/V(false) for booleans, an
         empty string for null, numbers as written - and the order of the variables never matters.
-      - Because of C(no_log), Ansible hides any output text equal to one of the values; avoid short
-        values such as V(true) that would mask unrelated output.
+      - A variable whose name looks secret (containing C(PASS) as in C(PASSWORD) or C(PASSWD),
+        C(SECRET), C(TOKEN), C(API_KEY), C(PRIVATE_KEY), C(CREDENTIAL) or C(TSIG), in any case) is masked
+        in the diff and in RV(container.env), and the task warns. Only O(secret_env) keeps a value out
+        of what Ansible itself shows and records - the module arguments echoed in the result
+        (C(invocation), shown with C(-vvv)) and logged on the target - so move such variables there.
+    type: dict
+  secret_env:
+    description:
+      - Environment variables whose values are secret, for example V(POSTGRES_PASSWORD). Merged with
+        O(env) for the container; a variable in both is an error that names it.
+      - The values are C(no_log) - Ansible hides them in all output, including the module arguments
+        it echoes - and they are shown as V(********) in the diff (V(******** (changed)) on the
+        C(after) side when a value changes) and in RV(container.env).
+      - Because of C(no_log), Ansible hides any output text equal to one of these values; keep
+        non-secret values such as V(true) or short names in O(env), where they mask nothing.
     type: dict
   ports:
     description:
@@ -218,6 +235,8 @@ EXAMPLES = r"""
       interval: 10s
       retries: 3
     env:
+      LOG_LEVEL: info
+    secret_env:
       API_TOKEN: "{{ vault_api_token }}"
     labels:
       homelab.role: web
@@ -226,6 +245,16 @@ EXAMPLES = r"""
 - name: Show where it runs
   ansible.builtin.debug:
     msg: "{{ web.container.networks.frontend.ip }} {{ web.recreated_because }}"
+
+- name: A database whose name shows in the output and whose password never does
+  homelab.iac.docker_container:
+    name: dev-db
+    image: postgres:16
+    env:
+      POSTGRES_DB: dev
+      POSTGRES_USER: dev
+    secret_env:
+      POSTGRES_PASSWORD: "{{ lookup('ansible.builtin.env', 'DEV_DB_PASSWORD') }}"
 
 - name: Stop it without removing it
   homelab.iac.docker_container:
@@ -252,6 +281,16 @@ recreated_because:
   type: list
   elements: str
   sample: [image, ports]
+diff:
+  description:
+    - In diff mode, C(before) and C(after) of every compared property. The environment is shown in
+      two parts - C(env) with the readable values and C(secret_env) with the masked ones (variables
+      of O(secret_env), names that look secret, and variables the container has that O(env) does
+      not set). RV(recreated_because) names the part that changed.
+  returned: when diff mode is on
+  type: dict
+  sample: {"before": {"env": {"POSTGRES_DB": "dev"}, "secret_env": {"POSTGRES_PASSWORD": "********"}},
+           "after": {"env": {"POSTGRES_DB": "app"}, "secret_env": {"POSTGRES_PASSWORD": "******** (changed)"}}}
 updated:
   description: Properties changed in place (networks, memory, cpus, restart_policy, running).
   returned: always
@@ -260,8 +299,8 @@ updated:
   sample: [networks]
 container:
   description:
-    - The container as the engine reports it after the change; empty after removal. Never contains
-      the environment.
+    - The container as the engine reports it after the change; empty after removal. Secret
+      environment values are masked (see RV(container.env)).
     - In check mode, the container as it is now (empty when it would be created).
   returned: always
   type: dict
@@ -311,6 +350,13 @@ container:
         brings are left out.
       type: dict
       sample: {"io.homelab-iac.managed": "true", "homelab.role": "web"}
+    env:
+      description:
+        - The container's own environment (variables its image defines are left out). Only the
+          values of O(env) variables whose name does not look secret are shown; every other value -
+          O(secret_env), secret-looking names, variables the task does not set - reads V(********).
+      type: dict
+      sample: {"POSTGRES_DB": "dev", "POSTGRES_PASSWORD": "********"}
 """
 
 from ansible_collections.homelab.iac.plugins.module_utils._docker_container import run_container_module  # noqa: E402

@@ -53,7 +53,7 @@ options:
   definition:
     description:
       - The compose-style definition. Required when O(state=present). Environment values are hidden
-        in the output like O(homelab.iac.docker_container#module:env).
+        in the output like O(homelab.iac.docker_container#module:secret_env).
     type: dict
   purge_volumes:
     description:

@@ -170,9 +170,20 @@ def test_every_item_is_validated_before_anything_changes(engine: FullFakeDockerE
         prepare(reads, [{"kind": "vm", "name": "x"}])
     with pytest.raises(BatchItemError, match=r"items\[0\]: must be a dict"):
         prepare(reads, ["web"])  # type: ignore[list-item]
-    _prepared, secrets = prepare(reads, [{"kind": "container", "name": "c", "image": "x", "env": {"T": "s3cret"}}])
-    assert "s3cret" in secrets
+    _prepared, secrets = prepare(reads, [{"kind": "container", "name": "c", "image": "x",
+                                          "env": {"DB": "dev"}, "secret_env": {"T": "s3cret"}}])
+    # Only secret_env is no_log: plain env values such as "dev" must not mask other output.
+    assert "s3cret" in secrets and "dev" not in secrets
     assert engine.writes == []
+
+
+def test_an_env_name_that_looks_secret_warns_naming_the_item(engine: FullFakeDockerEngine) -> None:
+    items = [{"kind": "volume", "name": "v"},
+             {"kind": "container", "name": "dev-db", "image": "x", "env": {"POSTGRES_PASSWORD": "pw"}}]
+    prepared, _secrets = prepare(CachedReads(engine), items)
+    assert prepared[0].warnings == []
+    assert [warning.split(";")[0] for warning in prepared[1].warnings] == [
+        "items[1] (container dev-db): env: POSTGRES_PASSWORD looks like a secret"]
 
 
 def test_a_stack_item_runs_alone_in_its_place(engine: FullFakeDockerEngine) -> None:

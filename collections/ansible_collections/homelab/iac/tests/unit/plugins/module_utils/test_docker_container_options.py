@@ -6,6 +6,7 @@ from typing import Any
 
 import pytest
 from ansible_collections.homelab.iac.plugins.module_utils._docker_container import DockerContainer
+from ansible_collections.homelab.iac.plugins.module_utils._docker_values import InvalidValue
 from ansible_collections.homelab.iac.plugins.module_utils._reconcile import (
     Action,
     Outcome,
@@ -82,9 +83,68 @@ def test_unmanaged_container_is_not_even_started(engine: FullFakeDockerEngine) -
     assert engine.writes == writes
 
 
-def test_env_values_never_reach_the_diff(engine: FullFakeDockerEngine) -> None:
-    created = container(engine, env={"TOKEN": "s3cret-value"})
-    changed = container(engine, check_mode=True, env={"TOKEN": "other-secret"})
-    assert created.diff["after"]["env"] == {"TOKEN": "********"}
-    assert changed.diff["after"]["env"] == {"TOKEN": "******** (changed)"}
-    assert "s3cret" not in repr(changed.diff) and "other-secret" not in repr(changed.diff)
+DATABASE = {"env": {"POSTGRES_DB": "dev"}, "secret_env": {"POSTGRES_PASSWORD": "s3cret"}}
+
+
+def test_env_values_are_readable_and_secret_env_values_never_shown(engine: FullFakeDockerEngine) -> None:
+    created = container(engine, **DATABASE)
+    assert created.diff["after"]["env"] == {"POSTGRES_DB": "dev"}
+    assert created.diff["after"]["secret_env"] == {"POSTGRES_PASSWORD": "********"}
+    assert created.facts["env"] == {"POSTGRES_DB": "dev", "POSTGRES_PASSWORD": "********"}
+    assert "s3cret" not in repr(created)
+    # The container gets both, merged.
+    assert engine.containers["web"]["Config"]["Env"] == ["PATH=/bin", "POSTGRES_DB=dev", "POSTGRES_PASSWORD=s3cret"]
+    writes = list(engine.writes)
+    rerun = container(engine, **DATABASE)
+    assert (rerun.action, engine.writes) == (Action.NOOP, writes)
+
+
+def test_a_changed_secret_reads_changed_without_either_value(engine: FullFakeDockerEngine) -> None:
+    container(engine, **DATABASE)
+    changed = container(engine, check_mode=True, env={"POSTGRES_DB": "app"},
+                        secret_env={"POSTGRES_PASSWORD": "other-secret"})
+    assert (changed.action, changed.replaced_because) == (Action.REPLACE, ["env", "secret_env"])
+    assert changed.diff["before"]["env"] == {"POSTGRES_DB": "dev"}
+    assert changed.diff["after"]["env"] == {"POSTGRES_DB": "app"}
+    assert changed.diff["after"]["secret_env"] == {"POSTGRES_PASSWORD": "******** (changed)"}
+    assert "s3cret" not in repr(changed) and "other-secret" not in repr(changed)
+
+
+def test_the_merged_environment_is_compared(engine: FullFakeDockerEngine) -> None:
+    container(engine, **DATABASE)
+    writes = list(engine.writes)
+    # The same variables, split differently between the two options: the container is as wanted.
+    assert container(engine, secret_env={"POSTGRES_DB": "dev", "POSTGRES_PASSWORD": "s3cret"}).action is Action.NOOP
+    assert engine.writes == writes
+    # A variable dropped from the task makes a new container; its old value stays masked.
+    dropped = container(engine, check_mode=True, secret_env={"POSTGRES_PASSWORD": "s3cret"})
+    assert (dropped.action, dropped.replaced_because) == (Action.REPLACE, ["secret_env"])
+    assert dropped.diff["before"]["secret_env"] == {"POSTGRES_DB": "********", "POSTGRES_PASSWORD": "********"}
+
+
+def test_env_names_that_look_secret_are_masked_and_warned_about(engine: FullFakeDockerEngine) -> None:
+    resource = DockerContainer(engine, {"name": "web", "image": "homelab/busybox",
+                                        "env": {"API_TOKEN": "tok-1", "db_password": "pw-1", "MODE": "dev"}})
+    assert [warning.split(";")[0] for warning in resource.warnings] == [
+        "env: API_TOKEN looks like a secret", "env: db_password looks like a secret"]
+    assert all("move" in warning and "secret_env" in warning for warning in resource.warnings)
+    created = Reconciler(resource, check_mode=False).run("present")
+    assert created.diff["after"]["env"] == {"MODE": "dev"}
+    assert created.diff["after"]["secret_env"] == {"API_TOKEN": "********", "db_password": "********"}
+    assert created.facts["env"] == {"API_TOKEN": "********", "MODE": "dev", "db_password": "********"}
+    assert "tok-1" not in repr(created) and "pw-1" not in repr(created)
+
+
+def test_a_variable_in_env_and_secret_env_is_refused_by_name(engine: FullFakeDockerEngine) -> None:
+    with pytest.raises(InvalidValue, match="env and secret_env both set POSTGRES_PASSWORD: keep each"):
+        container(engine, env={"POSTGRES_PASSWORD": "a"}, secret_env={"POSTGRES_PASSWORD": "b"})
+    with pytest.raises(InvalidValue, match="^secret_env: 'A B' is not a variable name"):
+        container(engine, secret_env={"A B": "x"})
+    assert engine.writes == []
+
+
+def test_removal_masks_the_whole_environment(engine: FullFakeDockerEngine) -> None:
+    container(engine, **DATABASE)
+    removed = container(engine, state="absent")
+    assert removed.diff["before"]["secret_env"] == {"POSTGRES_DB": "********", "POSTGRES_PASSWORD": "********"}
+    assert "s3cret" not in repr(removed)

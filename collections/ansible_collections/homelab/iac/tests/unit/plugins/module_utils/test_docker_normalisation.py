@@ -8,6 +8,7 @@ from ansible_collections.homelab.iac.plugins.module_utils._docker_values import 
     Healthcheck,
     InvalidValue,
     Mount,
+    looks_like_secret,
     normalise_env,
     parse_duration,
     parse_healthcheck,
@@ -61,6 +62,16 @@ def test_env_order_and_yaml_types_do_not_matter() -> None:
 def test_env_names_must_be_variable_names(name: str) -> None:
     with pytest.raises(InvalidValue, match="^env: "):
         normalise_env({name: "1"})
+
+
+@pytest.mark.parametrize(
+    ("name", "secret"),
+    [("POSTGRES_PASSWORD", True), ("db_passwd", True), ("APP_SECRET", True), ("GITHUB_TOKEN", True),
+     ("OPENAI_API_KEY", True), ("apikey", True), ("TLS_PRIVATE_KEY", True), ("AWS_CREDENTIALS", True),
+     ("POSTGRES_DB", False), ("POSTGRES_USER", False), ("PWD", False), ("EULA", False), ("KEY_SIZE", False)],
+)
+def test_env_names_that_look_secret(name: str, secret: bool) -> None:
+    assert looks_like_secret(name) is secret
 
 
 def test_mounts_long_and_short_forms_become_one_sorted_list() -> None:

@@ -46,7 +46,8 @@ def test_translation_prefixes_names_labels_members_and_orders_services() -> None
     server = plan.services["server"]
     assert server["name"] == "mc-server" and server["volumes"] == ["mc-world:/data"]
     assert server["networks"] == [{"name": "mc-game", "ipv4_address": "172.30.40.10", "aliases": ["server"]}]
-    assert server["env"] == {"EULA": "true"} and server["stop_timeout"] == 2
+    # A stack's environment is hidden in the output, as docker_container's secret_env.
+    assert server["secret_env"] == {"EULA": "true"} and server["stop_timeout"] == 2
     assert server["labels"]["io.homelab-iac.stack"] == "mc"
     assert plan.networks["game"]["name"] == "mc-game" and plan.volumes["world"]["name"] == "mc-world"
 
