@@ -139,6 +139,25 @@ def _with_secrets(value: Any) -> Any:
     return value
 
 
+def _split_secret_env(spec: dict[str, Any]) -> dict[str, Any]:
+    """A container's ``{secret: NAME}`` env entries go to ``secret_env``, which the module keeps ``no_log``.
+
+    The plan (and the state store) keeps them in ``env``; only the task splits them, so plain values such
+    as ``POSTGRES_DB: dev`` stay readable in Ansible's output while secret values never appear.
+    """
+    env = spec.get("env")
+    if not isinstance(env, dict) or not any(is_secret_ref(value) for value in env.values()):
+        return spec
+    split: dict[str, Any] = {}
+    for key, value in spec.items():
+        if key == "env":
+            split["env"] = {name: item for name, item in env.items() if not is_secret_ref(item)}
+            split["secret_env"] = {name: item for name, item in env.items() if is_secret_ref(item)}
+        else:
+            split[key] = value
+    return split
+
+
 # Guests Proxmox can snapshot before an in-place change (``snapshot_before_change``).
 _SNAPSHOT_KINDS = frozenset({"proxmox.vm", "proxmox.lxc"})
 
@@ -175,6 +194,8 @@ class _Tasks:
 
     def args(self, change: Change) -> dict[str, Any]:
         spec = resolve_refs(dict(change.after or {}), lambda address, output: self._ref(change, address, output))
+        if change.kind == "docker.container":
+            spec = _split_secret_env(spec)
         args: dict[str, Any] = _with_secrets(spec)
         return args
 
