@@ -82,7 +82,7 @@ def test_container_with_mounts_health_and_fast_stop(
             "health_check is changed and health_check.recreated_because == ['healthcheck']",
             "health_check.diff.before.healthcheck.interval == 1.0 and health_check.diff.after.healthcheck.interval == 30.0",
             "remount.recreated_because == ['mounts'] and remount.container.id != create.container.id",
-            "bad_memory is failed and bad_memory.msg.startswith('memory: ')",
+            f"bad_memory is failed and bad_memory.msg.startswith('container {prefix}-web: memory: ')",
             "in_use is failed and 'in use' in in_use.msg",
             "stopped is changed and stopped.container.status == 'exited'",
         ),

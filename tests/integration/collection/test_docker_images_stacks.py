@@ -148,7 +148,8 @@ def test_stack_converges_and_removes_exactly_what_it_owns(
 def test_batch_and_info(prefix: str, playbook: Any, engine: docker.DockerClient) -> None:
     net = f"{prefix}-net"
     workers = [{"kind": "container", "name": f"{prefix}-w{i}", "image": IMAGE, "command": ["sleep", "3600"],
-                "init": True, "networks": [{"name": net}], "env": {"SECRET": "batch-secret-2718"}}
+                "init": True, "networks": [{"name": net}], "env": {"ROLE": "worker"},
+                "secret_env": {"SECRET": "batch-secret-2718"}}
                for i in range(3)]
     resources = [{"kind": "network", "name": net}, {"kind": "volume", "name": f"{prefix}-vol"}, *workers]
     stack_item = {"kind": "stack", "name": f"{prefix}-st", "definition": {
@@ -176,6 +177,7 @@ def test_batch_and_info(prefix: str, playbook: Any, engine: docker.DockerClient)
             f"made.results | map(attribute='name') | list == ['{net}', '{prefix}-vol', '{prefix}-w0', '{prefix}-w1', '{prefix}-w2']",
             "made.results[2].kind == 'container' and made.results[2].action == 'create'",
             "made.results[2].facts.status == 'running' and made.results[0].facts.name is string",
+            "made.results[2].facts.env == {'ROLE': 'worker', 'SECRET': '********'}",
             "made.results[2].diff.before == {} and made.results[2].diff.after.running",
             "again is not changed and again.results | map(attribute='action') | unique == ['noop']",
             "stopped is failed and stopped.failed_index == 1 and stopped.results | map(attribute='index') | list == [0]",

@@ -65,7 +65,7 @@ def test_container_lifecycle(prefix: str, playbook: Any, engine: docker.DockerCl
     web = {
         "name": f"{prefix}-web", "image": IMAGE, "command": WEB_COMMAND,
         "ports": [f"127.0.0.1:{port}:80"], "networks": [{"name": net_a, "ipv4_address": "172.29.73.10"}],
-        "env": {"APP_TOKEN": "tok-3141-abcdef"}, "memory": "64m", "cpus": 0.5, "labels": {"role": "web"},
+        "secret_env": {"APP_TOKEN": "tok-3141-abcdef"}, "memory": "64m", "cpus": 0.5, "labels": {"role": "web"},
     }
     tasks = [
         _task("network a", "docker_network", {"name": net_a, "subnet": "172.29.73.0/24"}),
@@ -78,19 +78,19 @@ def test_container_lifecycle(prefix: str, playbook: Any, engine: docker.DockerCl
         {"name": "serve", "ansible.builtin.uri": {"url": f"http://127.0.0.1:{port}/", "return_content": True},
          "register": "page", "retries": 20, "delay": 0.25, "until": "page.status == 200"},
         _assert(
-            "created and started once; env never shown",
+            "created and started once; the secret never shown",
             "check_create is changed and check_create.action == 'create' and nothing is not changed",
             "create is changed and create.container.status == 'running'",
             f"create.container.ports == ['127.0.0.1:{port}:80/tcp']",
             f"create.container.networks['{net_a}'].ip == '172.29.73.10'",
             f"create.container.labels == {{'role': 'web', '{MANAGED_LABEL}': 'true'}}",
-            "create.diff.after.env == {'APP_TOKEN': '********'}",
-            "'tok-3141-abcdef' not in (create | to_json) and 'env' not in create.container",
+            "create.diff.after.secret_env == {'APP_TOKEN': '********'}",
+            "'tok-3141-abcdef' not in (create | to_json) and create.container.env == {'APP_TOKEN': '********'}",
             "again is not changed and again.container.id == create.container.id",
             "'hello' in page.content",
         ),
         _task("new command and env in check mode", "docker_container",
-              {**web, "command": [*WEB_COMMAND[:2], WEB_COMMAND[2] + " "], "env": {"APP_TOKEN": "tok-2"}},
+              {**web, "command": [*WEB_COMMAND[:2], WEB_COMMAND[2] + " "], "secret_env": {"APP_TOKEN": "tok-2"}},
               check_mode=True, diff=True, register="check_recreate"),
         _task("move networks, raise memory", "docker_container",
               {**web, "networks": [{"name": net_b, "aliases": ["www"]}], "memory": "128m"}, register="moved"),
@@ -103,8 +103,8 @@ def test_container_lifecycle(prefix: str, playbook: Any, engine: docker.DockerCl
               register="stopped_again"),
         _assert(
             "recreate only when needed, and say why",
-            "check_recreate is changed and check_recreate.recreated_because == ['command', 'env']",
-            "check_recreate.diff.after.env.APP_TOKEN == '******** (changed)'",
+            "check_recreate is changed and check_recreate.recreated_because == ['command', 'secret_env']",
+            "check_recreate.diff.after.secret_env.APP_TOKEN == '******** (changed)'",
             "check_recreate.container.id == create.container.id",
             "moved is changed and moved.action == 'update' and moved.recreated_because == []",
             "moved.updated == ['networks', 'memory'] and moved.container.id == create.container.id",
@@ -126,6 +126,52 @@ def test_container_lifecycle(prefix: str, playbook: Any, engine: docker.DockerCl
     code, output = playbook(_block(tasks, cleanup), {})
     assert code == 0, output
     assert "tok-3141-abcdef" not in output
+    assert engine.containers.list(all=True, filters={"name": prefix}) == []
+
+
+def test_env_is_readable_and_secret_env_never_shown(prefix: str, playbook: Any, engine: docker.DockerClient) -> None:
+    """Plain env values no longer mask output: a value such as "dev" stays readable in names and messages."""
+    name = f"{prefix}-dev-db"
+    db = {"name": name, "image": IMAGE, "command": ["sleep", "3600"], "init": True, "networks": [],
+          "env": {"POSTGRES_DB": "dev"}, "secret_env": {"POSTGRES_PASSWORD": "s3cret"}}
+    failing = {"ignore_errors": True}
+    tasks = [
+        _task("create in check mode", "docker_container", db, check_mode=True, diff=True, register="check_create"),
+        _task("create", "docker_container", db, diff=True, register="create"),
+        _task("create again", "docker_container", db, diff=True, register="again"),
+        _task("env names that look secret", "docker_container",
+              {**db, "env": {"POSTGRES_DB": "dev", "DB_TOKEN": "tok-1618"}}, check_mode=True, diff=True,
+              register="looks_secret"),
+        _task("an unknown image", "docker_container", {**db, "image": "127.0.0.1:1/homelab/none:0"},
+              register="no_image", **failing),
+        _task("a variable in both", "docker_container", {**db, "env": {"POSTGRES_PASSWORD": "x"}},
+              register="both", **failing),
+        _task("as a batch item", "docker_batch", {"items": [{"kind": "container", **db}]}, diff=True,
+              register="batch"),
+        _assert(
+            "dev readable everywhere, the password nowhere, rerun unchanged",
+            "check_create is changed and check_create.diff.after.env == {'POSTGRES_DB': 'dev'}",
+            "create is changed and create.diff.after.env == {'POSTGRES_DB': 'dev'}",
+            "create.diff.after.secret_env == {'POSTGRES_PASSWORD': '********'}",
+            "create.container.env == {'POSTGRES_DB': 'dev', 'POSTGRES_PASSWORD': '********'}",
+            f"create.container.name == '{name}'",
+            "'s3cret' not in (create | to_json) and 's3cret' not in (check_create | to_json)",
+            "again is not changed and again.container.id == create.container.id",
+            "looks_secret is changed and looks_secret.recreated_because == ['secret_env']",
+            "looks_secret.diff.after.secret_env == {'DB_TOKEN': '********', 'POSTGRES_PASSWORD': '********'}",
+            "looks_secret.warnings | select('search', 'DB_TOKEN looks like a secret') | list | length == 1",
+            "'tok-1618' not in (looks_secret.diff | to_json) and 'tok-1618' not in (looks_secret.container | to_json)",
+            f"no_image is failed and no_image.msg.startswith('container {name}: image 127.0.0.1:1/homelab/none:0')",
+            "both is failed and 'env and secret_env both set POSTGRES_PASSWORD' in both.msg",
+            "batch is not changed and batch.results[0].facts.env.POSTGRES_DB == 'dev'",
+            "'s3cret' not in (batch | to_json)",
+        ),
+    ]
+    cleanup = [_task("cleanup", "docker_container", {"name": name, "state": "absent"})]
+    code, output = playbook(_block(tasks, cleanup), {})
+    assert code == 0, output
+    assert "s3cret" not in output and "********-db" not in output
+    assert f"container {name}: image 127.0.0.1:1/homelab/none:0" in output
     assert engine.containers.list(all=True, filters={"name": prefix}) == []
 
 
@@ -157,13 +203,14 @@ def test_failures_change_nothing(prefix: str, playbook: Any, engine: docker.Dock
         _task("network in use", "docker_network", {"name": net, "state": "absent"}, register="in_use", **failing),
         _assert(
             "each failure says what and where",
-            f"port_new is failed and port_new.msg == 'port 127.0.0.1:{holder_port} is already in use on the "
+            f"port_new is failed and port_new.msg == 'container {prefix}-new: port 127.0.0.1:{holder_port} is already in use on the "
             "Docker host: choose another host port in ports[1]'",
             "port_move is failed and 'choose another host port in ports[0]' in port_move.msg",
             "web_after is not changed and web_after.container.id == web_before.container.id",
             "web_after.container.status == 'running'",
             "no_ip is failed and 'ports[0]' in no_ip.msg and '0.0.0.0' in no_ip.msg",
             "no_image is failed and '127.0.0.1:1/homelab/none:0' in no_image.msg",
+            f"no_image.msg.startswith('container {prefix}-img: image ')",
             "foreign is failed and 'not created by homelab.iac' in foreign.msg",
             f"in_use is failed and '{prefix}-holder' in in_use.msg and 'force: true' in in_use.msg",
         ),
