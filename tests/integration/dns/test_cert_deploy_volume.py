@@ -8,6 +8,7 @@ that mounts it, as the service using it would.
 
 from __future__ import annotations
 
+import contextlib
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
@@ -29,10 +30,8 @@ def volume(docker_host: str) -> Iterator[tuple[docker.DockerClient, str]]:
     yield client, name
     for container in client.containers.list(all=True, filters={"label": "io.homelab-iac.helper=cert_deploy"}):
         container.remove(force=True)
-    try:
+    with contextlib.suppress(docker.errors.NotFound):
         client.volumes.get(name).remove(force=True)
-    except docker.errors.NotFound:
-        pass
     client.close()
 
 
