@@ -29,6 +29,7 @@ import re
 import subprocess
 import sys
 from collections.abc import Iterator
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -114,8 +115,13 @@ def _holder(port: int) -> str:
 
 
 @pytest.fixture(scope="module")
-def examples(lab: LabStatus, tmp_path_factory: pytest.TempPathFactory) -> Examples:
-    return Examples(tmp_path_factory.mktemp("examples"))
+def examples(lab: LabStatus, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Examples]:
+    started = datetime.now().astimezone()
+    examples = Examples(tmp_path_factory.mktemp("examples"))
+    yield examples
+    # The lab is shared by the whole session: take back everything the examples deployed (a restore to
+    # before the first one, through iac itself), so later tests find the lab as this module found it.
+    examples.iac("restore", "--at", started.strftime("%Y-%m-%d %H:%M:%S"), "--allow-data-loss", "--yes")
 
 
 @pytest.fixture(scope="module")

@@ -108,7 +108,15 @@ def test_the_busybox_image_serves_hello_on_a_published_loopback_port(client: doc
 def test_the_inventory_points_ansible_at_the_lab_engine(lab: LabStatus) -> None:
     inventory = yaml.safe_load(Path(lab.inventory or "").read_text())
     assert inventory["all"]["vars"]["ansible_connection"] == "local"
-    assert inventory["all"]["children"]["docker"]["hosts"]["lab-docker"] == {"docker_host": lab.docker_host}
+    docker_vars = inventory["all"]["children"]["docker"]["hosts"]["lab-docker"]
+    assert docker_vars["docker_host"] == lab.docker_host
+    # What the engine can give containers, for the host-capacity policy: this machine's CPUs.
+    assert docker_vars["capacity"]["cpus"] == os.cpu_count()
+    assert docker_vars["capacity"]["memory"].endswith("m")
+    # Credentials are not in the inventory, only the 0600 file they are in.
+    env_file = Path(inventory["all"]["vars"]["iac_env_file"])
+    assert env_file.stat().st_mode & 0o777 == 0o600
+    assert "OPNSENSE_API_KEY" in yaml.safe_load(env_file.read_text())
 
 
 def test_a_killed_dockerd_shows_down_and_up_restarts_it(lab: LabStatus, lab_home: Path) -> None:

@@ -57,6 +57,7 @@ import httpx
 import pytest
 import yaml
 
+from lab.emulator.registry import BUILTIN_EMULATORS
 from lab.supervisor import LabStatus
 from planner.execute import AnsibleRunnerExecutor
 from planner.inventory import EndpointInventory
@@ -157,9 +158,11 @@ class LabView:
         credentials = yaml.safe_load((lab_home / "credentials.yml").read_text())
         verify = ssl.create_default_context(cafile=str(lab_home / "ca" / "ca.crt"))
         headers = {"X-Lab-Token": credentials["lab"]["admin_token"]}
+        # The built-in emulators only: a test elsewhere may have registered (and stopped) one of its own.
         self.emulators = {
             name: httpx.Client(base_url=entry["url"], headers=headers, verify=verify, timeout=20)
             for name, entry in credentials["emulators"].items()
+            if name in BUILTIN_EMULATORS
         }
         self.docker = docker.DockerClient(base_url=lab.docker_host)
 
@@ -204,8 +207,26 @@ class LabView:
         self.docker.close()
 
 
+def _settle_pending_changes(lab_home: Path) -> None:
+    """Apply what other tests on the shared lab saved but never applied, as an admin would click "Apply".
+
+    The minecraft batches apply whole areas, which puts any such pending change into service too (as the
+    real firewall does); taking the baseline after settling keeps that out of the comparison.
+    """
+    credentials = yaml.safe_load((lab_home / "credentials.yml").read_text())
+    entry = credentials["emulators"]["opnsense"]
+    verify = ssl.create_default_context(cafile=str(lab_home / "ca" / "ca.crt"))
+    auth = (entry["credentials"]["key"], entry["credentials"]["secret"])
+    with httpx.Client(base_url=entry["url"], auth=auth, verify=verify, timeout=20) as api:
+        for write in WRITES:
+            method, path = write.split(" ", 1)
+            if path.endswith(("reconfigure", "/apply")):
+                api.request(method, path).raise_for_status()
+
+
 @pytest.fixture(scope="module")
 def lab_view(lab: LabStatus, lab_home: Path) -> Iterator[LabView]:
+    _settle_pending_changes(lab_home)
     view = LabView(lab, lab_home)
     try:
         yield view
