@@ -14,7 +14,7 @@ demo: setup
 	@$(BIN)/iac apply examples/minecraft.yaml --yes
 	@echo
 	@echo "The game server (the lab's stand-in image) answers on its loopback port:"
-	@curl -fsS http://127.0.0.1:25565/ || (echo "demo: no answer on 127.0.0.1:25565" >&2; exit 1)
+	@curl -fsS --retry 5 --retry-all-errors --retry-delay 1 http://127.0.0.1:25565/ || (echo "demo: no answer on 127.0.0.1:25565" >&2; exit 1)
 	@echo
 	@$(BIN)/iac status
 	@echo

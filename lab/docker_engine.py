@@ -201,15 +201,38 @@ class DockerEngine(Service):
     def stop(self) -> bool:
         pid = self.pid()
         stopped = False
+        bridges: list[str] = []
         if pid is not None:
             # dockerd stops its containers itself on SIGTERM; stopping them first is the polite step.
             with contextlib.suppress(docker.errors.DockerException):
                 self.stop_containers()
+            with contextlib.suppress(docker.errors.DockerException):
+                bridges = self.bridge_interfaces()
             stopped = process.terminate(pid, self.markers, timeout=STOP_TIMEOUT, group=True)
         if self.pid() is None:
             self._stop_orphans()
             process.remove_pidfile(self.layout.docker_pidfile)
+            _remove_links(bridges)
         return stopped
+
+    def bridge_interfaces(self) -> list[str]:
+        """The host bridge devices of the engine's networks (``br-<id>``, or the name an option gave).
+
+        dockerd leaves them on the host when it stops; the next lab's engine makes new ones for the same
+        subnets, and the kernel would route to the first, dead one. The lab removes its own at ``down``.
+        """
+        if not self.ping():
+            return []
+        client = self.client()
+        try:
+            return [
+                str((network.attrs.get("Options") or {}).get("com.docker.network.bridge.name")
+                    or f"br-{network.id[:12]}")
+                for network in client.networks.list()
+                if network.attrs.get("Driver") == "bridge" and network.name not in ("bridge", "none", "host")
+            ]
+        finally:
+            client.close()
 
     def _stop_orphans(self) -> None:
         """Clean up after a dockerd that crashed: its containerd and its data-root bind mount.
@@ -233,3 +256,10 @@ class DockerEngine(Service):
             if not _is_mountpoint(data_root):
                 break
             subprocess.run(["umount", str(data_root)], check=False, capture_output=True)
+
+
+def _remove_links(names: list[str]) -> None:
+    """Delete host network devices the lab's engine left behind (those that still exist)."""
+    for name in names:
+        if Path("/sys/class/net", name).exists():
+            subprocess.run(["ip", "link", "delete", name], check=False, capture_output=True)

@@ -138,6 +138,8 @@ def test_a_killed_dockerd_shows_down_and_up_restarts_it(lab: LabStatus, lab_home
 def test_down_stops_exactly_what_the_lab_started(lab: LabStatus, lab_home: Path) -> None:
     engine = docker.DockerClient(base_url=lab.docker_host, version="auto")
     container = engine.containers.run(BUSYBOX_IMAGE, ["sleep", "600"], detach=True, name="lab-test-sleeper")
+    network = engine.networks.create("lab-test-net", driver="bridge")
+    bridge = Path("/sys/class/net") / f"br-{network.id[:12]}"
     engine.close()
     # An unrelated process whose pid sits in a lab pidfile (as after pid reuse) must survive down.
     bystander = subprocess.Popen(["sleep", "600"])
@@ -146,12 +148,15 @@ def test_down_stops_exactly_what_the_lab_started(lab: LabStatus, lab_home: Path)
     (stale / "emulator.pid").write_text(f"{bystander.pid}\n")
     try:
         assert _lab_processes(lab_home), "the lab should be running before down"
+        assert bridge.exists(), f"the engine should have made {bridge.name}"
         stopped = lab_package.down(lab_home)
         assert all(not service.running for service in stopped.services)
         assert _lab_processes(lab_home) == {}
         assert str(lab_home) not in Path("/proc/self/mountinfo").read_text(), "a lab mount was left behind"
         assert bystander.poll() is None, "down killed a process the lab did not start"
         assert not stopped.service("docker").healthy
+        # Its networks' bridge devices go too: a dead one would take the route of the next lab's same subnet.
+        assert not bridge.exists(), f"{bridge.name} was left on the host"
     finally:
         bystander.kill()
         bystander.wait()
@@ -163,5 +168,6 @@ def test_down_stops_exactly_what_the_lab_started(lab: LabStatus, lab_home: Path)
     try:
         assert engine.containers.get(container.id).status == "exited"  # it was stopped, not left running
         engine.containers.get(container.id).remove(force=True)
+        engine.networks.get(network.id).remove()
     finally:
         engine.close()
