@@ -41,7 +41,6 @@ from __future__ import annotations
 
 import ipaddress
 import os
-import re
 from collections.abc import Callable, Collection, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -52,6 +51,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from planner.errors import PolicyError
 from planner.resources import Resource
+from planner.sizes import memory_mib
 
 __all__ = [
     "DEFAULT_POLICY",
@@ -80,8 +80,6 @@ RULES: dict[str, str] = {
 
 _SIZED_KINDS = ("docker.container", "proxmox.vm", "proxmox.lxc")
 _UNTRUSTED_ROLES = frozenset({"guest", "iot"})
-_SIZE = re.compile(r"^\s*(?P<number>\d+(?:\.\d+)?)\s*(?P<unit>[bkmgt]?)(?:i?b)?\s*$", re.IGNORECASE)
-_UNIT_MIB = {"b": 1 / 2**20, "k": 1 / 2**10, "m": 1.0, "g": 2.0**10, "t": 2.0**20}
 
 
 @dataclass(frozen=True)
@@ -246,19 +244,6 @@ def _apply_settings(policy: Policy, name: str, settings: Mapping[str, Any], wher
             raise PolicyError(f"{where}.owner: expected true or false")
         policy = replace(policy, require_owner=settings["owner"])
     return policy
-
-
-def memory_mib(value: Any) -> float:
-    """A memory size in MiB: ``"512m"`` → 512, ``"4g"``/``"4GB"``/``"4GiB"`` → 4096 (binary units, as Docker);
-    a bare number is bytes in a string and MiB as an int (Proxmox). Raises ValueError otherwise."""
-    if isinstance(value, bool):
-        raise ValueError(f"{value!r} is not a size")
-    if isinstance(value, int | float):
-        return float(value)
-    match = _SIZE.match(str(value))
-    if not match:
-        raise ValueError(f"{value!r} is not a size; write it like 512m or 16g")
-    return float(match["number"]) * _UNIT_MIB[(match["unit"] or "b").lower()]
 
 
 def capacities_from_hosts(hosts: Mapping[str, Mapping[str, Any]]) -> dict[str, Capacity]:

@@ -166,7 +166,6 @@ class _Tasks:
     """Renders the plan's task groups; resolves references from earlier waves or from recorded facts."""
 
     def __init__(self, plan: Plan, known_facts: Mapping[str, Mapping[str, Any]]) -> None:
-        self.plan = plan
         self.known = known_facts
         self.groups = task_groups(plan)
         self.changes = {change.address: change for change in plan.changes}
@@ -182,7 +181,7 @@ class _Tasks:
             expression = (
                 f"hostvars[{group.endpoint!r}][{group.register!r}]['results'][{index}]['facts'][{output!r}]"
             )
-            if known is not MISSING:
+            if isinstance(known, str | int | float):  # a literal Jinja reads as JSON does (bools are ints)
                 expression += f" | default({json.dumps(known)})"
             return _Jinja("{{ " + expression + " }}")
         if known is MISSING:

@@ -183,8 +183,11 @@ class Service:
 
     def _render(self, plan: Plan, inventory: EndpointInventory, out: Path, deployment_id: str) -> Path:
         """Render ``plan``; references to resources it does not create resolve from their recorded facts."""
-        facts = {record.address: record.observed for record in self.store.list_resources()}
-        return render_project(plan, inventory, out, deployment_id=deployment_id, known_facts=facts)
+        return render_project(plan, inventory, out, deployment_id=deployment_id, known_facts=self._known_facts())
+
+    def _known_facts(self) -> dict[str, dict[str, Any]]:
+        """The observed facts of every live resource, by address: what references resolve from."""
+        return {record.address: record.observed for record in self.store.list_resources()}
 
     def _planned(self, deployment_id: str) -> tuple[DeploymentRecord, Plan]:
         deployment = self.get_deployment(deployment_id)
@@ -309,7 +312,7 @@ class Service:
             return []
         # A resource whose undo needs facts nobody recorded (the VLAN device an interface was made on) was
         # never made: its producer's result is recorded before the next wave starts. Nothing to undo there.
-        facts = {record.address: record.observed for record in self.store.list_resources()}
+        facts = self._known_facts()
         unreached = [change.address for change in undo.changes
                      if any(find_output(facts.get(address), output) is MISSING
                             for address, output in ref_pairs(change.after))]

@@ -14,6 +14,7 @@ from planner.intents.base import ExpansionContext, Intent, intent_meta
 from planner.intents.container import check_size
 from planner.intents.network import InlineSegment, Segment, firewall_rule, segment_for
 from planner.resources import Resource
+from planner.sizes import memory_mib
 
 __all__ = ["GAMES", "Game", "GamePort", "GameServerIntent", "PublicDns", "Sizing", "size_for"]
 
@@ -92,13 +93,6 @@ class Sizing:
     def heap(self) -> str:
         """The Java heap for a JVM game: 75% of the memory, rounded down to 256 MiB (at least 256 MiB)."""
         return f"{max(256, self.memory_mib * 3 // 4 // 256 * 256)}M"
-
-
-def _mebibytes(size: str) -> int:
-    """``4g`` → 4096, ``512m`` → 512, ``1073741824`` (bytes) → 1024; Docker's binary units."""
-    units = {"b": 1 / (1 << 20), "k": 1 / 1024, "m": 1, "g": 1024}
-    number, unit = (size[:-1], size[-1].lower()) if size[-1].isalpha() else (size, "b")
-    return int(float(number) * units[unit])
 
 
 def size_for(game: str, players: int) -> Sizing:
@@ -246,7 +240,7 @@ segment: gaming              # a network_segment intent in the same file, or its
                           meta=meta, spec={"name": f"{self.name}-data", "state": "present"})
         env = dict(game.env)
         if self.memory is not None:
-            sizing = Sizing(memory_mib=_mebibytes(self.memory), cpus=sizing.cpus)
+            sizing = Sizing(memory_mib=int(memory_mib(self.memory)), cpus=sizing.cpus)
         if self.game == "minecraft":
             env["MEMORY"] = sizing.heap
             env["MAX_PLAYERS"] = str(self.players)
