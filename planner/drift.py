@@ -11,12 +11,12 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
-from planner.graph import Graph
+from planner.core.graph import Graph
 from planner.plan import Action, Change, Plan
 from planner.redact import scrub
-from planner.resources import module_for
+from planner.core.resources import module_for
 from planner.state.records import ResourceRecord
-from planner.tasks import item_outcomes, task_groups
+from planner.core.tasks import item_outcomes, task_groups
 
 __all__ = ["DriftCollector", "DriftItem", "DriftReport", "desired_state_plan"]
 

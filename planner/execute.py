@@ -159,7 +159,7 @@ class ScriptedExecutor:
 
 def _groups_of(project: Path) -> dict[str, Any]:
     from planner.plan import Plan
-    from planner.tasks import task_groups
+    from planner.core.tasks import task_groups
 
     plan = Plan.model_validate_json((project / "plan.json").read_text())
     return {address: (group, index) for group in task_groups(plan) for index, address in enumerate(group.addresses)}

@@ -20,13 +20,13 @@ from typing import Any
 from pydantic import BaseModel, Field
 
 from planner.errors import ConflictError
-from planner.graph import Graph
+from planner.core.graph import Graph
 from planner.intents.base import Endpoints, ExpansionContext, Intent
 from planner.intents.container import parse_port
-from planner.perf import without_cyclic_gc
+from planner.core.perf import without_cyclic_gc
 from planner.policy import DEFAULT_POLICY, Capacity, Policy, PolicyReport, evaluate
-from planner.refs import refs_in
-from planner.resources import Resource
+from planner.core.refs import refs_in
+from planner.core.resources import Resource
 
 __all__ = ["Action", "Change", "Plan", "build_plan", "expand_intents"]
 

@@ -50,8 +50,8 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field
 
 from planner.errors import PolicyError
-from planner.resources import Resource
-from planner.sizes import memory_mib
+from planner.core.resources import Resource
+from planner.core.sizes import memory_mib
 
 __all__ = [
     "DEFAULT_POLICY",

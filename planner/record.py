@@ -10,7 +10,7 @@ from planner.plan import Plan
 from planner.redact import scrub
 from planner.state.records import ResourceState
 from planner.state.store import StateStore
-from planner.tasks import ItemOutcome, item_outcomes, task_groups
+from planner.core.tasks import ItemOutcome, item_outcomes, task_groups
 
 __all__ = ["DeploymentRecorder", "Progress", "ResourceResult", "observed_facts"]
 

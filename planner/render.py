@@ -20,11 +20,11 @@ import jinja2
 from planner.errors import IacError
 from planner.inventory import EndpointInventory
 from planner.paths import collections_path
-from planner.perf import without_cyclic_gc
+from planner.core.perf import without_cyclic_gc
 from planner.plan import Action, Change, Plan
-from planner.refs import MISSING, find_output, resolve_refs
+from planner.core.refs import MISSING, find_output, resolve_refs
 from planner.secrets import is_secret_ref, render_secret
-from planner.tasks import TaskGroup, task_groups
+from planner.core.tasks import TaskGroup, task_groups
 
 __all__ = ["CONNECTION_OPTIONS", "render_project"]
 

@@ -13,9 +13,9 @@ from datetime import UTC, datetime
 
 from planner.drift import desired_state_plan
 from planner.errors import IacError
-from planner.graph import Graph
+from planner.core.graph import Graph
 from planner.plan import Action, Change, Plan
-from planner.resources import module_for
+from planner.core.resources import module_for
 from planner.rollback import absent_spec
 from planner.state.records import ResourceRecord
 

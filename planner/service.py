@@ -27,7 +27,7 @@ from planner.plan import Action, Plan, build_plan
 from planner.policy import capacities_from_hosts, load_policy
 from planner.preflight import Preflight, run_preflight
 from planner.record import DeploymentRecorder, Progress, ResourceResult
-from planner.refs import MISSING, find_output, ref_pairs
+from planner.core.refs import MISSING, find_output, ref_pairs
 from planner.render import render_project
 from planner.restore import restore_plan
 from planner.rollback import before_states, inverse_plan

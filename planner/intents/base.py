@@ -9,7 +9,7 @@ from typing import Any, ClassVar
 from pydantic import BaseModel, ConfigDict, Field
 
 from planner.errors import IntentError
-from planner.resources import Resource
+from planner.core.resources import Resource
 
 __all__ = ["Endpoints", "ExpansionContext", "Intent", "intent_meta"]
 

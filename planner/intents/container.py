@@ -10,7 +10,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from planner.intents.base import ExpansionContext, Intent
 from planner.redact import is_secret_key
-from planner.resources import Resource
+from planner.core.resources import Resource
 from planner.secrets import SecretRef
 
 __all__ = ["ContainerIntent", "NetworkRef", "check_size", "parse_port"]

@@ -12,7 +12,7 @@ from planner.intents.machines import LxcFields, Placement, VmFields
 from planner.intents.network import InlineSegment, Segment, segment_for
 from planner.intents.primitives import CertificateFields, certificate_resources
 from planner.intents.web import reverse_proxy_resources
-from planner.resources import Resource
+from planner.core.resources import Resource
 from planner.secrets import SecretRef
 
 __all__ = ["Database", "DevEnvironmentIntent", "DevLxc", "DevVm"]

@@ -13,8 +13,8 @@ from planner.errors import IntentError
 from planner.intents.base import ExpansionContext, Intent, intent_meta
 from planner.intents.container import check_size
 from planner.intents.network import InlineSegment, Segment, firewall_rule, segment_for
-from planner.resources import Resource
-from planner.sizes import memory_mib
+from planner.core.resources import Resource
+from planner.core.sizes import memory_mib
 
 __all__ = ["GAMES", "Game", "GamePort", "GameServerIntent", "PublicDns", "Sizing", "size_for"]
 

@@ -9,7 +9,7 @@ from typing import Any, ClassVar, Literal
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from planner.intents.base import ExpansionContext, Intent, intent_meta
-from planner.resources import Resource
+from planner.core.resources import Resource
 from planner.secrets import SecretRef
 
 __all__ = ["DEBIAN_LXC_TEMPLATE", "CloudInit", "LxcFields", "LxcIntent", "Placement", "VmFields", "VmIntent"]

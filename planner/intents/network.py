@@ -13,8 +13,8 @@ from typing import Any, ClassVar, Literal
 from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator
 
 from planner.intents.base import ExpansionContext, Intent, intent_meta
-from planner.refs import ref
-from planner.resources import Resource
+from planner.core.refs import ref
+from planner.core.resources import Resource
 
 __all__ = [
     "INTERNAL_NETWORKS",

@@ -11,7 +11,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from planner.intents.base import ExpansionContext, Intent, intent_meta
 from planner.intents.network import DEFAULT_PARENT
-from planner.resources import Resource
+from planner.core.resources import Resource
 
 __all__ = [
     "CERT_DIR",

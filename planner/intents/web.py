@@ -16,7 +16,7 @@ from planner.intents.container import check_size
 from planner.intents.machines import VmFields
 from planner.intents.network import wan_rule
 from planner.intents.primitives import CertificateFields, certificate_resources
-from planner.resources import Resource
+from planner.core.resources import Resource
 from planner.secrets import SecretRef
 
 __all__ = ["DnsSide", "SplitDns", "WebAppIntent", "reverse_proxy_resources"]

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import pytest
 
-from planner.graph import Graph, GraphError
+from planner.core.graph import Graph, GraphError
 
 
 def test_waves_put_each_vertex_after_its_dependencies() -> None:

@@ -16,8 +16,8 @@ from planner.intents import INTENT_KINDS, Endpoints, ExpansionContext, Intent, l
 from planner.intents.game import size_for
 from planner.paths import project_root
 from planner.plan import expand_intents
-from planner.refs import refs_in
-from planner.resources import Resource
+from planner.core.refs import refs_in
+from planner.core.resources import Resource
 
 ROOT = project_root()
 EXAMPLES = ROOT / "examples"

@@ -10,8 +10,8 @@ from hypothesis import strategies as st
 from planner.intents import Endpoints, parse_intents
 from planner.intents.base import ExpansionContext, Intent
 from planner.plan import Plan, build_plan
-from planner.refs import ref, refs_in
-from planner.resources import Resource
+from planner.core.refs import ref, refs_in
+from planner.core.resources import Resource
 
 ENDPOINTS = Endpoints({"docker": ["d1", "d2"], "opnsense": ["fw"]})
 GAMES = ["minecraft", "valheim", "factorio", "terraria"]

@@ -18,7 +18,7 @@ from planner.policy import (
     load_policy,
     memory_mib,
 )
-from planner.resources import Resource
+from planner.core.resources import Resource
 
 
 def _rule(name: str, *, action: str = "pass", interface: str = "opt1", destination: str = "any",

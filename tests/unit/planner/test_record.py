@@ -8,7 +8,7 @@ from planner.plan import Action, Change, Plan
 from planner.record import DeploymentRecorder
 from planner.state.memory import MemoryStateStore
 from planner.state.records import ResourceState
-from planner.tasks import task_groups
+from planner.core.tasks import task_groups
 
 
 def _change(address: str, endpoint: str, wave: int, after: dict[str, object]) -> Change:

@@ -10,9 +10,9 @@ from planner.errors import IacError
 from planner.intents import parse_intents
 from planner.inventory import EndpointInventory, Host
 from planner.plan import Action, Change, Plan, build_plan
-from planner.refs import ref
+from planner.core.refs import ref
 from planner.render import render_project
-from planner.resources import Resource
+from planner.core.resources import Resource
 
 
 class _AnsibleLoader(yaml.SafeLoader):

@@ -10,7 +10,7 @@ import yaml
 
 from planner.execute import ScriptedExecutor
 from planner.plan import Action, Change, Plan
-from planner.refs import ref
+from planner.core.refs import ref
 from planner.service import Service
 from planner.state.memory import MemoryStateStore
 
