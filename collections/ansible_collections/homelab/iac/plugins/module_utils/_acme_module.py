@@ -81,7 +81,7 @@ def run() -> NoReturn:
     before = cert_facts(params["fullchain_path"])
     if reason is None or dns.check_mode:
         diff = {"before": before, "after": before if reason is None else {"names": names}}
-        extra = {"diff": diff} if dns.module._diff else {}
+        extra = {"diff": diff} if dns.diff_mode else {}
         dns.module.exit_json(changed=reason is not None, reason=reason or "", certificate=before, **extra)
         raise AssertionError("exit_json returned")
     provider = dns.build_provider(params)
@@ -107,7 +107,7 @@ def run() -> NoReturn:
     finally:
         provider.close()
     after = cert_facts(params["fullchain_path"])
-    extra = {"diff": {"before": before, "after": after}} if dns.module._diff else {}
+    extra = {"diff": {"before": before, "after": after}} if dns.diff_mode else {}
     dns.module.exit_json(
         changed=True,
         reason=reason,
@@ -145,7 +145,7 @@ def _remove(dns: DnsModule) -> NoReturn:
         removed = files.apply()
     except (CertError, DnsError) as exc:
         dns.fail(str(exc))
-    extra = {"diff": {"before": before, "after": {"files": []}}} if dns.module._diff else {}
+    extra = {"diff": {"before": before, "after": {"files": []}}} if dns.diff_mode else {}
     dns.module.exit_json(
         changed=bool(removed), reason="state is absent" if removed else "", certificate={}, files=removed,
         revoked=bool(params["revoke"] and certs), **result, **extra,

@@ -15,7 +15,6 @@ import os
 from dataclasses import dataclass, field
 from typing import Any, NoReturn
 
-from ansible.module_utils.basic import AnsibleModule
 from ansible_collections.homelab.iac.plugins.module_utils._cert_files import (
     CertError,
     cert_pem,
@@ -26,6 +25,7 @@ from ansible_collections.homelab.iac.plugins.module_utils._cert_files import (
     require_cryptography,
     write_file,
 )
+from ansible_collections.homelab.iac.plugins.module_utils._client import ModuleClient
 
 try:
     from cryptography.hazmat.primitives import hashes, serialization
@@ -145,20 +145,15 @@ class FilePlan:
         return list(self.changed)
 
 
-class CertModule:
-    """Owns the AnsibleModule of one cert module run."""
+class CertModule(ModuleClient):
+    """Owns the AnsibleModule of one cert module run (no shared connection options)."""
 
     def __init__(self, argument_spec: dict[str, dict[str, Any]], **kwargs: Any) -> None:
-        self.module = AnsibleModule(argument_spec=argument_spec, supports_check_mode=True, **kwargs)
-        self.check_mode = bool(self.module.check_mode)
+        super().__init__(argument_spec, **kwargs)
         try:
             require_cryptography()
         except CertError as exc:
             self.fail(str(exc))
-
-    @property
-    def params(self) -> dict[str, Any]:
-        return self.module.params
 
     def files(self) -> FilePlan:
         """A FilePlan with the task's owner/group."""
@@ -175,13 +170,9 @@ class CertModule:
         except CertError as exc:
             self.fail(str(exc))
 
-    def fail(self, msg: str, **result: Any) -> NoReturn:
-        self.module.fail_json(msg=msg, **result)
-        raise AssertionError("fail_json returned")
-
     def exit(self, changed: bool, before: dict[str, Any], after: dict[str, Any], **result: Any) -> NoReturn:
         """Exit with ``result``; the diff (never key material) only in diff mode."""
-        if self.module._diff:
+        if self.diff_mode:
             result["diff"] = {"before": before, "after": after}
         self.module.exit_json(changed=changed, **result)
         raise AssertionError("exit_json returned")

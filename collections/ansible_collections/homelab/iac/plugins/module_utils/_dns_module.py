@@ -12,7 +12,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any, NoReturn
 
-from ansible.module_utils.basic import AnsibleModule, env_fallback
+from ansible.module_utils.basic import env_fallback
+from ansible_collections.homelab.iac.plugins.module_utils._client import ModuleClient
 from ansible_collections.homelab.iac.plugins.module_utils._dns_common import (
     RECORD_TYPES,
     DnsError,
@@ -192,21 +193,16 @@ def batch_results(
     return shaped
 
 
-class DnsModule:
+class DnsModule(ModuleClient):
     """Owns the AnsibleModule and the provider of one dns module run."""
 
+    common_args = DNS_COMMON_ARGS
+
     def __init__(self, argument_spec: dict[str, dict[str, Any]], provider_required: bool = True, **kwargs: Any) -> None:
-        spec = dict(DNS_COMMON_ARGS)
-        spec.update(argument_spec)
-        self.module = AnsibleModule(argument_spec=spec, supports_check_mode=True, **kwargs)
-        self.check_mode = bool(self.module.check_mode)
+        super().__init__(argument_spec, **kwargs)
         self.provider: DnsProvider | None = None
         if provider_required:
             self.provider = self.build_provider(self.module.params)
-
-    @property
-    def params(self) -> dict[str, Any]:
-        return self.module.params
 
     def build_provider(self, params: dict[str, Any], zone: str | None = None) -> DnsProvider:
         """A provider from ``params`` (which may override the shared connection options)."""
@@ -214,10 +210,6 @@ class DnsModule:
             return provider_from_params(params, self.check_mode, zone)
         except DnsError as exc:
             self.fail(str(exc))
-
-    def fail(self, msg: str, **result: Any) -> NoReturn:
-        self.module.fail_json(msg=msg, **result)
-        raise AssertionError("fail_json returned")
 
     def run_items(
         self, provider: DnsProvider, items: list[dict[str, Any]], zone: str | None, batch: bool = False
@@ -245,7 +237,7 @@ class DnsModule:
         except DnsError as exc:
             run.applied = self._finish(provider)
             if batch:
-                shown = batch_results(items, run.results, zone, bool(self.module._diff))
+                shown = batch_results(items, run.results, zone, self.diff_mode)
                 self.fail(str(exc), changed=run.changed, results=shown, failed_index=index, applied=run.applied)
             self.fail(str(exc), changed=run.changed, results=self._shown(run.results))
         run.applied = self._finish(provider)
@@ -260,7 +252,7 @@ class DnsModule:
             provider.close()
 
     def _shown(self, results: list[dict[str, Any]]) -> list[dict[str, Any]]:
-        if not self.module._diff:
+        if not self.diff_mode:
             return [{key: value for key, value in result.items() if key != "diff"} for result in results]
         return results
 

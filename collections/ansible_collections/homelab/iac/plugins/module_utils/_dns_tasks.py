@@ -82,7 +82,7 @@ DDNS_ARGS: dict[str, dict[str, Any]] = {
 
 
 def _exit(dns: DnsModule, changed: bool, before: dict[str, Any], after: dict[str, Any], **result: Any) -> NoReturn:
-    if dns.module._diff:
+    if dns.diff_mode:
         result["diff"] = {"before": before, "after": after}
     dns.module.exit_json(changed=changed, **result)
     raise AssertionError("exit_json returned")
@@ -98,7 +98,7 @@ def run_batch() -> NoReturn:
             dns.fail(f"items[{index}] (record {item_label(item, zone)}): value is required with state=present",
                      failed_index=index, results=[], changed=False)  # fmt: skip
     run = dns.run_items(dns.provider, items, zone, batch=True)
-    results = batch_results(items, run.results, zone, bool(dns.module._diff))
+    results = batch_results(items, run.results, zone, dns.diff_mode)
     before: dict[str, Any] = {}
     after: dict[str, Any] = {}
     for item, result in zip(items, run.results, strict=True):

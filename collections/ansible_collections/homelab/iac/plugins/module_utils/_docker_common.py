@@ -14,8 +14,9 @@ import traceback
 from collections.abc import Callable
 from typing import Any, NoReturn
 
-from ansible.module_utils.basic import AnsibleModule, env_fallback, missing_required_lib
+from ansible.module_utils.basic import env_fallback, missing_required_lib
 from ansible.module_utils.errors import AnsibleFallbackNotFound
+from ansible_collections.homelab.iac.plugins.module_utils._client import ModuleClient
 from ansible_collections.homelab.iac.plugins.module_utils._docker_engine import (
     DockerEngine,
     DockerEngineError,
@@ -93,38 +94,18 @@ DOCKER_COMMON_ARGS: dict[str, dict[str, Any]] = {
 }
 
 
-class DockerModuleClient:
+class DockerModuleClient(ModuleClient):
     """Owns the AnsibleModule and the engine connection for one docker module run."""
 
+    common_args = DOCKER_COMMON_ARGS
+
     def __init__(self, argument_spec: dict[str, dict[str, Any]], **module_kwargs: Any) -> None:
-        spec = dict(DOCKER_COMMON_ARGS)
-        spec.update(argument_spec)
-        self.module = AnsibleModule(argument_spec=spec, supports_check_mode=True, **module_kwargs)
+        super().__init__(argument_spec, **module_kwargs)
         if DOCKER_SDK_IMPORT_ERROR is not None:
             self.module.fail_json(
                 msg=missing_required_lib("docker"), exception=DOCKER_SDK_IMPORT_ERROR
             )
         self.engine = DockerEngine(self._connect())
-
-    @property
-    def params(self) -> dict[str, Any]:
-        """The validated module arguments."""
-        return self.module.params
-
-    @property
-    def check_mode(self) -> bool:
-        """True when Ansible runs in check mode: plan, never write."""
-        return bool(self.module.check_mode)
-
-    @property
-    def diff_mode(self) -> bool:
-        """True when Ansible asked for a diff (--diff)."""
-        return bool(self.module._diff)
-
-    def fail(self, msg: str, **result: Any) -> NoReturn:
-        """Fail the task with ``msg`` (the engine's own words where there are some)."""
-        self.module.fail_json(msg=msg, **result)
-        raise AssertionError("fail_json returned")  # for type checkers: fail_json exits
 
     def reconcile(
         self,
@@ -161,8 +142,7 @@ class DockerModuleClient:
         }
         if self.diff_mode:
             result["diff"] = outcome.diff
-        self.module.exit_json(**result)
-        raise AssertionError("exit_json returned")
+        self.exit_json(**result)
 
     def connect_again(self) -> DockerEngine:
         """Another connection with the same options, for a worker thread.

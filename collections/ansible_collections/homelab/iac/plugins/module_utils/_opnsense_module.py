@@ -15,8 +15,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any, NoReturn
 
-from ansible.module_utils.basic import AnsibleModule
 from ansible.module_utils.common.arg_spec import ArgumentSpecValidator
+from ansible_collections.homelab.iac.plugins.module_utils._client import ModuleClient
 from ansible_collections.homelab.iac.plugins.module_utils._opnsense_client import (
     OPNSENSE_COMMON_ARGS,
     OpnsenseError,
@@ -146,28 +146,18 @@ def run_items(session: Session, entries: list[tuple[type[OpnsenseItem], dict[str
     return run
 
 
-class OpnsenseModule:
+class OpnsenseModule(ModuleClient):
     """Owns the AnsibleModule and the API session of one opnsense module run."""
 
+    common_args = OPNSENSE_COMMON_ARGS
+
     def __init__(self, argument_spec: dict[str, dict[str, Any]], **module_kwargs: Any) -> None:
-        spec = dict(OPNSENSE_COMMON_ARGS)
-        spec.update(argument_spec)
-        self.module = AnsibleModule(argument_spec=spec, supports_check_mode=True, **module_kwargs)
+        super().__init__(argument_spec, **module_kwargs)
         try:
             self.api = api_from_params(self.module.params)
         except OpnsenseError as exc:
             self.fail(str(exc))
-        self.session = Session(
-            self.api, bool(self.module.check_mode), bool(self.module.params.get("backup_before_change"))
-        )
-
-    @property
-    def params(self) -> dict[str, Any]:
-        return self.module.params
-
-    def fail(self, msg: str, **result: Any) -> NoReturn:
-        self.module.fail_json(msg=msg, **result)
-        raise AssertionError("fail_json returned")
+        self.session = Session(self.api, self.check_mode, bool(self.params.get("backup_before_change")))
 
     def requests(self) -> dict[str, int]:
         return {"reads": self.api.reads, "writes": self.api.writes}
@@ -203,7 +193,7 @@ class OpnsenseModule:
             "applied": run.applied,
             **self.safety_net(),
         }
-        if self.module._diff:
+        if self.diff_mode:
             answer["diff"] = result["diff"]
         self.module.exit_json(**answer)
         raise AssertionError("exit_json returned")
@@ -249,7 +239,7 @@ class OpnsenseModule:
 
     def _shown(self, results: list[dict[str, Any]]) -> list[dict[str, Any]]:
         """Results as returned: the diff only in diff mode."""
-        if not self.module._diff:
+        if not self.diff_mode:
             for result in results:
                 result.pop("diff", None)
         return results

@@ -18,10 +18,11 @@ from __future__ import annotations
 import time
 import traceback
 from collections.abc import Callable
-from typing import Any, NoReturn
+from typing import Any
 from urllib.parse import urlsplit
 
-from ansible.module_utils.basic import AnsibleModule, env_fallback, missing_required_lib
+from ansible.module_utils.basic import env_fallback, missing_required_lib
+from ansible_collections.homelab.iac.plugins.module_utils._client import ModuleClient
 from ansible_collections.homelab.iac.plugins.module_utils._reconcile import ReconcileError
 
 try:
@@ -171,30 +172,18 @@ def allocate_vmid(api: PveApi, create: Callable[[int], Any]) -> tuple[int, Any]:
     raise ProxmoxError(f"could not allocate a free vmid after {VMID_ATTEMPTS} attempts: {last}")
 
 
-class ProxmoxModuleClient:
+class ProxmoxModuleClient(ModuleClient):
     """Owns the AnsibleModule, the proxmoxer connection and the task waiter of one module run."""
 
+    common_args = PROXMOX_COMMON_ARGS
+
     def __init__(self, argument_spec: dict[str, dict[str, Any]], **module_kwargs: Any) -> None:
-        spec = dict(PROXMOX_COMMON_ARGS)
-        spec.update(argument_spec)
-        self.module = AnsibleModule(argument_spec=spec, supports_check_mode=True, **module_kwargs)
+        super().__init__(argument_spec, **module_kwargs)
         if PROXMOXER_IMPORT_ERROR is not None:
             self.module.fail_json(msg=missing_required_lib("proxmoxer"), exception=PROXMOXER_IMPORT_ERROR)
         self.api = PveApi(self._connect())
         self.tasks = TaskWaiter(self.api, float(self.params["task_timeout"]))
         self._node: str | None = self.params.get("node")
-
-    @property
-    def params(self) -> dict[str, Any]:
-        return self.module.params
-
-    @property
-    def check_mode(self) -> bool:
-        return bool(self.module.check_mode)
-
-    @property
-    def diff_mode(self) -> bool:
-        return bool(self.module._diff)
 
     @property
     def node(self) -> str:
@@ -205,10 +194,6 @@ class ProxmoxModuleClient:
                 raise ProxmoxError("no online node found; set the node option")
             self._node = nodes[0]
         return self._node
-
-    def fail(self, msg: str, **result: Any) -> NoReturn:
-        self.module.fail_json(msg=msg, **result)
-        raise AssertionError("fail_json returned")
 
     def _connect(self) -> Any:
         params = self.params

@@ -91,7 +91,7 @@ def main() -> None:
     dns = DnsModule(RECORD_ARGS, required_if=[("state", "present", ("value",))])
     run = dns.run_items(dns.provider, [dns.params], dns.params["zone"])
     result = run.results[0]
-    extra = {"diff": result["diff"]} if dns.module._diff else {}
+    extra = {"diff": result["diff"]} if dns.diff_mode else {}
     dns.exit(
         run, action=result["action"], record=result["record"], removed=result["removed"], applied=run.applied, **extra
     )
