@@ -13,6 +13,12 @@ from dataclasses import dataclass, field
 from typing import Any, NoReturn
 
 from ansible.module_utils.basic import env_fallback
+from ansible_collections.homelab.iac.plugins.module_utils._batch import (
+    BatchItemError,
+    BatchRun,
+    finish_batch,
+    item_result,
+)
 from ansible_collections.homelab.iac.plugins.module_utils._client import ModuleClient
 from ansible_collections.homelab.iac.plugins.module_utils._dns_common import (
     RECORD_TYPES,
@@ -174,23 +180,13 @@ def item_label(item: dict[str, Any], zone: str | None) -> str:
 def batch_results(
     items: list[dict[str, Any]], results: list[dict[str, Any]], zone: str | None, diff_mode: bool
 ) -> list[dict[str, Any]]:
-    """Results in the batch contract's shape: index, kind, name, changed, action, facts (+ diff)."""
-    shaped = []
+    """Results in the batch contract's shape (``_batch``): plus the record's name and what it removed."""
     # On failure there are fewer results than items: only those that completed.
-    for index, (item, result) in enumerate(zip(items, results, strict=False)):
-        entry = {
-            "index": index,
-            "kind": item.get("kind") or "record",
-            "name": fqdn(item["name"], zone),
-            "changed": result["changed"],
-            "action": result["action"],
-            "facts": result["record"],
-            "removed": result["removed"],
-        }
-        if diff_mode:
-            entry["diff"] = result["diff"]
-        shaped.append(entry)
-    return shaped
+    return [
+        item_result(index, item.get("kind") or "record", result["changed"], result["action"], result["record"],
+                    result["diff"] if diff_mode else None, name=fqdn(item["name"], zone), removed=result["removed"])
+        for index, (item, result) in enumerate(zip(items, results, strict=False))
+    ]  # fmt: skip
 
 
 class DnsModule(ModuleClient):
@@ -238,7 +234,7 @@ class DnsModule(ModuleClient):
             run.applied = self._finish(provider)
             if batch:
                 shown = batch_results(items, run.results, zone, self.diff_mode)
-                self.fail(str(exc), changed=run.changed, results=shown, failed_index=index, applied=run.applied)
+                finish_batch(self, BatchRun(shown, [BatchItemError(index, str(exc))]), applied=run.applied)
             self.fail(str(exc), changed=run.changed, results=self._shown(run.results))
         run.applied = self._finish(provider)
         return run

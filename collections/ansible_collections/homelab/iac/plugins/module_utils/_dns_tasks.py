@@ -21,6 +21,12 @@ import ipaddress
 import json
 from typing import Any, NoReturn
 
+from ansible_collections.homelab.iac.plugins.module_utils._batch import (
+    BatchItemError,
+    BatchRun,
+    fail_before_run,
+    finish_batch,
+)
 from ansible_collections.homelab.iac.plugins.module_utils._dns_common import DnsError, fqdn
 from ansible_collections.homelab.iac.plugins.module_utils._dns_module import (
     DNS_COMMON_ARGS,
@@ -95,8 +101,9 @@ def run_batch() -> NoReturn:
     items = dns.params["items"]
     for index, item in enumerate(items):
         if item["state"] == "present" and item.get("value") is None:
-            dns.fail(f"items[{index}] (record {item_label(item, zone)}): value is required with state=present",
-                     failed_index=index, results=[], changed=False)  # fmt: skip
+            fail_before_run(dns, BatchItemError(
+                index, f"items[{index}] (record {item_label(item, zone)}): value is required with state=present"
+            ))  # fmt: skip
     run = dns.run_items(dns.provider, items, zone, batch=True)
     results = batch_results(items, run.results, zone, dns.diff_mode)
     before: dict[str, Any] = {}
@@ -106,7 +113,8 @@ def run_batch() -> NoReturn:
             before[item_label(item, zone)] = result["diff"]["before"]
             after[item_label(item, zone)] = result["diff"]["after"]
     summary = {action: sum(r["action"] == action for r in results) for action in ("create", "update", "delete", "noop")}
-    _exit(dns, run.changed, before, after, results=results, applied=run.applied, summary=summary)
+    extra = {"diff": {"before": before, "after": after}} if dns.diff_mode else {}
+    finish_batch(dns, BatchRun(results), applied=run.applied, summary=summary, **extra)
 
 
 def side_params(params: dict[str, Any], side: dict[str, Any]) -> dict[str, Any]:

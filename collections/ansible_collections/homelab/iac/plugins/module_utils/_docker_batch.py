@@ -8,11 +8,11 @@ each with its own engine connection; an item starts only once every earlier item
 has completed (see ``depends_on``). The engine is wrapped in ``CachedReads`` so existing state is
 read once (one container listing per batch, each image inspected once).
 
-Failure (the batch contract): after the first failure no further item is started; the items
-already running are allowed to finish. ``failed_index`` is the lowest failing index, ``results``
-holds every item that completed, in input order - including items after ``failed_index`` that were
-already running when it failed, because they changed the engine and the caller must know to roll
-them back. Items that never started are absent from ``results``.
+Failure (the batch contract, ``_batch``): after the first failure no further item is started; the
+items already running are allowed to finish. ``failed_index`` is the lowest failing index,
+``results`` holds every item that completed, in input order - including items after
+``failed_index`` that were already running when it failed, because they changed the engine and the
+caller must know to roll them back. Items that never started are absent from ``results``.
 """
 
 from __future__ import annotations
@@ -21,6 +21,14 @@ from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
 from typing import Any, NoReturn
 
+from ansible_collections.homelab.iac.plugins.module_utils._batch import (
+    ITEMS_ARG,
+    BatchItemError,
+    BatchRun,
+    fail_before_run,
+    finish_batch,
+    outcome_result,
+)
 from ansible_collections.homelab.iac.plugins.module_utils._docker_common import DockerModuleClient
 from ansible_collections.homelab.iac.plugins.module_utils._docker_container import DockerContainer
 from ansible_collections.homelab.iac.plugins.module_utils._docker_container_views import normalise_image_name
@@ -38,10 +46,8 @@ from ansible_collections.homelab.iac.plugins.module_utils._reconcile import (
 
 DEFAULT_WORKERS = 4
 MAX_WORKERS = 16
-BATCH_ARGUMENT_SPEC: dict[str, dict[str, Any]] = {
-    "items": {"type": "list", "elements": "dict", "required": True, "aliases": ["resources"]},
-    "workers": {"type": "int", "default": DEFAULT_WORKERS},
-}
+BATCH_ARGUMENT_SPEC: dict[str, dict[str, Any]] = {**ITEMS_ARG, "workers": {"type": "int", "default": DEFAULT_WORKERS}}
+__all__ = ["BATCH_ARGUMENT_SPEC", "BatchItemError", "BatchRun", "apply_all", "prepare", "run_batch_module"]
 
 
 class StackRun:
@@ -96,14 +102,6 @@ STACK_KIND = Kind(
 BATCH_KINDS: dict[str, Kind] = {**KINDS, "stack": STACK_KIND}
 
 
-class BatchItemError(Exception):
-    """One item failed; ``index`` says which."""
-
-    def __init__(self, index: int, message: str) -> None:
-        super().__init__(message)
-        self.index = index
-
-
 @dataclass
 class BatchItem:
     """One validated item: its resource object, what it names and which earlier items it waits for."""
@@ -127,34 +125,12 @@ class BatchItem:
         return self.kind.name, self.name
 
 
-@dataclass
-class BatchRun:
-    """What a batch did: completed items in input order, and the failures (lowest index first)."""
-
-    results: list[dict[str, Any]] = field(default_factory=list)
-    diffs: list[dict[str, Any]] = field(default_factory=list)
-    errors: list[BatchItemError] = field(default_factory=list)
-
-    @property
-    def changed(self) -> bool:
-        """True when any completed item changed something (or would have, in check mode)."""
-        return any(result["changed"] for result in self.results)
-
-
 def item_result(item: BatchItem, outcome: Outcome, diff_mode: bool) -> dict[str, Any]:
     """One entry of ``results``: the batch contract's keys plus name, updated and the reasons."""
-    result: dict[str, Any] = {
-        "index": item.index,
-        "kind": item.kind.name,
-        "name": item.name,
-        "changed": outcome.changed,
-        "action": outcome.action.value,
-        "facts": outcome.facts,
-        "updated": outcome.updated,
-        item.kind.reasons_key: outcome.replaced_because,
-    }
-    if diff_mode:
-        result["diff"] = outcome.diff
+    result = outcome_result(item.index, item.kind.name, outcome, name=item.name,
+                            **{item.kind.reasons_key: outcome.replaced_because})  # fmt: skip
+    if not diff_mode:
+        del result["diff"]
     return result
 
 
@@ -258,6 +234,13 @@ def prepare(engine: CachedReads, items: list[dict[str, Any]]) -> tuple[list[Batc
     return prepared, secrets
 
 
+@dataclass
+class DockerBatchRun(BatchRun):
+    """A BatchRun plus the changed items' diffs in the list form ``--diff`` shows per object."""
+
+    diffs: list[dict[str, Any]] = field(default_factory=list)
+
+
 def run_item(item: BatchItem, check_mode: bool) -> Outcome:
     """Reconcile one item; failures become BatchItemError naming it."""
     try:
@@ -269,7 +252,7 @@ def run_item(item: BatchItem, check_mode: bool) -> Outcome:
 
 
 def apply_all(items: list[BatchItem], check_mode: bool, diff_mode: bool = False,
-              workers: int = DEFAULT_WORKERS) -> BatchRun:
+              workers: int = DEFAULT_WORKERS) -> DockerBatchRun:
     """Run the items, at most ``workers`` at a time, each once the items it depends on completed.
 
     Items are started in input order as far as their dependencies allow. After the first failure
@@ -302,7 +285,7 @@ def apply_all(items: list[BatchItem], check_mode: bool, diff_mode: bool = False,
                     # that completed must still be reported: this item failed, not the batch.
                     where = f"items[{item.index}] ({item.kind.name} {item.name})"
                     errors[item.index] = BatchItemError(item.index, f"{where}: {type(exc).__name__}: {exc}")
-    run = BatchRun(errors=[errors[index] for index in sorted(errors)])
+    run = DockerBatchRun(errors=[errors[index] for index in sorted(errors)])
     for item in items:
         outcome = outcomes.get(item.index)
         if outcome is None:
@@ -324,7 +307,7 @@ def run_batch_module() -> NoReturn:
     try:
         items, secrets = prepare(engine, client.params["items"])
     except BatchItemError as exc:
-        client.fail(str(exc), failed_index=exc.index, results=[], changed=False)
+        fail_before_run(client, exc)
     except DockerEngineError as exc:
         client.fail(f"cannot list the containers on the Docker engine: {exc}", results=[], changed=False)
     # Item options marked no_log (secret_env) are hidden in everything the module returns.
@@ -333,13 +316,7 @@ def run_batch_module() -> NoReturn:
         for warning in item.warnings:
             client.module.warn(warning)
     run = apply_all(items, client.check_mode, client.diff_mode, workers)
-    result: dict[str, Any] = {"changed": run.changed, "results": run.results}
-    if client.diff_mode:
-        result["diff"] = run.diffs
-    if run.errors:
-        first = run.errors[0]
-        if len(run.errors) > 1:
-            result["errors"] = [{"index": error.index, "msg": str(error)} for error in run.errors]
-        client.fail(str(first), failed_index=first.index, **result)
-    client.module.exit_json(**result)
-    raise AssertionError("exit_json returned")
+    extra: dict[str, Any] = {"diff": run.diffs} if client.diff_mode else {}
+    if len(run.errors) > 1:
+        extra["errors"] = [{"index": error.index, "msg": str(error)} for error in run.errors]
+    finish_batch(client, run, **extra)

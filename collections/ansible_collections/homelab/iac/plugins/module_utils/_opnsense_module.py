@@ -16,6 +16,14 @@ from dataclasses import dataclass, field
 from typing import Any, NoReturn
 
 from ansible.module_utils.common.arg_spec import ArgumentSpecValidator
+from ansible_collections.homelab.iac.plugins.module_utils._batch import (
+    BatchItemError,
+    BatchRun,
+    fail_before_run,
+    finish_batch,
+    outcome_result,
+    run_in_order,
+)
 from ansible_collections.homelab.iac.plugins.module_utils._client import ModuleClient
 from ansible_collections.homelab.iac.plugins.module_utils._opnsense_client import (
     OPNSENSE_COMMON_ARGS,
@@ -54,15 +62,10 @@ class BatchError(Exception):
 
 
 @dataclass
-class BatchRun:
-    """The outcome of ``run_items``."""
+class OpnsenseRun(BatchRun):
+    """The outcome of ``run_items``: the batch contract's results plus the areas applied."""
 
-    results: list[dict[str, Any]] = field(default_factory=list)
     applied: list[str] = field(default_factory=list)
-
-    @property
-    def changed(self) -> bool:
-        return any(result["changed"] for result in self.results)
 
 
 def _ordered(entries: list[tuple[type[OpnsenseItem], dict[str, Any]]]) -> list[int]:
@@ -82,7 +85,7 @@ def _reconcile(session: Session, resource: OpnsenseItem, state: str) -> Outcome:
     return reconciler.apply(plan)
 
 
-def _apply_areas(session: Session, run: BatchRun) -> list[str]:
+def _apply_areas(session: Session, run: OpnsenseRun) -> list[str]:
     """Apply every touched area, each once; an area that fails does not stop the others."""
     failures = []
     for area, path in session.changed_areas:
@@ -95,52 +98,43 @@ def _apply_areas(session: Session, run: BatchRun) -> list[str]:
     return failures
 
 
-def run_items(session: Session, entries: list[tuple[type[OpnsenseItem], dict[str, Any]]], apply: bool) -> BatchRun:
+def run_items(session: Session, entries: list[tuple[type[OpnsenseItem], dict[str, Any]]], apply: bool) -> OpnsenseRun:
     """Reconcile every entry, apply each touched area once, return per-entry results in input order.
 
     An item that fails stops the run, but the areas of the items saved before it are still
     applied: OPNsense saved them already, so applying keeps the running firewall equal to its
     saved configuration, and the caller's rollback sees exactly those items in ``done``.
     """
-    run = BatchRun()
-    slots: dict[int, tuple[OpnsenseItem, Outcome]] = {}
-    failure: BatchError | None = None
-    for index in _ordered(entries):
+    resources: dict[int, OpnsenseItem] = {}
+
+    def run_one(index: int) -> dict[str, Any]:
         cls, params = entries[index]
-        resource = cls(session, params)
+        resource = resources[index] = cls(session, params)
         try:
-            slots[index] = (resource, _reconcile(session, resource, params.get("state", "present")))
+            outcome = _reconcile(session, resource, params.get("state", "present"))
         except (ReconcileError, OpnsenseError) as exc:
             validations = exc.validations if isinstance(exc, OpnsenseValidationError) else None
             what = f"items[{index}] ({cls.item_kind.name} {resource.label()})"
-            failure = BatchError(f"{what}: {exc}", [], validations, index)
-            break
+            raise BatchItemError(index, f"{what}: {exc}", validations=validations) from exc
+        return outcome_result(index, cls.item_kind.name, outcome)
+
+    items = run_in_order(_ordered(entries), run_one)
+    run = OpnsenseRun(items.results, items.errors)
     apply_failures = _apply_areas(session, run) if not session.check_mode and apply else []
-    if failure is None and apply_failures:
-        failure = BatchError("; ".join(apply_failures), [], None)
+    if not run.errors and apply_failures:
+        run.errors.append(BatchItemError(None, "; ".join(apply_failures), validations=None))
     stale = [] if session.check_mode else list(session.stale)
     for kind in stale:
         session.cache.refresh(kind)
-    for index in sorted(slots):
-        resource, outcome = slots[index]
-        facts = outcome.facts
-        if outcome.changed and resource.item_kind in stale and outcome.action.value != "delete":
-            facts = resource.facts(resource.read())
-        run.results.append(
-            {
-                "index": index,
-                "kind": resource.item_kind.name,
-                "action": outcome.action.value,
-                "changed": outcome.changed,
-                "updated": outcome.updated,
-                "facts": facts,
-                "diff": outcome.diff,
-            }
-        )
+    for result in run.results:
+        resource = resources[result["index"]]
+        if result["changed"] and resource.item_kind in stale and result["action"] != "delete":
+            result["facts"] = resource.facts(resource.read())
     if session.backup is not None:
         session.check_backup_kept()
-    if failure is not None:
-        failure.done = run.results
+    if run.errors:
+        first = run.errors[0]
+        failure = BatchError(str(first), run.results, first.details.get("validations"), first.index)
         failure.applied = run.applied
         raise failure
     return run
@@ -195,8 +189,7 @@ class OpnsenseModule(ModuleClient):
         }
         if self.diff_mode:
             answer["diff"] = result["diff"]
-        self.module.exit_json(**answer)
-        raise AssertionError("exit_json returned")
+        self.exit_json(**answer)
 
     def run_batch(self) -> NoReturn:
         """Validate every item against its kind's argument spec, reconcile all, apply once per area."""
@@ -205,41 +198,19 @@ class OpnsenseModule(ModuleClient):
             item = dict(raw)
             kind = item.pop("kind", None)
             if kind not in KINDS:
-                self.fail(f"items[{index}]: kind must be one of {', '.join(KINDS)}, got {kind!r}", failed_index=index,
-                          results=[])
+                fail_before_run(self, BatchItemError(index, f"items[{index}]: kind must be one of {', '.join(KINDS)}, "
+                                                            f"got {kind!r}"))  # fmt: skip
             cls = KINDS[kind]
             validated = ArgumentSpecValidator(cls.argument_spec).validate(item)
             if validated.error_messages:
-                self.fail(f"items[{index}] ({kind}): {'; '.join(validated.error_messages)}", failed_index=index,
-                          results=[])
+                fail_before_run(self, BatchItemError(index, f"items[{index}] ({kind}): "
+                                                            f"{'; '.join(validated.error_messages)}"))  # fmt: skip
             entries.append((cls, validated.validated_parameters))
         try:
             run = run_items(self.session, entries, self.params["apply"])
         except BatchError as exc:
-            self.fail(
-                str(exc),
-                changed=any(r["changed"] for r in exc.done),
-                failed_index=exc.failed_index,
-                validations=exc.validations or {},
-                results=self._shown(exc.done),
-                applied=exc.applied,
-                requests=self.requests(),
-                **self.safety_net(),
-            )
+            failed = BatchRun(exc.done, [BatchItemError(exc.failed_index, str(exc), validations=exc.validations or {})])
+            finish_batch(self, failed, applied=exc.applied, requests=self.requests(), **self.safety_net())
         except OpnsenseError as exc:
             self.fail(str(exc), requests=self.requests())
-        self.module.exit_json(
-            changed=run.changed,
-            results=self._shown(run.results),
-            applied=run.applied,
-            requests=self.requests(),
-            **self.safety_net(),
-        )
-        raise AssertionError("exit_json returned")
-
-    def _shown(self, results: list[dict[str, Any]]) -> list[dict[str, Any]]:
-        """Results as returned: the diff only in diff mode."""
-        if not self.diff_mode:
-            for result in results:
-                result.pop("diff", None)
-        return results
+        finish_batch(self, run, applied=run.applied, requests=self.requests(), **self.safety_net())

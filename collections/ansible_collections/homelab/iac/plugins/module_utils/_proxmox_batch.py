@@ -6,7 +6,7 @@ the same resource class, so a batch and a loop of single tasks decide identicall
 Ansible's per-task cost and repeated reads: GETs go through a cache that lives until the next
 write, so the node listings are read once for a run of unchanged items.
 
-Results follow the batch contract: one entry per item that ran, in input order, with ``index``;
+Results follow the batch contract (``_batch``): one entry per item that ran, in input order, with ``index``;
 a failure stops the run (``stop_on_error``, the default) and reports ``failed_index`` with the
 results of the items before it. With ``stop_on_error=false`` every item runs, a failed item's
 entry carries ``failed: true`` and ``msg``, and ``failed_index`` is the first failure.
@@ -19,6 +19,13 @@ import time
 from typing import Any, NoReturn
 
 from ansible.module_utils.common.arg_spec import ArgumentSpecValidator
+from ansible_collections.homelab.iac.plugins.module_utils._batch import (
+    ITEMS_ARG,
+    BatchItemError,
+    finish_batch,
+    item_result,
+    run_in_order,
+)
 from ansible_collections.homelab.iac.plugins.module_utils._proxmox_common import (
     ProxmoxError,
     ProxmoxModuleClient,
@@ -42,10 +49,7 @@ from ansible_collections.homelab.iac.plugins.module_utils._proxmox_values import
 from ansible_collections.homelab.iac.plugins.module_utils._proxmox_vm import VM_ARGUMENT_SPEC, ProxmoxVm
 from ansible_collections.homelab.iac.plugins.module_utils._reconcile import ReconcileError, Reconciler
 
-BATCH_ARGUMENT_SPEC: dict[str, dict[str, Any]] = {
-    "items": {"type": "list", "elements": "dict", "required": True, "aliases": ["resources"]},
-    "stop_on_error": {"type": "bool", "default": True},
-}
+BATCH_ARGUMENT_SPEC: dict[str, dict[str, Any]] = {**ITEMS_ARG, "stop_on_error": {"type": "bool", "default": True}}
 KINDS: dict[str, dict[str, dict[str, Any]]] = {
     "vm": {**VM_ARGUMENT_SPEC, **SNAPSHOT_ARG},
     "lxc": {**LXC_ARGUMENT_SPEC, **SNAPSHOT_ARG},
@@ -89,7 +93,7 @@ def validate_item(item: dict[str, Any]) -> tuple[str, dict[str, Any]]:
     return kind, result.validated_parameters
 
 
-def apply_item(client: ProxmoxModuleClient, kind: str, params: dict[str, Any]) -> dict[str, Any]:
+def apply_item(client: ProxmoxModuleClient, index: int, kind: str, params: dict[str, Any]) -> dict[str, Any]:
     """Reconcile one item; the same classes and decisions as the single-resource modules."""
     node = params.get("node") or client.node
     taken: list[str] = []
@@ -105,11 +109,9 @@ def apply_item(client: ProxmoxModuleClient, kind: str, params: dict[str, Any]) -
         state = "present" if kind == "template" else params["state"]
         outcome = Reconciler(target, client.check_mode).run(state)
         changed, diff = outcome.changed, outcome.diff
-    entry = {"kind": kind, "changed": changed, "action": outcome.action.value, "updated": outcome.updated,
-             "facts": outcome.facts, "diff": diff}
-    if taken:
-        entry["snapshot"] = taken[0]
-    return entry
+    extra = {"snapshot": taken[0]} if taken else {}
+    return item_result(index, kind, changed, outcome.action.value, outcome.facts, diff, updated=outcome.updated,
+                       **extra)  # fmt: skip
 
 
 def run_batch_module() -> NoReturn:
@@ -117,30 +119,27 @@ def run_batch_module() -> NoReturn:
     client = ProxmoxModuleClient(BATCH_ARGUMENT_SPEC)
     client.api = CachingApi(client.api)
     client.tasks.api = client.api
-    results: list[dict[str, Any]] = []
-    failures: list[tuple[int, str]] = []
-    for index, item in enumerate(client.params["items"]):
+    items = client.params["items"]
+
+    def run_one(index: int) -> dict[str, Any]:
+        item = items[index]
         try:
             kind, params = validate_item(item)
-            results.append({"index": index, **apply_item(client, kind, params)})
+            return apply_item(client, index, kind, params)
         except (InvalidValue, ReconcileError, ProxmoxError) as exc:
             label = item.get("name") or item.get("hostname") or item.get("vmid") or ""
-            message = f"items[{index}] ({item.get('kind')}{f' {label}' if label else ''}): {exc}"
-            failures.append((index, message))
-            if client.params["stop_on_error"]:
-                break
-            results.append({"index": index, "kind": item.get("kind"), "changed": False, "action": "failed",
-                            "failed": True, "msg": message, "facts": {}, "diff": {"before": {}, "after": {}}})
-    result: dict[str, Any] = {"changed": any(r["changed"] for r in results), "results": results,
-                              "upids": list(client.tasks.upids), "writes": len(client.api.writes)}
-    if client.diff_mode:
-        result["diff"] = {"before": {str(r["index"]): r["diff"]["before"] for r in results},
-                          "after": {str(r["index"]): r["diff"]["after"] for r in results}}
-    else:
-        for entry in results:
-            entry.pop("diff", None)
-    if failures:
-        client.fail("; ".join(message for _index, message in failures), failed_index=failures[0][0],
-                    **{k: v for k, v in result.items() if k != "diff"})
-    client.module.exit_json(**result)
-    raise AssertionError("exit_json returned")
+            where = f"items[{index}] ({item.get('kind')}{f' {label}' if label else ''})"
+            raise BatchItemError(index, f"{where}: {exc}") from exc
+
+    def failed_result(error: BatchItemError) -> dict[str, Any]:
+        # stop_on_error=false: the failed item has an entry of its own, the run goes on.
+        kind = items[error.index].get("kind") if error.index is not None else None
+        return item_result(error.index or 0, kind, False, "failed", {}, {"before": {}, "after": {}}, failed=True,
+                           msg=str(error))  # fmt: skip
+
+    run = run_in_order(range(len(items)), run_one, client.params["stop_on_error"], failed_result)
+    extra: dict[str, Any] = {"upids": list(client.tasks.upids), "writes": len(client.api.writes)}
+    if client.diff_mode and not run.errors:
+        extra["diff"] = {"before": {str(r["index"]): r["diff"]["before"] for r in run.results},
+                         "after": {str(r["index"]): r["diff"]["after"] for r in run.results}}  # fmt: skip
+    finish_batch(client, run, "; ".join(str(error) for error in run.errors), **extra)
