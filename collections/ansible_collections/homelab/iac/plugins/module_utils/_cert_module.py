@@ -3,9 +3,11 @@
 
 ``CertModule`` owns the AnsibleModule, reports a missing ``cryptography`` once, and carries the
 one write path of these modules: ``FilePlan`` collects every file a run wants to write (or, with
-``state: absent``, to remove), decides from bytes, mode and ownership whether each write would change
-anything, and writes only outside check mode. So ``changed`` and the list of files are the same in
-check mode and in a real run, and a rerun that has nothing to change writes nothing.
+``state: absent``, to remove) and hands them to the generic Reconciler as one ``CertFiles``
+resource: each file is a compared property (its bytes' digest, mode and ownership), so the engine
+decides create/update/delete/noop and owns the check-mode guard, as for every other resource. So
+``changed`` and the list of files are the same in check mode and in a real run, and a rerun that
+has nothing to change writes nothing.
 """
 
 from __future__ import annotations
@@ -26,6 +28,7 @@ from ansible_collections.homelab.iac.plugins.module_utils._cert_files import (
     write_file,
 )
 from ansible_collections.homelab.iac.plugins.module_utils._client import ModuleClient
+from ansible_collections.homelab.iac.plugins.module_utils._reconcile import Action, Field, Plan, Reconciler, Resource
 
 try:
     from cryptography.hazmat.primitives import hashes, serialization
@@ -97,21 +100,17 @@ def removal_before(paths: list[str | None], facts: Any) -> dict[str, Any]:
 
 @dataclass
 class FilePlan:
-    """Files one run writes; ``apply`` writes those that differ, unless in check mode."""
+    """Files one run writes (or removes); ``apply`` reconciles them as one ``CertFiles`` resource."""
 
     check_mode: bool
     owner: str | None = None
     group: str | None = None
-    pending: list[tuple[str, bytes, int]] = field(default_factory=list)
+    pending: dict[str, tuple[bytes, int]] = field(default_factory=dict)
     removals: list[str] = field(default_factory=list)
-    changed: list[str] = field(default_factory=list)
 
     def add(self, path: str | None, data: bytes, mode: int) -> None:
-        if not path:
-            return
-        self.pending.append((path, data, mode))
-        if file_differs(path, data, mode) or ownership_differs(path, self.owner, self.group):
-            self.changed.append(path)
+        if path:
+            self.pending[path] = (data, mode)
 
     def add_cert(self, path: str | None, certs: list[Any], mode: int) -> None:
         self.add(path, b"".join(cert_pem(cert) for cert in certs), mode)
@@ -123,26 +122,83 @@ class FilePlan:
         if os.path.isdir(path):
             raise CertError(f"{path} is a directory; state=absent removes files only")
         self.removals.append(path)
-        if os.path.lexists(path):
-            self.changed.append(path)
 
     def apply(self) -> list[str]:
-        if not self.check_mode:
-            for path, data, mode in self.pending:
-                if path in self.changed:
-                    try:
-                        write_file(path, data, mode, self.owner, self.group)
-                    except OSError as exc:
-                        raise CertError(f"cannot write {path}: {exc.strerror or exc}") from None
-            for path in self.removals:
-                if path in self.changed:
-                    try:
-                        os.unlink(path)
-                    except FileNotFoundError:
-                        pass
-                    except OSError as exc:
-                        raise CertError(f"cannot remove {path}: {exc.strerror or exc}") from None
-        return list(self.changed)
+        """Write (or remove) what differs, unless in check mode; the files that change, in order."""
+        files = CertFiles(self)
+        reconciler = Reconciler(files, self.check_mode)
+        plan = reconciler.plan("absent" if self.removals else "present")
+        changed = files.changed_by(plan)
+        reconciler.apply(plan)
+        return changed
+
+
+FileStates = dict[str, str]  # path -> "as wanted" or "differs" (removals: "exists")
+
+
+class CertFiles(Resource[FileStates]):
+    """The files of one cert module run as one resource: each file is a compared property.
+
+    ``current`` says of each file "as wanted" or "differs" (bytes, mode and ownership, the rule
+    ``write_file`` applies), ``desired`` wants every file "as wanted", so the engine's update lists
+    exactly the files to write. With removals the resource is present while any of them exists.
+    """
+
+    kind = "certificate files"
+    fields: tuple[Field, ...] = ()
+
+    def __init__(self, plan: FilePlan) -> None:
+        self.plan = plan
+        self.fields = tuple(Field(path) for path in (plan.removals or plan.pending))
+
+    def read(self) -> FileStates | None:
+        if self.plan.removals:
+            existing = {path: "exists" for path in self.plan.removals if os.path.lexists(path)}
+            return existing or None
+        owner, group = self.plan.owner, self.plan.group
+        states = {path: "differs" if file_differs(path, data, mode) or ownership_differs(path, owner, group)
+                  else "as wanted" for path, (data, mode) in self.plan.pending.items()}  # fmt: skip
+        return states if any(os.path.lexists(path) for path in states) else None
+
+    def current(self, observed: FileStates) -> dict[str, Any]:
+        return dict(observed)
+
+    def desired(self) -> dict[str, Any]:
+        return {spec.name: "as wanted" for spec in self.fields}
+
+    def changed_by(self, plan: Plan[FileStates]) -> list[str]:
+        """The files ``plan`` writes or removes, in the order the module named them."""
+        if plan.action is Action.CREATE:
+            return list(self.plan.pending)
+        if plan.action is Action.DELETE:
+            return list(plan.observed or {})
+        return list(plan.updated)
+
+    def create(self) -> None:
+        self._write(list(self.plan.pending))
+
+    def update(self, observed: FileStates, changed: list[str]) -> None:
+        self._write(changed)
+
+    def delete(self, observed: FileStates) -> None:
+        for path in observed:
+            try:
+                os.unlink(path)
+            except FileNotFoundError:
+                pass
+            except OSError as exc:
+                raise CertError(f"cannot remove {path}: {exc.strerror or exc}") from None
+
+    def facts(self, observed: FileStates | None) -> dict[str, Any]:
+        return {}  # the modules report certificate facts of their own
+
+    def _write(self, paths: list[str]) -> None:
+        for path in paths:
+            data, mode = self.plan.pending[path]
+            try:
+                write_file(path, data, mode, self.plan.owner, self.plan.group)
+            except OSError as exc:
+                raise CertError(f"cannot write {path}: {exc.strerror or exc}") from None
 
 
 class CertModule(ModuleClient):
