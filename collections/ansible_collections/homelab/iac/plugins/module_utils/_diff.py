@@ -19,6 +19,12 @@ SECRET_MASK = "********"
 SECRET_CHANGED_MASK = "******** (changed)"
 
 Comparator = Callable[[Any, Any], bool]
+_IMMUTABLE = (str, int, float, bool, type(None), bytes, frozenset)
+
+
+def _snapshot(value: Any) -> Any:
+    """A copy the caller cannot change afterwards; immutable values need none (most fields are)."""
+    return value if isinstance(value, _IMMUTABLE) else copy.deepcopy(value)
 
 
 def mask_secret(value: Any) -> Any:
@@ -82,7 +88,7 @@ class DifferenceTracker:
         """Record property ``name``; return True when it differs. ``equal`` overrides ``==``."""
         differs = not (equal(before, after) if equal is not None else before == after)
         self._records.append(
-            _Record(name, copy.deepcopy(before), copy.deepcopy(after), secret, differs)
+            _Record(name, _snapshot(before), _snapshot(after), secret, differs)
         )
         return differs
 
@@ -128,6 +134,6 @@ class DifferenceTracker:
 def masked_view(view: dict[str, Any], secret_names: frozenset[str]) -> dict[str, Any]:
     """Copy of a whole resource view with its secret properties masked (create/delete diffs)."""
     return {
-        name: mask_secret(value) if name in secret_names else copy.deepcopy(value)
+        name: mask_secret(value) if name in secret_names else _snapshot(value)
         for name, value in view.items()
     }

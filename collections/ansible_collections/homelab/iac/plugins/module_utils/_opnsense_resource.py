@@ -245,14 +245,17 @@ class OpnsenseItem(Resource[Observed]):
     def label(self) -> str:
         return ", ".join(f"{name}={self.params.get(name)}" for name in self.identity)
 
-    def matches(self, uuid: str, item: dict[str, Any]) -> bool:
+    def matches(self, uuid: str, item: dict[str, Any], wanted: dict[str, Any] | None = None) -> bool:
+        """Whether the existing ``item`` is the one the options identify (``wanted``: ``desired()``)."""
         current = self.current((uuid, item))
-        wanted = self.desired()
+        wanted = self.desired() if wanted is None else wanted
         return all(current.get(name) == wanted.get(name) for name in self.identity)
 
     def read(self) -> Observed | None:
+        # desired() once, not once per existing item: a batch scans a kind's items for every entry.
+        wanted = self.desired()
         for uuid, item in self.session.cache.items(self.item_kind).items():
-            if self.matches(uuid, item):
+            if self.matches(uuid, item, wanted):
                 return uuid, item
         return None
 
