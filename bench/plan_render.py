@@ -17,9 +17,9 @@ import time
 from pathlib import Path
 from typing import Any
 
+from planner.core.builder import build_plan
 from planner.intents import parse_intents
 from planner.inventory import EndpointInventory, Host
-from planner.plan import build_plan
 from planner.render import render_project
 
 INVENTORY = EndpointInventory(

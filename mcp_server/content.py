@@ -7,8 +7,8 @@ from mcp.server.mcpserver.exceptions import ResourceError, ResourceNotFoundError
 
 from mcp_server.access import caller
 from mcp_server.views import plan_view, resource_view, status_view
+from planner.core.plan import Plan
 from planner.errors import IacError
-from planner.plan import Plan
 from planner.service import Service
 
 __all__ = ["register"]

@@ -48,9 +48,9 @@ from mcp_server.views import (
     status_view,
     validation_view,
 )
+from planner.core.plan import Plan
 from planner.errors import IacError, IntentError, PolicyError
 from planner.intents import INTENT_KINDS
-from planner.plan import Plan
 from planner.policy import RULES, PolicyViolations
 from planner.record import Progress
 from planner.redact import scrub

@@ -11,10 +11,10 @@ from typing import Any
 
 from pydantic import BaseModel, Field
 
+from planner.core.plan import Plan
 from planner.drift import DriftReport
 from planner.inventory import Host
 from planner.picture import draw
-from planner.plan import Plan
 from planner.policy import PolicyReport
 from planner.record import ResourceResult
 from planner.redact import scrub

@@ -19,10 +19,10 @@ from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
+from planner.core.plan import Action, Plan
 from planner.errors import IacError
 from planner.intents import INTENT_KINDS
 from planner.picture import FORMATS, draw, summary_line, why
-from planner.plan import Action, Plan
 from planner.record import Progress, ResourceResult
 from planner.service import ApplyResult, PlanResult, Service
 from planner.state.records import DeploymentRecord, DeploymentStatus

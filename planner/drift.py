@@ -6,39 +6,14 @@ a module that would change something has found drift, and its diff says what. No
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
 from typing import Any
 
-from planner.core.graph import Graph
-from planner.plan import Action, Change, Plan
-from planner.redact import scrub
-from planner.core.resources import module_for
-from planner.state.records import ResourceRecord
+from planner.core.plan import Plan
 from planner.core.tasks import item_outcomes, task_groups
+from planner.redact import scrub
 
-__all__ = ["DriftCollector", "DriftItem", "DriftReport", "desired_state_plan"]
-
-
-def desired_state_plan(resources: Sequence[ResourceRecord], *, source: str, action: Action = Action.NOOP) -> Plan:
-    """A plan whose changes are the recorded specs of ``resources``, ordered by their recorded dependencies."""
-    by_address = {resource.address: resource for resource in resources}
-    graph = Graph()
-    for resource in resources:
-        graph.add(resource.address, [dep for dep in resource.dependencies if dep in by_address])
-    waves = graph.waves()
-    changes = []
-    for number, wave in enumerate(waves, start=1):
-        for address in wave:
-            resource = by_address[address]
-            changes.append(Change(
-                address=address, kind=resource.kind, name=resource.name, endpoint=resource.endpoint,
-                module=module_for(resource.kind), action=action,
-                before=dict(resource.spec), after=dict(resource.spec),
-                depends_on=[dep for dep in resource.dependencies if dep in by_address], wave=number,
-            ))
-    return Plan(source=source, created_at=datetime.now(UTC), intents=[], changes=changes, waves=waves)
+__all__ = ["DriftCollector", "DriftItem", "DriftReport"]
 
 
 @dataclass(frozen=True)

@@ -158,7 +158,7 @@ class ScriptedExecutor:
 
 
 def _groups_of(project: Path) -> dict[str, Any]:
-    from planner.plan import Plan
+    from planner.core.plan import Plan
     from planner.core.tasks import task_groups
 
     plan = Plan.model_validate_json((project / "plan.json").read_text())

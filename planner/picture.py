@@ -5,8 +5,8 @@ from __future__ import annotations
 import shutil
 import subprocess
 
+from planner.core.plan import Action, Change, Plan
 from planner.errors import IacError
-from planner.plan import Action, Change, Plan
 
 __all__ = ["FORMATS", "draw", "summary_line", "why"]
 

@@ -6,11 +6,11 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from planner.plan import Plan
+from planner.core.plan import Plan
+from planner.core.tasks import ItemOutcome, item_outcomes, task_groups
 from planner.redact import scrub
 from planner.state.records import ResourceState
 from planner.state.store import StateStore
-from planner.core.tasks import ItemOutcome, item_outcomes, task_groups
 
 __all__ = ["DeploymentRecorder", "Progress", "ResourceResult", "observed_facts"]
 

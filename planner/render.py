@@ -17,43 +17,17 @@ from typing import Any
 
 import jinja2
 
+from planner.core.kinds import BACKENDS, KINDS, kind_spec
+from planner.core.perf import without_cyclic_gc
+from planner.core.plan import Action, Change, Plan
+from planner.core.refs import MISSING, find_output, resolve_refs
+from planner.core.tasks import TaskGroup, task_groups
 from planner.errors import IacError
 from planner.inventory import EndpointInventory
 from planner.paths import collections_path
-from planner.core.perf import without_cyclic_gc
-from planner.plan import Action, Change, Plan
-from planner.core.refs import MISSING, find_output, resolve_refs
 from planner.secrets import is_secret_ref, render_secret
-from planner.core.tasks import TaskGroup, task_groups
 
-__all__ = ["CONNECTION_OPTIONS", "render_project"]
-
-# Per inventory group (= action group of the collection): module connection option → inventory host var.
-# Secrets have entries too, so an inventory may set them from a vault or a lookup; unset, each module
-# falls back to its environment variable (OPNSENSE_API_KEY, PROXMOX_TOKEN_SECRET, ...), which is how
-# `iac` hands the lab's credentials over (see planner.execute). No value is ever written into the project.
-CONNECTION_OPTIONS: dict[str, dict[str, str]] = {
-    "docker": {"docker_host": "docker_host", "timeout": "docker_timeout"},
-    "opnsense": {
-        "api_url": "api_url", "ca_cert": "ca_cert", "validate_certs": "validate_certs",
-        "api_key": "opnsense_api_key", "api_secret": "opnsense_api_secret",
-    },
-    "proxmox": {
-        "api_url": "api_url", "ca_cert": "ca_cert", "validate_certs": "validate_certs", "node": "proxmox_node",
-        "api_user": "proxmox_user", "api_token_id": "proxmox_token_id",
-        "api_token_secret": "proxmox_token_secret",
-    },
-    "dns": {
-        "provider": "dns_provider", "zone": "dns_zone", "server": "dns_server", "port": "dns_port",
-        "key_name": "tsig_key_name", "key_algorithm": "tsig_key_algorithm", "key_secret": "tsig_key_secret",
-        "cloudflare_base_url": "cloudflare_base_url", "cloudflare_ca_cert": "cloudflare_ca_cert",
-        "cloudflare_api_token": "cloudflare_api_token",
-    },
-}
-# Options only some modules of a group take (module_defaults of a group would hand them to every module).
-MODULE_CONNECTION_OPTIONS: dict[str, dict[str, str]] = {
-    "homelab.iac.cert_acme": {"acme_directory": "acme_directory", "acme_ca_cert": "acme_ca_cert"},
-}
+__all__ = ["render_project"]
 
 _TEMPLATES = jinja2.Environment(
     loader=jinja2.PackageLoader("planner", "templates"),
@@ -61,6 +35,10 @@ _TEMPLATES = jinja2.Environment(
     keep_trailing_newline=True,
     autoescape=False,
 )
+
+
+# Options only some modules of a group take (module_defaults of a group would hand them to every module).
+_MODULE_CONNECTION = {spec.module: spec.connection for spec in KINDS.values() if spec.connection}
 
 
 class _Jinja(str):
@@ -139,29 +117,6 @@ def _with_secrets(value: Any) -> Any:
     return value
 
 
-def _split_secret_env(spec: dict[str, Any]) -> dict[str, Any]:
-    """A container's ``{secret: NAME}`` env entries go to ``secret_env``, which the module keeps ``no_log``.
-
-    The plan (and the state store) keeps them in ``env``; only the task splits them, so plain values such
-    as ``POSTGRES_DB: dev`` stay readable in Ansible's output while secret values never appear.
-    """
-    env = spec.get("env")
-    if not isinstance(env, dict) or not any(is_secret_ref(value) for value in env.values()):
-        return spec
-    split: dict[str, Any] = {}
-    for key, value in spec.items():
-        if key == "env":
-            split["env"] = {name: item for name, item in env.items() if not is_secret_ref(item)}
-            split["secret_env"] = {name: item for name, item in env.items() if is_secret_ref(item)}
-        else:
-            split[key] = value
-    return split
-
-
-# Guests Proxmox can snapshot before an in-place change (``snapshot_before_change``).
-_SNAPSHOT_KINDS = frozenset({"proxmox.vm", "proxmox.lxc"})
-
-
 class _Tasks:
     """Renders the plan's task groups; resolves references from earlier waves or from recorded facts."""
 
@@ -193,9 +148,8 @@ class _Tasks:
 
     def args(self, change: Change) -> dict[str, Any]:
         spec = resolve_refs(dict(change.after or {}), lambda address, output: self._ref(change, address, output))
-        if change.kind == "docker.container":
-            spec = _split_secret_env(spec)
-        args: dict[str, Any] = _with_secrets(spec)
+        to_task = kind_spec(change.kind).task_args
+        args: dict[str, Any] = _with_secrets(to_task(spec) if to_task is not None else spec)
         return args
 
     def task(self, group: TaskGroup, when: str | None) -> dict[str, Any]:
@@ -203,13 +157,15 @@ class _Tasks:
             items = []
             for address in group.addresses:
                 change = self.changes[address]
-                item = {"kind": group.item_kind(change), **self.args(change)}
-                if change.kind in _SNAPSHOT_KINDS and change.action is Action.UPDATE:
-                    item["snapshot_before_change"] = True  # Proxmox's own safety net, recorded with the run
+                spec = kind_spec(change.kind)
+                item = {"kind": spec.item_kind, **self.args(change)}
+                if spec.safety_net is not None and change.action is Action.UPDATE:
+                    item[spec.safety_net] = True  # the module's own safety net before an in-place change
                 items.append(item)
             args: dict[str, Any] = {"items": items}
-            if group.module == "homelab.iac.opnsense_batch":
-                args["backup_before_change"] = True  # the config backup id before the first write is recorded
+            backend = BACKENDS[kind_spec(self.changes[group.addresses[0]].kind).backend]
+            if backend.batch_safety_net is not None:
+                args[backend.batch_safety_net] = True  # taken before the first write, recorded with the run
         else:
             args = self.args(self.changes[group.addresses[0]])
         task: dict[str, Any] = {"name": group.name, group.module: args, "register": group.register}
@@ -219,8 +175,9 @@ class _Tasks:
 
 
 def _module_defaults(groups: list[str], modules: list[str]) -> dict[str, dict[str, str]]:
-    wanted = [(f"group/homelab.iac.{group}", CONNECTION_OPTIONS.get(group)) for group in groups]
-    wanted += [(module, MODULE_CONNECTION_OPTIONS.get(module)) for module in modules]
+    wanted = [(f"group/homelab.iac.{group}", backend.connection if (backend := BACKENDS.get(group)) else None)
+              for group in groups]
+    wanted += [(module, _MODULE_CONNECTION.get(module)) for module in modules]
     return {
         key: {option: _Jinja("{{ " + var + " | default(omit) }}") for option, var in options.items()}
         for key, options in wanted

@@ -15,7 +15,17 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from planner.drift import DriftCollector, DriftItem, DriftReport, desired_state_plan
+from planner.core.builder import (
+    before_states,
+    build_plan,
+    desired_state_plan,
+    inverse_plan,
+    reconcile_plan,
+    restore_plan,
+)
+from planner.core.plan import Plan
+from planner.core.refs import MISSING, find_output, ref_pairs
+from planner.drift import DriftCollector, DriftItem, DriftReport
 from planner.errors import IacError
 from planner.execute import AnsibleRunnerExecutor, Executor
 from planner.intents.base import Intent
@@ -23,14 +33,11 @@ from planner.intents.catalog import load_intent_file, parse_intents
 from planner.inventory import EndpointInventory, load_inventory
 from planner.locks import hold_locks, lease_seconds
 from planner.paths import iac_home
-from planner.plan import Action, Plan, build_plan
-from planner.policy import capacities_from_hosts, load_policy
+from planner.policy import capacities_from_hosts
+from planner.policy.load import load_policy
 from planner.preflight import Preflight, run_preflight
 from planner.record import DeploymentRecorder, Progress, ResourceResult
-from planner.core.refs import MISSING, find_output, ref_pairs
 from planner.render import render_project
-from planner.restore import restore_plan
-from planner.rollback import before_states, inverse_plan
 from planner.secrets import referenced_secrets
 from planner.sentence import Understood, parse_sentence
 from planner.state.records import DeploymentRecord, DeploymentStatus, EventRecord, ResourceRecord, ResourceState
@@ -408,11 +415,7 @@ class Service:
             raise IacError("nothing is recorded yet: there is nothing to reconcile")
         report = self.drift()
         drifted = {item.address for item in report.drifted}
-        plan = desired_state_plan(resources, source="reconcile")
-        plan = plan.model_copy(update={"changes": [
-            c.model_copy(update={"action": Action.UPDATE if c.address in drifted else Action.NOOP})
-            for c in plan.changes
-        ]})
+        plan = reconcile_plan(resources, drifted)
         deployment = self.store.create_deployment({"source": "reconcile", "intents": []}, plan.model_dump(mode="json"))
         project = self._render(plan, self.inventory(), self.project_dir(deployment.id), deployment.id)
         return PlanResult(deployment, plan, project)

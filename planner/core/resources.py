@@ -7,16 +7,14 @@ A resource's ``kind`` is ``<backend>.<thing>`` and maps 1:1 onto a module of the
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
-__all__ = ["Resource", "module_for"]
+from planner.core.kinds import module_for
 
-
-def module_for(kind: str) -> str:
-    """The fully qualified module that manages a kind: ``docker.container`` → ``homelab.iac.docker_container``."""
-    return "homelab.iac." + kind.replace(".", "_")
+__all__ = ["Resource", "locate", "module_for"]
 
 
 class Resource(BaseModel):
@@ -47,3 +45,17 @@ class Resource(BaseModel):
     def module(self) -> str:
         """The fully qualified module that manages this kind."""
         return module_for(self.kind)
+
+
+def locate(
+    addresses: Iterable[str], given: Mapping[str, str], by_backend: Mapping[str, Sequence[str]]
+) -> dict[str, str]:
+    """Where each recorded address lives: as ``given`` (the state store knows), else on its backend's only
+    endpoint in ``by_backend``; an address that cannot be placed is left out."""
+    located = dict(given)
+    for address in addresses:
+        if address not in located:
+            hosts = by_backend.get(address.split(".", 1)[0], ())
+            if len(hosts) == 1:
+                located[address] = next(iter(hosts))
+    return located

@@ -19,21 +19,10 @@ from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from planner.plan import Change, Plan
+from planner.core.kinds import kind_spec
+from planner.core.plan import Change, Plan
 
-__all__ = ["BATCHES", "ItemOutcome", "TaskGroup", "item_outcomes", "task_groups"]
-
-# Backend → (batch module, the kinds it takes). Kinds are the part of a resource kind after the backend.
-BATCHES: dict[str, tuple[str, frozenset[str]]] = {
-    "docker": ("homelab.iac.docker_batch", frozenset({"container", "network", "volume", "image"})),
-    "opnsense": ("homelab.iac.opnsense_batch", frozenset({
-        "vlan", "interface", "alias", "firewall_rule", "dhcp_subnet", "dhcp_reservation", "host_override",
-        "haproxy_server", "haproxy_backend", "haproxy_frontend", "wireguard_server", "wireguard_peer",
-    })),
-    "proxmox": ("homelab.iac.proxmox_batch", frozenset({"vm", "lxc", "template", "storage_content"})),
-    "dns": ("homelab.iac.dns_batch", frozenset({"record"})),
-}
-
+__all__ = ["ItemOutcome", "TaskGroup", "item_outcomes", "task_groups"]
 
 def _variable(text: str) -> str:
     return "".join(ch if ch.isalnum() else "_" for ch in text).lower()
@@ -63,15 +52,6 @@ class TaskGroup:
             return f"iac_wave{self.wave}_{_variable(self.endpoint)}"
         return "iac_" + _variable(self.addresses[0])
 
-    def item_kind(self, change: Change) -> str:
-        """The ``kind`` of a batch item: ``opnsense.firewall_rule`` → ``firewall_rule``."""
-        return change.kind.split(".", 1)[1]
-
-
-def _batch_of(change: Change) -> str | None:
-    backend, thing = change.kind.split(".", 1)
-    module, kinds = BATCHES.get(backend, ("", frozenset()))
-    return module if thing in kinds else None
 
 
 def task_groups(plan: Plan) -> list[TaskGroup]:
@@ -85,7 +65,7 @@ def task_groups(plan: Plan) -> list[TaskGroup]:
             batched: dict[str, list[str]] = {}
             singles: list[Change] = []
             for change in mine:
-                module = _batch_of(change)
+                module = kind_spec(change.kind).batch_module
                 if module is None:
                     singles.append(change)
                 else:

@@ -8,8 +8,8 @@ from typing import Any, ClassVar
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from planner.errors import IntentError
 from planner.core.resources import Resource
+from planner.errors import IntentError
 
 __all__ = ["Endpoints", "ExpansionContext", "Intent", "intent_meta"]
 

@@ -13,7 +13,6 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
-import yaml
 from pydantic import ValidationError
 
 from planner.errors import IntentError
@@ -49,6 +48,8 @@ INTENT_KINDS: dict[str, type[Intent]] = {
 
 def load_intent_file(path: str | Path) -> list[Intent]:
     """Read and validate an intent file; raises ``IntentError`` naming the file and field on bad input."""
+    import yaml  # only reading a file needs a YAML parser; the core and the MCP path do not
+
     file = Path(path)
     try:
         text = file.read_text(encoding="utf-8")

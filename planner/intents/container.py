@@ -8,9 +8,9 @@ from typing import Any, ClassVar, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
+from planner.core.resources import Resource
 from planner.intents.base import ExpansionContext, Intent
 from planner.redact import is_secret_key
-from planner.core.resources import Resource
 from planner.secrets import SecretRef
 
 __all__ = ["ContainerIntent", "NetworkRef", "check_size", "parse_port"]

@@ -6,13 +6,13 @@ from typing import ClassVar, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from planner.core.resources import Resource
 from planner.errors import IntentError
 from planner.intents.base import ExpansionContext, Intent, intent_meta
 from planner.intents.machines import LxcFields, Placement, VmFields
 from planner.intents.network import InlineSegment, Segment, segment_for
 from planner.intents.primitives import CertificateFields, certificate_resources
 from planner.intents.web import reverse_proxy_resources
-from planner.core.resources import Resource
 from planner.secrets import SecretRef
 
 __all__ = ["Database", "DevEnvironmentIntent", "DevLxc", "DevVm"]

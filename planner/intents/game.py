@@ -9,12 +9,12 @@ from typing import Any, ClassVar, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator
 
+from planner.core.resources import Resource
+from planner.core.sizes import memory_mib
 from planner.errors import IntentError
 from planner.intents.base import ExpansionContext, Intent, intent_meta
 from planner.intents.container import check_size
 from planner.intents.network import InlineSegment, Segment, firewall_rule, segment_for
-from planner.core.resources import Resource
-from planner.core.sizes import memory_mib
 
 __all__ = ["GAMES", "Game", "GamePort", "GameServerIntent", "PublicDns", "Sizing", "size_for"]
 

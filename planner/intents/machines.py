@@ -8,8 +8,8 @@ from typing import Any, ClassVar, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
-from planner.intents.base import ExpansionContext, Intent, intent_meta
 from planner.core.resources import Resource
+from planner.intents.base import ExpansionContext, Intent, intent_meta
 from planner.secrets import SecretRef
 
 __all__ = ["DEBIAN_LXC_TEMPLATE", "CloudInit", "LxcFields", "LxcIntent", "Placement", "VmFields", "VmIntent"]

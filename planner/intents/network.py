@@ -12,9 +12,9 @@ from typing import Any, ClassVar, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator
 
-from planner.intents.base import ExpansionContext, Intent, intent_meta
 from planner.core.refs import ref
 from planner.core.resources import Resource
+from planner.intents.base import ExpansionContext, Intent, intent_meta
 
 __all__ = [
     "INTERNAL_NETWORKS",

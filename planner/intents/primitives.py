@@ -9,9 +9,9 @@ from typing import Any, ClassVar, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
+from planner.core.resources import Resource
 from planner.intents.base import ExpansionContext, Intent, intent_meta
 from planner.intents.network import DEFAULT_PARENT
-from planner.core.resources import Resource
 
 __all__ = [
     "CERT_DIR",

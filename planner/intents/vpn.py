@@ -7,10 +7,10 @@ from typing import Any, ClassVar, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
+from planner.core.resources import Resource
 from planner.errors import IntentError
 from planner.intents.base import ExpansionContext, Intent, intent_meta
 from planner.intents.network import NetworkSegmentIntent, SegmentRole, firewall_rule, wan_rule
-from planner.core.resources import Resource
 from planner.secrets import SecretRef
 
 __all__ = ["VpnAccessIntent", "VpnPeer"]

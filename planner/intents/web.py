@@ -10,13 +10,13 @@ from typing import Any, ClassVar, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
+from planner.core.resources import Resource
 from planner.errors import IntentError
 from planner.intents.base import ExpansionContext, Intent, intent_meta
 from planner.intents.container import check_size
 from planner.intents.machines import VmFields
 from planner.intents.network import wan_rule
 from planner.intents.primitives import CertificateFields, certificate_resources
-from planner.core.resources import Resource
 from planner.secrets import SecretRef
 
 __all__ = ["DnsSide", "SplitDns", "WebAppIntent", "reverse_proxy_resources"]

@@ -41,9 +41,9 @@ import yaml
 
 from lab.dns.daemon import free_port, port_free
 from lab.supervisor import LabStatus
+from planner.core.builder import expand_intents
 from planner.intents import Endpoints, load_intent_file
 from planner.paths import project_root
-from planner.plan import expand_intents
 from tests.integration.reliability.test_minecraft_faults import OPNSENSE_ERROR, LabView
 
 pytestmark = [pytest.mark.e2e, pytest.mark.integration]

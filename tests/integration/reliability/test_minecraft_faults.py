@@ -59,10 +59,10 @@ import yaml
 
 from lab.emulator.registry import BUILTIN_EMULATORS
 from lab.supervisor import LabStatus
+from planner.core.plan import Plan
 from planner.execute import AnsibleRunnerExecutor
 from planner.inventory import EndpointInventory
 from planner.paths import project_root
-from planner.plan import Plan
 from planner.preflight import run_preflight
 from planner.service import ApplyResult, Service
 from planner.state.records import DeploymentStatus

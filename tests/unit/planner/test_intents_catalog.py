@@ -11,13 +11,13 @@ from typing import Any
 import pytest
 import yaml
 
+from planner.core.builder import expand_intents
+from planner.core.refs import refs_in
+from planner.core.resources import Resource
 from planner.errors import IntentError
 from planner.intents import INTENT_KINDS, Endpoints, ExpansionContext, Intent, load_intent_file, parse_intents
 from planner.intents.game import size_for
 from planner.paths import project_root
-from planner.plan import expand_intents
-from planner.core.refs import refs_in
-from planner.core.resources import Resource
 
 ROOT = project_root()
 EXAMPLES = ROOT / "examples"

@@ -8,12 +8,12 @@ from typing import Any
 
 import pytest
 
+from planner.core.plan import Plan
 from planner.errors import IacError, LockConflict
 from planner.execute import ScriptedExecutor
 from planner.inventory import EndpointInventory
 from planner.locks import hold_locks
 from planner.paths import project_root
-from planner.plan import Plan
 from planner.service import Service
 from planner.state.memory import MemoryStateStore
 from planner.state.records import DeploymentStatus

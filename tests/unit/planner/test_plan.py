@@ -2,10 +2,11 @@ from __future__ import annotations
 
 import pytest
 
+from planner.core.builder import build_plan
+from planner.core.plan import Action
 from planner.errors import ConflictError
 from planner.intents import Endpoints, load_intent_file, parse_intents
 from planner.paths import project_root
-from planner.plan import Action, build_plan
 
 ENDPOINTS = Endpoints({"docker": ["lab-docker"]})
 
@@ -64,7 +65,7 @@ def test_the_same_host_port_twice_is_refused() -> None:
 
 
 def test_plan_round_trips_as_json() -> None:
-    from planner.plan import Plan
+    from planner.core.plan import Plan
 
     plan = _plan([{"kind": "container", "name": "a", "image": "x", "network": {"name": "n"}}])
     again = Plan.model_validate(plan.model_dump(mode="json"))

@@ -7,11 +7,12 @@ from typing import Any, ClassVar, Literal
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from planner.intents import Endpoints, parse_intents
-from planner.intents.base import ExpansionContext, Intent
-from planner.plan import Plan, build_plan
+from planner.core.builder import build_plan
+from planner.core.plan import Plan
 from planner.core.refs import ref, refs_in
 from planner.core.resources import Resource
+from planner.intents import Endpoints, parse_intents
+from planner.intents.base import ExpansionContext, Intent
 
 ENDPOINTS = Endpoints({"docker": ["d1", "d2"], "opnsense": ["fw"]})
 GAMES = ["minecraft", "valheim", "factorio", "terraria"]

@@ -5,20 +5,21 @@ from typing import Any
 
 import pytest
 
+from planner.core.builder import build_plan
+from planner.core.plan import Plan
+from planner.core.resources import Resource
+from planner.core.sizes import memory_mib
 from planner.errors import PolicyError
 from planner.intents import Endpoints, parse_intents
 from planner.paths import project_root
-from planner.plan import Plan, build_plan
 from planner.policy import (
     DEFAULT_POLICY,
     Capacity,
     PolicyViolations,
     capacities_from_hosts,
     evaluate,
-    load_policy,
-    memory_mib,
 )
-from planner.core.resources import Resource
+from planner.policy.load import load_policy
 
 
 def _rule(name: str, *, action: str = "pass", interface: str = "opt1", destination: str = "any",

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from planner.plan import Action, Change, Plan
+from planner.core.plan import Action, Change, Plan
+from planner.core.tasks import task_groups
 from planner.record import DeploymentRecorder
 from planner.state.memory import MemoryStateStore
 from planner.state.records import ResourceState
-from planner.core.tasks import task_groups
 
 
 def _change(address: str, endpoint: str, wave: int, after: dict[str, object]) -> Change:

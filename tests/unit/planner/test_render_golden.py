@@ -10,9 +10,9 @@ import os
 from datetime import UTC, datetime
 from pathlib import Path
 
+from planner.core.builder import build_plan
 from planner.intents import load_intent_file
 from planner.inventory import EndpointInventory, Host
-from planner.plan import build_plan
 from planner.render import render_project
 
 GOLDEN = Path(__file__).with_name("golden")

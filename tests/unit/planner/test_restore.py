@@ -6,9 +6,9 @@ from datetime import UTC, datetime
 
 import pytest
 
+from planner.core.builder import restore_plan
+from planner.core.plan import Action
 from planner.errors import IacError
-from planner.plan import Action
-from planner.restore import restore_plan
 from planner.state.records import ResourceRecord, ResourceState
 
 NOW = datetime(2026, 11, 23, tzinfo=UTC)

@@ -8,17 +8,15 @@ from typing import Any
 import pytest
 import yaml
 
+from planner.core.builder import before_states, build_plan, inverse_plan
+from planner.core.plan import Action
 from planner.errors import IacError
 from planner.execute import ScriptedExecutor
-from planner.intents import Endpoints, load_intent_file, parse_intents
+from planner.intents import Endpoints, parse_intents
 from planner.paths import project_root
-from planner.plan import Action, build_plan, expand_intents
-from planner.rollback import ABSENT_EXTRA, IDENTITY_FIELDS, absent_spec, before_states, inverse_plan
 from planner.service import Service
 from planner.state.memory import MemoryStateStore
 from planner.state.records import DeploymentStatus, ResourceState
-from tests.unit.planner.test_intents_catalog import LAB as CATALOG_LAB
-from tests.unit.planner.test_intents_catalog import module_options
 
 HELLO = project_root() / "examples" / "hello.yaml"
 NETWORK, CONTAINER = "docker.network.hello-net", "docker.container.hello"
@@ -98,64 +96,3 @@ def test_no_rollback_keeps_the_partial_state_and_iac_rollback_undoes_it_later(tm
     assert store.get_resource(NETWORK).state is ResourceState.ABSENT  # type: ignore[union-attr]
     with pytest.raises(IacError, match="only a failed or interrupted deployment can be rolled back"):
         service.rollback(failed.deployment.id)
-
-
-# --- absent specs the modules accept ------------------------------------------------------------------------
-
-def _argument_spec(options: dict[str, Any]) -> dict[str, Any]:
-    """An AnsibleModule argument spec from documented options (type, required, choices, elements, suboptions)."""
-    spec: dict[str, Any] = {}
-    for name, doc in options.items():
-        entry = {key: doc[key] for key in ("type", "required", "choices", "elements", "aliases") if key in doc}
-        if doc.get("suboptions"):
-            entry["options"] = _argument_spec(doc["suboptions"])
-        spec[name] = entry
-    return spec
-
-
-def _without_refs(value: Any) -> Any:
-    """A reference or secret reference stands for a string the renderer fills in at run time."""
-    if isinstance(value, dict):
-        return "resolved" if ("ref" in value or "secret" in value) else {k: _without_refs(v) for k, v in value.items()}
-    if isinstance(value, list):
-        return [_without_refs(item) for item in value]
-    return value
-
-
-@pytest.mark.parametrize("kind", sorted(IDENTITY_FIELDS))
-def test_every_identity_holds_what_the_module_requires_on_every_call(kind: str) -> None:
-    options = module_options(kind)
-    assert "absent" in options["state"]["choices"], f"{kind}: the module cannot remove anything"
-    unknown = [name for name in IDENTITY_FIELDS[kind] if name not in options]
-    assert not unknown, f"{kind}: identity fields that are not options of the module: {unknown}"
-    required = {name for name, doc in options.items() if doc.get("required")}
-    missing = required - set(IDENTITY_FIELDS[kind]) - set(ABSENT_EXTRA.get(kind, {}))
-    assert not missing, f"{kind}: an absent spec lacks the required options {sorted(missing)}"
-
-
-EXAMPLE_FILES = sorted(path.name for path in (project_root() / "examples").glob("*.yaml"))
-
-
-@pytest.mark.parametrize("file", EXAMPLE_FILES)
-def test_the_absent_spec_of_every_resource_of_every_example_validates(file: str) -> None:
-    from ansible.module_utils.common.arg_spec import ArgumentSpecValidator
-
-    resources = expand_intents(load_intent_file(project_root() / "examples" / file), CATALOG_LAB)
-    assert resources
-    for resource in resources:
-        assert resource.kind in IDENTITY_FIELDS, f"{resource.address}: no identity for the undo of {resource.kind}"
-        absent = absent_spec(resource.kind, resource.spec)
-        validator = ArgumentSpecValidator(_argument_spec(module_options(resource.kind)))
-        result = validator.validate(_without_refs(absent))
-        assert not result.error_messages, f"{resource.address}: {absent} -> {result.error_messages}"
-        assert result.validated_parameters["state"] == "absent"
-
-
-def test_split_horizon_undo_keeps_each_sides_view_and_key() -> None:
-    resources = expand_intents(load_intent_file(project_root() / "examples" / "web-app.yaml"), CATALOG_LAB)
-    split = next(resource for resource in resources if resource.kind == "dns.split_horizon")
-    absent = absent_spec(split.kind, split.spec)
-    assert absent["internal"]["key_name"] == "internal-key"
-    assert absent["internal"]["key_secret"] == {"secret": "DNS_TSIG_INTERNAL_KEY_SECRET"}
-    assert absent["public"]["key_name"] == "ddns-key"
-    assert (absent["name"], absent["type"], absent["state"]) == ("wiki.lab.home.arpa", "A", "absent")

@@ -6,10 +6,10 @@ from pathlib import Path
 
 import pytest
 
+from planner.core.builder import build_plan
 from planner.errors import EndpointError, IntentError
 from planner.intents import Endpoints, parse_intents
 from planner.inventory import EndpointInventory, Host
-from planner.plan import build_plan
 from planner.render import render_project
 from planner.secrets import missing_secrets
 

@@ -4,10 +4,10 @@ from typing import Any
 
 import pytest
 
+from planner.core.builder import build_plan
 from planner.errors import IntentError
 from planner.intents import Endpoints
 from planner.intents.catalog import INTENT_KINDS, parse_intents
-from planner.plan import build_plan
 from planner.sentence import default_subnet, parse_sentence
 
 

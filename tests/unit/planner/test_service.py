@@ -7,11 +7,11 @@ from typing import Any
 
 import pytest
 
+from planner.core.plan import Plan
 from planner.errors import IacError
 from planner.execute import ScriptedExecutor
 from planner.inventory import EndpointInventory, Host, load_inventory
 from planner.paths import project_root
-from planner.plan import Plan
 from planner.service import Service
 from planner.state.memory import MemoryStateStore
 from planner.state.records import DeploymentStatus

@@ -43,7 +43,7 @@ import os
 from ansible.plugins.callback import CallbackBase
 
 try:
-    from planner.plan import Plan
+    from planner.core.plan import Plan
     from planner.record import DeploymentRecorder
     from planner.state import DeploymentStatus, open_store
     HAS_PLANNER = True
