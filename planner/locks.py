@@ -15,7 +15,7 @@ from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 
 from planner.errors import LockConflict
-from planner.state.store import DEFAULT_LEASE_SECONDS, StateStore, process_holder
+from planner.state.store import DEFAULT_LEASE_SECONDS, LockStore, process_holder
 
 __all__ = ["hold_locks", "lease_seconds"]
 
@@ -31,7 +31,7 @@ def lease_seconds() -> float:
 
 @contextmanager
 def hold_locks(
-    store: StateStore,
+    store: LockStore,
     deployment_id: str,
     addresses: Sequence[str],
     *,

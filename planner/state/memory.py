@@ -2,7 +2,8 @@
 
 It keeps what the database would keep, including the version history of each resource, and hands out
 copies so that callers can no more change stored data by mutating a record than they could with SQL.
-``tests/unit/state/test_store_contract.py`` runs one suite on both stores to keep them the same.
+``tests/unit/planner/state/test_store_contract.py`` runs one suite on both stores to keep them the same;
+what each method does is written once, on the protocols in ``planner.state.store``.
 """
 
 from __future__ import annotations
@@ -49,7 +50,10 @@ def _copy(record: _Record) -> _Record:
 
 
 class MemoryStateStore:
-    """``StateStore`` held in dictionaries; thread-safe, gone when the process ends."""
+    """``StateStore`` held in dictionaries; thread-safe, gone when the process ends.
+
+    One file rather than one per aggregate: each aggregate is a dictionary or a list and a dozen lines.
+    """
 
     def __init__(self) -> None:
         self._lock = threading.RLock()
@@ -66,7 +70,6 @@ class MemoryStateStore:
     # -- deployments ---------------------------------------------------------------------------------
 
     def create_deployment(self, intent: dict[str, Any], plan: dict[str, Any]) -> DeploymentRecord:
-        """Store a plan as a new deployment in status ``planned``; the id is a new uuid4 string."""
         record = DeploymentRecord(
             id=str(uuid.uuid4()),
             status=DeploymentStatus.PLANNED,
@@ -79,17 +82,12 @@ class MemoryStateStore:
         return _copy(record)
 
     def get_deployment(self, deployment_id: str) -> DeploymentRecord | None:
-        """The deployment with this id, or with this unique id prefix (at least 4 characters).
-
-        An ambiguous prefix raises ``StateError`` naming the matching ids.
-        """
         wanted = normalise_id(deployment_id)
         with self._lock:
             found = resolve_prefix(wanted, (known for known in self._deployments if known.startswith(wanted)))
             return _copy(self._deployments[found]) if found else None
 
     def list_deployments(self, limit: int = 20) -> list[DeploymentRecord]:
-        """Newest first; at most ``limit``."""
         if limit <= 0:
             return []
         with self._lock:
@@ -105,11 +103,6 @@ class MemoryStateStore:
         summary: dict[str, Any] | None = None,
         rollback_data: dict[str, Any] | None = None,
     ) -> DeploymentRecord:
-        """Move a deployment on; sets ``started_at`` on RUNNING and ``finished_at`` on any end state.
-
-        ``error``, ``summary`` and ``rollback_data`` are replaced when given and kept when ``None``.
-        An unknown id raises ``StateError``.
-        """
         status = DeploymentStatus(status)
         with self._lock:
             current = self._require_deployment(deployment_id)
@@ -137,7 +130,6 @@ class MemoryStateStore:
         payload: dict[str, Any],
         resource_address: str | None = None,
     ) -> EventRecord:
-        """Append one event (payloads are already scrubbed of secrets by the caller)."""
         stored_payload = as_json(payload, f"the payload of event {event_type!r}")
         with self._lock:
             deployment = self._require_deployment(deployment_id)
@@ -153,7 +145,6 @@ class MemoryStateStore:
             return _copy(record)
 
     def list_events(self, deployment_id: str) -> list[EventRecord]:
-        """Oldest first; an unknown deployment has none."""
         wanted = normalise_id(deployment_id)
         with self._lock:
             return _copy([event for event in self._events if event.deployment_id == wanted])
@@ -173,10 +164,6 @@ class MemoryStateStore:
         observed: dict[str, Any],
         dependencies: list[str],
     ) -> ResourceRecord:
-        """Upsert the resource by address and append a new version row (version = previous + 1).
-
-        The provider is the first part of ``kind`` (``docker.container`` → ``docker``).
-        """
         state = ResourceState(state)
         stored_spec = as_json(spec, f"the spec of {address}")
         stored_observed = as_json(observed, f"the observed state of {address}")
@@ -205,17 +192,11 @@ class MemoryStateStore:
             return _copy(record)
 
     def get_resource(self, address: str) -> ResourceRecord | None:
-        """The latest state of one resource."""
         with self._lock:
             record = self._resources.get(address)
             return _copy(record) if record else None
 
     def list_resources(self, *, deployment_id: str | None = None, include_absent: bool = False) -> list[ResourceRecord]:
-        """Resources ordered by address; by default only those not ``absent``.
-
-        With ``deployment_id``: the resources that deployment recorded, each as that deployment left it
-        (its last version there), even if a later deployment changed it since.
-        """
         wanted = normalise_id(deployment_id) if deployment_id is not None else None
         with self._lock:
             if wanted is None:
@@ -229,7 +210,6 @@ class MemoryStateStore:
             return _copy([r for r in candidates if include_absent or r.state is not ResourceState.ABSENT])
 
     def resource_history(self, address: str | None = None, *, limit: int = 100) -> list[ResourceRecord]:
-        """Versions newest first, at most ``limit``: of one resource, or of every resource."""
         if limit <= 0:
             return []
         with self._lock:
@@ -240,13 +220,11 @@ class MemoryStateStore:
             return _copy(versions[:limit])
 
     def resources_as_of(self, moment: datetime) -> list[ResourceRecord]:
-        """Every resource as it stood at ``moment``, ordered by address; ``absent`` and unborn left out."""
         cutoff = aware_utc(moment)
         with self._lock:
             return _copy(self._present(self._latest_until(cutoff)))
 
     def resources_after(self, deployment_id: str) -> list[ResourceRecord]:
-        """Every resource as it stood right after the deployment finished (its own versions win)."""
         with self._lock:
             deployment = self._require_deployment(deployment_id)
             standing = self._latest_until(deployment.finished_at or utc_now())
@@ -271,7 +249,6 @@ class MemoryStateStore:
     # -- events in bulk ------------------------------------------------------------------------------
 
     def record_events(self, deployment_id: str, events: Sequence[EventTuple]) -> int:
-        """Append many events at once, in order; all or none are stored. Returns how many."""
         stored = [
             (event_type, as_json(payload, f"the payload of event {event_type!r}"), address)
             for event_type, payload, address in events
@@ -292,7 +269,6 @@ class MemoryStateStore:
             return len(stored)
 
     def resource_events(self, address: str, *, limit: int = 100) -> list[EventRecord]:
-        """The events about one resource address, newest first, at most ``limit``."""
         if limit <= 0:
             return []
         with self._lock:
@@ -309,7 +285,6 @@ class MemoryStateStore:
         holder: str,
         lease_seconds: float = DEFAULT_LEASE_SECONDS,
     ) -> None:
-        """Lock every address for the deployment, all or nothing (see ``StateStore.acquire_locks``)."""
         wanted = wanted_addresses(addresses)
         with self._lock:
             deployment = self._require_deployment(deployment_id)
@@ -330,7 +305,6 @@ class MemoryStateStore:
                 )
 
     def heartbeat(self, deployment_id: str) -> None:
-        """Renew every lock the deployment holds."""
         with self._lock:
             deployment = self._require_deployment(deployment_id)
             now = utc_now()
@@ -339,18 +313,15 @@ class MemoryStateStore:
                     self._locks[address] = replace(lock, heartbeat_at=now)
 
     def release_locks(self, deployment_id: str) -> None:
-        """Drop every lock the deployment holds."""
         with self._lock:
             deployment = self._require_deployment(deployment_id)
             self._locks = {a: lock for a, lock in self._locks.items() if lock.deployment_id != deployment.id}
 
     def list_locks(self) -> list[LockRecord]:
-        """Every lock, live or stale, ordered by address."""
         with self._lock:
             return _copy([lock for _, lock in sorted(self._locks.items())])
 
     def interrupted_deployments(self, *, lease_seconds: float = DEFAULT_LEASE_SECONDS) -> list[DeploymentRecord]:
-        """Crashed runs, newest first (see ``StateStore.interrupted_deployments``)."""
         with self._lock:
             now = utc_now()
             crashed = [
@@ -377,7 +348,6 @@ class MemoryStateStore:
         outcome: str,
         deployment_id: str | None = None,
     ) -> AuditRecord:
-        """Append one audit row (arguments are already scrubbed of secrets by the caller)."""
         stored = as_json(arguments, f"the arguments of {tool!r}")
         with self._lock:
             record = AuditRecord(
@@ -393,7 +363,6 @@ class MemoryStateStore:
             return _copy(record)
 
     def list_audit(self, limit: int = 100) -> list[AuditRecord]:
-        """Audit rows newest first, at most ``limit``."""
         with self._lock:
             return _copy(list(reversed(self._audit))[:limit])
 

@@ -1,8 +1,10 @@
-"""The state store port: everything the service needs from the database, in one small interface.
+"""The state store ports: one small protocol per aggregate, and ``StateStore``, all of them together.
 
-Two implementations: ``SqlStateStore`` (SQLAlchemy; PostgreSQL or SQLite) and ``MemoryStateStore`` (the
-fake for unit tests). Both must behave the same: ``tests/unit/state/test_store_contract.py`` runs one
-suite on both (and on PostgreSQL).
+The docstrings here are the contract; the implementations do not repeat them. Two implementations:
+``SqlStateStore`` (SQLAlchemy; PostgreSQL or SQLite, ``planner.state.sql``) and ``MemoryStateStore`` (the
+fake for unit tests). Both must behave the same: ``tests/unit/planner/state/test_store_contract.py`` runs
+one suite on both (and on PostgreSQL). A caller that needs one aggregate only (``hold_locks`` needs locks)
+asks for that protocol, so a test can hand it something smaller.
 """
 
 from __future__ import annotations
@@ -23,7 +25,17 @@ from planner.state.records import (
     ResourceState,
 )
 
-__all__ = ["DEFAULT_LEASE_SECONDS", "EventTuple", "StateStore", "process_holder"]
+__all__ = [
+    "DEFAULT_LEASE_SECONDS",
+    "AuditStore",
+    "DeploymentStore",
+    "EventStore",
+    "EventTuple",
+    "LockStore",
+    "ResourceStore",
+    "StateStore",
+    "process_holder",
+]
 
 #: How long a lock lives without a heartbeat; a deployment should heartbeat well within it (every ~10 s).
 DEFAULT_LEASE_SECONDS = 30.0
@@ -37,15 +49,20 @@ def process_holder() -> str:
     return f"{socket.gethostname()}:{os.getpid()}"
 
 
-class StateStore(Protocol):
+class DeploymentStore(Protocol):
+    """Deployments: a stored plan and where its run has got to."""
+
     def create_deployment(self, intent: dict[str, Any], plan: dict[str, Any]) -> DeploymentRecord:
         """Store a plan as a new deployment in status ``planned``; the id is a new uuid4 string."""
 
     def get_deployment(self, deployment_id: str) -> DeploymentRecord | None:
-        """The deployment with this id, or with this unique id prefix (at least 4 characters)."""
+        """The deployment with this id, or with this unique id prefix (at least 4 characters).
+
+        An ambiguous prefix raises ``StateError`` naming the matching ids.
+        """
 
     def list_deployments(self, limit: int = 20) -> list[DeploymentRecord]:
-        """Newest first."""
+        """Newest first; at most ``limit``."""
 
     def update_deployment(
         self,
@@ -56,19 +73,15 @@ class StateStore(Protocol):
         summary: dict[str, Any] | None = None,
         rollback_data: dict[str, Any] | None = None,
     ) -> DeploymentRecord:
-        """Move a deployment on; sets ``started_at`` on RUNNING and ``finished_at`` on any end state."""
+        """Move a deployment on; sets ``started_at`` on RUNNING and ``finished_at`` on any end state.
 
-    def record_event(
-        self,
-        deployment_id: str,
-        event_type: str,
-        payload: dict[str, Any],
-        resource_address: str | None = None,
-    ) -> EventRecord:
-        """Append one event (payloads are already scrubbed of secrets by the caller)."""
+        ``error``, ``summary`` and ``rollback_data`` are replaced when given and kept when ``None``.
+        An unknown id raises ``StateError``.
+        """
 
-    def list_events(self, deployment_id: str) -> list[EventRecord]:
-        """Oldest first."""
+
+class ResourceStore(Protocol):
+    """Resources with their history: the latest state of each address and every version before it."""
 
     def record_resource(
         self,
@@ -83,15 +96,21 @@ class StateStore(Protocol):
         observed: dict[str, Any],
         dependencies: list[str],
     ) -> ResourceRecord:
-        """Upsert the resource by address and append a new version row (version = previous + 1)."""
+        """Upsert the resource by address and append a new version row (version = previous + 1).
+
+        The provider is the first part of ``kind`` (``docker.container`` → ``docker``). Two deployments
+        recording one resource at once get consecutive versions.
+        """
 
     def get_resource(self, address: str) -> ResourceRecord | None:
         """The latest state of one resource."""
 
-    def list_resources(
-        self, *, deployment_id: str | None = None, include_absent: bool = False
-    ) -> list[ResourceRecord]:
-        """Resources ordered by address; by default only those not ``absent``."""
+    def list_resources(self, *, deployment_id: str | None = None, include_absent: bool = False) -> list[ResourceRecord]:
+        """Resources ordered by address; by default only those not ``absent``.
+
+        With ``deployment_id``: the resources that deployment recorded, each as that deployment left it
+        (its last version there), even if a later deployment changed it since.
+        """
 
     def resource_history(self, address: str | None = None, *, limit: int = 100) -> list[ResourceRecord]:
         """Versions newest first, at most ``limit``: of one resource, or of every resource when ``address``
@@ -106,7 +125,22 @@ class StateStore(Protocol):
         ``finished_at`` (now, if it has not finished), the deployment's own last version where it recorded
         one. Ordered by address, ``absent`` left out; an unknown deployment raises ``StateError``."""
 
-    # -- events in bulk ------------------------------------------------------------------------------
+
+class EventStore(Protocol):
+    """Events: what happened during a deployment, in order (payloads already scrubbed of secrets)."""
+
+    def record_event(
+        self,
+        deployment_id: str,
+        event_type: str,
+        payload: dict[str, Any],
+        resource_address: str | None = None,
+    ) -> EventRecord:
+        """Append one event (payloads are already scrubbed of secrets by the caller).
+
+        The address is kept as given; the SQL store also links the event to the resource row when the
+        address is already recorded.
+        """
 
     def record_events(self, deployment_id: str, events: Sequence[EventTuple]) -> int:
         """Append many events in one transaction, in the order given; returns how many were stored.
@@ -114,10 +148,15 @@ class StateStore(Protocol):
         Each event is ``(event_type, payload, resource_address or None)``; all or none are stored.
         """
 
+    def list_events(self, deployment_id: str) -> list[EventRecord]:
+        """Oldest first; an unknown deployment has none."""
+
     def resource_events(self, address: str, *, limit: int = 100) -> list[EventRecord]:
         """The events about one resource address, newest first, at most ``limit``."""
 
-    # -- locks ---------------------------------------------------------------------------------------
+
+class LockStore(Protocol):
+    """Locks: one writer per resource address, leased and renewed by a heartbeat."""
 
     def acquire_locks(
         self,
@@ -147,7 +186,9 @@ class StateStore(Protocol):
         """Crashed runs, newest first: RUNNING deployments whose locks are all stale, or that hold none and
         started more than ``lease_seconds`` ago."""
 
-    # -- audit ---------------------------------------------------------------------------------------
+
+class AuditStore(Protocol):
+    """The audit trail of calls that change something (made through the MCP server)."""
 
     def record_audit(
         self,
@@ -162,3 +203,7 @@ class StateStore(Protocol):
 
     def list_audit(self, limit: int = 100) -> list[AuditRecord]:
         """Audit rows newest first, at most ``limit``."""
+
+
+class StateStore(DeploymentStore, ResourceStore, EventStore, LockStore, AuditStore, Protocol):
+    """Everything the service needs from the database: the five aggregates in one store."""

@@ -14,7 +14,7 @@ import pytest
 from sqlalchemy import event
 
 from planner.state import ResourceState, SqlStateStore
-from tests.unit.state.test_lock_races import HELLO, RACERS, race
+from tests.unit.planner.state.test_lock_races import HELLO, RACERS, race
 
 pytestmark = pytest.mark.integration
 

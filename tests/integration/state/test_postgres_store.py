@@ -26,9 +26,9 @@ from planner.state import (
     open_store,
     upgrade,
 )
-from planner.state.models import Base
+from planner.state.sql.models import Base
 from tests.fixtures.postgres import create_database, find_pg_bin, start_throwaway_cluster
-from tests.unit.state.test_store_contract import StoreContract
+from tests.unit.planner.state.test_store_contract import StoreContract
 
 pytestmark = pytest.mark.integration
 

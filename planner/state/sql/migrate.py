@@ -1,8 +1,9 @@
 """Schema migrations: Alembic, configured in code, with the scripts shipped inside the package.
 
-``iac db upgrade`` calls ``upgrade``; ``SqlStateStore`` calls ``ensure_schema`` when it opens, which
-upgrades an empty or older database (see ``planner.state.sql`` for why). No ``alembic.ini`` is needed
-at run time; ``planner/migrations/alembic.ini`` is there for developers writing a new revision.
+``iac db upgrade`` calls ``upgrade``; ``SqlStateStore`` calls ``ensure_schema`` when it opens a database
+that is not simply at head (``planner.state.sql.schema`` answers that without loading Alembic), which
+upgrades an empty or older database (see ``planner.state.sql.store`` for why). No ``alembic.ini`` is
+needed at run time; ``planner/state/migrations/alembic.ini`` is there for developers writing a revision.
 """
 
 from __future__ import annotations
@@ -21,13 +22,8 @@ from sqlalchemy import Connection, Engine
 from sqlalchemy.exc import SQLAlchemyError
 
 from planner.errors import StateError
-from planner.state.config import (
-    create_state_engine,
-    first_line,
-    mask_url,
-    normalise_url,
-    unreachable_error,
-)
+from planner.state.config import mask_url, normalise_url
+from planner.state.sql.engine import create_state_engine, first_line, unreachable_error
 
 __all__ = [
     "MIGRATIONS_DIR",

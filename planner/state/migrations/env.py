@@ -1,8 +1,9 @@
 """Alembic environment for the state schema.
 
-Run from code (``planner.state.migrate``), Alembic hands this script a live connection in
-``config.attributes["connection"]``; run by a developer with ``alembic -c planner/migrations/alembic.ini``,
-it connects to ``$IAC_DATABASE_URL`` (or the default SQLite file) itself.
+Run from code (``planner.state.sql.migrate``), Alembic hands this script a live connection in
+``config.attributes["connection"]``; run by a developer with
+``alembic -c planner/state/migrations/alembic.ini``, it connects to ``$IAC_DATABASE_URL`` (or the default
+SQLite file) itself.
 """
 
 from __future__ import annotations
@@ -10,8 +11,9 @@ from __future__ import annotations
 from alembic import context
 from sqlalchemy import Connection, text
 
-from planner.state.config import create_state_engine, database_url, normalise_url
-from planner.state.models import Base
+from planner.state.config import database_url, normalise_url
+from planner.state.sql.engine import create_state_engine
+from planner.state.sql.models import Base
 
 # Any constant will do: it only has to be the same for every homelab-iac process on one server.
 MIGRATION_LOCK_KEY = 0x1AC_DB

@@ -1,7 +1,7 @@
 """SQLAlchemy models of the state tables (the seed schema, extended with resource versions).
 
-The schema itself is owned by Alembic (``planner/migrations``); these classes must match the latest
-migration, and ``tests/unit/state/test_migrate.py`` checks that they do. Nothing outside
+The schema itself is owned by Alembic (``planner/state/migrations``); these classes must match the latest
+migration, and ``tests/unit/planner/state/test_migrate.py`` checks that they do. Nothing outside
 ``planner.state`` sees these rows: the stores turn them into the records of ``planner.state.records``.
 
 Statuses and states are plain strings rather than database enums, so adding a status is a code change

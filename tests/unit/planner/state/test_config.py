@@ -8,7 +8,7 @@ import pytest
 
 from planner.errors import StateError
 from planner.state import SqlStateStore, database_url, mask_url, normalise_url, open_store
-from planner.state.config import create_state_engine, unreachable_error
+from planner.state.sql.engine import create_state_engine, unreachable_error
 
 
 @pytest.fixture

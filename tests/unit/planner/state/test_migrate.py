@@ -12,7 +12,7 @@ from sqlalchemy import create_engine
 
 from planner.errors import StateError
 from planner.state import SqlStateStore, current_revision, head_revision, upgrade
-from planner.state.models import Base
+from planner.state.sql.models import Base
 
 
 @pytest.fixture
