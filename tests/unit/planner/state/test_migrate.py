@@ -6,13 +6,16 @@ import sqlite3
 from pathlib import Path
 
 import pytest
+from alembic import command
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 from sqlalchemy import create_engine
 
 from planner.errors import StateError
 from planner.state import SqlStateStore, current_revision, head_revision, upgrade
+from planner.state.sql.migrate import alembic_config
 from planner.state.sql.models import Base
+from planner.state.sql.schema import SCHEMA_HEAD
 
 
 @pytest.fixture
@@ -82,3 +85,17 @@ def test_data_outlives_the_store(url: str) -> None:
         created = store.create_deployment({"name": "hello"}, {})
     with SqlStateStore(url) as store:
         assert store.get_deployment(created.id) == created
+
+
+def test_the_schema_check_knows_the_newest_migration() -> None:
+    # Opening a store compares the database with SCHEMA_HEAD without asking Alembic; a new migration
+    # that forgets to move it would leave databases at the previous head unmigrated.
+    assert head_revision() == SCHEMA_HEAD
+
+
+def test_opening_upgrades_an_older_database(url: str) -> None:
+    command.upgrade(alembic_config(url=url), "0002")
+    assert current_revision(url) == "0002"
+    with SqlStateStore(url) as store:
+        store.record_audit("alice", "apply_plan", {}, outcome="ok")  # a 0003 table
+    assert current_revision(url) == head_revision()

@@ -1,0 +1,71 @@
+"""The shape of ``planner.state``: light to import, and both stores offering the whole port.
+
+Commands that never touch the database (``iac plan``, ``iac --help``, the drift report's types) import
+``planner.state`` for its records; loading SQLAlchemy and Alembic for that would cost them most of their
+start-up time. Each check runs in a fresh interpreter, since this test process has long loaded both.
+"""
+
+from __future__ import annotations
+
+import inspect
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from planner.state import MemoryStateStore, SqlStateStore, upgrade
+from planner.state.store import AuditStore, DeploymentStore, EventStore, LockStore, ResourceStore, StateStore
+
+_HEAVY = ("sqlalchemy", "alembic")
+
+
+def _loaded_after(code: str) -> set[str]:
+    """The top-level packages among ``_HEAVY`` that are in ``sys.modules`` after running ``code``."""
+    probe = f"{code}\nimport sys\nprint(' '.join(sorted({{m.split('.')[0] for m in sys.modules}} & {set(_HEAVY)!r})))"
+    result = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True)
+    return set(result.stdout.split())
+
+
+@pytest.mark.parametrize(
+    "code",
+    [
+        "import planner.state",
+        "import planner.state.records",
+        "from planner.state import DeploymentStatus, ResourceRecord, StateStore, database_url, open_store",
+        "import planner.state.memory",
+    ],
+)
+def test_importing_the_records_and_ports_loads_no_database_library(code: str) -> None:
+    assert _loaded_after(code) == set()
+
+
+def test_opening_an_up_to_date_store_does_not_load_alembic(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 'state.db'}"
+    upgrade(url)
+    assert _loaded_after(f"from planner.state import open_store\nopen_store({url!r}).close()") == {"sqlalchemy"}
+
+
+def test_opening_an_empty_store_migrates_it_with_alembic(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 'state.db'}"
+    code = f"from planner.state import open_store\nopen_store({url!r}).list_deployments()"
+    assert _loaded_after(code) == {"sqlalchemy", "alembic"}
+
+
+def _ports() -> list[type]:
+    """``StateStore`` and every aggregate protocol it is made of."""
+    return [cls for cls in StateStore.__mro__ if cls.__module__ == "planner.state.store"]
+
+
+def test_the_store_is_made_of_the_five_aggregates() -> None:
+    assert set(_ports()) == {StateStore, DeploymentStore, ResourceStore, EventStore, LockStore, AuditStore}
+
+
+@pytest.mark.parametrize("implementation", [MemoryStateStore, SqlStateStore])
+def test_both_stores_offer_every_method_with_the_ports_signature(implementation: type) -> None:
+    for protocol in _ports():
+        for name, method in vars(protocol).items():
+            if name.startswith("_") or not callable(method):
+                continue
+            assert name in dir(implementation), f"{implementation.__name__} lacks {protocol.__name__}.{name}"
+            assert inspect.signature(getattr(implementation, name)) == inspect.signature(method), name
