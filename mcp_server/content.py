@@ -38,7 +38,7 @@ def register(server: MCPServer, service: Service) -> None:
                      description="A recorded resource by address, e.g. iac://resources/docker.container.hello")
     def resource(address: str) -> str:
         _read("iac://resources")
-        record = service.store.get_resource(address)
+        record = service.resource(address)
         if record is None:
             raise ResourceNotFoundError(f"no resource {address!r} is recorded; list_resources shows them")
         return resource_view(record).model_dump_json(indent=2)

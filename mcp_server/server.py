@@ -138,7 +138,7 @@ class _Tools:
         self.service = service
 
     def _audit(self, tool: str, arguments: dict[str, Any], outcome: str, deployment_id: str | None) -> None:
-        self.service.store.record_audit(caller().principal, tool, scrub(arguments), outcome=outcome,
+        self.service.audit(caller().principal, tool, scrub(arguments), outcome=outcome,
                                         deployment_id=deployment_id)
 
     async def _changing(self, tool: str, arguments: dict[str, Any], call: Callable[[], T],
@@ -214,7 +214,7 @@ class _Tools:
     ) -> ResourceView:
         """One recorded resource by address, including a removed one (state absent)."""
         def get() -> ResourceView:
-            record = self.service.store.get_resource(address)
+            record = self.service.resource(address)
             if record is None:
                 raise IacError(f"address: no resource {address!r} is recorded; list_resources shows them")
             return resource_view(record)

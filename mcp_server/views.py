@@ -12,14 +12,14 @@ from typing import Any
 from pydantic import BaseModel, Field
 
 from planner.core.plan import Plan
-from planner.drift import DriftReport
 from planner.inventory import Host
 from planner.picture import draw
 from planner.policy import PolicyReport
 from planner.record import ResourceResult
 from planner.redact import scrub
 from planner.sentence import Understood
-from planner.service import ApplyResult, DeploymentView, PlanResult
+from planner.service import ApplyResult, DeploymentView, PlanResult, summary_line
+from planner.service.drift import DriftReport
 from planner.state.records import AuditRecord, DeploymentRecord, ResourceRecord
 
 __all__ = [
@@ -217,14 +217,6 @@ class AuditEntry(BaseModel):
     outcome: str
 
 
-def _summary_line(plan: Plan) -> str:
-    counts = plan.counts()
-    return (
-        f"{counts['create']} to create, {counts['update']} to update, {counts['delete']} to delete, "
-        f"{counts['noop']} unchanged"
-    )
-
-
 def changes(plan: Plan) -> list[ChangeView]:
     return [
         ChangeView(wave=c.wave, action=c.action.value, address=c.address, endpoint=c.endpoint,
@@ -252,7 +244,7 @@ def plan_view(deployment: DeploymentRecord, plan: Plan, understood: Understood |
         waived = ", ".join(sorted({w.rule for w in plan.policy.waivers}))
         next_step += f"; the plan waives policy rule(s) {waived}: make sure the user knows"
     return PlanView(
-        plan_id=deployment.id, status=deployment.status.value, source=plan.source, summary=_summary_line(plan),
+        plan_id=deployment.id, status=deployment.status.value, source=plan.source, summary=summary_line(plan),
         counts=plan.counts(), changes=changes(plan), mermaid=draw(plan, "mermaid"), policy=plan.policy,
         understood=understood_view(understood), next_step=next_step,
     )
@@ -263,7 +255,7 @@ def plan_result_view(result: PlanResult) -> PlanView:
 
 
 def validation_view(plan: Plan, understood: Understood | None = None) -> ValidationView:
-    return ValidationView(valid=True, summary=_summary_line(plan), changes=changes(plan), policy=plan.policy,
+    return ValidationView(valid=True, summary=summary_line(plan), changes=changes(plan), policy=plan.policy,
                           understood=understood_view(understood))
 
 

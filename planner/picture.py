@@ -8,26 +8,18 @@ import subprocess
 from planner.core.plan import Action, Change, Plan
 from planner.errors import IacError
 
-__all__ = ["FORMATS", "draw", "summary_line", "why"]
+__all__ = ["FORMATS", "draw", "why"]
 
 FORMATS = ("mermaid", "dot", "svg")
 
 _MERMAID_CLASS = {
     Action.CREATE: "fill:#d4f7d4,stroke:#2e7d32",
     Action.UPDATE: "fill:#fff4c2,stroke:#b58900",
+    Action.REPLACE: "fill:#ffe0b2,stroke:#ef6c00",
     Action.DELETE: "fill:#ffd6d6,stroke:#c62828",
     Action.NOOP: "fill:#eeeeee,stroke:#9e9e9e",
 }
-_DOT_COLOUR = {Action.CREATE: "palegreen", Action.UPDATE: "khaki1", Action.DELETE: "mistyrose", Action.NOOP: "gray90"}
-
-
-def summary_line(plan: Plan) -> str:
-    """``13 to add, 1 to change, 0 to destroy, 2 unchanged``: the plan in one line, as people say it."""
-    counts = plan.counts()
-    return (
-        f"{counts['create']} to add, {counts['update']} to change, {counts['delete']} to destroy, "
-        f"{counts['noop']} unchanged"
-    )
+_DOT_COLOUR = {Action.CREATE: "palegreen", Action.UPDATE: "khaki1", Action.REPLACE: "orange", Action.DELETE: "mistyrose", Action.NOOP: "gray90"}
 
 
 def why(change: Change) -> str:
@@ -37,6 +29,9 @@ def why(change: Change) -> str:
         return f"new{origin}"
     if change.action is Action.DELETE:
         return f"removed{origin}"
+    if change.action is Action.REPLACE:
+        return "recreated: " + ", ".join(sorted(key for key in set(change.before or {}) | set(change.after or {})
+                                                if (change.before or {}).get(key) != (change.after or {}).get(key)))
     if change.action is Action.NOOP:
         return "up to date"
     before, after = change.before or {}, change.after or {}

@@ -12,6 +12,7 @@ from planner.core.plan import Action, Change, Plan
 from planner.core.refs import ref
 from planner.execute import ScriptedExecutor
 from planner.service import Service
+from planner.service.context import Operation
 from planner.state.memory import MemoryStateStore
 
 
@@ -36,9 +37,9 @@ def test_an_undo_that_needs_facts_nobody_recorded_skips_what_was_never_created(t
     service = Service(store, executor, workdir=tmp_path / "d", inventory_path=inventory,
                       preflight=lambda plan, inventory: None)
     deployment = store.create_deployment({}, plan.model_dump(mode="json"))
-    undone = service._undo(deployment.id, plan, {"resources": {vlan.address: {"before": None},
+    undone = service.deploying._undo(Operation(service.ports), deployment.id, plan, {"resources": {vlan.address: {"before": None},
                                                                interface.address: {"before": None}}},
-                           [vlan.address, interface.address], None)
+                                     [vlan.address, interface.address], None)
     assert [(r.address, r.status, r.message) for r in undone] == [
         (vlan.address, "changed", ""),
         (interface.address, "ok", "never created: its wave was not reached"),

@@ -1,0 +1,422 @@
+"""The plan builder: every plan is made by a recipe, a list of named steps run over one ``Work``.
+
+A step is a small object with a docstring that reads or fills part of the work: the desired resources,
+what is recorded, where recorded resources live, the waves, the changes. A recipe reads top to bottom:
+
+- ``PLAN``: expand intents, merge duplicates, resolve references, locate, conflicts, order, policy, decide
+- ``DRIFT`` / ``RECONCILE``: the recorded desired state, ordered; every change a no-op (drift runs it in
+  check mode) or, for what drifted, an update back to the recorded spec
+- ``RESTORE``: the state as of a past moment, decided against what is live now, then what is live and
+  was not there then removed (dependents first), never losing data without a waiver
+- ``UNDO``: the inverse of what a failed run changed, in reverse order
+
+A new recipe (destroy, import) is a new list of steps, not another hand-built plan. Everything here is
+pure: the callers (``planner.service``) load intents, inventory and state and hand them in.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Collection, Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any, Protocol
+
+from planner.core.claims import Claim, clashes
+from planner.core.graph import Graph
+from planner.core.kinds import kind_of, kind_spec, module_for
+from planner.core.perf import without_cyclic_gc
+from planner.core.plan import Action, Change, Plan
+from planner.core.refs import refs_in
+from planner.core.resources import Resource, locate
+from planner.errors import ConflictError, IacError
+from planner.intents.base import Endpoints, ExpansionContext, Intent
+from planner.policy.rules import DEFAULT_POLICY, Capacity, Policy, PolicyReport, evaluate
+
+__all__ = [
+    "DRIFT",
+    "PLAN",
+    "RECONCILE",
+    "RESTORE",
+    "UNDO",
+    "Recorded",
+    "Step",
+    "Work",
+    "before_states",
+    "build",
+    "build_plan",
+    "desired_state_plan",
+    "expand_intents",
+    "inverse_plan",
+    "reconcile_plan",
+    "restore_plan",
+]
+
+
+class Recorded(Protocol):
+    """What the builder reads of a recorded resource (``planner.state.records.ResourceRecord`` is one)."""
+
+    @property
+    def address(self) -> str: ...
+    @property
+    def kind(self) -> str: ...
+    @property
+    def name(self) -> str: ...
+    @property
+    def endpoint(self) -> str: ...
+    @property
+    def spec(self) -> dict[str, Any]: ...
+    @property
+    def dependencies(self) -> list[str]: ...
+
+
+@dataclass
+class Work:
+    """What one recipe works on; each step reads some fields and fills others."""
+
+    source: str
+    intents: Sequence[Intent] = ()
+    endpoints: Endpoints = field(default_factory=Endpoints)
+    # The desired state: resources in order (expanded from intents, or taken from records).
+    desired: list[Resource] = field(default_factory=list)
+    # What was last applied, by address, and where it lives (filled in by Locate where not given).
+    recorded: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
+    recorded_endpoints: Mapping[str, str] = field(default_factory=dict)
+    # Live records a restore compares with and removes from.
+    live: Sequence[Recorded] = ()
+    policy: Policy = DEFAULT_POLICY
+    allow: Collection[str] = ()
+    capacities: Mapping[str, Capacity] = field(default_factory=dict)
+    allow_data_loss: bool = False
+    drifted: Collection[str] = ()
+    # An undo: the plan that ran, its before-states and the addresses it touched.
+    undoing: Plan | None = None
+    rollback_data: Mapping[str, Any] = field(default_factory=dict)
+    touched: Collection[str] = ()
+    # Filled in by the steps.
+    waves: list[list[str]] = field(default_factory=list)
+    changes: list[Change] = field(default_factory=list)
+    report: PolicyReport = field(default_factory=PolicyReport)
+
+
+class Step(Protocol):
+    """One named step of a recipe."""
+
+    def __call__(self, work: Work) -> None: ...
+
+
+# --- the desired state -----------------------------------------------------------------------------------
+
+
+def expand_intents(intents: Sequence[Intent], endpoints: Endpoints) -> list[Resource]:
+    """Every intent's resources, in intent order."""
+    resources: list[Resource] = []
+    siblings = {intent.name: intent for intent in intents}
+    for intent in intents:
+        context = ExpansionContext(endpoints=endpoints, where=f"intent {intent.name!r}", siblings=siblings)
+        resources.extend(intent.expand(context))
+    return resources
+
+
+class Expand:
+    """Every intent's resources, in intent order."""
+
+    def __call__(self, work: Work) -> None:
+        work.desired = expand_intents(work.intents, work.endpoints)
+
+
+class MergeDuplicates:
+    """Two intents may ask for the same resource; identical asks merge, different ones conflict."""
+
+    def __call__(self, work: Work) -> None:
+        merged: dict[str, Resource] = {}
+        for resource in work.desired:
+            seen = merged.get(resource.address)
+            if seen is None:
+                merged[resource.address] = resource
+            elif seen.spec != resource.spec or seen.endpoint != resource.endpoint:
+                raise ConflictError(
+                    f"{resource.address} is defined differently by intents {seen.origin!r} and "
+                    f"{resource.origin!r}; make the two definitions equal or give one another name"
+                )
+        work.desired = list(merged.values())
+
+
+class ResolveReferences:
+    """A resource depends on every resource its spec refers to (``{ref, output}``)."""
+
+    def __call__(self, work: Work) -> None:
+        resolved = []
+        for resource in work.desired:
+            referred = [address for address in refs_in(resource.spec) if address not in resource.depends_on]
+            if referred:
+                resource = resource.model_copy(update={"depends_on": (*resource.depends_on, *referred)})
+            resolved.append(resource)
+        work.desired = resolved
+
+
+class FromRecords:
+    """The desired state is what was recorded: each record's spec, with its recorded dependencies among them."""
+
+    def __init__(self, records: Sequence[Recorded]) -> None:
+        self.records = records
+
+    def __call__(self, work: Work) -> None:
+        known = {record.address for record in self.records}
+        work.desired = [
+            Resource.model_construct(
+                kind=record.kind, name=record.name, endpoint=record.endpoint, spec=dict(record.spec),
+                depends_on=tuple(dep for dep in record.dependencies if dep in known), origin="", meta={},
+            )
+            for record in self.records
+        ]
+
+
+class Locate:
+    """Where each recorded address lives: as the state store says, else on its backend's only endpoint."""
+
+    def __call__(self, work: Work) -> None:
+        work.recorded_endpoints = locate(work.recorded, work.recorded_endpoints, work.endpoints.by_backend)
+
+
+class CheckConflicts:
+    """Things that cannot coexist on one endpoint, among the planned resources and against what is deployed
+    at other addresses (each kind's claims). Every problem at once."""
+
+    def __call__(self, work: Work) -> None:
+        planned = {resource.address for resource in work.desired}
+        claims = [Claim.of(r.address, r.kind, r.endpoint, r.spec, deployed=False) for r in work.desired]
+        claims += [
+            Claim.of(address, kind_of(address), work.recorded_endpoints[address], dict(spec), deployed=True)
+            for address, spec in work.recorded.items()
+            if address not in planned and address in work.recorded_endpoints and spec.get("state") != "absent"
+        ]
+        problems = clashes(claims)
+        if problems:
+            raise ConflictError("; ".join(problems))
+
+
+class Order:
+    """The dependency graph, validated (every problem at once), in waves."""
+
+    def __call__(self, work: Work) -> None:
+        graph = Graph()
+        for resource in work.desired:
+            graph.add(resource.address, resource.depends_on)
+        problems = graph.validate()
+        if problems:
+            raise ConflictError("; ".join(problem.message for problem in problems))
+        work.waves = graph.waves()
+
+
+class CheckPolicy:
+    """The policy rules; a violation not waived by ``allow`` stops the plan (PolicyError)."""
+
+    def __call__(self, work: Work) -> None:
+        work.report = evaluate(
+            work.desired, work.policy, deployed=work.recorded, deployed_endpoints=work.recorded_endpoints,
+            capacities=work.capacities, allow=work.allow,
+        )
+
+
+# --- deciding --------------------------------------------------------------------------------------------
+
+
+def _changes(work: Work, action_of: Any, before_of: Any) -> list[Change]:
+    wave_of = {address: number for number, wave in enumerate(work.waves, start=1) for address in wave}
+    by_address = {resource.address: resource for resource in work.desired}
+    changes = []
+    for address in [a for wave in work.waves for a in wave]:
+        resource = by_address[address]
+        before = before_of(resource)
+        changes.append(Change.model_construct(
+            address=address, kind=resource.kind, name=resource.name, endpoint=resource.endpoint,
+            module=module_for(resource.kind), action=action_of(resource, before),
+            before=dict(before) if before is not None else None, after=dict(resource.spec),
+            depends_on=list(resource.depends_on), wave=wave_of[address], origin=resource.origin,
+        ))
+    return changes
+
+
+def _diff(resource: Resource, before: Mapping[str, Any] | None) -> Action:
+    if before is None:
+        return Action.CREATE
+    return Action.NOOP if dict(before) == resource.spec else Action.UPDATE
+
+
+class Decide:
+    """Compare each desired resource with what was last applied: create, update or nothing."""
+
+    def __call__(self, work: Work) -> None:
+        work.changes = _changes(work, _diff, lambda resource: work.recorded.get(resource.address))
+
+
+class DecideAgainstLive:
+    """Compare each desired resource with what is live now (a restore's way back)."""
+
+    def __call__(self, work: Work) -> None:
+        live = {record.address: record.spec for record in work.live}
+        work.changes = _changes(work, _diff, lambda resource: live.get(resource.address))
+
+
+class Keep:
+    """Every resource as recorded: a no-op whose before and after are its spec (drift runs it in check mode),
+    or, for what ``work.drifted`` names, an update back to it."""
+
+    def __call__(self, work: Work) -> None:
+        drifted = set(work.drifted)
+        work.changes = _changes(
+            work, lambda resource, _: Action.UPDATE if resource.address in drifted else Action.NOOP,
+            lambda resource: resource.spec,
+        )
+
+
+class RemoveUndeclared:
+    """What is live but not desired is removed after everything else is back, dependents first."""
+
+    def __call__(self, work: Work) -> None:
+        keep = {resource.address for resource in work.desired}
+        gone = [record for record in work.live if record.address not in keep]
+        names = {record.address for record in gone}
+        graph = Graph()
+        for record in gone:
+            graph.add(record.address, [dep for dep in record.dependencies if dep in names])
+        waves = [list(reversed(wave)) for wave in reversed(graph.waves())]  # dependents first
+        by_address = {record.address: record for record in gone}
+        for number, wave in enumerate(waves, start=len(work.waves) + 1):
+            for address in wave:
+                record = by_address[address]
+                work.changes.append(Change.model_construct(
+                    address=address, kind=record.kind, name=record.name, endpoint=record.endpoint,
+                    module=module_for(record.kind), action=Action.DELETE, before=dict(record.spec),
+                    after=kind_spec(record.kind).absent_spec(record.spec), depends_on=[], wave=number, origin="",
+                ))
+        work.waves += waves
+
+
+class GuardData:
+    """Removing what holds data (volumes, disks, whole guests) needs ``allow_data_loss``."""
+
+    def __call__(self, work: Work) -> None:
+        lost = [c.address for c in work.changes if c.action is Action.DELETE and kind_spec(c.kind).holds_data]
+        if lost and not work.allow_data_loss:
+            raise IacError(
+                f"restoring would remove {', '.join(lost)}, and their data with them; "
+                "rerun with --allow-data-loss if that is what you want"
+            )
+
+
+class Invert:
+    """The inverse of what a run touched, in reverse order: a resource that did not exist before is removed,
+    one that existed is restored to its recorded spec. Resources of one wave never depend on each other, so
+    the original waves reversed are a safe order."""
+
+    def __call__(self, work: Work) -> None:
+        plan = work.undoing
+        if plan is None:
+            return
+        befores: Mapping[str, Any] = work.rollback_data.get("resources", {})
+        undo: list[Change] = []
+        for change in reversed(plan.changes):
+            if change.address not in work.touched:
+                continue
+            before = (befores.get(change.address) or {}).get("before")
+            after = change.after or {}
+            if before is None:
+                spec, action = kind_spec(change.kind).absent_spec(after), Action.DELETE
+            else:
+                spec, action = dict(before), Action.UPDATE
+            undo.append(change.model_copy(update={"action": action, "before": after, "after": spec,
+                                                  "depends_on": []}))
+        undone = {change.address for change in undo}
+        waves = [[a for a in reversed(wave) if a in undone] for wave in reversed(plan.waves)]
+        work.waves = [wave for wave in waves if wave]
+        wave_of = {address: number for number, wave in enumerate(work.waves, start=1) for address in wave}
+        work.changes = sorted((change.model_copy(update={"wave": wave_of[change.address]}) for change in undo),
+                              key=lambda change: change.wave)
+
+
+# --- recipes ---------------------------------------------------------------------------------------------
+
+PLAN: tuple[Step, ...] = (
+    Expand(), MergeDuplicates(), ResolveReferences(), Locate(), CheckConflicts(), Order(), CheckPolicy(), Decide(),
+)
+DRIFT: tuple[Step, ...] = (Order(), Keep())  # after FromRecords(recorded)
+RECONCILE = DRIFT  # the same steps; ``work.drifted`` names what converges
+RESTORE: tuple[Step, ...] = (Order(), DecideAgainstLive(), RemoveUndeclared(), GuardData())  # after FromRecords
+UNDO: tuple[Step, ...] = (Invert(),)
+
+
+@without_cyclic_gc
+def build(recipe: Iterable[Step], work: Work, *, now: datetime | None = None) -> Plan:
+    """Run ``recipe`` over ``work`` and return the plan it made."""
+    for step in recipe:
+        step(work)
+    intents = [intent.model_dump(mode="json", exclude_defaults=False) for intent in work.intents]
+    return Plan(source=work.source, created_at=now or datetime.now(UTC), intents=intents,
+                changes=work.changes, waves=work.waves, policy=work.report)
+
+
+def build_plan(
+    intents: Sequence[Intent],
+    endpoints: Endpoints,
+    recorded: Mapping[str, Mapping[str, Any]],
+    *,
+    source: str,
+    now: datetime | None = None,
+    policy: Policy | None = None,
+    allow: Collection[str] = (),
+    capacities: Mapping[str, Capacity] = {},
+    recorded_endpoints: Mapping[str, str] = {},
+) -> Plan:
+    """Turn intents into a plan (the ``PLAN`` recipe).
+
+    ``recorded`` maps addresses to the spec last applied (from the state store) and ``recorded_endpoints``
+    maps them to their endpoint (an address missing there is taken to be on its backend's only endpoint).
+    ``policy`` defaults to the shipped rules; ``allow`` names rules to waive (recorded in
+    ``Plan.policy.waivers``); ``capacities`` are the endpoints' limits.
+
+    Raises IntentError (an intent that cannot expand), ConflictError (resources that cannot coexist, among
+    themselves or with what is deployed; every problem at once) and PolicyError (a rule broken, not waived).
+    """
+    work = Work(source=source, intents=intents, endpoints=endpoints, recorded=recorded,
+                recorded_endpoints=recorded_endpoints, policy=policy or DEFAULT_POLICY, allow=allow,
+                capacities=capacities)
+    return build(PLAN, work, now=now)
+
+
+def desired_state_plan(records: Sequence[Recorded], *, source: str) -> Plan:
+    """A plan of no-ops whose changes are the recorded specs of ``records``, in their recorded order
+    (the ``DRIFT`` recipe)."""
+    return build((FromRecords(records), *DRIFT), Work(source=source))
+
+
+def reconcile_plan(records: Sequence[Recorded], drifted: Collection[str], *, source: str = "reconcile") -> Plan:
+    """The recorded desired state, with what ``drifted`` names converging back to it (``RECONCILE``)."""
+    return build((FromRecords(records), *RECONCILE), Work(source=source, drifted=drifted))
+
+
+def restore_plan(
+    target: Sequence[Recorded], live: Sequence[Recorded], *, source: str, allow_data_loss: bool = False
+) -> Plan:
+    """The plan from ``live`` back to ``target`` (``RESTORE``); raises when it would remove data without
+    ``allow_data_loss``."""
+    return build((FromRecords(target), *RESTORE), Work(source=source, live=live, allow_data_loss=allow_data_loss))
+
+
+def before_states(plan: Plan, recorded: Mapping[str, Mapping[str, Any] | None]) -> dict[str, Any]:
+    """``rollback_data`` for a plan, recorded before it runs: each resource's spec before the run, or
+    ``None`` if it did not exist. ``inverse_plan`` reads it back to undo a failed run."""
+    resources: dict[str, Any] = {}
+    for change in plan.changes:
+        before = recorded.get(change.address)
+        resources[change.address] = {"before": dict(before) if before is not None else None}
+    return {"resources": resources}
+
+
+def inverse_plan(plan: Plan, rollback_data: Mapping[str, Any], touched: Collection[str]) -> Plan | None:
+    """The plan that undoes ``touched`` resources of ``plan`` (``UNDO``); ``None`` when nothing is to undo."""
+    work = Work(source=f"rollback of {plan.source}", undoing=plan, rollback_data=rollback_data, touched=touched)
+    undo = build(UNDO, work)
+    if not undo.changes:
+        return None
+    return undo.model_copy(update={"intents": plan.intents})

@@ -1,0 +1,75 @@
+"""Plans: what will change, as data.
+
+A plan is a small ``Action`` enum and one ``Change(before, after)`` per resource, ordered in waves. It is
+stored before anything runs and applied exactly as stored. ``planner.core.builder`` makes plans.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from datetime import datetime
+from enum import StrEnum
+from typing import Any
+
+from pydantic import BaseModel, Field
+
+from planner.policy.rules import PolicyReport
+
+__all__ = ["PLAN_FORMAT", "Action", "Change", "Plan"]
+
+PLAN_FORMAT = 1
+
+
+class Action(StrEnum):
+    CREATE = "create"
+    UPDATE = "update"
+    # A change the module can only make by recreating the resource (a KindSpec's replace_fields).
+    REPLACE = "replace"
+    DELETE = "delete"
+    NOOP = "noop"
+
+
+class Change(BaseModel):
+    """One resource in a plan: what it is, what happens to it, and the before/after of its spec."""
+
+    address: str
+    kind: str
+    name: str
+    endpoint: str
+    module: str
+    action: Action
+    before: dict[str, Any] | None
+    after: dict[str, Any] | None
+    depends_on: list[str] = Field(default_factory=list)
+    wave: int
+    origin: str = ""
+
+
+class Plan(BaseModel):
+    """A stored, ordered set of changes; ``waves`` lists addresses wave by wave."""
+
+    format: int = PLAN_FORMAT
+    source: str
+    created_at: datetime
+    intents: list[dict[str, Any]]
+    changes: list[Change]
+    waves: list[list[str]]
+    # The policy rules evaluated and the waivers (--allow RULE) accepted for this plan.
+    policy: PolicyReport = Field(default_factory=PolicyReport)
+
+    def counts(self) -> dict[str, int]:
+        """How many changes of each action (zero included); ``replace`` only when the plan has one, so a
+        plan's summary reads as it always did until replaces are planned."""
+        seen = Counter(change.action for change in self.changes)
+        return {action.value: seen.get(action, 0) for action in Action
+                if action is not Action.REPLACE or seen.get(action)}
+
+    def change(self, address: str) -> Change:
+        for change in self.changes:
+            if change.address == address:
+                return change
+        raise KeyError(address)
+
+    @property
+    def endpoints(self) -> list[str]:
+        return sorted({change.endpoint for change in self.changes})

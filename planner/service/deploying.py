@@ -1,0 +1,225 @@
+"""Deploying: running a stored plan, all-or-nothing, as an explicit state machine.
+
+A deployment moves ``planned → running → succeeded``, or from ``running`` to ``failed`` (nothing to undo,
+or ``--no-rollback``), ``rolled_back`` or ``rollback_failed``. A failed, interrupted or half-undone one
+may be rolled back on request (``→ running → rolled_back | rollback_failed``); an interrupted one may be
+resumed (``running → running``). ``_move`` refuses any other step, so no path can skip one.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Collection
+from typing import Any
+
+from planner.core.builder import before_states, inverse_plan
+from planner.core.plan import Plan
+from planner.core.refs import MISSING, find_output, ref_pairs
+from planner.errors import IacError, StateError
+from planner.locks import hold_locks, lease_seconds
+from planner.record import DeploymentRecorder, Progress, ResourceResult
+from planner.service.context import Operation, Ports
+from planner.service.planning import render
+from planner.service.results import ApplyResult
+from planner.state.records import DeploymentRecord, DeploymentStatus, ResourceState
+
+__all__ = ["Deploying"]
+
+S = DeploymentStatus
+_STEPS: dict[DeploymentStatus, frozenset[DeploymentStatus]] = {
+    S.PLANNED: frozenset({S.RUNNING}),
+    S.RUNNING: frozenset({S.RUNNING, S.SUCCEEDED, S.FAILED, S.ROLLED_BACK, S.ROLLBACK_FAILED}),
+    S.FAILED: frozenset({S.RUNNING}),
+    S.ROLLBACK_FAILED: frozenset({S.RUNNING}),
+    S.SUCCEEDED: frozenset(),
+    S.ROLLED_BACK: frozenset(),
+}
+
+OnProgress = Callable[[Progress], None] | None
+
+
+class Deploying:
+    """Apply, resume and roll back stored plans; everything is recorded as it happens."""
+
+    def __init__(self, ports: Ports) -> None:
+        self.ports = ports
+
+    # --- the state machine -------------------------------------------------------------------------------
+
+    def _move(self, deployment: DeploymentRecord, status: DeploymentStatus, **fields: Any) -> DeploymentRecord:
+        current = self.ports.store.get_deployment(deployment.id)
+        now = current.status if current is not None else deployment.status
+        if status not in _STEPS[now]:
+            raise StateError(f"deployment {deployment.id[:8]} cannot go from {now.value} to {status.value}")
+        return self.ports.store.update_deployment(deployment.id, status=status, **fields)
+
+    def get(self, deployment_id: str) -> DeploymentRecord:
+        deployment = self.ports.store.get_deployment(deployment_id)
+        if deployment is None:
+            raise IacError(f"no deployment {deployment_id!r}; `iac status` lists them")
+        return deployment
+
+    def interrupted(self) -> list[DeploymentRecord]:
+        """Deployments whose process died mid-run (their locks' lease ran out)."""
+        return self.ports.store.interrupted_deployments(lease_seconds=lease_seconds())
+
+    # --- use cases ---------------------------------------------------------------------------------------
+
+    def apply(
+        self, deployment_id: str, *, on_progress: OnProgress = None, rollback: bool = True, wait: float = 0.0
+    ) -> ApplyResult:
+        """Run a stored plan; events and resources are recorded as they happen.
+
+        The deployment locks the resources it touches; another live deployment holding any of them is a
+        ``LockConflict`` (after waiting up to ``wait`` seconds). When the run fails, everything it already
+        changed is undone (unless ``rollback`` is false) and the deployment ends ``rolled_back``, or
+        ``rollback_failed`` naming what is left.
+        """
+        operation = Operation(self.ports)
+        deployment, plan = self._planned(operation, deployment_id)
+        with hold_locks(self.ports.store, deployment.id, [c.address for c in plan.changes], wait=wait):
+            operation.state_moved()
+            deployment, plan = self._planned(operation, deployment_id)  # nobody changed them while we waited
+            return self._run(operation, deployment, plan, on_progress=on_progress, rollback=rollback)
+
+    def resume(self, deployment_id: str, *, on_progress: OnProgress = None) -> ApplyResult:
+        """Run an interrupted deployment's stored plan again; what it already did is found done."""
+        deployment = self.get(deployment_id)
+        if deployment.id not in {d.id for d in self.interrupted()}:
+            raise IacError(
+                f"deployment {deployment.id[:8]} is {deployment.status.value} and not interrupted; "
+                "only a run that crashed can be resumed"
+            )
+        plan = Plan.model_validate(deployment.plan)
+        with hold_locks(self.ports.store, deployment.id, [c.address for c in plan.changes]):
+            self.ports.store.record_event(deployment.id, "resumed", {})
+            return self._run(Operation(self.ports), deployment, plan, on_progress=on_progress, rollback=True,
+                             before=deployment.rollback_data)
+
+    def rollback(self, deployment_id: str, *, on_progress: OnProgress = None) -> ApplyResult:
+        """Undo a deployment that failed without rolling back (``--no-rollback``) or was interrupted."""
+        deployment = self.get(deployment_id)
+        if deployment.status not in (S.FAILED, S.RUNNING, S.ROLLBACK_FAILED):
+            raise IacError(
+                f"deployment {deployment.id[:8]} is {deployment.status.value}; only a failed or interrupted "
+                "deployment can be rolled back (to go back to an earlier state, plan it again)"
+            )
+        if deployment.status == S.RUNNING and deployment.id not in {d.id for d in self.interrupted()}:
+            raise IacError(f"deployment {deployment.id[:8]} is still running; wait for it to finish")
+        plan = Plan.model_validate(deployment.plan)
+        results = deployment.summary.get("results")
+        # Without recorded results (the run was killed) every resource may have changed; undoing is safe
+        # either way, since removing what is absent and restoring what is unchanged change nothing.
+        touched = [a for a, r in (results or {}).items() if r.get("status") in ("changed", "failed")] \
+            if results else [c.address for c in plan.changes]
+        operation = Operation(self.ports)
+        with hold_locks(self.ports.store, deployment.id, [c.address for c in plan.changes]):
+            self._move(deployment, S.RUNNING)
+            undone = self._undo(operation, deployment.id, plan, deployment.rollback_data, touched, on_progress)
+        left = [r.address for r in undone if r.status == "failed"]
+        summary = {**deployment.summary, "rollback": _rollback_summary(undone)}
+        error = deployment.error or "rolled back on request"
+        if left:
+            error += f"; rollback could not undo {', '.join(left)}"
+        final = self._move(deployment, S.ROLLBACK_FAILED if left else S.ROLLED_BACK, error=error, summary=summary)
+        return ApplyResult(final, plan, [], undone)
+
+    # --- the steps ---------------------------------------------------------------------------------------
+
+    def _planned(self, operation: Operation, deployment_id: str) -> tuple[DeploymentRecord, Plan]:
+        deployment = self.get(deployment_id)
+        if deployment.status != S.PLANNED:
+            raise IacError(
+                f"deployment {deployment.id[:8]} is {deployment.status.value}, not planned; plan again to apply"
+            )
+        plan = Plan.model_validate(deployment.plan)
+        live = {record.address: record.spec for record in operation.live()}
+        for change in plan.changes:
+            if live.get(change.address) != change.before:
+                raise IacError(
+                    f"plan {deployment.id[:8]} is stale: {change.address} changed since it was planned; plan again"
+                )
+        return deployment, plan
+
+    def _live_spec(self, address: str) -> dict[str, Any] | None:
+        current = self.ports.store.get_resource(address)
+        return current.spec if current is not None and current.state != ResourceState.ABSENT else None
+
+    def _run(
+        self, operation: Operation, deployment: DeploymentRecord, plan: Plan, *, on_progress: OnProgress,
+        rollback: bool, before: dict[str, Any] | None = None,
+    ) -> ApplyResult:
+        inventory = operation.inventory
+        missing = [endpoint for endpoint in plan.endpoints if endpoint not in inventory.hosts]
+        if missing:
+            raise IacError(
+                f"endpoint {missing[0]} of plan {deployment.id[:8]} is no longer in {inventory.path}; plan again"
+            )
+        self.ports.preflight(plan, inventory)
+        project = render(operation, plan, self.ports.project_dir(deployment.id), deployment.id)
+        # A resumed run keeps the before-states its first attempt recorded: those are what "undo" means.
+        rollback_data = before or before_states(plan, {c.address: self._live_spec(c.address) for c in plan.changes})
+        self._move(deployment, S.RUNNING, rollback_data=rollback_data)
+        recorder = DeploymentRecorder(self.ports.store, deployment.id, plan, on_progress)
+        try:
+            run = self.ports.executor.run(project, on_event=recorder, env=operation.environment)
+        except BaseException as err:
+            reason = "interrupted" if isinstance(err, KeyboardInterrupt) else str(err)
+            self._move(deployment, S.FAILED, error=reason)
+            raise
+        operation.state_moved()
+        results = recorder.ordered_results()
+        summary = recorder.summary(run.status)
+        failures = [r for r in results if r.status == "failed"]
+        if run.ok and not failures:
+            return ApplyResult(self._move(deployment, S.SUCCEEDED, summary=summary), plan, results)
+        error = f"{failures[0].address}: {failures[0].message}" if failures else f"ansible run {run.status}"
+        error = recorder.task_errors[0] if not failures and recorder.task_errors else error
+        if not failures and not recorder.task_errors and run.detail:
+            error += f": {run.detail}"
+        touched = [r.address for r in results if r.status in ("changed", "failed")]
+        if not rollback or not touched:
+            return ApplyResult(self._move(deployment, S.FAILED, error=error, summary=summary), plan, results)
+        undone = self._undo(operation, deployment.id, plan, rollback_data, touched, on_progress)
+        summary["rollback"] = _rollback_summary(undone)
+        left = [r.address for r in undone if r.status == "failed"] + [
+            address for address in touched if address not in {r.address for r in undone}
+        ]
+        if left:
+            status, error = S.ROLLBACK_FAILED, f"{error}; rollback could not undo {', '.join(left)}"
+        else:
+            status = S.ROLLED_BACK
+        return ApplyResult(self._move(deployment, status, error=error, summary=summary), plan, results, undone)
+
+    def _undo(
+        self, operation: Operation, deployment_id: str, plan: Plan, rollback_data: dict[str, Any],
+        touched: Collection[str], on_progress: OnProgress,
+    ) -> list[ResourceResult]:
+        """Render and run the inverse of what a failed run changed; the results, resource by resource."""
+        undo = inverse_plan(plan, rollback_data, touched)
+        if undo is None:
+            return []
+        # A resource whose undo needs facts nobody recorded (the VLAN device an interface was made on) was
+        # never made: its producer's result is recorded before the next wave starts. Nothing to undo there.
+        facts = operation.known_facts()
+        unreached = [change.address for change in undo.changes
+                     if any(find_output(facts.get(address), output) is MISSING
+                            for address, output in ref_pairs(change.after))]
+        skipped = [ResourceResult(address, "ok", message="never created: its wave was not reached")
+                   for address in unreached]
+        if unreached:
+            undo = inverse_plan(plan, rollback_data, [a for a in touched if a not in unreached])
+            if undo is None:
+                return skipped
+        store = self.ports.store
+        store.record_event(deployment_id, "rollback_started", {"resources": [c.address for c in undo.changes],
+                                                               "never_created": unreached})
+        project = render(operation, undo, self.ports.workdir / deployment_id / "rollback", deployment_id)
+        recorder = DeploymentRecorder(store, deployment_id, undo, on_progress)
+        run = self.ports.executor.run(project, on_event=recorder, env=operation.environment)
+        operation.state_moved()
+        store.record_event(deployment_id, "rollback_finished", {"status": run.status})
+        return recorder.ordered_results() + skipped
+
+
+def _rollback_summary(undone: list[ResourceResult]) -> dict[str, Any]:
+    return {r.address: {"status": r.status, "message": r.message} for r in undone}
