@@ -22,9 +22,9 @@ from rich.table import Table
 from planner.core.plan import Action, Plan
 from planner.errors import IacError
 from planner.intents import INTENT_KINDS
-from planner.picture import FORMATS, draw, summary_line, why
+from planner.picture import FORMATS, draw, why
 from planner.record import Progress, ResourceResult
-from planner.service import ApplyResult, PlanResult, Service
+from planner.service import ApplyResult, PlanResult, Service, summary_line
 from planner.state.records import DeploymentRecord, DeploymentStatus
 
 __all__ = ["app", "main"]
@@ -57,7 +57,8 @@ PolicyOption = Annotated[
     Path | None, typer.Option("--policy", help="Policy file (default: $IAC_POLICY, else the shipped rules).")
 ]
 
-_ACTION_STYLE = {Action.CREATE: "green", Action.UPDATE: "yellow", Action.DELETE: "red", Action.NOOP: "dim"}
+_ACTION_STYLE = {Action.CREATE: "green", Action.UPDATE: "yellow", Action.REPLACE: "magenta", Action.DELETE: "red",
+                 Action.NOOP: "dim"}
 _STATUS_STYLE = {"changed": "yellow", "ok": "green", "failed": "red", "skipped": "dim"}
 
 
@@ -210,13 +211,8 @@ def _finish(result: ApplyResult, as_json: bool, success: DeploymentStatus = Depl
         _emit(_apply_json(result))
     else:
         if result.rollback:
-            undone = sum(1 for r in result.rollback if r.status != "failed")
-            out.print(f"\nRolled back {undone} of {len(result.rollback)} changed resources.")
-        ok = sum(1 for r in result.results if r.status == "ok")
-        out.print(
-            f"\nDeployment {deployment.id[:8]} {deployment.status.value}: "
-            f"{result.changed} changed, {ok} unchanged, {result.failed} failed."
-        )
+            out.print(f"\nRolled back {result.undone} of {len(result.rollback)} changed resources.")
+        out.print(f"\n{result.outcome_line()}")
     if deployment.status == success:
         return
     if deployment.status == DeploymentStatus.ROLLED_BACK:
