@@ -25,7 +25,6 @@ from sqlalchemy import (
     Text,
     TypeDecorator,
 )
-from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 from sqlalchemy.types import TypeEngine
@@ -35,6 +34,7 @@ __all__ = [
     "Base",
     "DeploymentRow",
     "EventRow",
+    "JsonDocument",
     "LockRow",
     "ResourceRow",
     "ResourceVersionRow",
@@ -51,9 +51,28 @@ NAMING_CONVENTION = {
 }
 
 
+class JsonDocument(TypeDecorator[Any]):
+    """JSON everywhere, JSONB on PostgreSQL (indexable, compact, compared by value).
+
+    A decorator rather than ``JSON().with_variant(JSONB(), "postgresql")`` so that the PostgreSQL
+    dialect is imported only when a PostgreSQL database is used: on SQLite it would cost every
+    command that opens the store a good part of its start-up.
+    """
+
+    impl = JSON
+    cache_ok = True
+
+    def load_dialect_impl(self, dialect: Dialect) -> TypeEngine[Any]:
+        if dialect.name == "postgresql":
+            from sqlalchemy.dialects.postgresql import JSONB
+
+            return dialect.type_descriptor(JSONB())
+        return dialect.type_descriptor(JSON())
+
+
 def json_type() -> TypeEngine[Any]:
-    """JSON everywhere, JSONB on PostgreSQL (indexable, compact, compared by value)."""
-    return JSON().with_variant(JSONB(), "postgresql")
+    """The type of every JSON column (see ``JsonDocument``)."""
+    return JsonDocument()
 
 
 def bigint_pk_type() -> TypeEngine[int]:
