@@ -33,6 +33,7 @@ from ansible_collections.homelab.iac.plugins.module_utils._opnsense_client impor
     api_from_params,
     check_saved,
 )
+from ansible_collections.homelab.iac.plugins.module_utils._reconcile import Action, Field, Reconciler, Resource
 
 try:
     import docker
@@ -97,7 +98,12 @@ class VolumeTarget:
         self.files.append(VolumeFile(clean, data, mode))
 
     def apply(self) -> list[str]:
-        """Compare every file with the volume and write those that differ (not in check mode)."""
+        """Compare every file with the volume and write those that differ (not in check mode).
+
+        The files are one ``VolumeFiles`` resource of the generic Reconciler: a missing volume is
+        a create (the volume, then every file), differing files an update; the engine owns the
+        check-mode guard.
+        """
         if not self.files:
             raise CertError("docker_volume: give at least one of cert, key, fullchain and bundle")
         if DOCKER_IMPORT_ERROR is not None:
@@ -105,21 +111,15 @@ class VolumeTarget:
         name = self.params["name"]
         try:
             api = docker.APIClient(base_url=self.params["docker_host"], version=None, timeout=self.params["timeout"])
+            files = VolumeFiles(self, api)
             try:
-                api.inspect_volume(name)
-            except NotFound:
-                self.changed = [file.path for file in self.files]
-                self.created = True
-                if self.check_mode:
-                    return self.changed
-                api.create_volume(name, labels={"io.homelab-iac.managed": "true"})
-            helper = self._helper(api)
-            try:
-                self.changed = [file.path for file in self.files if self._differs(api, helper, file)]
-                if self.changed and not self.check_mode:
-                    api.put_archive(helper, MOUNT, self._archive([f for f in self.files if f.path in self.changed]))
+                reconciler = Reconciler(files, self.check_mode)
+                plan = reconciler.plan("present")
+                self.created = plan.action is Action.CREATE
+                self.changed = [file.path for file in self.files] if self.created else list(plan.updated)
+                reconciler.apply(plan)
             finally:
-                api.remove_container(helper, v=False, force=True)
+                files.close()
         except DockerException as exc:
             detail = getattr(exc, "explanation", None) or exc
             raise CertError(f"docker_volume {name}: {detail}") from None
@@ -182,6 +182,64 @@ class VolumeTarget:
                 info.size = len(file.data)
                 archive.addfile(info, io.BytesIO(file.data))
         return buffer.getvalue()
+
+
+class VolumeFiles(Resource[dict[str, str]]):
+    """The files a VolumeTarget wants, as one resource: each file is a compared property.
+
+    ``read`` is None while the volume does not exist; otherwise it says of each file "as wanted"
+    or "differs" (bytes, mode, and the owner/group when given), read through the helper container.
+    """
+
+    kind = "docker volume files"
+    fields: tuple[Field, ...] = ()
+
+    def __init__(self, target: VolumeTarget, api: Any) -> None:
+        self.target = target
+        self.api = api
+        self.fields = tuple(Field(file.path) for file in target.files)
+        self._helper: str | None = None
+
+    def helper(self) -> str:
+        if self._helper is None:
+            self._helper = self.target._helper(self.api)
+        return self._helper
+
+    def close(self) -> None:
+        """Remove the helper container (never the volume)."""
+        if self._helper is not None:
+            self.api.remove_container(self._helper, v=False, force=True)
+            self._helper = None
+
+    def read(self) -> dict[str, str] | None:
+        try:
+            self.api.inspect_volume(self.target.params["name"])
+        except NotFound:
+            return None
+        return {file.path: "differs" if self.target._differs(self.api, self.helper(), file) else "as wanted"
+                for file in self.target.files}  # fmt: skip
+
+    def current(self, observed: dict[str, str]) -> dict[str, Any]:
+        return dict(observed)
+
+    def desired(self) -> dict[str, Any]:
+        return {file.path: "as wanted" for file in self.target.files}
+
+    def create(self) -> None:
+        self.api.create_volume(self.target.params["name"], labels={"io.homelab-iac.managed": "true"})
+        self._write(self.target.files)
+
+    def update(self, observed: dict[str, str], changed: list[str]) -> None:
+        self._write([file for file in self.target.files if file.path in changed])
+
+    def delete(self, observed: dict[str, str]) -> None:
+        raise CertError("docker_volume: removing a volume is homelab.iac.docker_volume's job")
+
+    def facts(self, observed: dict[str, str] | None) -> dict[str, Any]:
+        return {}  # cert_deploy reports the volume's name, files and whether it was created
+
+    def _write(self, files: list[VolumeFile]) -> None:
+        self.api.put_archive(self.helper(), MOUNT, self.target._archive(files))
 
 
 def _entry(path: str, mode: int, uid: int, gid: int, kind: bytes) -> tarfile.TarInfo:
