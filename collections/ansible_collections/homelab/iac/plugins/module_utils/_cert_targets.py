@@ -3,7 +3,9 @@
 
 Both follow the file rule of the cert modules: read what is there, compare content (and mode and
 ownership for volume files), write only what differs, nothing at all in check mode, and never put
-key material in a result or diff (the public key's fingerprint stands in for it).
+key material in a result or diff (the public key's fingerprint stands in for it). Each is a
+resource of the generic Reconciler (``VolumeFiles``, ``TrustCertificate``), which owns the
+check-mode guard.
 
 * ``VolumeTarget``: files inside a named volume. The volume is read and written through a
   short-lived helper container that is created (never started) with the volume mounted, using
@@ -255,8 +257,59 @@ def _selected(value: Any) -> list[str]:
     return [part for part in str(value or "").split(",") if part]
 
 
-def _same_pem(left: str, right: str) -> bool:
-    return left.strip().replace("\r\n", "\n") == right.strip().replace("\r\n", "\n")
+def _pem(text: Any) -> str:
+    """A PEM text as compared: surrounding space and CRLF line ends do not count."""
+    return str(text or "").strip().replace("\r\n", "\n")
+
+
+class TrustCertificate(Resource[dict[str, Any]]):
+    """One certificate of the OPNsense trust store, found by its description (unique)."""
+
+    kind = "opnsense certificate"
+    fields = (Field("certificate"), Field("private_key", secret=True))
+
+    def __init__(self, target: OpnsenseTarget, api: Any, crt_pem: str, key_pem: str) -> None:
+        self.target, self.api, self.crt_pem, self.key_pem = target, api, crt_pem, key_pem
+
+    def read(self) -> dict[str, Any] | None:
+        description = self.target.params["description"]
+        rows = self.api.get("trust/cert/search?searchPhrase=" + _quote(description)).get("rows", [])
+        matches = [row for row in rows if row.get("descr") == description]
+        if len(matches) > 1:
+            raise OpnsenseError(
+                f"{len(matches)} certificates are described {description!r}; make the description unique"
+            )
+        if not matches:
+            return None
+        self.target.uuid = str(matches[0]["uuid"])
+        current = self.target._read(self.api)
+        self.target.refid = current.get("refid") or matches[0].get("refid")
+        return current
+
+    def current(self, observed: dict[str, Any]) -> dict[str, Any]:
+        return {"certificate": _pem(observed.get("crt_payload")), "private_key": _pem(observed.get("prv_payload"))}
+
+    def desired(self) -> dict[str, Any]:
+        return {"certificate": _pem(self.crt_pem), "private_key": _pem(self.key_pem)}
+
+    def _wanted(self) -> dict[str, Any]:
+        # ``action: import`` matters: a stored pair loads as ``reissue``, which would re-sign it.
+        return {"cert": {"action": "import", "descr": self.target.params["description"], "crt_payload": self.crt_pem,
+                         "prv_payload": self.key_pem}}  # fmt: skip
+
+    def create(self) -> None:
+        answer = check_saved("trust/cert/add", self.api.post("trust/cert/add", self._wanted()))
+        self.target.uuid = answer.get("uuid")
+        self.target.refid = self.target._read(self.api).get("refid")
+
+    def update(self, observed: dict[str, Any], changed: list[str]) -> None:
+        check_saved("trust/cert/set", self.api.post(f"trust/cert/set/{self.target.uuid}", self._wanted()))
+
+    def delete(self, observed: dict[str, Any]) -> None:
+        raise OpnsenseError("cert_deploy does not remove certificates from the trust store")
+
+    def facts(self, observed: dict[str, Any] | None) -> dict[str, Any]:
+        return {}  # OpnsenseTarget.facts() reports uuid, refid and what was done
 
 
 @dataclass
@@ -289,32 +342,9 @@ class OpnsenseTarget:
             raise CertError(f"opnsense: {exc}") from None
 
     def _store(self, api: Any, crt_pem: str, key_pem: str) -> None:
-        description = self.params["description"]
-        rows = api.get("trust/cert/search?searchPhrase=" + _quote(description)).get("rows", [])
-        matches = [row for row in rows if row.get("descr") == description]
-        if len(matches) > 1:
-            raise OpnsenseError(
-                f"{len(matches)} certificates are described {description!r}; make the description unique"
-            )
-        wanted = {"action": "import", "descr": description, "crt_payload": crt_pem, "prv_payload": key_pem}
-        if not matches:
-            self.action = "create"
-            if not self.check_mode:
-                answer = check_saved("trust/cert/add", api.post("trust/cert/add", {"cert": wanted}))
-                self.uuid = answer.get("uuid")
-                self.refid = self._read(api).get("refid")
-            return
-        self.uuid = str(matches[0]["uuid"])
-        current = self._read(api)
-        self.refid = current.get("refid") or matches[0].get("refid")
-        if _same_pem(str(current.get("crt_payload", "")), crt_pem) and _same_pem(
-            str(current.get("prv_payload", "")), key_pem
-        ):
-            return
-        self.action = "update"
-        if not self.check_mode:
-            # ``action: import`` matters: a stored pair loads as ``reissue``, which would re-sign it.
-            check_saved("trust/cert/set", api.post(f"trust/cert/set/{self.uuid}", {"cert": wanted}))
+        """Import or update the pair through the Reconciler (check mode guarded there)."""
+        stored = TrustCertificate(self, api, crt_pem, key_pem)
+        self.action = Reconciler(stored, self.check_mode).run("present").action.value
 
     def _read(self, api: Any) -> dict[str, Any]:
         answer = api.get(f"trust/cert/get/{self.uuid}")
