@@ -121,34 +121,6 @@ class MemoryStateStore:
             self._deployments[updated.id] = updated
             return _copy(updated)
 
-    # -- events --------------------------------------------------------------------------------------
-
-    def record_event(
-        self,
-        deployment_id: str,
-        event_type: str,
-        payload: dict[str, Any],
-        resource_address: str | None = None,
-    ) -> EventRecord:
-        stored_payload = as_json(payload, f"the payload of event {event_type!r}")
-        with self._lock:
-            deployment = self._require_deployment(deployment_id)
-            record = EventRecord(
-                id=len(self._events) + 1,
-                deployment_id=deployment.id,
-                event_type=event_type,
-                payload=stored_payload,
-                created_at=utc_now(),
-                resource_address=resource_address,
-            )
-            self._events.append(record)
-            return _copy(record)
-
-    def list_events(self, deployment_id: str) -> list[EventRecord]:
-        wanted = normalise_id(deployment_id)
-        with self._lock:
-            return _copy([event for event in self._events if event.deployment_id == wanted])
-
     # -- resources -----------------------------------------------------------------------------------
 
     def record_resource(
@@ -246,7 +218,28 @@ class MemoryStateStore:
     def _present(standing: dict[str, ResourceRecord]) -> list[ResourceRecord]:
         return [record for _, record in sorted(standing.items()) if record.state is not ResourceState.ABSENT]
 
-    # -- events in bulk ------------------------------------------------------------------------------
+    # -- events --------------------------------------------------------------------------------------
+
+    def record_event(
+        self,
+        deployment_id: str,
+        event_type: str,
+        payload: dict[str, Any],
+        resource_address: str | None = None,
+    ) -> EventRecord:
+        stored_payload = as_json(payload, f"the payload of event {event_type!r}")
+        with self._lock:
+            deployment = self._require_deployment(deployment_id)
+            record = EventRecord(
+                id=len(self._events) + 1,
+                deployment_id=deployment.id,
+                event_type=event_type,
+                payload=stored_payload,
+                created_at=utc_now(),
+                resource_address=resource_address,
+            )
+            self._events.append(record)
+            return _copy(record)
 
     def record_events(self, deployment_id: str, events: Sequence[EventTuple]) -> int:
         stored = [
@@ -274,6 +267,11 @@ class MemoryStateStore:
         with self._lock:
             about = [event for event in reversed(self._events) if event.resource_address == address]
             return _copy(about[:limit])
+
+    def list_events(self, deployment_id: str) -> list[EventRecord]:
+        wanted = normalise_id(deployment_id)
+        with self._lock:
+            return _copy([event for event in self._events if event.deployment_id == wanted])
 
     # -- locks ---------------------------------------------------------------------------------------
 
