@@ -122,15 +122,10 @@ def spec_from_item(item: dict[str, Any], zone: str | None) -> RecordSpec:
 
 
 @dataclass
-class RecordRun:
-    """Results of ``apply_records``, in input order."""
+class RecordRun(BatchRun):
+    """Results of ``run_items`` in input order (each record's own shape), and what the provider applied."""
 
-    results: list[dict[str, Any]] = field(default_factory=list)
     applied: list[str] = field(default_factory=list)
-
-    @property
-    def changed(self) -> bool:
-        return any(result["changed"] for result in self.results)
 
 
 def _one(provider: DnsProvider, spec: RecordSpec, state: str, check_mode: bool) -> dict[str, Any]:
