@@ -7,7 +7,7 @@ Public API::
     status = lab.status()    # every service with url or socket, pid and health
     lab.down()               # stops exactly what the lab started, by pid
 
-Paths follow ``planner.paths.lab_home()`` (``$IAC_HOME/lab``); the inventory goes to
+Paths follow ``lab.layout.lab_home()`` (``$IAC_HOME/lab``); the inventory goes to
 ``$IAC_INVENTORY`` or ``inventories/lab/hosts.yml``.
 """
 

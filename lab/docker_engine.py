@@ -20,10 +20,10 @@ import docker
 import docker.errors
 
 from lab import process
+from lab.errors import LabError
 from lab.images import ensure_busybox_image
 from lab.layout import LabLayout
 from lab.services import Service, ServiceStatus, last_lines
-from planner.errors import LabError
 
 __all__ = ["DockerEngine", "find_dockerd"]
 

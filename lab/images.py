@@ -24,7 +24,7 @@ from pathlib import Path
 import docker
 import docker.errors
 
-from planner.errors import LabError
+from lab.errors import LabError
 
 __all__ = [
     "BUSYBOX_BINARY",

@@ -11,10 +11,10 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 
+from lab.errors import LabError
 from planner import paths
-from planner.errors import LabError
 
-__all__ = ["SOCKET_PATH_LIMIT", "LabLayout", "inventory_path"]
+__all__ = ["SOCKET_PATH_LIMIT", "LabLayout", "inventory_path", "lab_home"]
 
 # sun_path is 108 bytes on Linux, including the terminating NUL.
 SOCKET_PATH_LIMIT = 107
@@ -31,8 +31,8 @@ class LabLayout:
 
     @classmethod
     def default(cls) -> LabLayout:
-        """The layout of the lab at ``planner.paths.lab_home()``."""
-        return cls(paths.lab_home())
+        """The layout of the lab at ``lab_home()``."""
+        return cls(lab_home())
 
     # Shared files -------------------------------------------------------------------------------
     @property
@@ -117,6 +117,13 @@ class LabLayout:
         for directory in (self.home, self.ca_dir, self.docker_dir, self.emulators_dir):
             directory.mkdir(parents=True, exist_ok=True)
         os.chmod(self.home, 0o700)
+
+
+def lab_home() -> Path:
+    """Where the lab keeps pids, sockets, data and credentials: ``$IAC_HOME/lab``. Created on first use."""
+    path = paths.iac_home() / "lab"
+    path.mkdir(parents=True, exist_ok=True)
+    return path
 
 
 def inventory_path() -> Path:

@@ -24,8 +24,8 @@ from lab import process
 from lab.credentials import LabCredentials
 from lab.emulator.base import HEALTH_PATH
 from lab.emulator.registry import emulator_class, import_root, registered_target
+from lab.errors import LabError
 from lab.layout import LabLayout
-from planner.errors import LabError
 
 __all__ = ["EmulatorService", "Service", "ServiceStatus", "last_lines"]
 

@@ -178,7 +178,7 @@ def _machine_capacity() -> dict[str, Any]:
 
 
 def up(home: Path | None = None) -> LabStatus:
-    """Start the lab at ``home`` (default: ``planner.paths.lab_home()``); idempotent."""
+    """Start the lab at ``home`` (default: ``lab.layout.lab_home()``); idempotent."""
     return Supervisor(LabLayout(home) if home else None).up()
 
 

@@ -12,7 +12,6 @@ __all__ = [
     "ExecutionError",
     "IacError",
     "IntentError",
-    "LabError",
     "LockConflict",
     "PolicyError",
     "StateError",
@@ -64,7 +63,3 @@ class LockConflict(StateError):
             f"deployment {short} ({holder}) is changing {', '.join(self.addresses)}; "
             f"wait for it (--wait) or, if it crashed, `iac rollback {short}`"
         )
-
-
-class LabError(IacError):
-    """The lab could not be started, stopped or inspected."""

@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-__all__ = ["collection_root", "collections_path", "iac_home", "lab_home", "project_root"]
+__all__ = ["collection_root", "collections_path", "iac_home", "project_root"]
 
 
 def project_root() -> Path:
@@ -29,10 +29,3 @@ def iac_home() -> Path:
     home = Path(raw).expanduser() if raw else Path.home() / ".local" / "state" / "homelab-iac"
     home.mkdir(parents=True, exist_ok=True)
     return home
-
-
-def lab_home() -> Path:
-    """Where the lab keeps pids, sockets, data and credentials: ``$IAC_HOME/lab``."""
-    path = iac_home() / "lab"
-    path.mkdir(parents=True, exist_ok=True)
-    return path

@@ -17,8 +17,8 @@ from pathlib import Path
 from typing import Any
 
 from lab import process
+from lab.errors import LabError
 from lab.services import Service, ServiceStatus, last_lines
-from planner.errors import LabError
 
 __all__ = ["Daemon", "free_port", "port_free"]
 

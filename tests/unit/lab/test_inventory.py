@@ -9,9 +9,9 @@ import pytest
 import yaml
 
 from lab.credentials import LabCredentials
+from lab.errors import LabError
 from lab.inventory import InventoryHost, render_inventory, write_inventory
 from lab.layout import LabLayout, inventory_path
-from planner.errors import LabError
 
 
 def test_inventory_has_one_local_host_per_endpoint_grouped_by_backend(tmp_path: Path) -> None:

@@ -11,8 +11,8 @@ from typer.testing import CliRunner
 import lab.cli
 import lab.docker_engine
 from lab.docker_engine import DockerEngine
+from lab.errors import LabError
 from lab.layout import LabLayout
-from planner.errors import LabError
 
 
 def test_a_missing_dockerd_says_what_to_install(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
