@@ -1,29 +1,31 @@
 """``iac lab up|down|status|env``: a thin adapter over ``lab.up/down/status``.
 
-The main CLI mounts ``app`` as ``iac lab``. Each command prints a small table (or, with ``--json``,
-the status document) and turns a ``LabError`` into one line on stderr and exit status 1.
-``status`` also exits 1 when some service is not healthy, so scripts can write
-``iac lab status || iac lab up``.
+The main CLI mounts ``app`` as ``iac lab`` through the ``homelab_iac.commands`` entry point (see
+pyproject.toml), so this module stays cheap to import: ``iac --help`` reads its help, and the
+supervisor (Docker SDK, httpx, cryptography) is imported by the command that runs. Each command
+prints a small table (or, with ``--json``, the status document) and turns a ``LabError`` into one
+line on stderr and exit status 1. ``status`` also exits 1 when some service is not healthy, so
+scripts can write ``iac lab status || iac lab up``.
 """
 
 from __future__ import annotations
 
 import shlex
 from collections.abc import Callable
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
-from rich.console import Console
-from rich.table import Table
 
-from lab.supervisor import LabStatus, down, status, up
 from planner.errors import IacError
+
+if TYPE_CHECKING:
+    from rich.table import Table
+
+    from lab.supervisor import LabStatus
 
 __all__ = ["app"]
 
-app = typer.Typer(
-    name="lab", help="A whole homelab on loopback: real dockerd, API emulators, a lab CA.", no_args_is_help=True
-)
+app = typer.Typer(name="lab", help="The lab: a whole homelab on loopback (up, down, status).", no_args_is_help=True)
 
 JsonOption = Annotated[bool, typer.Option("--json", help="Print the status as JSON.")]
 
@@ -34,11 +36,15 @@ def _run(action: Callable[[], LabStatus]) -> LabStatus:
     try:
         return action()
     except IacError as err:
+        from rich.console import Console
+
         Console(stderr=True).print(f"[red]error:[/red] {err}", highlight=False, soft_wrap=True)
         raise typer.Exit(1) from None
 
 
 def _table(lab_status: LabStatus) -> Table:
+    from rich.table import Table
+
     table = Table(title=f"lab at {lab_status.home}", title_justify="left")
     table.add_column("service")
     table.add_column("kind")
@@ -73,7 +79,11 @@ def _usage(lab_status: LabStatus) -> str:
 @app.command("up")
 def up_command(json_output: JsonOption = False) -> None:
     """Start the lab (idempotent) and write its inventory and credentials."""
-    lab_status = _run(up)
+    from rich.console import Console
+
+    from lab import supervisor
+
+    lab_status = _run(supervisor.up)
     if json_output:
         typer.echo(lab_status.to_json())
         return
@@ -85,7 +95,11 @@ def up_command(json_output: JsonOption = False) -> None:
 @app.command("down")
 def down_command(json_output: JsonOption = False) -> None:
     """Stop everything the lab started, by pid (containers first)."""
-    lab_status = _run(down)
+    from rich.console import Console
+
+    from lab import supervisor
+
+    lab_status = _run(supervisor.down)
     if json_output:
         typer.echo(lab_status.to_json())
         return
@@ -95,7 +109,11 @@ def down_command(json_output: JsonOption = False) -> None:
 @app.command("status")
 def status_command(json_output: JsonOption = False) -> None:
     """Every service with its url or socket, pid and health; exit 1 unless all are healthy."""
-    lab_status = _run(status)
+    from rich.console import Console
+
+    from lab import supervisor
+
+    lab_status = _run(supervisor.status)
     if json_output:
         typer.echo(lab_status.to_json())
     else:
@@ -107,6 +125,8 @@ def status_command(json_output: JsonOption = False) -> None:
 @app.command("env")
 def env_command() -> None:
     """Print the lab's credentials as shell exports, for plain ansible-playbook: eval "$(iac lab env)"."""
+    from rich.console import Console
+
     from lab.credentials import LabCredentials
     from lab.layout import LabLayout
 

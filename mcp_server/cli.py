@@ -1,4 +1,8 @@
-"""``iac mcp``: serve the MCP server over stdio (for Claude Desktop/Code) or streamable HTTP on loopback."""
+"""``iac mcp``: serve the MCP server over stdio (for Claude Desktop/Code) or streamable HTTP on loopback.
+
+The main CLI mounts ``app`` as ``iac mcp`` through the ``homelab_iac.commands`` entry point (see
+pyproject.toml); the service and the MCP SDK are imported only when serving, so ``iac --help`` stays quick.
+"""
 
 from __future__ import annotations
 
@@ -8,12 +12,12 @@ from typing import Annotated
 import typer
 
 from planner.errors import IacError
-from planner.service import Service
 
 __all__ = ["app"]
 
 app = typer.Typer(
-    help="Serve homelab-iac to language models over MCP (stdio by default, --http for streamable HTTP).",
+    name="mcp",
+    help="Serve homelab-iac to language models over MCP (stdio or --http).",
     no_args_is_help=False,
     pretty_exceptions_enable=False,
     add_completion=False,
@@ -42,6 +46,7 @@ def serve(
     """Serve the MCP server until the client disconnects (stdio) or the process is stopped (HTTP)."""
     from mcp_server.access import load_tokens
     from mcp_server.server import build_server
+    from planner.service import Service
 
     if not http and tokens is not None:
         raise IacError("--tokens: only used with --http; over stdio the caller is the local user")

@@ -2,6 +2,10 @@
 
 Every command prints for people by default and JSON with ``--json``. Errors are one line on stderr and a
 non-zero exit; no traceback reaches the user (``IAC_DEBUG=1`` shows one for bug reports).
+
+Other packages add subcommands through the ``homelab_iac.commands`` entry-point group (``lab`` and ``mcp``
+do, see pyproject.toml); this module never imports them. Everyday commands stay quick because everything
+heavy (the service, plans, intents, YAML, rich tables) is imported inside the command that needs it.
 """
 
 from __future__ import annotations
@@ -10,26 +14,73 @@ import json
 import os
 import sys
 from datetime import UTC, datetime
+from functools import cache
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
-import yaml
-from rich.console import Console
-from rich.markup import escape
-from rich.table import Table
+from typer.core import TyperGroup
 
-from planner.core.plan import Action, Plan
 from planner.errors import IacError
-from planner.intents import INTENT_KINDS
-from planner.picture import FORMATS, draw, why
-from planner.record import Progress, ResourceResult
-from planner.service import ApplyResult, PlanResult, Service, summary_line
-from planner.state.records import DeploymentRecord, DeploymentStatus
 
-__all__ = ["app", "main"]
+if TYPE_CHECKING:
+    from importlib.metadata import EntryPoint
+
+    from rich.console import Console
+    from rich.table import Table
+    from typer import _click as click  # the click Typer vendors: TyperGroup's own signatures use it
+
+    from planner.core.plan import Plan
+    from planner.record import Progress, ResourceResult
+    from planner.service import ApplyResult, PlanResult, Service
+    from planner.state.records import DeploymentRecord
+
+__all__ = ["COMMANDS_GROUP", "app", "main"]
+
+COMMANDS_GROUP = "homelab_iac.commands"
+
+
+class MountedCommands(TyperGroup):
+    """``iac``'s own commands, then those other packages mount through the ``homelab_iac.commands``
+    entry-point group (``name = "module:typer_app"``), each loaded only when it is asked for:
+    ``iac status`` never looks, ``iac --help`` loads each for its one-line help, ``iac lab ...`` loads ``lab``.
+    """
+
+    @cache  # noqa: B019 - one group per process; the entry points do not change while it runs
+    def _entry_points(self) -> dict[str, EntryPoint]:
+        from importlib.metadata import entry_points
+
+        return {entry.name: entry for entry in entry_points(group=COMMANDS_GROUP)}
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        own = super().list_commands(ctx)
+        return [*own, *sorted(name for name in self._entry_points() if name not in own)]
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        command = super().get_command(ctx, cmd_name)
+        entry = None if command is not None else self._entry_points().get(cmd_name)
+        if entry is None:
+            return command
+        try:
+            mounted: typer.Typer = entry.load()
+        except ImportError:  # pragma: no cover - a package that registered a command but is not installed
+            return None
+        command = typer.main.get_group(mounted)
+        command.name = cmd_name
+        self.commands[cmd_name] = command
+        return command
+
+    def resolve_command(
+        self, ctx: click.Context, args: list[str]
+    ) -> tuple[str | None, click.Command | None, list[str]]:
+        if args and self.get_command(ctx, args[0]) is None:  # a typo: "Did you mean" looks at every command
+            for name in self.list_commands(ctx):
+                self.get_command(ctx, name)
+        return super().resolve_command(ctx, args)
+
 
 app = typer.Typer(
+    cls=MountedCommands,
     help="homelab-iac: plan, apply and record homelab infrastructure from intents.",
     no_args_is_help=True,
     pretty_exceptions_enable=False,
@@ -40,8 +91,40 @@ app.add_typer(db_app, name="db")
 intents_app = typer.Typer(help="The intent kinds: `iac intents` lists them, `iac intents show KIND` explains one.")
 app.add_typer(intents_app, name="intents")
 
-out = Console(highlight=False)
-err = Console(stderr=True, highlight=False)
+
+@cache
+def _console(stderr: bool = False) -> Console:
+    from rich.console import Console
+
+    return Console(stderr=stderr, highlight=False)
+
+
+def _out() -> Console:
+    return _console()
+
+
+def _err() -> Console:
+    return _console(stderr=True)
+
+
+def escape(text: str) -> str:
+    """Text shown as it is, not read as rich markup."""
+    from rich.markup import escape as rich_escape
+
+    return rich_escape(text)
+
+
+def _table(*columns: str, overflow: bool = False) -> Table:
+    from rich.table import Table
+
+    table = Table(show_edge=False, header_style="bold")
+    for column in columns:
+        if overflow:
+            table.add_column(column, overflow="fold")
+        else:
+            table.add_column(column)
+    return table
+
 
 JsonOption = Annotated[bool, typer.Option("--json", help="Print JSON for machines instead of tables.")]
 InventoryOption = Annotated[
@@ -57,12 +140,13 @@ PolicyOption = Annotated[
     Path | None, typer.Option("--policy", help="Policy file (default: $IAC_POLICY, else the shipped rules).")
 ]
 
-_ACTION_STYLE = {Action.CREATE: "green", Action.UPDATE: "yellow", Action.REPLACE: "magenta", Action.DELETE: "red",
-                 Action.NOOP: "dim"}
+_ACTION_STYLE = {"create": "green", "update": "yellow", "replace": "magenta", "delete": "red", "noop": "dim"}
 _STATUS_STYLE = {"changed": "yellow", "ok": "green", "failed": "red", "skipped": "dim"}
 
 
 def _service(inventory: Path | None = None) -> Service:
+    from planner.service import Service
+
     return Service.from_environment(inventory_path=inventory)
 
 
@@ -71,17 +155,19 @@ def _emit(data: Any) -> None:
 
 
 def _plan_table(plan: Plan) -> Table:
-    table = Table(title=None, show_edge=False, header_style="bold")
-    for column in ("resource", "action", "endpoint", "wave", "why"):
-        table.add_column(column, overflow="fold")
+    from planner.picture import why
+
+    table = _table("resource", "action", "endpoint", "wave", "why", overflow=True)
     for change in plan.changes:
-        style = _ACTION_STYLE[change.action]
+        style = _ACTION_STYLE[change.action.value]
         table.add_row(escape(change.address), f"[{style}]{change.action.value}[/]", escape(change.endpoint),
                       str(change.wave), escape(why(change)))
     return table
 
 
 def _plan_summary(plan: Plan) -> str:
+    from planner.service import summary_line
+
     return summary_line(plan)
 
 
@@ -116,6 +202,8 @@ def plan(
     as_json: JsonOption = False,
 ) -> None:
     """Plan TARGET: show what would change, store the plan and render its Ansible project."""
+    from planner.picture import FORMATS, draw
+
     if graph is not None and graph not in FORMATS:
         raise IacError(f"--graph: {graph!r} is not a picture format; choose one of {', '.join(FORMATS)}")
     result = _plan_target(_service(inventory), target, out=out_dir, allow=allow, policy=policy,
@@ -125,15 +213,15 @@ def plan(
         return
     if as_json:
         document: dict[str, Any] = {"deployment": _deployment_json(result.deployment), "project": str(result.project),
-                                    "summary": summary_line(result.plan), "plan": result.plan.model_dump(mode="json")}
+                                    "summary": _plan_summary(result.plan), "plan": result.plan.model_dump(mode="json")}
         if result.understood is not None:
             document["understood"] = {"intents": result.understood.intents,
                                       "phrases": [vars(p) for p in result.understood.phrases]}
         _emit(document)
         return
     _print_plan(result)
-    out.print(f"Ansible project: {escape(str(out_dir or result.project))}")
-    out.print(f"Apply it with: iac apply {escape(_quoted(target))}")
+    _out().print(f"Ansible project: {escape(str(out_dir or result.project))}")
+    _out().print(f"Apply it with: iac apply {escape(_quoted(target))}")
 
 
 def _quoted(target: str) -> str:
@@ -155,6 +243,9 @@ def _plan_target(
         return service.plan(path, out=out, allow=allow or (), policy=policy)
     result = service.plan_sentence(target, out=out, allow=allow or (), policy=policy)
     if show and result.understood is not None:
+        import yaml
+        from rich.console import Console
+
         out_text = yaml.safe_dump(result.understood.document(), sort_keys=False, default_flow_style=False)
         console = Console(highlight=False)
         console.print("[bold]Understood:[/]")
@@ -167,10 +258,10 @@ def _plan_target(
 
 
 def _print_plan(result: PlanResult) -> None:
-    out.print(_plan_table(result.plan))
+    _out().print(_plan_table(result.plan))
     for waiver in result.plan.policy.waivers:
-        out.print(f"[yellow]policy waived[/] {escape(waiver.rule)} for {escape(waiver.address)} (--allow)")
-    out.print(f"\nPlan {result.deployment.id[:8]}: {_plan_summary(result.plan)}.")
+        _out().print(f"[yellow]policy waived[/] {escape(waiver.rule)} for {escape(waiver.address)} (--allow)")
+    _out().print(f"\nPlan {result.deployment.id[:8]}: {_plan_summary(result.plan)}.")
 
 
 def _confirm(deployment_id: str, question: str) -> None:
@@ -182,12 +273,12 @@ def _confirm(deployment_id: str, question: str) -> None:
 
 def _print_progress(progress: Progress) -> None:
     if progress.kind == "wave":
-        out.print(f"[bold]{escape(progress.text)}[/]")
+        _out().print(f"[bold]{escape(progress.text)}[/]")
     elif progress.result is not None:
         result = progress.result
         style = _STATUS_STYLE.get(result.status, "")
         detail = f"  {escape(result.message)}" if result.message else ""
-        out.print(f"  [{style}]{result.status:8}[/] {result.address}  ({result.duration:.1f}s){detail}")
+        _out().print(f"  [{style}]{result.status:8}[/] {result.address}  ({result.duration:.1f}s){detail}")
 
 
 def _apply_json(result: ApplyResult) -> dict[str, Any]:
@@ -204,16 +295,18 @@ def _apply_json(result: ApplyResult) -> dict[str, Any]:
     }
 
 
-def _finish(result: ApplyResult, as_json: bool, success: DeploymentStatus = DeploymentStatus.SUCCEEDED) -> None:
+def _finish(result: ApplyResult, as_json: bool, success: str = "succeeded") -> None:
     """Print how an apply or rollback ended; a deployment that did not end in ``success`` exits non-zero."""
+    from planner.state.records import DeploymentStatus
+
     deployment = result.deployment
     if as_json:
         _emit(_apply_json(result))
     else:
         if result.rollback:
-            out.print(f"\nRolled back {result.undone} of {len(result.rollback)} changed resources.")
-        out.print(f"\n{result.outcome_line()}")
-    if deployment.status == success:
+            _out().print(f"\nRolled back {result.undone} of {len(result.rollback)} changed resources.")
+        _out().print(f"\n{result.outcome_line()}")
+    if deployment.status == DeploymentStatus(success):
         return
     if deployment.status == DeploymentStatus.ROLLED_BACK:
         raise IacError(f"deployment {deployment.id[:8]} failed and was rolled back: {deployment.error}")
@@ -269,7 +362,7 @@ def rollback(
 ) -> None:
     """Undo what a failed or interrupted deployment changed, in reverse dependency order."""
     result = _service(inventory).rollback(deployment_id, on_progress=None if as_json else _print_progress)
-    _finish(result, as_json, success=DeploymentStatus.ROLLED_BACK)
+    _finish(result, as_json, success="rolled_back")
 
 
 @app.command()
@@ -285,16 +378,14 @@ def status(
         if as_json:
             _emit([{**_deployment_json(d), "interrupted": d.id in interrupted} for d in deployments])
             return
-        table = Table(show_edge=False, header_style="bold")
-        for column in ("id", "status", "source", "created", "changed"):
-            table.add_column(column)
+        table = _table("id", "status", "source", "created", "changed")
         for d in deployments:
             state = "interrupted" if d.id in interrupted else d.status.value
             table.add_row(d.id[:8], state, escape(str(d.intent.get("source", ""))),
                           d.created_at.strftime("%Y-%m-%d %H:%M:%S"), str(d.summary.get("changed", "")))
-        out.print(table if deployments else "No deployments yet: try `iac apply examples/hello.yaml`.")
+        _out().print(table if deployments else "No deployments yet: try `iac apply examples/hello.yaml`.")
         for short in sorted(i[:8] for i in interrupted):
-            out.print(f"[yellow]deployment {short} was interrupted[/]: `iac rollback {short}` undoes what it did, "
+            _out().print(f"[yellow]deployment {short} was interrupted[/]: `iac rollback {short}` undoes what it did, "
                       f"`iac resume {short}` finishes it")
         return
     view = service.status(deployment_id)
@@ -309,21 +400,19 @@ def status(
         })
         return
     d = view.deployment
-    out.print(f"Deployment {d.id}  [bold]{d.status.value}[/]  from {escape(str(d.intent.get('source', '?')))}")
-    out.print(f"created {d.created_at:%Y-%m-%d %H:%M:%S}, {len(view.events)} events recorded")
+    _out().print(f"Deployment {d.id}  [bold]{d.status.value}[/]  from {escape(str(d.intent.get('source', '?')))}")
+    _out().print(f"created {d.created_at:%Y-%m-%d %H:%M:%S}, {len(view.events)} events recorded")
     if d.error:
-        out.print(f"[red]error:[/] {escape(d.error)}")
-    table = Table(show_edge=False, header_style="bold")
-    for column in ("resource", "endpoint", "state", "version", "result"):
-        table.add_column(column)
+        _out().print(f"[red]error:[/] {escape(d.error)}")
+    table = _table("resource", "endpoint", "state", "version", "result")
     results = d.summary.get("results", {})
     for r in view.resources:
         result = results.get(r.address, {}).get("status", "")
         table.add_row(r.address, r.endpoint, r.state.value, str(r.version), result)
-    out.print(table)
+    _out().print(table)
     for net in d.summary.get("safety_nets", []):
         what = "config backup" if net.get("kind") == "opnsense_backup" else f"snapshot of {net.get('resource')}"
-        out.print(f"safety net: {escape(str(net.get('endpoint')))} {what} {escape(str(net.get('id')))} "
+        _out().print(f"safety net: {escape(str(net.get('endpoint')))} {what} {escape(str(net.get('id')))} "
                   f"taken before the change (undo with {escape(str(net.get('restore')))})")
 
 
@@ -334,15 +423,15 @@ def drift(inventory: InventoryOption = None, as_json: JsonOption = False) -> Non
     if as_json:
         _emit(report.to_json())
     elif not report.items:
-        out.print("Nothing is recorded yet, so nothing can drift.")
+        _out().print("Nothing is recorded yet, so nothing can drift.")
     else:
         for item in report.items:
             style = {"in_sync": "green", "drifted": "yellow"}.get(item.status, "red")
-            out.print(f"[{style}]{item.status:8}[/] {item.address}  {escape(item.message)}")
+            _out().print(f"[{style}]{item.status:8}[/] {item.address}  {escape(item.message)}")
             for key in ("before", "after"):
                 if item.diff.get(key) not in (None, "", {}):
-                    out.print(f"    {key}: {json.dumps(item.diff[key], sort_keys=True, default=str)}", markup=False)
-        out.print(f"\n{len(report.drifted)} of {len(report.items)} resources drifted.")
+                    _out().print(f"    {key}: {json.dumps(item.diff[key], sort_keys=True, default=str)}", markup=False)
+        _out().print(f"\n{len(report.drifted)} of {len(report.items)} resources drifted.")
     if report.drifted:
         raise typer.Exit(2)
 
@@ -357,8 +446,8 @@ def reconcile(
     service = _service(inventory)
     planned = service.plan_reconcile()
     if not as_json:
-        out.print(_plan_table(planned.plan))
-        out.print(f"\nPlan {planned.deployment.id[:8]}: {_plan_summary(planned.plan)}.")
+        _out().print(_plan_table(planned.plan))
+        _out().print(f"\nPlan {planned.deployment.id[:8]}: {_plan_summary(planned.plan)}.")
     if not yes:
         _confirm(planned.deployment.id, "Reconcile?")
     result = service.apply(planned.deployment.id, on_progress=None if as_json else _print_progress)
@@ -370,16 +459,16 @@ def intents_list(ctx: typer.Context, as_json: JsonOption = False) -> None:
     """List the intent kinds homelab-iac understands."""
     if ctx.invoked_subcommand is not None:
         return
+    from planner.intents import INTENT_KINDS
+
     if as_json:
         _emit([{"kind": kind, "summary": model.summary} for kind, model in INTENT_KINDS.items()])
         return
-    table = Table(show_edge=False, header_style="bold")
-    table.add_column("kind")
-    table.add_column("what it deploys")
+    table = _table("kind", "what it deploys")
     for kind, model in INTENT_KINDS.items():
         table.add_row(kind, model.summary)
-    out.print(table)
-    out.print("\n`iac intents show KIND` explains one, with an example.")
+    _out().print(table)
+    _out().print("\n`iac intents show KIND` explains one, with an example.")
 
 
 @intents_app.command("show")
@@ -388,6 +477,8 @@ def intents_show(
     as_json: JsonOption = False,
 ) -> None:
     """Explain one intent kind: its fields, and an example to start from."""
+    from planner.intents import INTENT_KINDS
+
     model = INTENT_KINDS.get(kind)
     if model is None:
         raise IacError(f"unknown intent kind {kind!r}; `iac intents` lists them ({', '.join(INTENT_KINDS)})")
@@ -395,20 +486,18 @@ def intents_show(
     if as_json:
         _emit({"kind": kind, "summary": model.summary, "schema": schema, "example": model.example})
         return
-    out.print(f"[bold]{kind}[/]: {escape(model.summary)}\n")
-    table = Table(show_edge=False, header_style="bold")
-    for column in ("field", "required", "description"):
-        table.add_column(column)
+    _out().print(f"[bold]{kind}[/]: {escape(model.summary)}\n")
+    table = _table("field", "required", "description")
     required = set(schema.get("required", []))
     for name, field_schema in schema.get("properties", {}).items():
         if name == "kind":
             continue
         table.add_row(name, "yes" if name in required else "", escape(str(field_schema.get("description", ""))))
-    out.print(table)
+    _out().print(table)
     if model.details:
-        out.print(f"\n{escape(model.details)}")
-    out.print("\nExample:\n")
-    out.print(model.example, markup=False)
+        _out().print(f"\n{escape(model.details)}")
+    _out().print("\nExample:\n")
+    _out().print(model.example, markup=False)
 
 
 @app.command()
@@ -424,15 +513,13 @@ def history(
                 "at": v.updated_at, "spec": v.spec} for v in versions])
         return
     if not versions:
-        out.print(f"No history for {escape(resource)}." if resource else "No history yet.")
+        _out().print(f"No history for {escape(resource)}." if resource else "No history yet.")
         return
-    table = Table(show_edge=False, header_style="bold")
-    for column in ("when", "resource", "version", "state", "deployment"):
-        table.add_column(column)
+    table = _table("when", "resource", "version", "state", "deployment")
     for v in versions:
         when = f"{v.updated_at:%Y-%m-%d %H:%M:%S}"
         table.add_row(when, v.address, str(v.version), v.state.value, v.deployment_id[:8])
-    out.print(table)
+    _out().print(table)
 
 
 def _moment(text: str) -> datetime:
@@ -462,8 +549,8 @@ def restore(
     planned = service.plan_restore(at=_moment(at) if at else None, deployment_id=deployment,
                                    allow_data_loss=allow_data_loss)
     if not as_json:
-        out.print(_plan_table(planned.plan))
-        out.print(f"\nPlan {planned.deployment.id[:8]}: {_plan_summary(planned.plan)}.")
+        _out().print(_plan_table(planned.plan))
+        _out().print(f"\nPlan {planned.deployment.id[:8]}: {_plan_summary(planned.plan)}.")
     if not yes:
         _confirm(planned.deployment.id, "Restore?")
     result = service.apply(planned.deployment.id, on_progress=None if as_json else _print_progress)
@@ -478,29 +565,7 @@ def db_upgrade() -> None:
 
     url = database_url()
     upgrade(url)
-    out.print(f"Database {escape(mask_url(url))} is at the newest schema.")
-
-
-def _mount_lab() -> None:
-    try:
-        from lab.cli import app as lab_app
-    except ImportError:  # pragma: no cover - the lab package ships with the distribution
-        return
-    app.add_typer(lab_app, name="lab", help="The lab: a whole homelab on loopback (up, down, status).")
-
-
-_mount_lab()
-
-
-def _mount_mcp() -> None:
-    try:
-        from mcp_server.cli import app as mcp_app
-    except ImportError:  # pragma: no cover - the MCP server ships with the distribution
-        return
-    app.add_typer(mcp_app, name="mcp", help="Serve homelab-iac to language models over MCP (stdio or --http).")
-
-
-_mount_mcp()
+    _out().print(f"Database {escape(mask_url(url))} is at the newest schema.")
 
 
 def main() -> None:
@@ -508,14 +573,14 @@ def main() -> None:
     try:
         app()
     except IacError as error:
-        err.print(f"[red]error:[/] {escape(str(error))}", soft_wrap=True)
+        _err().print(f"[red]error:[/] {escape(str(error))}", soft_wrap=True)
         sys.exit(1)
     except KeyboardInterrupt:
-        err.print("[red]interrupted[/]")
+        _err().print("[red]interrupted[/]")
         sys.exit(130)
     except Exception as error:  # a bug: still one line, with a way to get the traceback
         if os.environ.get("IAC_DEBUG"):
             raise
         detail = escape(f"{type(error).__name__}: {error}")
-        err.print(f"[red]internal error:[/] {detail} (set IAC_DEBUG=1 for a traceback)", soft_wrap=True)
+        _err().print(f"[red]internal error:[/] {detail} (set IAC_DEBUG=1 for a traceback)", soft_wrap=True)
         sys.exit(70)

@@ -6,9 +6,7 @@ import os
 from pathlib import Path
 
 import pytest
-from typer.testing import CliRunner
 
-import lab.cli
 import lab.docker_engine
 from lab.docker_engine import DockerEngine
 from lab.errors import LabError
@@ -36,14 +34,3 @@ def test_a_pidfile_naming_another_program_shows_the_engine_down(tmp_path: Path) 
     status = DockerEngine(layout).status()
     assert (status.running, status.health, status.pid) == (False, "down", None)
     assert "stale" in status.detail
-
-
-def test_the_cli_prints_one_line_and_no_traceback(monkeypatch: pytest.MonkeyPatch) -> None:
-    def failing_up() -> None:
-        raise LabError("dockerd exited during start (log /x/dockerd.log): boom")
-
-    monkeypatch.setattr(lab.cli, "up", failing_up)
-    result = CliRunner().invoke(lab.cli.app, ["up"])
-    assert result.exit_code == 1
-    assert "error: dockerd exited during start" in result.output
-    assert "Traceback" not in result.output
