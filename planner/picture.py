@@ -19,7 +19,8 @@ _MERMAID_CLASS = {
     Action.DELETE: "fill:#ffd6d6,stroke:#c62828",
     Action.NOOP: "fill:#eeeeee,stroke:#9e9e9e",
 }
-_DOT_COLOUR = {Action.CREATE: "palegreen", Action.UPDATE: "khaki1", Action.REPLACE: "orange", Action.DELETE: "mistyrose", Action.NOOP: "gray90"}
+_DOT_COLOUR = {Action.CREATE: "palegreen", Action.UPDATE: "khaki1", Action.REPLACE: "orange",
+               Action.DELETE: "mistyrose", Action.NOOP: "gray90"}
 
 
 def why(change: Change) -> str:
