@@ -17,10 +17,10 @@ import time
 from pathlib import Path
 from typing import Any
 
+from planner.adapters.inventory import EndpointInventory, Host
+from planner.adapters.render import render_project
 from planner.core.builder import build_plan
 from planner.intents import parse_intents
-from planner.inventory import EndpointInventory, Host
-from planner.render import render_project
 
 INVENTORY = EndpointInventory(
     path=Path("bench-hosts.yml"),

@@ -48,11 +48,11 @@ from mcp_server.views import (
     status_view,
     validation_view,
 )
+from planner.adapters.record import Progress
 from planner.core.plan import Plan
 from planner.errors import IacError, IntentError, PolicyError
 from planner.intents import INTENT_KINDS
 from planner.policy import RULES, PolicyViolations
-from planner.record import Progress
 from planner.redact import scrub
 from planner.sentence import Understood, parse_sentence
 from planner.service import PlanResult, Service

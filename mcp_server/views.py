@@ -11,11 +11,11 @@ from typing import Any
 
 from pydantic import BaseModel, Field
 
+from planner.adapters.inventory import Host
+from planner.adapters.record import ResourceResult
 from planner.core.plan import Plan
-from planner.inventory import Host
 from planner.picture import draw
 from planner.policy import PolicyReport
-from planner.record import ResourceResult
 from planner.redact import scrub
 from planner.sentence import Understood
 from planner.service import ApplyResult, DeploymentView, PlanResult, summary_line

@@ -30,8 +30,8 @@ if TYPE_CHECKING:
     from rich.table import Table
     from typer import _click as click  # the click Typer vendors: TyperGroup's own signatures use it
 
+    from planner.adapters.record import Progress, ResourceResult
     from planner.core.plan import Plan
-    from planner.record import Progress, ResourceResult
     from planner.service import ApplyResult, PlanResult, Service
     from planner.state.records import DeploymentRecord
 

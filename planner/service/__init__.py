@@ -13,10 +13,10 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
+from planner.adapters.execute import Executor
+from planner.adapters.inventory import EndpointInventory, load_inventory
+from planner.adapters.preflight import Preflight, run_preflight
 from planner.core.plan import Plan
-from planner.execute import Executor
-from planner.inventory import EndpointInventory, load_inventory
-from planner.preflight import Preflight, run_preflight
 from planner.service.context import Ports
 from planner.service.deploying import Deploying, OnProgress
 from planner.service.drift import DriftCheck, DriftReport
@@ -48,7 +48,7 @@ class Service:
     @classmethod
     def from_environment(cls, *, inventory_path: Path | None = None, database_url: str | None = None) -> Service:
         """The real thing: database from ``IAC_DATABASE_URL`` (or SQLite under ``IAC_HOME``), ansible-runner."""
-        from planner.execute import AnsibleRunnerExecutor
+        from planner.adapters.execute import AnsibleRunnerExecutor
         from planner.paths import iac_home
         from planner.state import open_store
 

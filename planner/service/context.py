@@ -13,9 +13,9 @@ from functools import cached_property
 from pathlib import Path
 from typing import Any
 
-from planner.execute import Executor
-from planner.inventory import EndpointInventory, load_inventory
-from planner.preflight import Preflight, run_preflight
+from planner.adapters.execute import Executor
+from planner.adapters.inventory import EndpointInventory, load_inventory
+from planner.adapters.preflight import Preflight, run_preflight
 from planner.state.records import ResourceRecord
 from planner.state.store import StateStore
 

@@ -11,12 +11,12 @@ from __future__ import annotations
 from collections.abc import Callable, Collection
 from typing import Any
 
+from planner.adapters.record import DeploymentRecorder, Progress, ResourceResult
 from planner.core.builder import before_states, inverse_plan
 from planner.core.plan import Plan
 from planner.core.refs import MISSING, find_output, ref_pairs
 from planner.errors import IacError, StateError
 from planner.locks import hold_locks, lease_seconds
-from planner.record import DeploymentRecorder, Progress, ResourceResult
 from planner.service.context import Operation, Ports
 from planner.service.planning import render
 from planner.service.results import ApplyResult

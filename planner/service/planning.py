@@ -9,13 +9,13 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from planner.adapters.render import render_project
 from planner.core.builder import build_plan, reconcile_plan, restore_plan
 from planner.core.plan import Plan
 from planner.errors import IacError
 from planner.intents.base import Intent
 from planner.intents.catalog import load_intent_file, parse_intents
 from planner.policy import capacities_from_hosts
-from planner.render import render_project
 from planner.sentence import parse_sentence
 from planner.service.context import Operation, Ports
 from planner.service.results import PlanResult

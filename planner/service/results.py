@@ -5,8 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from planner.adapters.record import ResourceResult
 from planner.core.plan import Plan
-from planner.record import ResourceResult
 from planner.sentence import Understood
 from planner.state.records import DeploymentRecord, DeploymentStatus, EventRecord, ResourceRecord
 

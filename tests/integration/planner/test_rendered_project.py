@@ -14,11 +14,11 @@ from pathlib import Path
 import pytest
 import yaml
 
+from planner.adapters.inventory import load_inventory
+from planner.adapters.render import render_project
 from planner.core.builder import build_plan
 from planner.intents import load_intent_file
-from planner.inventory import load_inventory
 from planner.paths import project_root
-from planner.render import render_project
 
 BIN = Path(sys.executable).parent
 INVENTORY = {

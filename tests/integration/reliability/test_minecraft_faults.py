@@ -59,11 +59,11 @@ import yaml
 
 from lab.emulator.registry import BUILTIN_EMULATORS
 from lab.supervisor import LabStatus
+from planner.adapters.execute import AnsibleRunnerExecutor
+from planner.adapters.inventory import EndpointInventory
+from planner.adapters.preflight import run_preflight
 from planner.core.plan import Plan
-from planner.execute import AnsibleRunnerExecutor
-from planner.inventory import EndpointInventory
 from planner.paths import project_root
-from planner.preflight import run_preflight
 from planner.service import ApplyResult, Service
 from planner.state.records import DeploymentStatus
 from planner.state.sql import SqlStateStore

@@ -12,7 +12,7 @@ import yaml
 from mcp import Client
 
 from mcp_server.server import CHANGING_TOOLS, build_server
-from planner.execute import ScriptedExecutor
+from planner.adapters.execute import ScriptedExecutor
 from planner.paths import project_root
 from planner.service import Service
 from planner.state.memory import MemoryStateStore

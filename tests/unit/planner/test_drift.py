@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from planner.execute import ScriptedExecutor
+from planner.adapters.execute import ScriptedExecutor
 from planner.service import Service
 from planner.state.memory import MemoryStateStore
 

@@ -8,10 +8,10 @@ from typing import Any
 
 import pytest
 
+from planner.adapters.execute import ScriptedExecutor
+from planner.adapters.inventory import EndpointInventory
 from planner.core.plan import Plan
 from planner.errors import IacError, LockConflict
-from planner.execute import ScriptedExecutor
-from planner.inventory import EndpointInventory
 from planner.locks import hold_locks
 from planner.paths import project_root
 from planner.service import Service

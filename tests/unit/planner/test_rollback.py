@@ -8,10 +8,10 @@ from typing import Any
 import pytest
 import yaml
 
+from planner.adapters.execute import ScriptedExecutor
 from planner.core.builder import before_states, build_plan, inverse_plan
 from planner.core.plan import Action
 from planner.errors import IacError
-from planner.execute import ScriptedExecutor
 from planner.intents import Endpoints, parse_intents
 from planner.paths import project_root
 from planner.service import Service

@@ -7,10 +7,10 @@ from typing import Any
 
 import pytest
 
+from planner.adapters.execute import ScriptedExecutor
+from planner.adapters.inventory import EndpointInventory, Host, load_inventory
 from planner.core.plan import Plan
 from planner.errors import IacError
-from planner.execute import ScriptedExecutor
-from planner.inventory import EndpointInventory, Host, load_inventory
 from planner.paths import project_root
 from planner.service import Service
 from planner.state.memory import MemoryStateStore

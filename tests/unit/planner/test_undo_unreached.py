@@ -8,9 +8,9 @@ from typing import Any
 
 import yaml
 
+from planner.adapters.execute import ScriptedExecutor
 from planner.core.plan import Action, Change, Plan
 from planner.core.refs import ref
-from planner.execute import ScriptedExecutor
 from planner.service import Service
 from planner.service.context import Operation
 from planner.state.memory import MemoryStateStore

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
+from planner.adapters.record import ResourceResult
 from planner.core.plan import Plan
-from planner.record import ResourceResult
 from planner.service.results import ApplyResult, summary_line
 from planner.state.records import DeploymentRecord, DeploymentStatus
 

@@ -44,7 +44,7 @@ from ansible.plugins.callback import CallbackBase
 
 try:
     from planner.core.plan import Plan
-    from planner.record import DeploymentRecorder
+    from planner.adapters.record import DeploymentRecorder
     from planner.state import DeploymentStatus, open_store
     HAS_PLANNER = True
 except ImportError:

@@ -11,10 +11,10 @@ import socket
 from collections.abc import Callable
 from typing import Any
 
+from planner.adapters.inventory import EndpointInventory
 from planner.core.plan import Action, Plan
 from planner.errors import EndpointError
 from planner.intents.container import parse_port
-from planner.inventory import EndpointInventory
 from planner.secrets import missing_secrets, referenced_secrets
 
 __all__ = ["Preflight", "docker_preflight", "run_preflight"]

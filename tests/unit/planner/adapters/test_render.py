@@ -6,14 +6,14 @@ from pathlib import Path
 import pytest
 import yaml
 
+from planner.adapters.inventory import EndpointInventory, Host
+from planner.adapters.render import render_project
 from planner.core.builder import build_plan
 from planner.core.plan import Action, Change, Plan
 from planner.core.refs import ref
 from planner.core.resources import Resource
 from planner.errors import IacError
 from planner.intents import parse_intents
-from planner.inventory import EndpointInventory, Host
-from planner.render import render_project
 
 
 class _AnsibleLoader(yaml.SafeLoader):

@@ -17,20 +17,20 @@ from typing import Any
 
 import jinja2
 
+from planner.adapters.inventory import EndpointInventory
 from planner.core.kinds import BACKENDS, KINDS, kind_spec
 from planner.core.perf import without_cyclic_gc
 from planner.core.plan import Action, Change, Plan
 from planner.core.refs import MISSING, find_output, resolve_refs
 from planner.core.tasks import TaskGroup, task_groups
 from planner.errors import IacError
-from planner.inventory import EndpointInventory
 from planner.paths import collections_path
 from planner.secrets import is_secret_ref, render_secret
 
 __all__ = ["render_project"]
 
 _TEMPLATES = jinja2.Environment(
-    loader=jinja2.PackageLoader("planner", "templates"),
+    loader=jinja2.PackageLoader("planner.adapters", "templates"),
     undefined=jinja2.StrictUndefined,
     keep_trailing_newline=True,
     autoescape=False,

@@ -1,7 +1,7 @@
 """Golden files: the whole rendered site.yml of a small plan, byte for byte.
 
 Kept small on purpose (two endpoints, two waves). When rendering changes on purpose, regenerate with
-``UPDATE_GOLDEN=1 .venv/bin/pytest tests/unit/planner/test_render_golden.py`` and review the diff.
+``UPDATE_GOLDEN=1 .venv/bin/pytest tests/unit/planner/adapters/test_render_golden.py`` and review the diff.
 """
 
 from __future__ import annotations
@@ -10,12 +10,12 @@ import os
 from datetime import UTC, datetime
 from pathlib import Path
 
+from planner.adapters.inventory import EndpointInventory, Host
+from planner.adapters.render import render_project
 from planner.core.builder import build_plan
 from planner.intents import load_intent_file
-from planner.inventory import EndpointInventory, Host
-from planner.render import render_project
 
-GOLDEN = Path(__file__).with_name("golden")
+GOLDEN = Path(__file__).parent.parent / "golden"
 INVENTORY = EndpointInventory(
     path=Path("hosts.yml"),
     hosts={

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
+from planner.adapters.record import DeploymentRecorder
 from planner.core.plan import Action, Change, Plan
 from planner.core.tasks import task_groups
-from planner.record import DeploymentRecorder
 from planner.state.memory import MemoryStateStore
 from planner.state.records import ResourceState
 

@@ -6,11 +6,11 @@ from pathlib import Path
 
 import pytest
 
+from planner.adapters.inventory import EndpointInventory, Host
+from planner.adapters.render import render_project
 from planner.core.builder import build_plan
 from planner.errors import EndpointError, IntentError
 from planner.intents import Endpoints, parse_intents
-from planner.inventory import EndpointInventory, Host
-from planner.render import render_project
 from planner.secrets import missing_secrets
 
 INVENTORY = EndpointInventory(Path("hosts.yml"), {"lab-docker": Host("lab-docker", "docker", {})})
