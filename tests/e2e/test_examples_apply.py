@@ -15,10 +15,11 @@ dev-environment example asks; the DNS TSIG secrets come from the lab inventory's
    minecraft.yaml and network-segment.yaml declare the same ``gaming`` segment (VLAN 20) with the same fields,
    so whichever comes second finds its segment in place; that is how a user adds a game to a segment.
 
-Host ports are the one thing the lab shares with the machine. An example whose fixed port (hello's 18080,
-stack's 18081) is held by something outside this module (a demo lab, another engineer's lab) runs as a copy
-with a free port instead, as tests/e2e/test_cli_hello.py does; a held port the file does not spell out
-(web-app's default 18090, minecraft's 25565) fails the test with the holder named.
+Host ports are the one thing the lab shares with the machine. An example whose port is held by something
+outside this module (the demo's Minecraft server on 25565, another engineer's lab) runs as a copy with free
+ports instead: a port the file spells out (hello's 18080, stack's 18081) is replaced in its text, as
+tests/e2e/test_cli_hello.py does; a default one (web-app's 18090, minecraft's 25565) moves with the intent's
+``host_port``.
 """
 
 from __future__ import annotations
@@ -89,19 +90,32 @@ class Examples:
         return dict(json.loads(done.stdout))
 
     def runnable(self, name: str) -> Path:
-        """The example, or a copy with free host ports where a port it spells out is held by someone else."""
+        """The example, or a copy with free host ports where a port it would publish is held by someone else.
+
+        A port the file spells out is replaced in its text; a default one (minecraft's 25565, web-app's 18090)
+        moves by setting the intent's ``host_port`` to the first port of a free run as long as the ports
+        that intent publishes.
+        """
         path = EXAMPLES / name
         text = path.read_text()
         resources = expand_intents(load_intent_file(path), LAB_ENDPOINTS)
-        ports = {int(port) for port in re.findall(r"127\.0\.0\.1:(\d+):", json.dumps([r.spec for r in resources]))}
-        for port in sorted(ports - self.ports):
-            if port_free(port):
-                continue
-            if not re.search(rf"\b{port}\b", text):
-                pytest.fail(f"{name} publishes 127.0.0.1:{port}, which another process on this machine holds "
-                            f"({_holder(port)}); stop it and run again")  # fmt: skip
-            text = re.sub(rf"\b{port}\b", str(free_port()), text)
-        self.ports |= ports
+        published = {int(port): resource.origin for resource in resources
+                     for port in re.findall(r"127\.0\.0\.1:(\d+):", json.dumps(resource.spec))}  # fmt: skip
+        held = sorted(port for port in set(published) - self.ports if not port_free(port))
+        self.ports |= set(published)
+        moved = set()
+        for port in held:
+            if re.search(rf"\b{port}\b", re.sub(r"#.*", "", text)):  # spelled out, not only in a comment
+                text = re.sub(rf"\b{port}\b", str(free_port()), text)
+            else:
+                moved.add(published[port])
+        if moved:
+            data = yaml.safe_load(text)
+            for intent in data["intents"]:
+                if intent["name"] in moved:
+                    count = sum(1 for origin in published.values() if origin == intent["name"])
+                    intent["host_port"] = _free_run(count)
+            text = yaml.safe_dump(data, sort_keys=False)
         if text == path.read_text():
             return path
         copy = self.root / name
@@ -109,9 +123,13 @@ class Examples:
         return copy
 
 
-def _holder(port: int) -> str:
-    done = subprocess.run(["ss", "-Hltnp", f"sport = :{port}"], capture_output=True, text=True, check=False)
-    return done.stdout.strip() or "unknown process"
+def _free_run(count: int) -> int:
+    """The first of ``count`` consecutive loopback ports that are all free now."""
+    for _ in range(50):
+        first = free_port()
+        if first + count <= 65535 and all(port_free(first + step) for step in range(count)):
+            return first
+    raise AssertionError(f"no run of {count} free loopback ports")
 
 
 @pytest.fixture(scope="module")
