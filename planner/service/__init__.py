@@ -10,20 +10,23 @@ from __future__ import annotations
 
 from collections.abc import Collection
 from datetime import datetime
+from functools import cached_property
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from planner.adapters.execute import Executor
-from planner.adapters.inventory import EndpointInventory, load_inventory
-from planner.adapters.preflight import Preflight, run_preflight
-from planner.core.plan import Plan
 from planner.service.context import Ports
-from planner.service.deploying import Deploying, OnProgress
-from planner.service.drift import DriftCheck, DriftReport
-from planner.service.planning import Planning
 from planner.service.results import ApplyResult, DeploymentView, PlanResult, summary_line
-from planner.state.records import AuditRecord, DeploymentRecord, ResourceRecord
-from planner.state.store import StateStore
+
+if TYPE_CHECKING:  # each use case is loaded on its first call: `iac status` needs none of them
+    from planner.adapters.execute import Executor
+    from planner.adapters.inventory import EndpointInventory
+    from planner.adapters.preflight import Preflight
+    from planner.core.plan import Plan
+    from planner.service.deploying import Deploying, OnProgress
+    from planner.service.drift import DriftCheck, DriftReport
+    from planner.service.planning import Planning
+    from planner.state.records import AuditRecord, DeploymentRecord, ResourceRecord
+    from planner.state.store import StateStore
 
 __all__ = ["ApplyResult", "DeploymentView", "PlanResult", "Service", "summary_line"]
 
@@ -38,12 +41,27 @@ class Service:
         *,
         workdir: Path,
         inventory_path: Path | None = None,
-        preflight: Preflight = run_preflight,
+        preflight: Preflight | None = None,
     ) -> None:
         self.ports = Ports(store, executor, workdir, inventory_path, preflight)
-        self.planning = Planning(self.ports)
-        self.deploying = Deploying(self.ports)
-        self.drift_check = DriftCheck(self.ports)
+
+    @cached_property
+    def planning(self) -> Planning:
+        from planner.service.planning import Planning
+
+        return Planning(self.ports)
+
+    @cached_property
+    def deploying(self) -> Deploying:
+        from planner.service.deploying import Deploying
+
+        return Deploying(self.ports)
+
+    @cached_property
+    def drift_check(self) -> DriftCheck:
+        from planner.service.drift import DriftCheck
+
+        return DriftCheck(self.ports)
 
     @classmethod
     def from_environment(cls, *, inventory_path: Path | None = None, database_url: str | None = None) -> Service:
@@ -110,10 +128,12 @@ class Service:
     # --- reading what is recorded --------------------------------------------------------------------------
 
     def inventory(self) -> EndpointInventory:
+        from planner.adapters.inventory import load_inventory
+
         return load_inventory(self.ports.inventory_path)
 
     def get_deployment(self, deployment_id: str) -> DeploymentRecord:
-        return self.deploying.get(deployment_id)
+        return self.ports.deployment(deployment_id)
 
     def status(self, deployment_id: str) -> DeploymentView:
         deployment = self.get_deployment(deployment_id)
@@ -122,7 +142,7 @@ class Service:
                               store.list_events(deployment.id))
 
     def interrupted(self) -> list[DeploymentRecord]:
-        return self.deploying.interrupted()
+        return self.ports.interrupted()
 
     def deployments(self, limit: int = 20) -> list[DeploymentRecord]:
         return self.ports.store.list_deployments(limit)

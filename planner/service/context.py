@@ -11,13 +11,17 @@ from __future__ import annotations
 from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from planner.adapters.execute import Executor
-from planner.adapters.inventory import EndpointInventory, load_inventory
-from planner.adapters.preflight import Preflight, run_preflight
-from planner.state.records import ResourceRecord
-from planner.state.store import StateStore
+from planner.errors import IacError
+
+if TYPE_CHECKING:  # the adapters are loaded by the use cases that need them, not by every command
+    from planner.adapters.execute import Executor
+    from planner.adapters.inventory import EndpointInventory
+    from planner.adapters.preflight import Preflight
+    from planner.core.plan import Plan
+    from planner.state.records import DeploymentRecord, ResourceRecord
+    from planner.state.store import StateStore
 
 __all__ = ["Operation", "Ports"]
 
@@ -28,10 +32,32 @@ class Ports:
     executor: Executor
     workdir: Path
     inventory_path: Path | None = None
-    preflight: Preflight = run_preflight
+    preflight: Preflight | None = None  # None: the real checks (planner.adapters.preflight)
 
     def project_dir(self, deployment_id: str) -> Path:
         return self.workdir / deployment_id / "project"
+
+    def check_preflight(self, plan: Plan, inventory: EndpointInventory) -> None:
+        """What the endpoints can take, before anything is written (raises on the first it cannot)."""
+        if self.preflight is not None:
+            self.preflight(plan, inventory)
+            return
+        from planner.adapters.preflight import run_preflight
+
+        run_preflight(plan, inventory)
+
+    def deployment(self, deployment_id: str) -> DeploymentRecord:
+        """The recorded deployment, or an error saying where the recorded ones are listed."""
+        deployment = self.store.get_deployment(deployment_id)
+        if deployment is None:
+            raise IacError(f"no deployment {deployment_id!r}; `iac status` lists them")
+        return deployment
+
+    def interrupted(self) -> list[DeploymentRecord]:
+        """Deployments whose process died mid-run (their locks' lease ran out)."""
+        from planner.locks import lease_seconds
+
+        return self.store.interrupted_deployments(lease_seconds=lease_seconds())
 
 
 class Operation:
@@ -43,6 +69,8 @@ class Operation:
 
     @cached_property
     def inventory(self) -> EndpointInventory:
+        from planner.adapters.inventory import load_inventory
+
         return load_inventory(self.ports.inventory_path)
 
     @cached_property

@@ -16,7 +16,7 @@ from planner.core.builder import before_states, inverse_plan
 from planner.core.plan import Plan
 from planner.core.refs import MISSING, find_output, ref_pairs
 from planner.errors import IacError, StateError
-from planner.locks import hold_locks, lease_seconds
+from planner.locks import hold_locks
 from planner.service.context import Operation, Ports
 from planner.service.planning import render
 from planner.service.results import ApplyResult
@@ -53,14 +53,10 @@ class Deploying:
         return self.ports.store.update_deployment(deployment.id, status=status, **fields)
 
     def get(self, deployment_id: str) -> DeploymentRecord:
-        deployment = self.ports.store.get_deployment(deployment_id)
-        if deployment is None:
-            raise IacError(f"no deployment {deployment_id!r}; `iac status` lists them")
-        return deployment
+        return self.ports.deployment(deployment_id)
 
     def interrupted(self) -> list[DeploymentRecord]:
-        """Deployments whose process died mid-run (their locks' lease ran out)."""
-        return self.ports.store.interrupted_deployments(lease_seconds=lease_seconds())
+        return self.ports.interrupted()
 
     # --- use cases ---------------------------------------------------------------------------------------
 
@@ -154,7 +150,7 @@ class Deploying:
             raise IacError(
                 f"endpoint {missing[0]} of plan {deployment.id[:8]} is no longer in {inventory.path}; plan again"
             )
-        self.ports.preflight(plan, inventory)
+        self.ports.check_preflight(plan, inventory)
         project = render(operation, plan, self.ports.project_dir(deployment.id), deployment.id)
         # A resumed run keeps the before-states its first attempt recorded: those are what "undo" means.
         rollback_data = before or before_states(plan, {c.address: self._live_spec(c.address) for c in plan.changes})

@@ -4,11 +4,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from planner.adapters.record import ResourceResult
-from planner.core.plan import Plan
-from planner.sentence import Understood
 from planner.state.records import DeploymentRecord, DeploymentStatus, EventRecord, ResourceRecord
+
+if TYPE_CHECKING:
+    from planner.adapters.record import ResourceResult
+    from planner.core.plan import Plan
+    from planner.sentence import Understood
 
 __all__ = ["ApplyResult", "DeploymentView", "PlanResult", "summary_line"]
 

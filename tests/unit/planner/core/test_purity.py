@@ -27,3 +27,13 @@ def test_importing_every_module_of_the_core_loads_no_io_library() -> None:
 
 def test_the_policy_rules_and_the_intents_load_no_io_library() -> None:
     assert _loaded_after("import planner.policy, planner.intents, planner.core.builder") == []
+
+
+def test_the_service_loads_a_use_case_and_its_adapters_only_when_one_is_called() -> None:
+    """``iac status`` reads the store: building the Service must not pull in rendering, ansible-runner or
+    the intents (that cost every command about 0.2 s)."""
+    loaded = _loaded_after("import planner.service; import sys; "
+                           "assert not [m for m in sys.modules if m.startswith(('planner.service.planning', "
+                           "'planner.service.deploying', 'planner.service.drift', 'planner.adapters', "
+                           "'planner.intents'))], sorted(sys.modules)")  # fmt: skip
+    assert loaded == []
