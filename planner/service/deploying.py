@@ -18,7 +18,7 @@ from planner.core.refs import MISSING, find_output, ref_pairs
 from planner.errors import IacError, StateError
 from planner.locks import hold_locks
 from planner.service.context import Operation, Ports
-from planner.service.planning import render
+from planner.service.rendering import render
 from planner.service.results import ApplyResult
 from planner.state.records import DeploymentRecord, DeploymentStatus, ResourceState
 

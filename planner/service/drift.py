@@ -19,7 +19,7 @@ from planner.errors import IacError
 from planner.redact import scrub
 from planner.secrets import referenced_secrets
 from planner.service.context import Operation, Ports
-from planner.service.planning import render
+from planner.service.rendering import render
 
 __all__ = ["DriftCheck", "DriftCollector", "DriftItem", "DriftReport"]
 

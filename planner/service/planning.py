@@ -9,7 +9,6 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from planner.adapters.render import render_project
 from planner.core.builder import build_plan, reconcile_plan, restore_plan
 from planner.core.plan import Plan
 from planner.errors import IacError
@@ -18,15 +17,10 @@ from planner.intents.catalog import load_intent_file, parse_intents
 from planner.policy import capacities_from_hosts
 from planner.sentence import parse_sentence
 from planner.service.context import Operation, Ports
+from planner.service.rendering import render
 from planner.service.results import PlanResult
 
-__all__ = ["Planning", "render"]
-
-
-def render(operation: Operation, plan: Plan, out: Path, deployment_id: str) -> Path:
-    """Render ``plan``; references to resources it does not create resolve from their recorded facts."""
-    return render_project(plan, operation.inventory, out, deployment_id=deployment_id,
-                          known_facts=operation.known_facts())
+__all__ = ["Planning"]
 
 
 class Planning:

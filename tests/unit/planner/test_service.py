@@ -117,3 +117,49 @@ def test_plan_out_writes_a_project_where_asked(tmp_path: Path) -> None:
 def test_inventory_groups_hosts_by_backend(tmp_path: Path) -> None:
     inventory = load_inventory(_inventory(tmp_path))
     assert inventory.hosts == {"lab-docker": Host("lab-docker", "docker", {"docker_host": "unix:///tmp/x.sock"})}
+
+
+def _counting_renders(monkeypatch: pytest.MonkeyPatch) -> list[Path]:
+    import planner.adapters.render as render
+
+    rendered: list[Path] = []
+    real = render.render_project
+
+    def counting(plan: Plan, inventory: EndpointInventory, out_dir: Path, **kwargs: Any) -> Path:
+        rendered.append(out_dir)
+        return real(plan, inventory, out_dir, **kwargs)
+
+    monkeypatch.setattr(render, "render_project", counting)
+    return rendered
+
+
+def test_an_apply_runs_the_project_rendered_at_plan_time_when_nothing_it_is_made_of_moved(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    rendered = _counting_renders(monkeypatch)
+    service = _service(tmp_path, ScriptedExecutor([_ok("docker.network.hello-net", True),
+                                                   _ok("docker.container.hello", True)]))  # fmt: skip
+    planned = service.plan(HELLO)
+    site = (planned.project / "site.yml").read_text()
+    assert service.apply(planned.deployment.id).deployment.status is DeploymentStatus.SUCCEEDED
+    assert rendered == [planned.project]  # once, at plan time
+    assert (planned.project / "site.yml").read_text() == site
+
+
+@pytest.mark.parametrize("moved", ["site.yml edited by hand", "inventory changed"])
+def test_an_apply_renders_again_when_the_project_or_its_inputs_moved(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, moved: str
+) -> None:
+    rendered = _counting_renders(monkeypatch)
+    service = _service(tmp_path, ScriptedExecutor([_ok("docker.network.hello-net", True),
+                                                   _ok("docker.container.hello", True)]))  # fmt: skip
+    planned = service.plan(HELLO)
+    site = (planned.project / "site.yml").read_text()
+    if moved == "site.yml edited by hand":
+        (planned.project / "site.yml").write_text(site + "# a hand edit\n")
+    else:
+        inventory = tmp_path / "hosts.yml"
+        inventory.write_text(inventory.read_text().replace("/tmp/x.sock", "/tmp/y.sock"))
+    service.apply(planned.deployment.id)
+    assert rendered == [planned.project, planned.project]
+    assert "# a hand edit" not in (planned.project / "site.yml").read_text()
