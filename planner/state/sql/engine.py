@@ -67,7 +67,10 @@ def create_state_engine(url: str) -> Engine:
     """A SQLAlchemy engine for ``url`` with the settings the state store relies on.
 
     SQLite gets foreign keys switched on (they are off by default) and, for an in-memory database, a
-    single shared connection so every session sees the same data; PostgreSQL gets a connect timeout so
+    single shared connection so every session sees the same data. A SQLite file is written ahead
+    (``journal_mode=WAL``, ``synchronous=NORMAL``): a commit is durable against a crashed or killed
+    process without an fsync of its own, so recording a run's ~70 events no longer costs ~0.6 s of
+    fsyncs, and ``iac status`` reads while an apply writes; PostgreSQL gets a connect timeout so
     a missing server is reported in seconds rather than hanging.
     """
     normalised = normalise_url(url)
@@ -91,11 +94,20 @@ def create_state_engine(url: str) -> Engine:
     except (ArgumentError, ImportError) as err:
         raise StateError(f"cannot use the state database {mask_url(url)}: {first_line(err)}") from err
     if backend == "sqlite":
-        event.listen(engine, "connect", _sqlite_foreign_keys)
+        in_memory = parsed.database in (None, "", ":memory:")
+        event.listen(engine, "connect", _sqlite_in_memory if in_memory else _sqlite_file)
     return engine
 
 
-def _sqlite_foreign_keys(dbapi_connection: Any, _record: Any) -> None:
+def _sqlite_in_memory(dbapi_connection: Any, _record: Any) -> None:
     cursor = dbapi_connection.cursor()
     cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.close()
+
+
+def _sqlite_file(dbapi_connection: Any, _record: Any) -> None:
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute("PRAGMA synchronous=NORMAL")
     cursor.close()
