@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Protocol
 
+from planner.adapters.env_relay import PROMPT
 from planner.errors import ExecutionError
 
 __all__ = ["AnsibleRunnerExecutor", "EventHandler", "Executor", "RunResult", "ScriptedExecutor"]
@@ -58,7 +59,9 @@ class AnsibleRunnerExecutor:
     def run(
         self, project: Path, *, on_event: EventHandler, check: bool = False, env: Mapping[str, str] | None = None
     ) -> RunResult:
-        import ansible_runner  # imported here: it is slow to import and only the executor needs it
+        # imported here: ansible-runner is slow to import and only the executor needs it
+        from ansible_runner import Runner, RunnerConfig
+        from ansible_runner.utils import signal_handler
 
         private = self.runs_dir / uuid.uuid4().hex[:12]
         private.mkdir(parents=True, mode=0o700)
@@ -73,43 +76,51 @@ class AnsibleRunnerExecutor:
         bindir = str(Path(sys.executable).parent)
         if bindir not in os.environ.get("PATH", "").split(os.pathsep):
             os.environ["PATH"] = os.pathsep.join([bindir, os.environ.get("PATH", "")])
+        given = {**os.environ, **(env or {}), "ANSIBLE_CONFIG": str(project / "ansible.cfg"),
+                 "IAC_STATE_RECORDER": "off"}  # the state_recorder callback would record the run twice
+        held = {name: value for name, value in given.items() if not _recordable(name)}
         try:
-            runner = ansible_runner.run(
+            config = RunnerConfig(
                 private_data_dir=str(private),
                 project_dir=str(project),
                 playbook="site.yml",
                 inventory=str(project / "inventory" / "hosts.yml"),
-                # The state_recorder callback would record this run a second time: the executor records it.
-                envvars={**(env or {}), "ANSIBLE_CONFIG": str(project / "ansible.cfg"), "IAC_STATE_RECORDER": "off"},
+                envvars={name: value for name, value in given.items() if name not in held},
                 cmdline=cmdline,
-                event_handler=handle,
                 quiet=True,
                 timeout=self.timeout,
-                suppress_env_files=True,
+                passwords={re.escape(PROMPT): json.dumps(held)},
             )
+            config.prepare()
+            # Runner writes config.env to artifacts/<uuid>/command before the run starts (and it seeded it
+            # with this process's whole environment): what is held back reaches ansible-playbook only
+            # through env_relay's prompt, answered from memory.
+            config.env = {name: value for name, value in config.env.items() if name not in held}
+            config.command = [sys.executable, "-I", str(_RELAY), *config.command]
+            runner = Runner(config, event_handler=handle, cancel_callback=signal_handler())
+            runner.run()
         except Exception as err:  # ansible-runner raises plain exceptions for setup problems
             raise ExecutionError(f"could not start ansible-runner in {private}: {err}") from None
-        finally:
-            _mask_command_env(private)
         status = str(runner.status)
         detail = "" if status == "successful" else _last_words(private)
         return RunResult(status=status, rc=int(runner.rc or 0), stats=dict(runner.stats or {}), detail=detail)
 
 
 _ANSI = re.compile(r"\x1b\[[0-9;]*[A-Za-z]")
-_SAFE_ENV = ("ANSIBLE_", "RUNNER_", "AWX_", "PATH", "HOME", "LANG", "LC_", "PWD", "SHELL", "TERM", "USER", "PYTHON")
+_RELAY = Path(__file__).with_name("env_relay.py")
+# What ansible-runner may record of a run's environment: its own and ansible's settings, locale and paths.
+# Everything else (credentials exported or from iac_env_file, IAC_DATABASE_URL, ...) is held back.
+_RECORDABLE_PREFIXES = ("ANSIBLE_", "RUNNER_", "AWX_", "LC_", "PYTHON")
+_RECORDABLE_NAMES = frozenset({"PATH", "HOME", "LANG", "LANGUAGE", "PWD", "SHELL", "TERM", "USER", "LOGNAME", "TZ",
+                               "TMPDIR", "VIRTUAL_ENV"})
+_SECRET_WORDS = ("PASS", "SECRET", "TOKEN", "KEY", "CREDENTIAL", "AUTH")
 
 
-def _mask_command_env(private: Path) -> None:
-    """ansible-runner writes its whole environment to ``artifacts/*/command``; keep names, drop secrets' values."""
-    for command in private.glob("artifacts/*/command"):
-        try:
-            data = json.loads(command.read_text())
-        except (OSError, ValueError):
-            continue
-        env = data.get("env") or {}
-        data["env"] = {key: value if key.startswith(_SAFE_ENV) else "********" for key, value in env.items()}
-        command.write_text(json.dumps(data))
+def _recordable(name: str) -> bool:
+    """Whether an environment variable may be written to the run's artifacts (never one named like a secret)."""
+    if any(word in name.upper() for word in _SECRET_WORDS):
+        return False
+    return name in _RECORDABLE_NAMES or name.startswith(_RECORDABLE_PREFIXES)
 
 
 def _last_words(private: Path) -> str:
