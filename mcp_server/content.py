@@ -8,7 +8,7 @@ from mcp.server.mcpserver.exceptions import ResourceError, ResourceNotFoundError
 from mcp_server.access import caller
 from mcp_server.views import plan_view, resource_view, status_view
 from planner.core.plan import Plan
-from planner.errors import IacError
+from planner.errors import IacError, shown
 from planner.service import Service
 
 __all__ = ["register"]
@@ -40,7 +40,7 @@ def register(server: MCPServer, service: Service) -> None:
         _read("iac://resources")
         record = service.resource(address)
         if record is None:
-            raise ResourceNotFoundError(f"no resource {address!r} is recorded; list_resources shows them")
+            raise ResourceNotFoundError(f"no resource {shown(address)} is recorded; list_resources shows them")
         return resource_view(record).model_dump_json(indent=2)
 
     @server.resource("iac://plans/{plan_id}", name="plan", mime_type=_JSON,

@@ -50,7 +50,7 @@ from mcp_server.views import (
 )
 from planner.adapters.record import Progress
 from planner.core.plan import Plan
-from planner.errors import IacError, IntentError, PolicyError
+from planner.errors import IacError, IntentError, PolicyError, shown
 from planner.intents import INTENT_KINDS
 from planner.policy import RULES, PolicyViolations
 from planner.redact import scrub
@@ -181,7 +181,7 @@ class _Tools:
         def describe() -> IntentKindDetail:
             model = INTENT_KINDS.get(kind)
             if model is None:
-                raise IntentError(f"kind: unknown intent kind {kind!r}; list_intent_kinds lists them "
+                raise IntentError(f"kind: unknown intent kind {shown(kind)}; list_intent_kinds lists them "
                                   f"({', '.join(INTENT_KINDS)})")
             return IntentKindDetail(kind=kind, summary=model.summary, intent_schema=model.model_json_schema(),
                                     example=model.example)
@@ -216,7 +216,7 @@ class _Tools:
         def get() -> ResourceView:
             record = self.service.resource(address)
             if record is None:
-                raise IacError(f"address: no resource {address!r} is recorded; list_resources shows them")
+                raise IacError(f"address: no resource {shown(address)} is recorded; list_resources shows them")
             return resource_view(record)
         return await self._reading("get_resource", get)
 

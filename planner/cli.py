@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 import typer
 from typer.core import TyperGroup
 
-from planner.errors import IacError
+from planner.errors import IacError, shown
 
 if TYPE_CHECKING:
     from importlib.metadata import EntryPoint
@@ -205,7 +205,7 @@ def plan(
     from planner.picture import FORMATS, draw
 
     if graph is not None and graph not in FORMATS:
-        raise IacError(f"--graph: {graph!r} is not a picture format; choose one of {', '.join(FORMATS)}")
+        raise IacError(f"--graph: {shown(graph)} is not a picture format; choose one of {', '.join(FORMATS)}")
     result = _plan_target(_service(inventory), target, out=out_dir, allow=allow, policy=policy,
                           show=not as_json and graph is None)
     if graph is not None:
@@ -239,7 +239,7 @@ def _plan_target(
 ) -> PlanResult:
     """Plan a file, or a sentence when TARGET is not a file; print what a sentence was understood as."""
     path = Path(target)
-    if path.exists() or (" " not in target.strip() and path.suffix.lower() in (".yaml", ".yml", ".json")):
+    if _is_file(path) or (" " not in target.strip() and path.suffix.lower() in (".yaml", ".yml", ".json")):
         return service.plan(path, out=out, allow=allow or (), policy=policy)
     result = service.plan_sentence(target, out=out, allow=allow or (), policy=policy)
     if show and result.understood is not None:
@@ -255,6 +255,13 @@ def _plan_target(
         console.print(escape(out_text.rstrip()))
         console.print()
     return result
+
+
+def _is_file(path: Path) -> bool:
+    try:
+        return path.exists()
+    except OSError:  # a long sentence is no file name ("File name too long")
+        return False
 
 
 def _print_plan(result: PlanResult) -> None:
@@ -481,7 +488,7 @@ def intents_show(
 
     model = INTENT_KINDS.get(kind)
     if model is None:
-        raise IacError(f"unknown intent kind {kind!r}; `iac intents` lists them ({', '.join(INTENT_KINDS)})")
+        raise IacError(f"unknown intent kind {shown(kind)}; `iac intents` lists them ({', '.join(INTENT_KINDS)})")
     schema = model.model_json_schema()
     if as_json:
         _emit({"kind": kind, "summary": model.summary, "schema": schema, "example": model.example})
@@ -527,7 +534,7 @@ def _moment(text: str) -> datetime:
         moment = datetime.fromisoformat(text.strip())
     except ValueError:
         hint = 'write it like "2026-11-17 18:00" (local time) or in ISO 8601'
-        raise IacError(f"--at {text!r}: not a time; {hint}") from None
+        raise IacError(f"--at {shown(text)}: not a time; {hint}") from None
     return moment.astimezone(UTC)  # a moment without a zone is local time
 
 

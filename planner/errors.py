@@ -2,11 +2,17 @@
 
 Every error that reaches the CLI or the MCP server is an ``IacError``: one line that says what is wrong
 and what to do. Anything else is a bug and is reported as such, still without a traceback.
+
+An error that quotes what the user gave quotes it through ``shown``, so a 5,000-character name comes back
+as its first 80 characters and its length, not as a 5,000-character line.
 """
 
 from __future__ import annotations
 
+import sys
+
 __all__ = [
+    "ECHO_LIMIT",
     "ConflictError",
     "EndpointError",
     "ExecutionError",
@@ -15,7 +21,33 @@ __all__ = [
     "LockConflict",
     "PolicyError",
     "StateError",
+    "shorten",
+    "shown",
 ]
+
+#: How much of a value an error quotes before cutting it.
+ECHO_LIMIT = 80
+
+
+def shorten(text: str, limit: int = ECHO_LIMIT) -> str:
+    """``text`` as an error echoes it: whole up to ``limit`` characters, else its start, "…" and its length."""
+    if len(text) <= limit:
+        return text
+    return f"{text[:limit]}… ({len(text)} characters)"
+
+
+def shown(value: object) -> str:
+    """A value the user gave, as an error quotes it: its ``repr``, cut after ``ECHO_LIMIT`` characters (a number
+    after as many digits), so the error stays a line to read however long the value."""
+    if isinstance(value, str):
+        return repr(value) if len(value) <= ECHO_LIMIT else f"{value[:ECHO_LIMIT]!r}… ({len(value)} characters)"
+    if isinstance(value, int) and not isinstance(value, bool):
+        try:
+            digits = str(value)
+        except ValueError:  # more digits than Python turns into text (sys.set_int_max_str_digits)
+            return f"a number of more than {sys.get_int_max_str_digits()} digits"
+        return digits if len(digits) <= ECHO_LIMIT else f"{digits[:ECHO_LIMIT]}… ({len(digits)} digits)"
+    return shorten(repr(value))
 
 
 class IacError(Exception):

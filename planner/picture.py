@@ -6,7 +6,7 @@ import shutil
 import subprocess
 
 from planner.core.plan import Action, Change, Plan
-from planner.errors import IacError
+from planner.errors import IacError, shown
 
 __all__ = ["FORMATS", "draw", "why"]
 
@@ -91,4 +91,4 @@ def draw(plan: Plan, fmt: str) -> str:
         if done.returncode != 0:
             raise IacError(f"dot could not draw the plan: {done.stderr.strip()[:300]}")
         return done.stdout
-    raise IacError(f"--graph: {fmt!r} is not a picture format; choose one of {', '.join(FORMATS)}")
+    raise IacError(f"--graph: {shown(fmt)} is not a picture format; choose one of {', '.join(FORMATS)}")

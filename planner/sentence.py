@@ -44,7 +44,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, NoReturn
 
-from planner.errors import IntentError
+from planner.errors import IntentError, shown
 
 __all__ = ["KIND_ALIASES", "WELL_KNOWN_TAGS", "Phrase", "Understood", "default_subnet", "parse_sentence"]
 
@@ -95,6 +95,11 @@ _IMAGE = re.compile(r"^[a-z0-9][a-z0-9._-]*(?:/[a-z0-9][a-z0-9._-]*)*(?::[\w][\w
 _SIZE = re.compile(r"^(\d+(?:\.\d+)?)(g|gb|gib|m|mb|mib)$")
 _NAME = re.compile(r"^[a-z0-9][a-z0-9-]*$")
 _WG_KEY = re.compile(r"^[A-Za-z0-9+/]{42}[AEIMQUYcgkosw048]=$")
+# A number (or vlan-N) longer than any count, tag or size: refused before int() is asked to convert it (past
+# sys.get_int_max_str_digits() digits it cannot).
+_LONG_NUMBER = re.compile(r"(?:vlan-?)?(\d{19,})(?:g|gb|gib|m|mb|mib)?")
+# How many words or phrases a refusal lists before it says how many more there are.
+_LISTED = 10
 
 
 def _games() -> tuple[str, ...]:
@@ -141,7 +146,7 @@ class Understood:
 
     def describe(self) -> str:
         """One line per understood phrase: ``"10 players" → game_server.players = 10``."""
-        return "\n".join(f"{phrase.text!r} → {phrase.meaning}" for phrase in self.phrases)
+        return "\n".join(f"{shown(phrase.text)} → {phrase.meaning}" for phrase in self.phrases)
 
 
 @dataclass
@@ -162,7 +167,7 @@ class _Reading:
     def set(self, name: str, value: Any, words: str) -> None:
         seen = self.values.get(name)
         if seen is not None and seen[0] != value:
-            self.fail(f"{name} is given twice ({seen[1]!r} and {words!r}); say it once")
+            self.fail(f"{name} is given twice ({shown(seen[1])} and {shown(words)}); say it once")
         self.values[name] = (value, words)
 
     def get(self, name: str, default: Any = None) -> Any:
@@ -176,14 +181,16 @@ class _Reading:
         self.phrases.append(Phrase(words, meaning))
 
     def fail(self, problem: str, *, closest: list[str] | None = None) -> NoReturn:
-        understood = "; ".join(f"{p.text!r} → {p.meaning}" for p in self.phrases)
+        understood = "; ".join(f"{shown(p.text)} → {p.meaning}" for p in self.phrases[:_LISTED])
+        if len(self.phrases) > _LISTED:
+            understood += f" and {len(self.phrases) - _LISTED} more phrases"
         if not understood:
-            understood = "; ".join(f"{words!r} → {kind}" for kind, words in self.kinds.items()) or "nothing"
+            understood = "; ".join(f"{shown(words)} → {kind}" for kind, words in self.kinds.items()) or "nothing"
         if closest is None:
             closest = _closest_kinds(self.unknown) if self.unknown or not self.kinds else list(self.kinds)
         kinds = closest
         raise IntentError(
-            f"sentence {self.text!r}: {problem}. Understood: {understood}. Closest intent kinds: "
+            f"sentence {shown(self.text)}: {problem}. Understood: {understood}. Closest intent kinds: "
             f"{', '.join(kinds)}. Nothing was planned; rephrase, or write an intent file "
             "(`iac intents show KIND` prints one)"
         )
@@ -203,8 +210,8 @@ def _closest_kinds(words: list[str]) -> list[str]:
 
 
 def _number(token: str) -> int | None:
-    if token.isdigit():
-        return int(token)
+    if token.isdecimal():  # not isdigit(): int() refuses digits such as '²'
+        return None if _LONG_NUMBER.fullmatch(token) else int(token)  # _read refuses a long one where it is
     return _NUMBER_WORDS.get(token)
 
 
@@ -245,11 +252,11 @@ def _read_vlan_tag(reading: _Reading, words: list[str], raw: list[str], i: int) 
         return 0
     phrase = " ".join(raw[i : i + used])
     if not 1 <= tag <= 4094:
-        reading.fail(f"{phrase!r}: VLAN tag {tag} is outside 1-4094; pick a tag in that range")
+        reading.fail(f"{shown(phrase)}: VLAN tag {tag} is outside 1-4094; pick a tag in that range")
     reading.kind("network_segment", phrase)
     reading.segment.setdefault("words", phrase)
     if reading.segment.get("vlan") not in (None, tag):
-        reading.fail(f"{phrase!r}: a second VLAN tag; one sentence plans one segment")
+        reading.fail(f"{shown(phrase)}: a second VLAN tag; one sentence plans one segment")
     reading.segment["vlan"] = tag
     reading.note(phrase, f"network_segment.vlan = {tag}")
     return used
@@ -263,11 +270,11 @@ def _read_named_segment(reading: _Reading, words: list[str], raw: list[str], i: 
     if name in _FILLER or name in KIND_ALIASES or _number(name) is not None or not _NAME.match(name):
         return 0
     if reading.segment.get("name") not in (None, name):
-        reading.fail(f"{raw[i]!r}: a second segment name; one sentence plans one segment")
+        reading.fail(f"{shown(raw[i])}: a second segment name; one sentence plans one segment")
     reading.kind("network_segment", f"{name} {words[i + 1]}")
     reading.segment["name"] = name
     reading.segment["named_by"] = " ".join(raw[i : i + 2])
-    reading.note(" ".join(raw[i : i + 2]), f"network_segment.name = {name!r}")
+    reading.note(" ".join(raw[i : i + 2]), f"network_segment.name = {shown(name)}")
     tag_follows = words[i + 1] == "vlan" and i + 2 < len(words) and _number(words[i + 2]) is not None
     return 1 if tag_follows else 2  # "gaming vlan 25": leave "vlan 25" to the tag reader
 
@@ -277,7 +284,7 @@ def _read_kind_word(reading: _Reading, words: list[str], raw: list[str], i: int)
     if word in _games():
         reading.kind("game_server", raw[i])
         reading.set("game", word, raw[i])
-        reading.note(raw[i], f"game_server.game = {word!r}")
+        reading.note(raw[i], f"game_server.game = {shown(word)}")
         return 1
     kind = KIND_ALIASES.get(word) or (word if word in _catalog_kinds() else None)
     if kind is None:
@@ -316,7 +323,7 @@ def _read_count(reading: _Reading, words: list[str], raw: list[str], i: int) -> 
     memory = f"{size[1]}{size[2][0]}"
     phrase = " ".join(raw[i : i + used])
     reading.set("memory", memory, phrase)
-    reading.note(phrase, f"memory = {memory!r}")
+    reading.note(phrase, f"memory = {shown(memory)}")
     return used
 
 
@@ -327,27 +334,27 @@ def _read_value(reading: _Reading, words: list[str], raw: list[str], i: int) -> 
         try:
             subnet = str(ipaddress.IPv4Network(word, strict=True))
         except ValueError as err:
-            reading.fail(f"{original!r} is not a subnet ({err}); write it like 10.30.0.0/24")
+            reading.fail(f"{shown(original)} is not a subnet ({err}); write it like 10.30.0.0/24")
         reading.segment["subnet"] = subnet
         reading.kind("network_segment", original)
-        reading.note(original, f"network_segment.subnet = {subnet!r}")
+        reading.note(original, f"network_segment.subnet = {shown(subnet)}")
         return 1
     if _PORT.match(word):
         reading.values.setdefault("ports", ([], original))[0].append(original)
-        reading.note(original, f"container.ports += {original!r}")
+        reading.note(original, f"container.ports += {shown(original)}")
         return 1
     if _IPV4.match(word):
         try:
             ipaddress.IPv4Address(word)
         except ValueError:
-            reading.fail(f"{original!r} is not an IPv4 address")
+            reading.fail(f"{shown(original)} is not an IPv4 address")
         reading.set("address", word, original)
-        reading.note(original, f"address = {word!r}")
+        reading.note(original, f"address = {shown(word)}")
         return 1
     previous = words[i - 1] if i else ""
     if (previous in ("from", "image", "using") or ":" in word or "/" in word) and _IMAGE.match(word):
         reading.set("image", original, original)
-        reading.note(original, f"image = {original!r}")
+        reading.note(original, f"image = {shown(original)}")
         return 1
     return 0
 
@@ -357,16 +364,16 @@ def _read_name(reading: _Reading, words: list[str], raw: list[str], i: int) -> i
     word = words[i]
     if word in ("called", "named") and i + 1 < len(words):
         reading.set("name", words[i + 1], " ".join(raw[i : i + 2]))
-        reading.note(" ".join(raw[i : i + 2]), f"name = {words[i + 1]!r}")
+        reading.note(" ".join(raw[i : i + 2]), f"name = {shown(words[i + 1])}")
         return 2
     if word == "owned" and i + 2 < len(words) and words[i + 1] == "by":
         reading.set("owner", raw[i + 2], " ".join(raw[i : i + 3]))
-        reading.note(" ".join(raw[i : i + 3]), f"owner = {raw[i + 2]!r}")
+        reading.note(" ".join(raw[i : i + 3]), f"owner = {shown(raw[i + 2])}")
         return 3
     if word in ("tagged", "tags") and i + 1 < len(words):
         tags = [tag for tag in raw[i + 1].split(",") if tag]
         reading.set("tags", tags, " ".join(raw[i : i + 2]))
-        reading.note(" ".join(raw[i : i + 2]), f"tags = {tags!r}")
+        reading.note(" ".join(raw[i : i + 2]), f"tags = {shown(tags)}")
         return 2
     return 0
 
@@ -388,7 +395,7 @@ def _read_flag(reading: _Reading, words: list[str], raw: list[str], i: int) -> i
         return used
     if word in _DATABASES:
         if _DATABASES[word] != "postgres":
-            reading.fail(f"{raw[i]!r}: a dev environment's database is PostgreSQL; say 'with postgres'")
+            reading.fail(f"{shown(raw[i])}: a dev environment's database is PostgreSQL; say 'with postgres'")
         reading.set("database", "postgres", raw[i])
         return 1
     return 0
@@ -419,7 +426,7 @@ def _read_people(reading: _Reading, words: list[str], raw: list[str], i: int) ->
         return 0
     phrase = " ".join(raw[i:j])
     reading.set("peers", peers, phrase)
-    reading.note(phrase, f"vpn_access.peers = {[peer['name'] for peer in peers]!r}")
+    reading.note(phrase, f"vpn_access.peers = {shown([peer['name'] for peer in peers])}")
     return j - i
 
 
@@ -435,6 +442,10 @@ def _read(text: str) -> _Reading:
     words = [word.lower() for word in raw]
     i = 0
     while i < len(words):
+        long_number = _LONG_NUMBER.fullmatch(words[i])
+        if long_number:
+            reading.fail(f"{shown(raw[i])}: a number of {len(long_number[1])} digits; no count, VLAN tag or size "
+                         "is that long")
         used = next((n for reader in _READERS if (n := reader(reading, words, raw, i))), 0)
         if used:
             i += used
@@ -448,7 +459,7 @@ def _read(text: str) -> _Reading:
         i += 1
     if reading.unknown_game is not None and "game_server" not in reading.kinds:
         known = ", ".join(_games())
-        reading.fail(f"{reading.unknown_game!r}: not a game the catalog knows (known games: {known})",
+        reading.fail(f"{shown(reading.unknown_game)}: not a game the catalog knows (known games: {known})",
                      closest=["game_server"])
     return reading
 
@@ -470,28 +481,28 @@ def _segment(reading: _Reading, primary: str) -> dict[str, Any]:
     name = found.get("name")
     if primary == "network_segment" and reading.get("name"):
         if name is not None and name != reading.get("name"):
-            reading.fail(f"the segment is named twice ({found['named_by']!r} and {reading.words('name')!r})")
+            reading.fail(f"the segment is named twice ({shown(found['named_by'])} and {shown(reading.words('name'))})")
         name = reading.get("name")
     tag = found.get("vlan")
     if tag is None:
         if name is None or name not in WELL_KNOWN_TAGS:
-            which = f"the {name!r} segment" if name else "the segment"
+            which = f"the {shown(name)} segment" if name else "the segment"
             reading.fail(f"{which} needs a VLAN tag; say 'on vlan N' (N in 1-4094)")
         tag = WELL_KNOWN_TAGS[name]
-        reading.note(found.get("named_by", name), f"network_segment.vlan = {tag} (the well-known tag of {name!r})")
+        reading.note(found.get("named_by", name), f"network_segment.vlan = {tag} (the well-known tag of {shown(name)})")
     if name is None:
         name = f"vlan{tag}"
-        reading.note(found["words"], f"network_segment.name = {name!r} (default: vlan<tag>)")
+        reading.note(found["words"], f"network_segment.name = {shown(name)} (default: vlan<tag>)")
     segment: dict[str, Any] = {"kind": "network_segment", "name": name, "vlan": tag}
     if "subnet" in found:
         segment["subnet"] = found["subnet"]
     else:
         segment["subnet"] = default_subnet(tag)
         words = found.get("words") or found.get("named_by") or name
-        reading.note(words, f"network_segment.subnet = {segment['subnet']!r} (default: one /24 per tag)")
+        reading.note(words, f"network_segment.subnet = {shown(segment['subnet'])} (default: one /24 per tag)")
     if name in _ROLES:
         segment["role"] = name
-        reading.note(name, f"network_segment.role = {name!r} (the segment's name is a role)")
+        reading.note(name, f"network_segment.role = {shown(name)} (the segment's name is a role)")
     if found.get("isolated"):
         segment["isolated"] = True
     return segment
@@ -500,7 +511,7 @@ def _segment(reading: _Reading, primary: str) -> dict[str, Any]:
 def _primary(reading: _Reading) -> str:
     kinds = [kind for kind in reading.kinds if kind != "network_segment"]
     if len(kinds) > 1:
-        named = ", ".join(f"{kind} ({reading.kinds[kind]!r})" for kind in kinds)
+        named = ", ".join(f"{kind} ({shown(reading.kinds[kind])})" for kind in kinds)
         reading.fail(f"it names several things ({named}); ask for one per sentence, or write an intent file",
                      closest=kinds)
     if kinds:
@@ -518,7 +529,7 @@ def _build(reading: _Reading) -> list[dict[str, Any]]:
     extra = [name for name in reading.values if name not in _FIELDS_OF[primary]]
     if extra:
         words = reading.words(extra[0])
-        reading.fail(f"{words!r} does not apply to a {primary}")
+        reading.fail(f"{shown(words)} does not apply to a {primary}")
     values = {name: value for name, (value, _) in reading.values.items()}
     intent: dict[str, Any] = {"kind": primary}
     intents: list[dict[str, Any]] = []
@@ -529,7 +540,7 @@ def _build(reading: _Reading) -> list[dict[str, Any]]:
     if "network_segment" in reading.kinds or reading.segment:
         if primary not in ("network_segment", "game_server", "dev_environment"):
             words = reading.kinds["network_segment"]
-            reading.fail(f"{words!r}: a {primary} cannot be placed on a network segment from a sentence; "
+            reading.fail(f"{shown(words)}: a {primary} cannot be placed on a network segment from a sentence; "
                          "write an intent file", closest=[primary])
         segment = _segment(reading, primary)
         intents.append(segment)
@@ -547,14 +558,14 @@ def _build(reading: _Reading) -> list[dict[str, Any]]:
         intent.update(values)
         intent["segment"] = intents[0]["name"]
         if intent["name"] == intent["segment"]:
-            reading.fail(f"the game server and its segment would both be named {intent['name']!r}; "
+            reading.fail(f"the game server and its segment would both be named {shown(intent['name'])}; "
                          "name one of them ('called NAME')")
     elif primary == "container":
         if "image" not in values:
             reading.fail("which image? say 'from homelab/busybox:latest'")
         image_name = str(values["image"]).rsplit("/", 1)[-1].split(":", 1)[0]
         if "name" not in values:
-            reading.note(str(values["image"]), f"container.name = {image_name!r} (default: the image's name)")
+            reading.note(str(values["image"]), f"container.name = {shown(image_name)} (default: the image's name)")
         intent["name"] = values.pop("name", None) or image_name
         intent.update(values)
     elif primary == "dev_environment":
@@ -567,7 +578,7 @@ def _build(reading: _Reading) -> list[dict[str, Any]]:
 
 def _default_name(reading: _Reading, intent: dict[str, Any], values: dict[str, Any], default: str) -> None:
     if "name" not in values:
-        reading.note(reading.kinds[intent["kind"]], f"{intent['kind']}.name = {default!r} (default)")
+        reading.note(reading.kinds[intent["kind"]], f"{intent['kind']}.name = {shown(default)} (default)")
     intent["name"] = values.pop("name", None) or default
 
 
@@ -617,8 +628,9 @@ def parse_sentence(text: str) -> Understood:
                           "players on vlan 20'")
     reading = _read(text.strip())
     if reading.unknown:
-        listed = ", ".join(repr(word) for word in reading.unknown)
-        reading.fail(f"did not understand {listed}")
+        listed = ", ".join(shown(word) for word in reading.unknown[:_LISTED])
+        more = len(reading.unknown) - _LISTED
+        reading.fail(f"did not understand {listed}" + (f" and {more} more words" if more > 0 else ""))
     intents = _build(reading)
     _validate(reading, intents)
     return Understood(text=text.strip(), intents=intents, phrases=list(reading.phrases))

@@ -14,6 +14,7 @@ from typing import Any
 
 import yaml
 
+from planner.documents import LimitExceeded, load_yaml
 from planner.errors import IntentError
 from planner.intents.base import Endpoints
 from planner.paths import project_root
@@ -54,12 +55,12 @@ class EndpointInventory:
         file = Path(str(raw)).expanduser()
         try:
             mode = file.stat().st_mode & 0o777
-            data = yaml.safe_load(file.read_text(encoding="utf-8")) or {}
+            data = load_yaml(file.read_text(encoding="utf-8")) or {}
         except FileNotFoundError:
             raise IntentError(
                 f"{self.path}: iac_env_file {file} does not exist; run `iac lab up` or fix the path"
             ) from None
-        except (OSError, yaml.YAMLError) as err:
+        except (OSError, yaml.YAMLError, LimitExceeded) as err:
             reason = " ".join(str(err).split())
             raise IntentError(f"{self.path}: iac_env_file {file} cannot be read: {reason}") from None
         if mode & 0o077:
@@ -81,7 +82,9 @@ def load_inventory(path: Path | None = None) -> EndpointInventory:
     if not file.exists():
         return EndpointInventory(path=file)
     try:
-        data = yaml.safe_load(file.read_text(encoding="utf-8")) or {}
+        data = load_yaml(file.read_text(encoding="utf-8")) or {}
+    except LimitExceeded as err:
+        raise IntentError(f"{file}: {err}") from None
     except yaml.YAMLError as err:
         raise IntentError(f"{file}: the inventory is not valid YAML: {' '.join(str(err).split())}") from None
     root = data.get("all", {}) if isinstance(data, dict) else {}

@@ -5,6 +5,8 @@ from __future__ import annotations
 import re
 from typing import Any
 
+from planner.errors import shown
+
 __all__ = ["memory_mib"]
 
 _SIZE = re.compile(r"^\s*(?P<number>\d+(?:\.\d+)?)\s*(?P<unit>[bkmgt]?)(?:i?b)?\s*$", re.IGNORECASE)
@@ -15,10 +17,10 @@ def memory_mib(value: Any) -> float:
     """A memory size in MiB: ``"512m"`` → 512, ``"4g"``/``"4GB"``/``"4GiB"`` → 4096 (binary units, as Docker);
     a bare number is bytes in a string and MiB as an int (Proxmox). Raises ValueError otherwise."""
     if isinstance(value, bool):
-        raise ValueError(f"{value!r} is not a size")
+        raise ValueError(f"{shown(value)} is not a size")
     if isinstance(value, int | float):
         return float(value)
     match = _SIZE.match(str(value))
     if not match:
-        raise ValueError(f"{value!r} is not a size; write it like 512m or 16g")
+        raise ValueError(f"{shown(value)} is not a size; write it like 512m or 16g")
     return float(match["number"]) * _UNIT_MIB[(match["unit"] or "b").lower()]

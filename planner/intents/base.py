@@ -9,7 +9,7 @@ from typing import Any, ClassVar
 from pydantic import BaseModel, ConfigDict, Field
 
 from planner.core.resources import Resource
-from planner.errors import IntentError
+from planner.errors import IntentError, shown
 
 __all__ = ["Endpoints", "ExpansionContext", "Intent", "intent_meta"]
 
@@ -28,8 +28,8 @@ class Endpoints:
             if wanted not in hosts:
                 known = ", ".join(hosts) or "none"
                 raise IntentError(
-                    f"{where}.endpoint: {wanted!r} is not a {backend} endpoint in {self.source} "
-                    f"(known: {known}); name one of those or add the host to group {backend!r}"
+                    f"{where}.endpoint: {shown(wanted)} is not a {backend} endpoint in {self.source} "
+                    f"(known: {known}); name one of those or add the host to group {shown(backend)}"
                 )
             return wanted
         if len(hosts) == 1:
@@ -37,7 +37,7 @@ class Endpoints:
         if not hosts:
             raise IntentError(
                 f"{where}: no {backend} endpoint in {self.source}; run `iac lab up` for the lab "
-                f"or add a host to group {backend!r}"
+                f"or add a host to group {shown(backend)}"
             )
         raise IntentError(f"{where}.endpoint: several {backend} endpoints ({', '.join(hosts)}); name one")
 
@@ -59,7 +59,7 @@ class ExpansionContext:
             known = sorted(other.name for other in self.siblings.values() if other.kind == kind)
             listed = ", ".join(known) or "none"
             raise IntentError(
-                f"{self.where}.{field_path}: no {kind} intent named {name!r} in this file (known: {listed}); "
+                f"{self.where}.{field_path}: no {kind} intent named {shown(name)} in this file (known: {listed}); "
                 f"add one, or write the {kind} fields inline as a mapping"
             )
         return found

@@ -15,7 +15,7 @@ from typing import Any
 
 from pydantic import ValidationError
 
-from planner.errors import IntentError
+from planner.errors import IntentError, shorten, shown
 from planner.intents.base import Intent
 from planner.intents.container import ContainerIntent
 from planner.intents.dev import DevEnvironmentIntent
@@ -50,18 +50,20 @@ def load_intent_file(path: str | Path) -> list[Intent]:
     """Read and validate an intent file; raises ``IntentError`` naming the file and field on bad input."""
     import yaml  # only reading a file needs a YAML parser; the core and the MCP path do not
 
+    from planner.documents import LimitExceeded, load_json, load_yaml_all
+
     file = Path(path)
     try:
         text = file.read_text(encoding="utf-8")
     except FileNotFoundError:
         raise IntentError(f"{file}: no such file; give the path of an intent file, e.g. examples/hello.yaml") from None
     except (OSError, UnicodeDecodeError) as err:
-        raise IntentError(f"{file}: cannot read it ({err})") from None
+        reason = err.strerror if isinstance(err, OSError) and err.strerror else str(err)  # without the path again
+        raise IntentError(f"{file}: cannot read it ({reason})") from None
     try:
-        if file.suffix == ".json":
-            documents: list[Any] = [json.loads(text)]
-        else:
-            documents = [doc for doc in yaml.safe_load_all(text) if doc is not None]
+        documents = [load_json(text)] if file.suffix == ".json" else load_yaml_all(text)
+    except LimitExceeded as err:
+        raise IntentError(f"{file}: {err}") from None
     except (yaml.YAMLError, json.JSONDecodeError) as err:
         detail = " ".join(str(err).split())
         raise IntentError(f"{file}: not valid YAML/JSON: {detail}") from None
@@ -81,7 +83,7 @@ def _raw_intents(documents: Iterable[Any], source: str) -> list[tuple[str, Any]]
             version = doc.get("version", FORMAT_VERSION)
             if version != FORMAT_VERSION:
                 raise IntentError(
-                    f"{source}: {prefix}version: {version!r} is not supported; this homelab-iac reads version "
+                    f"{source}: {prefix}version: {shown(version)} is not supported; this homelab-iac reads version "
                     f"{FORMAT_VERSION}"
                 )
             unknown = sorted(set(doc) - {"version", "intents"})
@@ -105,8 +107,8 @@ def _raw_intents(documents: Iterable[Any], source: str) -> list[tuple[str, Any]]
 
 def _field_path(base: str, loc: tuple[int | str, ...]) -> str:
     path = base
-    for part in loc:
-        path += f"[{part}]" if isinstance(part, int) else f".{part}"
+    for part in loc:  # a key is the user's text: a 5,000-character one is cut like any echoed value
+        path += f"[{part}]" if isinstance(part, int) else f".{shorten(part)}"
     return path
 
 
@@ -134,19 +136,20 @@ def parse_intents(documents: Iterable[Any], source: str = "<intents>") -> list[I
         if kind is None:
             known = ", ".join(INTENT_KINDS)
             raise IntentError(f"{source}: {path}.kind: required field is missing; known kinds: {known}")
-        model = INTENT_KINDS.get(str(kind))
+        model = INTENT_KINDS.get(kind) if isinstance(kind, str) else None
         if model is None:
-            close = difflib.get_close_matches(str(kind), INTENT_KINDS, n=3)
+            close = difflib.get_close_matches(kind, INTENT_KINDS, n=3) if isinstance(kind, str) else []
             hint = f"did you mean {', '.join(close)}? " if close else ""
             raise IntentError(
-                f"{source}: {path}.kind: unknown intent kind {kind!r}; {hint}known kinds: {', '.join(INTENT_KINDS)}"
+                f"{source}: {path}.kind: unknown intent kind {shown(kind)}; {hint}known kinds: "
+                f"{', '.join(INTENT_KINDS)}"
             )
         try:
             intent = model.model_validate(raw)
         except ValidationError as err:
             raise _explain(err, path, source) from None
         if intent.name in names:
-            raise IntentError(f"{source}: {path}.name: {intent.name!r} is already used by {names[intent.name]}")
+            raise IntentError(f"{source}: {path}.name: {shown(intent.name)} is already used by {names[intent.name]}")
         names[intent.name] = path
         intents.append(intent)
     return intents

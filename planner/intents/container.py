@@ -9,6 +9,7 @@ from typing import Any, ClassVar, Literal
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from planner.core.resources import Resource
+from planner.errors import shorten, shown
 from planner.intents.base import ExpansionContext, Intent
 from planner.redact import is_secret_key
 from planner.secrets import SecretRef
@@ -22,7 +23,7 @@ _SIZE = re.compile(r"^\d+(\.\d+)?[bkmgBKMG]?$")
 def check_size(value: str | None) -> str | None:
     """``value`` when it is a Docker size (512m, 4g, bytes) or None; ValueError saying how to write one."""
     if value is not None and not _SIZE.match(value):
-        raise ValueError(f"{value!r} is not a size; write it like 512m or 4g")
+        raise ValueError(f"{shown(value)} is not a size; write it like 512m or 4g")
     return value
 
 
@@ -31,16 +32,19 @@ def parse_port(value: str) -> tuple[str, int, int, str]:
     match = _PORT.match(value.strip())
     if not match:
         raise ValueError(
-            f"{value!r} is not HOST_IP:HOST_PORT:CONTAINER_PORT[/tcp|udp]; write it like 127.0.0.1:18080:8080 "
+            f"{shown(value)} is not HOST_IP:HOST_PORT:CONTAINER_PORT[/tcp|udp]; write it like 127.0.0.1:18080:8080 "
             "(the host address is required so nothing is published on every interface by accident)"
         )
     ip = match["ip"].strip("[]")
-    ipaddress.ip_address(ip)
-    host, container = int(match["host"]), int(match["container"])
-    for port in (host, container):
-        if not 1 <= port <= 65535:
-            raise ValueError(f"{value!r}: port {port} is outside 1-65535")
-    return ip, host, container, match["proto"] or "tcp"
+    try:
+        ipaddress.ip_address(ip)
+    except ValueError:
+        raise ValueError(f"{shown(value)}: {shown(ip)} is not an IP address") from None
+    for digits in (match["host"], match["container"]):
+        significant = digits.lstrip("0") or "0"
+        if len(significant) > 5 or not 1 <= int(significant) <= 65535:  # int() cannot read 5,000 digits
+            raise ValueError(f"{shown(value)}: port {shorten(significant)} is outside 1-65535")
+    return ip, int(match["host"]), int(match["container"]), match["proto"] or "tcp"
 
 
 class NetworkRef(BaseModel):
@@ -112,7 +116,7 @@ ports: ["127.0.0.1:18080:8080"]
         for item in value:
             ip, host, _, proto = parse_port(item)
             if (ip, host, proto) in seen:
-                raise ValueError(f"{item!r}: host port {ip}:{host}/{proto} is published twice")
+                raise ValueError(f"{shown(item)}: host port {ip}:{host}/{proto} is published twice")
             seen.add((ip, host, proto))
         return value
 

@@ -11,7 +11,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validat
 
 from planner.core.resources import Resource
 from planner.core.sizes import memory_mib
-from planner.errors import IntentError
+from planner.errors import IntentError, shown
 from planner.intents.base import ExpansionContext, Intent, intent_meta
 from planner.intents.container import check_size
 from planner.intents.network import InlineSegment, Segment, firewall_rule, segment_for
@@ -184,10 +184,10 @@ segment: gaming              # a network_segment intent in the same file, or its
     @classmethod
     def _players(cls, value: int, info: ValidationInfo) -> int:
         if not 1 <= value <= 200:
-            raise ValueError(f"{value} players is outside 1-200")
+            raise ValueError(f"{shown(value)} players is outside 1-200")
         game = info.data.get("game")
         if isinstance(game, str) and value > GAMES[game].max_players:
-            raise ValueError(f"{value} players is more than {game} supports here ({GAMES[game].max_players})")
+            raise ValueError(f"{shown(value)} players is more than {game} supports here ({GAMES[game].max_players})")
         return value
 
     @field_validator("memory")
@@ -297,7 +297,9 @@ segment: gaming              # a network_segment intent in the same file, or its
     def _dns(self, segment: Segment, endpoint: str, address: str, context: ExpansionContext) -> list[Resource]:
         hostname, _, domain = (self.dns_name or f"{self.name}.{segment.domain}").partition(".")
         if not domain:
-            raise IntentError(f"{context.where}.dns_name: {self.dns_name!r} needs a domain, e.g. mc.gaming.home.arpa")
+            raise IntentError(
+                f"{context.where}.dns_name: {shown(self.dns_name)} needs a domain, e.g. mc.gaming.home.arpa"
+            )
         meta = intent_meta(self, **segment.meta())
         found = [Resource(
             kind="opnsense.host_override", name=self.name, endpoint=endpoint, origin=self.name, meta=meta,

@@ -9,6 +9,7 @@ from typing import Any, ClassVar, Literal
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from planner.core.resources import Resource
+from planner.errors import shown
 from planner.intents.base import ExpansionContext, Intent, intent_meta
 from planner.secrets import SecretRef
 
@@ -34,9 +35,9 @@ def _cidr(value: str | None) -> str | None:
         try:
             ipaddress.IPv4Interface(value)
         except ValueError:
-            raise ValueError(f"{value!r} is not dhcp or an IPv4 address in CIDR form (10.0.30.10/24)") from None
+            raise ValueError(f"{shown(value)} is not dhcp or an IPv4 address in CIDR form (10.0.30.10/24)") from None
         if "/" not in value:
-            raise ValueError(f"{value!r} needs a prefix length, e.g. 10.0.30.10/24 (or write dhcp)")
+            raise ValueError(f"{shown(value)} needs a prefix length, e.g. 10.0.30.10/24 (or write dhcp)")
     return value
 
 

@@ -14,6 +14,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validat
 
 from planner.core.refs import ref
 from planner.core.resources import Resource
+from planner.errors import shown
 from planner.intents.base import ExpansionContext, Intent, intent_meta
 
 __all__ = [
@@ -46,15 +47,15 @@ def _network(value: str) -> ipaddress.IPv4Network:
     try:
         network = ipaddress.IPv4Network(value, strict=True)
     except ipaddress.AddressValueError:
-        raise ValueError(f"{value!r} is not an IPv4 network; write it like 10.0.20.0/24") from None
+        raise ValueError(f"{shown(value)} is not an IPv4 network; write it like 10.0.20.0/24") from None
     except ValueError:
         try:
             hint = f"; did you mean {ipaddress.IPv4Network(value, strict=False)}?"
         except ValueError:
             hint = "; write it like 10.0.20.0/24"
-        raise ValueError(f"{value!r} is not a network address (host bits are set){hint}") from None
+        raise ValueError(f"{shown(value)} is not a network address (host bits are set){hint}") from None
     if network.prefixlen > 29:
-        raise ValueError(f"{value!r} is too small for a segment; use a /29 or larger, e.g. a /24")
+        raise ValueError(f"{shown(value)} is too small for a segment; use a /29 or larger, e.g. a /24")
     return network
 
 
@@ -62,7 +63,7 @@ def _address_in(value: str, network: ipaddress.IPv4Network | None, what: str) ->
     try:
         address = ipaddress.IPv4Address(value)
     except ValueError:
-        raise ValueError(f"{value!r} is not an IPv4 address") from None
+        raise ValueError(f"{shown(value)} is not an IPv4 address") from None
     if network is not None:
         if address not in network:
             raise ValueError(f"{what} {value} is outside the segment's subnet {network}")
@@ -110,7 +111,7 @@ class SegmentFields(BaseModel):
     @classmethod
     def _vlan(cls, value: int) -> int:
         if not 1 <= value <= 4094:
-            raise ValueError(f"VLAN tag {value} is outside 1-4094 (0 and 4095 are reserved); pick a free tag")
+            raise ValueError(f"VLAN tag {shown(value)} is outside 1-4094 (0 and 4095 are reserved); pick a free tag")
         return value
 
     @field_validator("subnet")
@@ -132,15 +133,15 @@ class SegmentFields(BaseModel):
             return value
         first, sep, last = value.replace(" ", "").partition("-")
         if not sep:
-            raise ValueError(f"{value!r} is not a range; write it like 10.0.20.100-10.0.20.199")
+            raise ValueError(f"{shown(value)} is not a range; write it like 10.0.20.100-10.0.20.199")
         network = _subnet_of(info)
         low = _address_in(first, network, "dhcp_range start")
         high = _address_in(last, network, "dhcp_range end")
         if low > high:
-            raise ValueError(f"{value!r}: the start is after the end")
+            raise ValueError(f"{shown(value)}: the start is after the end")
         gateway = info.data.get("gateway") or (str(network.network_address + 1) if network else None)
         if gateway and low <= ipaddress.IPv4Address(gateway) <= high:
-            raise ValueError(f"{value!r} contains the gateway {gateway}; start the pool after it")
+            raise ValueError(f"{shown(value)} contains the gateway {gateway}; start the pool after it")
         return f"{low}-{high}"
 
 

@@ -8,7 +8,7 @@ from typing import Any, ClassVar, Literal
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from planner.core.resources import Resource
-from planner.errors import IntentError
+from planner.errors import IntentError, shown
 from planner.intents.base import ExpansionContext, Intent, intent_meta
 from planner.intents.network import NetworkSegmentIntent, SegmentRole, firewall_rule, wan_rule
 from planner.secrets import SecretRef
@@ -69,7 +69,7 @@ allowed_segments: [10.0.20.0/24]   # network_segment names in this file, or CIDR
         try:
             return str(ipaddress.IPv4Network(value, strict=True))
         except ValueError:
-            raise ValueError(f"{value!r} is not an IPv4 network address, e.g. 10.99.0.0/24") from None
+            raise ValueError(f"{shown(value)} is not an IPv4 network address, e.g. 10.99.0.0/24") from None
 
     def _peer_addresses(self, context: ExpansionContext) -> list[str]:
         network = ipaddress.IPv4Network(self.tunnel_network)

@@ -11,7 +11,7 @@ from typing import Any, ClassVar, Literal
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from planner.core.resources import Resource
-from planner.errors import IntentError
+from planner.errors import IntentError, shown
 from planner.intents.base import ExpansionContext, Intent, intent_meta
 from planner.intents.container import check_size
 from planner.intents.machines import VmFields
@@ -149,7 +149,7 @@ dns:                           # the lab's BIND serves lab.home.arpa in two view
         for bind in value:
             address, sep, port = bind.rpartition(":")
             if not sep or not port.isdigit() or not 1 <= int(port) <= 65535:
-                raise ValueError(f"{bind!r} is not ADDRESS:PORT, e.g. 0.0.0.0:443")
+                raise ValueError(f"{shown(bind)} is not ADDRESS:PORT, e.g. 0.0.0.0:443")
             ipaddress.ip_address(address)
         return value
 

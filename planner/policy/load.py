@@ -15,7 +15,8 @@ from typing import Any
 
 import yaml
 
-from planner.errors import PolicyError
+from planner.documents import LimitExceeded, load_yaml
+from planner.errors import PolicyError, shown
 from planner.policy.rules import _SETTINGS, DEFAULT_POLICY, POLICY_VERSION, RULES, Policy
 
 __all__ = ["load_policy", "policy_from_data"]
@@ -35,7 +36,9 @@ def load_policy(path: Path | None = None) -> Policy:
     except (OSError, UnicodeDecodeError) as err:
         raise PolicyError(f"{path}: cannot read the policy file ({err})") from None
     try:
-        data = yaml.safe_load(text)
+        data = load_yaml(text)
+    except LimitExceeded as err:
+        raise PolicyError(f"{path}: {err}") from None
     except yaml.YAMLError as err:
         raise PolicyError(f"{path}: not valid YAML: {' '.join(str(err).split())}") from None
     return policy_from_data(data, source=str(path))
@@ -53,7 +56,7 @@ def policy_from_data(data: Any, *, source: str = "<policy>") -> Policy:
             f"{source}: {unknown_top[0]}: unknown top-level key; a policy file holds `version` and `rules`"
         )
     if data.get("version", POLICY_VERSION) != POLICY_VERSION:
-        raise PolicyError(f"{source}: version: {data['version']!r} is not supported; use version {POLICY_VERSION}")
+        raise PolicyError(f"{source}: version: {shown(data['version'])} is not supported; use version {POLICY_VERSION}")
     rules = data.get("rules") or {}
     if not isinstance(rules, dict):
         raise PolicyError(f"{source}: rules: expected a mapping of rule name to settings")
@@ -97,7 +100,7 @@ def _apply_settings(policy: Policy, name: str, settings: Mapping[str, Any], wher
                     ipaddress.ip_network(item, strict=False)
                 except ValueError:
                     raise PolicyError(
-                        f"{where}.management_networks: {item!r} is not a network; write a CIDR like 10.0.10.0/24 "
+                        f"{where}.management_networks: {shown(item)} is not a network; write a CIDR like 10.0.10.0/24 "
                         "or a segment name"
                     ) from None
         policy = replace(policy, management_networks=networks)

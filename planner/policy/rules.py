@@ -49,7 +49,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from planner.core.kinds import kind_of, kind_spec
 from planner.core.resources import Resource, locate
 from planner.core.sizes import memory_mib
-from planner.errors import PolicyError
+from planner.errors import PolicyError, shown
 
 __all__ = [
     "DEFAULT_POLICY",
@@ -148,7 +148,7 @@ def capacities_from_hosts(hosts: Mapping[str, Mapping[str, Any]]) -> dict[str, C
         raw = host_vars.get("capacity")
         if raw is None:
             continue
-        where = f"inventory host {host!r}: capacity"
+        where = f"inventory host {shown(host)}: capacity"
         if not isinstance(raw, dict) or not raw or set(raw) - {"memory", "cpus"}:
             raise PolicyError(f"{where}: expected a mapping with memory (e.g. 16g) and/or cpus (e.g. 8)")
         try:
@@ -157,7 +157,7 @@ def capacities_from_hosts(hosts: Mapping[str, Mapping[str, Any]]) -> dict[str, C
             raise PolicyError(f"{where}.memory: {err}") from None
         cpus = raw.get("cpus")
         if cpus is not None and (isinstance(cpus, bool) or not isinstance(cpus, int | float) or cpus <= 0):
-            raise PolicyError(f"{where}.cpus: {cpus!r} is not a positive number of CPUs")
+            raise PolicyError(f"{where}.cpus: {shown(cpus)} is not a positive number of CPUs")
         capacities[host] = Capacity(memory_mib=memory, cpus=float(cpus) if cpus is not None else None)
     return capacities
 
@@ -244,7 +244,8 @@ def _no_guest_to_management(context: _Context) -> Iterator[Violation]:
         destination_role = meta.get("destination_role") or context.segment_roles.get(str(destination_segment))
         hit = None
         if destination_role == "management":
-            hit = f"segment {destination_segment!r} (role management)" if destination_segment else "role management"
+            hit = (f"segment {shown(destination_segment)} (role management)" if destination_segment
+                   else "role management")
         else:
             # an inverted destination ("everything but X") is not aimed at X
             listed = [] if resource.spec.get("destination_not") else resource.spec.get("destination_net", [])
@@ -324,7 +325,7 @@ def _required_tags(context: _Context) -> Iterator[Violation]:
         if policy.require_owner and not resource.meta.get("owner"):
             wants.append("an owner")
         if wants:
-            origin = f"intent {resource.origin!r}" if resource.origin else "its intent"
+            origin = f"intent {shown(resource.origin)}" if resource.origin else "its intent"
             yield _violation(
                 context, "required-tags", resource,
                 f"it lacks {' and '.join(wants)} (policy {policy.source}); add `tags:`/`owner:` to {origin}, "

@@ -11,7 +11,7 @@ from typing import Any
 
 from planner.core.builder import build_plan, reconcile_plan, restore_plan
 from planner.core.plan import Plan
-from planner.errors import IacError
+from planner.errors import IacError, shown
 from planner.intents.base import Intent
 from planner.intents.catalog import load_intent_file, parse_intents
 from planner.policy import capacities_from_hosts
@@ -85,7 +85,7 @@ class Planning:
         else:
             past = store.get_deployment(str(deployment_id))
             if past is None:
-                raise IacError(f"no deployment {deployment_id!r}; `iac status` lists them")
+                raise IacError(f"no deployment {shown(deployment_id)}; `iac status` lists them")
             target, source = store.resources_after(past.id), f"restore to deployment {past.id[:8]}"
         operation = Operation(self.ports)
         plan = restore_plan(target, operation.live(), source=source, allow_data_loss=allow_data_loss)

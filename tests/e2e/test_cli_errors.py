@@ -51,6 +51,51 @@ def test_bad_intent_files(tmp_path: Path, inventory: Path, content: str, expecte
     assert "Traceback" not in done.stderr + done.stdout
 
 
+@pytest.mark.parametrize("command", ["plan", "apply"])
+@pytest.mark.parametrize(
+    ("name", "content", "expected"),
+    [
+        ("deep.yaml", "a: " + "[" * 5000 + "]" * 5000 + "\n", "deep.yaml: line 1, column 53: nested more than 50 levels"),
+        ("deep.json", '{"a": ' + "[" * 5000 + "]" * 5000 + "}", "deep.json: line 1, column 56: nested more than 50"),
+        ("big.yaml", "intents: [{kind: vlan, name: v, tag: " + "9" * 5000 + "}]\n",
+         "big.yaml: line 1, column 38: a number of 5000 digits"),
+        ("big.json", '{"intents": [{"kind": "vlan", "name": "v", "tag": ' + "9" * 5000 + "}]}",
+         "big.json: line 1, column 51: a number of 5000 digits"),
+        ("long.yaml", "intents: [{kind: " + "k" * 5000 + ", name: x}]\n",
+         "intents[0].kind: unknown intent kind '" + "k" * 80 + "'… (5000 characters)"),
+    ],
+)
+def test_input_past_the_parser_limits_is_a_short_input_error(
+    tmp_path: Path, inventory: Path, command: str, name: str, content: str, expected: str
+) -> None:
+    path = tmp_path / name
+    path.write_text(content)
+    done = _run(tmp_path, command, str(path), *(["--yes"] if command == "apply" else []))
+    _assert_a_short_input_error(done, expected)
+    assert _run(tmp_path, "status").stdout.startswith("No deployments yet")  # nothing was planned
+
+
+@pytest.mark.parametrize(
+    ("sentence", "expected"),
+    [
+        ("deploy a minecraft server for " + "9" * 5000 + " players on vlan 20", "a number of 5000 digits"),
+        ("deploy a minecraft server named " + "a" * 5000, "'… (5006 characters) → name = "),
+        ("a" * 5000, "did not understand '" + "a" * 80 + "'… (5000 characters)"),
+    ],
+)
+def test_a_sentence_with_a_huge_number_or_a_long_word_is_a_short_input_error(
+    tmp_path: Path, inventory: Path, sentence: str, expected: str
+) -> None:
+    _assert_a_short_input_error(_run(tmp_path, "plan", sentence), expected)
+
+
+def _assert_a_short_input_error(done: subprocess.CompletedProcess[str], expected: str) -> None:
+    assert done.returncode == 1, done.stderr
+    assert done.stderr.startswith("error: ") and expected in done.stderr, done.stderr
+    assert done.stderr.count("\n") == 1 and len(done.stderr) < 800, done.stderr
+    assert "Traceback" not in done.stderr + done.stdout and "internal error" not in done.stderr
+
+
 def test_unreachable_database(tmp_path: Path, inventory: Path) -> None:
     done = _run(tmp_path, "plan", str(project_root() / "examples/hello.yaml"),
                 IAC_DATABASE_URL="postgresql://iac:secretpw@127.0.0.1:1/iac")

@@ -150,6 +150,26 @@ def test_errors_are_one_line_tool_errors_naming_the_field(tmp_path: Path) -> Non
     _with_client(_service(tmp_path), body)
 
 
+def test_a_huge_number_or_a_long_value_is_a_short_error_naming_the_field_not_an_internal_error(tmp_path: Path) -> None:
+    async def body(client: Client) -> None:
+        calls = [
+            ("plan", {"sentence": "deploy a minecraft server for " + "9" * 5000 + " players on vlan 20"},
+             "a number of 5000 digits"),
+            ("validate_intent", {"sentence": "deploy a minecraft server named " + "a" * 5000}, "(5032 characters)"),
+            ("plan", {"intent": {"kind": "network_segment", "name": "s", "vlan": 10**4000}},
+             "intent.vlan: VLAN tag 1" + "0" * 79 + "… (4001 digits) is outside 1-4094"),
+            ("plan", {"intent": {"kind": "k" * 5000, "name": "x"}}, "… (5000 characters); known kinds"),
+            ("describe_intent_kind", {"kind": "k" * 5000}, "kind: unknown intent kind '" + "k" * 80 + "'… (5000"),
+        ]
+        for tool, arguments, expected in calls:
+            result = await client.call_tool(tool, arguments)
+            text = _text(result)
+            assert result.is_error and expected in text, text
+            assert "internal error" not in text and "Traceback" not in text and len(text) < 1000, text
+
+    _with_client(_homelab(tmp_path), body)
+
+
 def test_discovery_and_no_secret_in_any_response(tmp_path: Path) -> None:
     async def body(client: Client) -> None:
         kinds = (await client.call_tool("list_intent_kinds", {})).structured_content["kinds"]

@@ -361,3 +361,43 @@ def test_a_sibling_can_be_asked_for_directly() -> None:
     intents = parse_intents([yaml.safe_load(SEGMENT)])
     context = ExpansionContext(endpoints=LAB, siblings={i.name: i for i in intents})
     assert isinstance(context.sibling("gaming", "network_segment", "segment"), Intent)
+
+
+@pytest.mark.parametrize(
+    ("name", "content", "expected"),
+    [
+        ("deep.yaml", "a: " + "[" * 5000 + "]" * 5000 + "\n", r"deep\.yaml: line 1, column \d+: nested more than 50"),
+        ("deep.json", '{"intents": ' + "[" * 5000 + "]" * 5000 + "}", r"deep\.json: line 1, column \d+: nested"),
+        ("big.yaml", "version: 1\nintents:\n- kind: vlan\n  name: v\n  tag: " + "9" * 5000 + "\n",
+         r"big\.yaml: line 5, column 8: a number of 5000 digits, .*quote it"),
+        ("big.json", '{"version": ' + "9" * 5000 + ', "intents": []}', r"big\.json: line 1, column 13: a number of 5000"),
+    ],
+)
+def test_a_file_past_the_parser_limits_is_an_intent_error_naming_the_line(
+    tmp_path: Path, name: str, content: str, expected: str
+) -> None:
+    path = tmp_path / name
+    path.write_text(content)
+    with pytest.raises(IntentError, match=expected) as raised:
+        load_intent_file(path)
+    assert len(str(raised.value)) < 300
+
+
+@pytest.mark.parametrize(
+    ("raw", "expected"),
+    [
+        ({"kind": "k" * 5000, "name": "x"}, "unknown intent kind '" + "k" * 80 + "'… (5000 characters); "),
+        ({"kind": "container", "name": "x", "image": "y", "z" * 5000: 1}, "intent." + "z" * 80 + "… (5000 characters): "),
+        ({"kind": "container", "name": "x", "image": "y", "ports": [f"127.0.0.1:{'9' * 5000}:80"]},
+         "… (5013 characters): port " + "9" * 80 + "… (5000 characters) is outside 1-65535"),
+        ({"kind": "network_segment", "name": "s", "vlan": 10**4000},
+         "VLAN tag 1" + "0" * 79 + "… (4001 digits) is outside 1-4094"),
+        ({"kind": "network_segment", "name": "s", "vlan": 20, "subnet": "1" * 5000},
+         "'… (5000 characters) is not an IPv4 network"),
+    ],
+)
+def test_an_error_quotes_a_long_value_cut_to_its_start_and_length(raw: dict[str, Any], expected: str) -> None:
+    with pytest.raises(IntentError) as raised:
+        parse_intents([raw], source="t.yaml")
+    message = str(raised.value)
+    assert expected in message and len(message) < 400, message

@@ -205,6 +205,8 @@ def test_a_policy_file_can_turn_a_default_rule_off(tmp_path: Path) -> None:
         ("version: 2\n", "version: 2 is not supported"),
         ("rules: [a]\n", "rules: expected a mapping"),
         ("rules:\n  no-guest-to-management: {management_networks: [10.0.300.0/24]}\n", "is not a network"),
+        ("rules: " + "[" * 5000 + "]" * 5000 + "\n", "p.yaml: line 1, column 57: nested more than 50 levels deep"),
+        ("version: " + "9" * 5000 + "\n", "p.yaml: line 1, column 10: a number of 5000 digits"),
     ],
 )
 def test_bad_policy_files_name_the_field(tmp_path: Path, text: str, message: str) -> None:

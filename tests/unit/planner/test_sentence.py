@@ -210,6 +210,27 @@ def test_refusals_say_what_is_missing(text: str, problem: str) -> None:
     assert problem in _refusal(text)
 
 
+@pytest.mark.parametrize(
+    ("text", "problem"),
+    [
+        ("deploy a minecraft server for " + "9" * 5000 + " players on vlan 20",
+         "'" + "9" * 80 + "'… (5000 characters): a number of 5000 digits; no count, VLAN tag or size is that long"),
+        ("minecraft for 10 players on vlan " + "9" * 5000, "a number of 5000 digits"),
+        ("minecraft for 10 players on vlan-" + "9" * 5000, "a number of 5000 digits"),
+        ("minecraft for 10 players on vlan 20 with " + "9" * 5000 + "g memory", "a number of 5000 digits"),
+        ("minecraft for ² players on vlan 20", "did not understand '²', 'players'"),
+        ("deploy a minecraft server named " + "a" * 5000, "'named " + "a" * 74 + "'… (5006 characters) → name = "),
+        ("x " * 2500, "did not understand 'x', 'x', 'x', 'x', 'x', 'x', 'x', 'x', 'x', 'x' and 2490 more words"),
+        ("minecraft " * 2000, "and 1990 more phrases"),
+    ],
+)
+def test_a_huge_number_or_a_long_sentence_is_refused_in_a_short_message(text: str, problem: str) -> None:
+    message = _refusal(text)
+    assert problem in message
+    assert message.startswith(f"sentence '{text[:80]}'… ({len(text.strip())} characters): ") or len(text) <= 80
+    assert len(message) < 1000, message
+
+
 def test_the_same_sentence_always_gives_the_same_intents() -> None:
     text = "Minecraft server, 10 players, gaming VLAN"
     assert parse_sentence(text) == parse_sentence(text)
