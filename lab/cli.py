@@ -76,48 +76,42 @@ def _usage(lab_status: LabStatus) -> str:
     return "\n".join(lines)
 
 
-@app.command("up")
-def up_command(json_output: JsonOption = False) -> None:
-    """Start the lab (idempotent) and write its inventory and credentials."""
-    from rich.console import Console
-
-    from lab import supervisor
-
-    lab_status = _run(supervisor.up)
+def _show(lab_status: LabStatus, json_output: bool, usage: bool = False) -> None:
+    """The status document with ``--json``, else the table (and with ``usage``, how to use the lab)."""
     if json_output:
         typer.echo(lab_status.to_json())
         return
+    from rich.console import Console
+
     console = Console()
     console.print(_table(lab_status))
-    console.print(_usage(lab_status), highlight=False, soft_wrap=True)
+    if usage:
+        console.print(_usage(lab_status), highlight=False, soft_wrap=True)
+
+
+@app.command("up")
+def up_command(json_output: JsonOption = False) -> None:
+    """Start the lab (idempotent) and write its inventory and credentials."""
+    from lab import supervisor
+
+    _show(_run(supervisor.up), json_output, usage=True)
 
 
 @app.command("down")
 def down_command(json_output: JsonOption = False) -> None:
     """Stop everything the lab started, by pid (containers first)."""
-    from rich.console import Console
-
     from lab import supervisor
 
-    lab_status = _run(supervisor.down)
-    if json_output:
-        typer.echo(lab_status.to_json())
-        return
-    Console().print(_table(lab_status))
+    _show(_run(supervisor.down), json_output)
 
 
 @app.command("status")
 def status_command(json_output: JsonOption = False) -> None:
     """Every service with its url or socket, pid and health; exit 1 unless all are healthy."""
-    from rich.console import Console
-
     from lab import supervisor
 
     lab_status = _run(supervisor.status)
-    if json_output:
-        typer.echo(lab_status.to_json())
-    else:
-        Console().print(_table(lab_status))
+    _show(lab_status, json_output)
     if not lab_status.healthy:
         raise typer.Exit(1)
 

@@ -12,7 +12,6 @@ import contextlib
 import os
 import shutil
 import subprocess
-import time
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
@@ -23,7 +22,7 @@ from lab import process
 from lab.errors import LabError
 from lab.images import ensure_busybox_image
 from lab.layout import LabLayout
-from lab.services import Service, ServiceStatus, last_lines
+from lab.services import Service, ServiceStatus, wait_started
 
 __all__ = ["DockerEngine", "find_dockerd"]
 
@@ -164,19 +163,8 @@ class DockerEngine(Service):
 
     def _wait_ready(self) -> None:
         pid = process.read_pidfile(self.layout.docker_pidfile)
-        deadline = time.monotonic() + START_TIMEOUT
-        while time.monotonic() < deadline:
-            if not process.alive(pid):
-                raise LabError(
-                    f"dockerd exited during start (log {self.layout.docker_log}): {last_lines(self.layout.docker_log)}"
-                )
-            if self.ping():
-                return
-            time.sleep(0.1)
-        raise LabError(
-            f"dockerd did not answer on {self.layout.docker_socket} within {START_TIMEOUT:g}s "
-            f"(log {self.layout.docker_log}): {last_lines(self.layout.docker_log)}"
-        )
+        log = self.layout.docker_log
+        wait_started("dockerd", pid, self.ping, log, START_TIMEOUT, where=str(self.layout.docker_socket))
 
     # Stop -------------------------------------------------------------------------------------
     def stop_containers(self) -> list[str]:

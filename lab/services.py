@@ -9,11 +9,11 @@ from __future__ import annotations
 
 import json
 import os
-import socket
 import ssl
 import sys
 import time
 from abc import ABC, abstractmethod
+from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
@@ -26,8 +26,9 @@ from lab.emulator.base import HEALTH_PATH
 from lab.emulator.registry import emulator_class, import_root, registered_target
 from lab.errors import LabError
 from lab.layout import LabLayout
+from lab.ports import kept_port
 
-__all__ = ["EmulatorService", "Service", "ServiceStatus", "last_lines"]
+__all__ = ["DetachedService", "EmulatorService", "Service", "ServiceStatus", "last_lines", "wait_started"]
 
 START_TIMEOUT = 30.0
 
@@ -87,24 +88,65 @@ class Service(ABC):
         """Stop the lab's process if it runs; True when something was stopped."""
 
 
-def _port_free(port: int) -> bool:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
-        # Same option as uvicorn, so a port in TIME_WAIT from our last run counts as free.
-        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+def wait_started(
+    what: str, pid: int | None, ready: Callable[[], bool], log: Path, timeout: float, where: str | None = None
+) -> None:
+    """Wait until ``ready()``; LabError with the log's last lines when ``pid`` dies or time runs out."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if not process.alive(pid):
+            raise LabError(f"{what} exited during start (log {log}): {last_lines(log)}")
+        if ready():
+            return
+        time.sleep(0.1)
+    place = f" on {where}" if where else ""
+    raise LabError(f"{what} did not answer{place} within {timeout:g}s (log {log}): {last_lines(log)}")
+
+
+class DetachedService(Service):
+    """A program the lab runs detached, with its pidfile, log and ``service.json`` in one directory.
+
+    Subclasses set those paths and say which command-line ``markers`` only the lab's instance
+    carries; a pidfile naming any other process is stale.
+    """
+
+    directory: Path
+    pidfile: Path
+    log: Path
+    record_file: Path
+
+    @property
+    @abstractmethod
+    def markers(self) -> list[str]:
+        """Command-line fragments that only the lab's instance carries."""
+
+    def record(self) -> dict[str, Any]:
+        """What was recorded at the last start (ports, settings), or {}."""
         try:
-            probe.bind(("127.0.0.1", port))
-        except OSError:
-            return False
-    return True
+            loaded = json.loads(self.record_file.read_text())
+        except (FileNotFoundError, ValueError):
+            return {}
+        return loaded if isinstance(loaded, dict) else {}
+
+    def save_record(self, record: dict[str, Any]) -> None:
+        self.directory.mkdir(parents=True, exist_ok=True)
+        tmp = self.record_file.with_name(self.record_file.name + ".tmp")
+        tmp.write_text(json.dumps(record, indent=2) + "\n")
+        os.replace(tmp, self.record_file)
+
+    def pid(self) -> int | None:
+        pid = process.read_pidfile(self.pidfile)
+        return pid if process.owned_pid(pid, self.markers) else None
+
+    def stop(self) -> bool:
+        pid = self.pid()
+        stopped = pid is not None and process.terminate(pid, self.markers, timeout=10.0)
+        if self.pid() is None:
+            process.remove_pidfile(self.pidfile)
+        return stopped
 
 
-def _free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
-
-
-class EmulatorService(Service):
+class EmulatorService(DetachedService):
     """One emulator process: ``python -m lab.emulator NAME --port P --home HOME --target module:Class``.
 
     Its port is chosen once and kept in ``service.json`` (so URLs in the inventory stay the same
@@ -122,15 +164,6 @@ class EmulatorService(Service):
         self.record_file = self.directory / "service.json"
         self.backend = str(self.record().get("backend", "generic"))
 
-    # Records ------------------------------------------------------------------------------------
-    def record(self) -> dict[str, Any]:
-        """What was recorded at the last start (port, target, backend), or {}."""
-        try:
-            loaded = json.loads(self.record_file.read_text())
-        except (FileNotFoundError, ValueError):
-            return {}
-        return loaded if isinstance(loaded, dict) else {}
-
     @property
     def markers(self) -> list[str]:
         return ["lab.emulator", f"--home\0{self.layout.home}\0", f"\0{self.name}\0"]
@@ -139,10 +172,6 @@ class EmulatorService(Service):
     def url(self) -> str | None:
         port = self.record().get("port")
         return f"https://127.0.0.1:{port}" if port else None
-
-    def pid(self) -> int | None:
-        pid = process.read_pidfile(self.pidfile)
-        return pid if process.owned_pid(pid, self.markers) else None
 
     # Health -------------------------------------------------------------------------------------
     def _ssl_context(self) -> ssl.SSLContext:
@@ -177,10 +206,7 @@ class EmulatorService(Service):
         """Choose the port and make sure credentials exist, before the credentials file is saved."""
         cls = emulator_class(self.name)
         self.backend = cls.backend
-        record = self.record()
-        port = record.get("port")
-        if self.pid() is None and (not isinstance(port, int) or not _port_free(port)):
-            port = _free_port()
+        port = kept_port(self.record().get("port"), running=self.pid() is not None)
         entry = credentials.emulator(self.name)
         values = entry.get("credentials") if entry else None
         fresh = cls.auth.generate()
@@ -188,11 +214,9 @@ class EmulatorService(Service):
         if not values or entry is None or entry.get("auth") != cls.auth.name or set(values) != set(fresh):
             values = fresh
         credentials.set_emulator(self.name, f"https://127.0.0.1:{port}", cls.auth.name, values)
-        self.directory.mkdir(parents=True, exist_ok=True)
-        record = {"name": self.name, "port": port, "target": registered_target(self.name), "backend": cls.backend}
-        tmp = self.record_file.with_name(self.record_file.name + ".tmp")
-        tmp.write_text(json.dumps(record, indent=2) + "\n")
-        os.replace(tmp, self.record_file)
+        self.save_record(
+            {"name": self.name, "port": port, "target": registered_target(self.name), "backend": cls.backend}
+        )
 
     def spawn(self) -> None:
         """Start the process unless it already runs (call ``prepare`` first)."""
@@ -225,21 +249,4 @@ class EmulatorService(Service):
     def wait_healthy(self, timeout: float = START_TIMEOUT) -> None:
         """Wait until the emulator answers; raise LabError with its log when it dies or hangs."""
         pid = process.read_pidfile(self.pidfile)
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            if not process.alive(pid):
-                raise LabError(f"emulator {self.name} exited during start (log {self.log}): {last_lines(self.log)}")
-            if self.healthy():
-                return
-            time.sleep(0.1)
-        raise LabError(
-            f"emulator {self.name} did not answer on {self.url} within {timeout:g}s "
-            f"(log {self.log}): {last_lines(self.log)}"
-        )
-
-    def stop(self) -> bool:
-        pid = self.pid()
-        stopped = pid is not None and process.terminate(pid, self.markers, timeout=10.0)
-        if self.pid() is None:
-            process.remove_pidfile(self.pidfile)
-        return stopped
+        wait_started(f"emulator {self.name}", pid, self.healthy, self.log, timeout, where=self.url)

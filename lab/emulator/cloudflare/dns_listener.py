@@ -29,6 +29,8 @@ import dns.rdataclass
 import dns.rdatatype
 import dns.rrset
 
+from lab.ports import kept_port
+
 __all__ = ["DnsListener", "answer", "choose_port", "rdata_text"]
 
 RecordSource = Callable[[], tuple[list[str], list[dict[str, Any]]]]
@@ -139,26 +141,7 @@ def choose_port(record_file: Path) -> int:
         port = int(json.loads(record_file.read_text())["port"])
     except (FileNotFoundError, ValueError, KeyError, TypeError):
         port = 0
-    if port and _free(port):
-        return port
-    for _ in range(50):
-        with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as probe:
-            probe.bind(("127.0.0.1", 0))
-            candidate = int(probe.getsockname()[1])
-        if _free(candidate):
-            return candidate
-    raise OSError("no free loopback port for the DNS listener")
-
-
-def _free(port: int) -> bool:
-    for kind in (socket.SOCK_DGRAM, socket.SOCK_STREAM):
-        with socket.socket(socket.AF_INET, kind) as probe:
-            probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-            try:
-                probe.bind(("127.0.0.1", port))
-            except OSError:
-                return False
-    return True
+    return kept_port(port, udp=True)
 
 
 class DnsListener:

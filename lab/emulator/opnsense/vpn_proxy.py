@@ -23,6 +23,12 @@ from lab.emulator.opnsense.trust import cert_names
 __all__ = ["public_key", "register"]
 
 _NAME = r"[0-9a-zA-Z._-]{1,255}"
+#: the fields every HAProxy item starts with; each collection's own fields follow them
+_HAPROXY_FIELDS = {
+    "enabled": Bool("1"),
+    "name": Text(required=True, mask=_NAME, message="Should be a string between 1 and 255 characters."),
+    "description": Text(),
+}
 
 
 def _names(section: tuple[str, ...]) -> Any:
@@ -35,8 +41,13 @@ def _names(section: tuple[str, ...]) -> Any:
     return options
 
 
-class SafeDelete(Collection):
-    """``$internalModelUseSafeDelete``: refuse to delete what the config references elsewhere."""
+class HaproxyCollection(Collection):
+    """An os-haproxy item: a unique name, and ``$internalModelUseSafeDelete`` (no delete while in use)."""
+
+    sort = "name"
+
+    def validate(self, app: Appliance, uuid: str, item: Item) -> dict[str, list[str]]:
+        return _unique_name(self, app, uuid, item)
 
     def before_delete(self, app: Appliance, uuid: str, item: Item) -> None:
         users = []
@@ -48,14 +59,11 @@ class SafeDelete(Collection):
             raise UserError(", ".join(users), "Item in use by")
 
 
-class ServerCollection(SafeDelete):
+class ServerCollection(HaproxyCollection):
     key = "server"
     section = ("haproxy", "servers")
-    sort = "name"
     fields = {
-        "enabled": Bool("1"),
-        "name": Text(required=True, mask=_NAME, message="Should be a string between 1 and 255 characters."),
-        "description": Text(),
+        **_HAPROXY_FIELDS,
         "address": Text(),
         "port": Integer(minimum=1, maximum=65535, message="Please specify a valid port number (1-65535)."),
         "mode": Option(
@@ -67,18 +75,12 @@ class ServerCollection(SafeDelete):
         "weight": Integer(minimum=0, maximum=256),
     }
 
-    def validate(self, app: Appliance, uuid: str, item: Item) -> dict[str, list[str]]:
-        return _unique_name(self, app, uuid, item)
 
-
-class BackendCollection(SafeDelete):
+class BackendCollection(HaproxyCollection):
     key = "backend"
     section = ("haproxy", "backends")
-    sort = "name"
     fields = {
-        "enabled": Bool("1"),
-        "name": Text(required=True, mask=_NAME, message="Should be a string between 1 and 255 characters."),
-        "description": Text(),
+        **_HAPROXY_FIELDS,
         "mode": Option({"http": "HTTP (Layer 7)", "tcp": "TCP (Layer 4)"}, default="http", required=True),
         "algorithm": Option(
             {k: k for k in ("source", "roundrobin", "static-rr", "leastconn", "uri", "random")},
@@ -89,18 +91,12 @@ class BackendCollection(SafeDelete):
         "healthCheckEnabled": Bool("1"),
     }
 
-    def validate(self, app: Appliance, uuid: str, item: Item) -> dict[str, list[str]]:
-        return _unique_name(self, app, uuid, item)
 
-
-class FrontendCollection(SafeDelete):
+class FrontendCollection(HaproxyCollection):
     key = "frontend"
     section = ("haproxy", "frontends")
-    sort = "name"
     fields = {
-        "enabled": Bool("1"),
-        "name": Text(required=True, mask=_NAME, message="Should be a string between 1 and 255 characters."),
-        "description": Text(),
+        **_HAPROXY_FIELDS,
         "bind": Text(required=True),
         "mode": Option(
             {"http": "HTTP / HTTPS (SSL offloading)", "ssl": "SSL / HTTPS (TCP mode)", "tcp": "TCP"},
@@ -116,7 +112,7 @@ class FrontendCollection(SafeDelete):
     }
 
     def validate(self, app: Appliance, uuid: str, item: Item) -> dict[str, list[str]]:
-        messages = _unique_name(self, app, uuid, item)
+        messages = super().validate(app, uuid, item)
         for bind in split_csv(item["bind"]):
             host, _, port = bind.rpartition(":")
             if not host or not port.isdigit() or not 1 <= int(port) <= 65535:
