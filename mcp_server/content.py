@@ -7,6 +7,7 @@ from mcp.server.mcpserver.exceptions import ResourceError, ResourceNotFoundError
 
 from mcp_server.access import caller
 from mcp_server.views import plan_view, resource_view, status_view
+from mcp_server.wording import MODEL_WORDING
 from planner.core.plan import Plan
 from planner.errors import IacError, shown
 from planner.service import Service
@@ -23,7 +24,7 @@ def register(server: MCPServer, service: Service) -> None:
         try:
             caller().require("read", uri)
         except IacError as err:
-            raise ResourceError(str(err)) from None
+            raise ResourceError(err.text(MODEL_WORDING)) from None
 
     @server.resource("iac://deployments/{deployment_id}", name="deployment", mime_type=_JSON,
                      description="A deployment with its per-resource progress (as deployment_status returns)")
@@ -32,7 +33,7 @@ def register(server: MCPServer, service: Service) -> None:
         try:
             return status_view(service.status(deployment_id)).model_dump_json(indent=2)
         except IacError as err:
-            raise ResourceNotFoundError(str(err)) from None
+            raise ResourceNotFoundError(err.text(MODEL_WORDING)) from None
 
     @server.resource("iac://resources/{address}", name="resource", mime_type=_JSON,
                      description="A recorded resource by address, e.g. iac://resources/docker.container.hello")
@@ -50,7 +51,7 @@ def register(server: MCPServer, service: Service) -> None:
         try:
             record = service.get_deployment(plan_id)
         except IacError as err:
-            raise ResourceNotFoundError(str(err)) from None
+            raise ResourceNotFoundError(err.text(MODEL_WORDING)) from None
         return plan_view(record, Plan.model_validate(record.plan)).model_dump_json(indent=2)
 
     @server.prompt(name="deploy_service", title="Deploy a service")

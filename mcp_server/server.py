@@ -48,11 +48,12 @@ from mcp_server.views import (
     status_view,
     validation_view,
 )
+from mcp_server.wording import MODEL_WORDING
 from planner.adapters.record import Progress
 from planner.core.plan import Plan
-from planner.errors import IacError, IntentError, PolicyError, shown
+from planner.errors import Argument, IacError, IntentError, shown
 from planner.intents import INTENT_KINDS
-from planner.policy import RULES, PolicyViolations
+from planner.policy import RULES
 from planner.redact import scrub
 from planner.sentence import Understood, parse_sentence
 from planner.service import PlanResult, Service
@@ -97,24 +98,6 @@ def _internal(err: Exception) -> str:
     return f"internal error: {type(err).__name__}: {first} (a bug in homelab-iac; the server log has the detail)"
 
 
-def _for_a_model(err: IacError) -> IacError:
-    """The error's wording for an MCP client: the tool's own arguments instead of the CLI's flags and commands."""
-    if isinstance(err, PolicyViolations):
-        rules = sorted({v.rule for v in err.report.violations})
-        return PolicyError(f"{err}. Nothing was planned; change the intent, or if the user accepts it, plan again "
-                           f"with allow: {rules} (recorded in the plan as a waiver)")
-    text = str(err)
-    if isinstance(err, PolicyError) and text.startswith("--allow "):
-        return PolicyError("allow: " + text.removeprefix("--allow "))
-    if isinstance(err, IntentError) and "write an intent file (`iac intents show KIND` prints one)" in text:
-        return IntentError(text.replace("write an intent file (`iac intents show KIND` prints one)",
-                                        "pass an intent document as `intent` (describe_intent_kind shows one)"))
-    if "rerun with --allow-data-loss" in text:
-        return type(err)(text.replace("rerun with --allow-data-loss", "call restore again with allow_data_loss: "
-                                                                       "true (only if the user asked for it)"))
-    return err
-
-
 def _one_of(intent: dict[str, Any] | None, sentence: str | None) -> None:
     if (intent is None) == (sentence is None):
         raise ToolError("intent: give exactly one of `intent` (an intent document; describe_intent_kind shows one) "
@@ -126,7 +109,7 @@ async def _run(call: Callable[[], T]) -> T:
     try:
         return await anyio.to_thread.run_sync(call)
     except IacError as err:
-        raise ToolError(str(_for_a_model(err))) from None
+        raise ToolError(err.text(MODEL_WORDING)) from None
     except Exception as err:
         raise ToolError(_internal(err)) from err
 
@@ -148,9 +131,9 @@ class _Tools:
         try:
             caller().require(TOOL_SCOPES[tool], tool)
         except IacError as err:
-            refused = f"refused: {err}"
+            refused = f"refused: {err.text(MODEL_WORDING)}"
             await anyio.to_thread.run_sync(lambda: self._audit(tool, arguments, refused, named))
-            raise ToolError(str(err)) from None
+            raise ToolError(err.text(MODEL_WORDING)) from None
         try:
             result = await _run(call)
         except ToolError as err:
@@ -165,7 +148,7 @@ class _Tools:
         try:
             caller().require("read", tool)
         except IacError as err:
-            raise ToolError(str(err)) from None
+            raise ToolError(err.text(MODEL_WORDING)) from None
         return await _run(call)
 
     # -- discovery ----------------------------------------------------------------------------------
@@ -181,8 +164,8 @@ class _Tools:
         def describe() -> IntentKindDetail:
             model = INTENT_KINDS.get(kind)
             if model is None:
-                raise IntentError(f"kind: unknown intent kind {shown(kind)}; list_intent_kinds lists them "
-                                  f"({', '.join(INTENT_KINDS)})")
+                raise IntentError(f"unknown intent kind {shown(kind)}; list_intent_kinds lists them "
+                                  f"({', '.join(INTENT_KINDS)})", field=Argument("kind"))
             return IntentKindDetail(kind=kind, summary=model.summary, intent_schema=model.model_json_schema(),
                                     example=model.example)
         return await self._reading("describe_intent_kind", describe)
@@ -216,7 +199,8 @@ class _Tools:
         def get() -> ResourceView:
             record = self.service.resource(address)
             if record is None:
-                raise IacError(f"address: no resource {shown(address)} is recorded; list_resources shows them")
+                raise IacError(f"no resource {shown(address)} is recorded; list_resources shows them",
+                               field=Argument("address"))
             return resource_view(record)
         return await self._reading("get_resource", get)
 
@@ -320,11 +304,13 @@ class _Tools:
         moment = at.replace(tzinfo=UTC) if at is not None and at.tzinfo is None else at
         arguments = {"at": moment.isoformat() if moment else None, "deployment_id": deployment_id,
                      "allow_data_loss": allow_data_loss}
-        return await self._changing(
-            "restore", arguments,
-            lambda: _plan_of(self.service.plan_restore(at=moment, deployment_id=deployment_id,
-                                                       allow_data_loss=allow_data_loss)),
-            target=lambda v: v.plan_id)
+        def restore() -> PlanView:
+            if (moment is None) == (deployment_id is None):
+                raise IacError("restore needs exactly one of `at` (a past moment) or `deployment_id` (the state "
+                               "right after that deployment)")
+            return _plan_of(self.service.plan_restore(at=moment, deployment_id=deployment_id,
+                                                      allow_data_loss=allow_data_loss))
+        return await self._changing("restore", arguments, restore, target=lambda v: v.plan_id)
 
     # -- watching -----------------------------------------------------------------------------------
 

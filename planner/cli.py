@@ -16,12 +16,12 @@ import sys
 from datetime import UTC, datetime
 from functools import cache
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any, assert_never
 
 import typer
 from typer.core import TyperGroup
 
-from planner.errors import IacError, shown
+from planner.errors import Fix, IacError, Remedy, Wording, shown
 
 if TYPE_CHECKING:
     from importlib.metadata import EntryPoint
@@ -35,9 +35,42 @@ if TYPE_CHECKING:
     from planner.service import ApplyResult, PlanResult, Service
     from planner.state.records import DeploymentRecord
 
-__all__ = ["COMMANDS_GROUP", "app", "main"]
+__all__ = ["CLI_WORDING", "COMMANDS_GROUP", "CliWording", "app", "main"]
 
 COMMANDS_GROUP = "homelab_iac.commands"
+
+
+class CliWording(Wording):
+    """Errors in the command line's words: its options (``--allow``, ``--deployment``) and its commands
+    (``iac intents show container``, ``iac rollback ID``)."""
+
+    _OPTIONS = {"deployment_id": "--deployment"}  # the service's name → the option, where they differ
+
+    def argument(self, name: str, value: str | None) -> str:
+        option = self._OPTIONS.get(name, "--" + name.replace("_", "-"))
+        return option if value is None else f"{option} {value}"
+
+    def remedy(self, remedy: Remedy) -> str:
+        argument = remedy.argument
+        match remedy.fix:
+            case Fix.ALLOW_RULE:
+                return f"waive with --allow {argument}"
+            case Fix.ALLOW_DATA_LOSS:
+                return "rerun with --allow-data-loss if that is what you want"
+            case Fix.SHOW_FIELDS:
+                return f"check the spelling (`iac intents show {argument or 'KIND'}` lists the fields)"
+            case Fix.LIST_KINDS:
+                return "see `iac intents` for the kinds and an example"
+            case Fix.WRITE_INTENT:
+                return f"rephrase, or write an intent file (`iac intents show {argument or 'KIND'}` prints one)"
+            case Fix.LIST_DEPLOYMENTS:
+                return "`iac status` lists them"
+            case Fix.WAIT_OR_ROLL_BACK:
+                return f"wait for it (--wait) or, if it crashed, `iac rollback {argument}`"
+        assert_never(remedy.fix)
+
+
+CLI_WORDING = CliWording()
 
 
 class MountedCommands(TyperGroup):
@@ -552,6 +585,8 @@ def restore(
     as_json: JsonOption = False,
 ) -> None:
     """Bring everything back to how it was at a past moment (or after a past deployment), all-or-nothing."""
+    if (at is None) == (deployment is None):
+        raise IacError("restore needs exactly one of --at TIME or --deployment ID")
     service = _service(inventory)
     planned = service.plan_restore(at=_moment(at) if at else None, deployment_id=deployment,
                                    allow_data_loss=allow_data_loss)
@@ -580,7 +615,7 @@ def main() -> None:
     try:
         app()
     except IacError as error:
-        _err().print(f"[red]error:[/] {escape(str(error))}", soft_wrap=True)
+        _err().print(f"[red]error:[/] {escape(error.text(CLI_WORDING))}", soft_wrap=True)
         sys.exit(1)
     except KeyboardInterrupt:
         _err().print("[red]interrupted[/]")

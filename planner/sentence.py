@@ -44,7 +44,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, NoReturn
 
-from planner.errors import IntentError, shown
+from planner.errors import Fix, IntentError, Remedy, shown
 
 __all__ = ["KIND_ALIASES", "WELL_KNOWN_TAGS", "Phrase", "Understood", "default_subnet", "parse_sentence"]
 
@@ -188,11 +188,10 @@ class _Reading:
             understood = "; ".join(f"{shown(words)} → {kind}" for kind, words in self.kinds.items()) or "nothing"
         if closest is None:
             closest = _closest_kinds(self.unknown) if self.unknown or not self.kinds else list(self.kinds)
-        kinds = closest
         raise IntentError(
             f"sentence {shown(self.text)}: {problem}. Understood: {understood}. Closest intent kinds: "
-            f"{', '.join(kinds)}. Nothing was planned; rephrase, or write an intent file "
-            "(`iac intents show KIND` prints one)"
+            f"{', '.join(closest)}. Nothing was planned",
+            remedy=Remedy(Fix.WRITE_INTENT, closest[0] if len(closest) == 1 else ""),
         )
 
 
@@ -524,8 +523,7 @@ def _primary(reading: _Reading) -> str:
 def _build(reading: _Reading) -> list[dict[str, Any]]:
     primary = _primary(reading)
     if primary not in _FIELDS_OF:
-        reading.fail(f"a sentence cannot describe a {primary} yet; write an intent file "
-                     f"(`iac intents show {primary}`)", closest=[primary])
+        reading.fail(f"a sentence cannot describe a {primary} yet", closest=[primary])  # the remedy: an intent
     extra = [name for name in reading.values if name not in _FIELDS_OF[primary]]
     if extra:
         words = reading.words(extra[0])

@@ -15,7 +15,8 @@ from typing import Any
 
 from pydantic import ValidationError
 
-from planner.errors import IntentError, shorten, shown
+from planner.core.perf import without_cyclic_gc
+from planner.errors import Fix, IntentError, Remedy, shorten, shown
 from planner.intents.base import Intent
 from planner.intents.container import ContainerIntent
 from planner.intents.dev import DevEnvironmentIntent
@@ -101,7 +102,7 @@ def _raw_intents(documents: Iterable[Any], source: str) -> list[tuple[str, Any]]
                 f"got {type(doc).__name__}"
             )
     if not found:
-        raise IntentError(f"{source}: the file holds no intents; see `iac intents` for the kinds and an example")
+        raise IntentError("the file holds no intents", source=source, remedy=Remedy(Fix.LIST_KINDS))
     return found
 
 
@@ -112,44 +113,44 @@ def _field_path(base: str, loc: tuple[int | str, ...]) -> str:
     return path
 
 
-def _explain(err: ValidationError, base: str, source: str) -> IntentError:
+def _explain(err: ValidationError, base: str, source: str, kind: str) -> IntentError:
     first = err.errors(include_url=False)[0]
-    path = _field_path(base, tuple(first["loc"]))
     message = first["msg"].removeprefix("Value error, ")
+    remedy = None
     if first["type"] == "missing":
         message = "required field is missing"
     elif first["type"] == "extra_forbidden":
-        message = "unknown field; check the spelling (`iac intents show KIND` lists the fields)"
+        message, remedy = "unknown field", Remedy(Fix.SHOW_FIELDS, kind)
     more = len(err.errors()) - 1
     suffix = f" (and {more} more problem{'s' if more > 1 else ''})" if more else ""
-    return IntentError(f"{source}: {path}: {message}{suffix}")
+    return IntentError(message + suffix, source=source, field=_field_path(base, tuple(first["loc"])), remedy=remedy)
 
 
+@without_cyclic_gc  # thousands of small models, none cyclic: see planner.core.perf
 def parse_intents(documents: Iterable[Any], source: str = "<intents>") -> list[Intent]:
     """Validate already-parsed documents into intent models."""
     intents: list[Intent] = []
     names: dict[str, str] = {}
     for path, raw in _raw_intents(documents, source):
         if not isinstance(raw, dict):
-            raise IntentError(f"{source}: {path}: expected a mapping with `kind` and `name`")
+            raise IntentError("expected a mapping with `kind` and `name`", source=source, field=path)
         kind = raw.get("kind")
+        known = ", ".join(INTENT_KINDS)
         if kind is None:
-            known = ", ".join(INTENT_KINDS)
-            raise IntentError(f"{source}: {path}.kind: required field is missing; known kinds: {known}")
+            raise IntentError(f"required field is missing; known kinds: {known}", source=source, field=f"{path}.kind")
         model = INTENT_KINDS.get(kind) if isinstance(kind, str) else None
         if model is None:
             close = difflib.get_close_matches(kind, INTENT_KINDS, n=3) if isinstance(kind, str) else []
             hint = f"did you mean {', '.join(close)}? " if close else ""
-            raise IntentError(
-                f"{source}: {path}.kind: unknown intent kind {shown(kind)}; {hint}known kinds: "
-                f"{', '.join(INTENT_KINDS)}"
-            )
+            raise IntentError(f"unknown intent kind {shown(kind)}; {hint}known kinds: {known}", source=source,
+                              field=f"{path}.kind")
         try:
             intent = model.model_validate(raw)
         except ValidationError as err:
-            raise _explain(err, path, source) from None
+            raise _explain(err, path, source, kind) from None
         if intent.name in names:
-            raise IntentError(f"{source}: {path}.name: {shown(intent.name)} is already used by {names[intent.name]}")
+            raise IntentError(f"{shown(intent.name)} is already used by {names[intent.name]}", source=source,
+                              field=f"{path}.name")
         names[intent.name] = path
         intents.append(intent)
     return intents

@@ -49,7 +49,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from planner.core.kinds import kind_of, kind_spec
 from planner.core.resources import Resource, locate
 from planner.core.sizes import memory_mib
-from planner.errors import PolicyError, shown
+from planner.errors import PLAIN, Argument, Fix, PolicyError, Remedy, Wording, shown
 
 __all__ = [
     "DEFAULT_POLICY",
@@ -133,12 +133,20 @@ class PolicyReport(BaseModel):
 
 
 class PolicyViolations(PolicyError):
-    """The plan breaks rules that were not waived; ``report`` holds every violation (and the waivers)."""
+    """The plan breaks rules that were not waived; ``report`` holds every violation (and the waivers).
+
+    Each violation's last remedy is a waiver of its rule, ``Remedy(Fix.ALLOW_RULE, rule)``, worded by the
+    adapter after the violation's own (``..., or waive with --allow host-capacity`` on the command line)."""
 
     def __init__(self, report: PolicyReport) -> None:
         self.report = report
         lines = [f"{v.rule}: {v.change}: {v.message}" for v in report.violations]
         super().__init__(f"the plan breaks policy ({report.source}): " + "; ".join(lines))
+
+    def text(self, wording: Wording = PLAIN) -> str:
+        lines = [f"{v.rule}: {v.change}: {v.message}, or {wording.remedy(Remedy(Fix.ALLOW_RULE, v.rule))}"
+                 for v in self.report.violations]
+        return f"the plan breaks policy ({self.report.source}): " + "; ".join(lines)
 
 
 def capacities_from_hosts(hosts: Mapping[str, Mapping[str, Any]]) -> dict[str, Capacity]:
@@ -258,7 +266,7 @@ def _no_guest_to_management(context: _Context) -> Iterator[Violation]:
             yield _violation(
                 context, "no-guest-to-management", resource,
                 f"it passes traffic from a {source_role} segment ({meta.get('source_segment', '?')}) to {hit}; "
-                "remove the rule or make it block, or waive with --allow no-guest-to-management",
+                "remove the rule or make it block",
             )
 
 
@@ -273,7 +281,7 @@ def _no_wan_exposure(context: _Context) -> Iterator[Violation]:
             yield _violation(
                 context, "no-wan-exposure", resource,
                 "it lets traffic in from the WAN, which the intent did not ask for; set expose_wan: true on the "
-                "intent if that is wanted, or waive with --allow no-wan-exposure",
+                "intent if that is wanted",
             )
 
 
@@ -310,7 +318,7 @@ def _host_capacity(context: _Context) -> Iterator[Violation]:
         yield _violation(
             context, "host-capacity", changed[-1],
             f"endpoint {endpoint} would need {' and '.join(over)} ({listing}); lower memory/cpus, move something "
-            "to another endpoint, raise `capacity` in the inventory, or waive with --allow host-capacity",
+            "to another endpoint, raise `capacity` in the inventory",
         )
 
 
@@ -328,8 +336,7 @@ def _required_tags(context: _Context) -> Iterator[Violation]:
             origin = f"intent {shown(resource.origin)}" if resource.origin else "its intent"
             yield _violation(
                 context, "required-tags", resource,
-                f"it lacks {' and '.join(wants)} (policy {policy.source}); add `tags:`/`owner:` to {origin}, "
-                "or waive with --allow required-tags",
+                f"it lacks {' and '.join(wants)} (policy {policy.source}); add `tags:`/`owner:` to {origin}",
             )
 
 
@@ -360,7 +367,7 @@ def evaluate(
     """
     unknown = sorted(set(allow) - set(RULES))
     if unknown:
-        raise PolicyError(f"--allow {unknown[0]}: unknown policy rule; known rules: {', '.join(RULES)}")
+        raise PolicyError(f"unknown policy rule; known rules: {', '.join(RULES)}", field=Argument("allow", unknown[0]))
     segment_roles = {
         str(r.meta["segment"]): str(r.meta["segment_role"])
         for r in resources

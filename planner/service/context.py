@@ -13,7 +13,7 @@ from functools import cached_property
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from planner.errors import IacError, shown
+from planner.errors import Fix, IacError, Remedy, shown
 
 if TYPE_CHECKING:  # the adapters are loaded by the use cases that need them, not by every command
     from planner.adapters.execute import Executor
@@ -50,7 +50,7 @@ class Ports:
         """The recorded deployment, or an error saying where the recorded ones are listed."""
         deployment = self.store.get_deployment(deployment_id)
         if deployment is None:
-            raise IacError(f"no deployment {shown(deployment_id)}; `iac status` lists them")
+            raise IacError(f"no deployment {shown(deployment_id)}", remedy=Remedy(Fix.LIST_DEPLOYMENTS))
         return deployment
 
     def interrupted(self) -> list[DeploymentRecord]:

@@ -11,7 +11,7 @@ from typing import Any
 
 from planner.core.builder import build_plan, reconcile_plan, restore_plan
 from planner.core.plan import Plan
-from planner.errors import IacError, shown
+from planner.errors import Argument, Fix, IacError, Remedy, shown
 from planner.intents.base import Intent
 from planner.intents.catalog import load_intent_file, parse_intents
 from planner.policy import capacities_from_hosts
@@ -76,16 +76,17 @@ class Planning:
     ) -> PlanResult:
         """Store a plan that brings everything back to a past moment or to just after a past deployment."""
         store = self.ports.store
-        if (at is None) == (deployment_id is None):
-            raise IacError("restore needs exactly one of --at TIME or --deployment ID")
+        if (at is None) == (deployment_id is None):  # the CLI and MCP check this first, in their own words
+            raise IacError("restore needs exactly one of a moment (at) or a deployment (deployment_id)")
         if at is not None:
             if at > datetime.now(UTC):
-                raise IacError(f"--at {at:%Y-%m-%d %H:%M:%S%z} is in the future; give a past moment")
+                moment = f"{at:%Y-%m-%d %H:%M:%S%z}"
+                raise IacError("is in the future; give a past moment", field=Argument("at", moment))
             target, source = store.resources_as_of(at), f"restore to {at.isoformat(timespec='seconds')}"
         else:
             past = store.get_deployment(str(deployment_id))
             if past is None:
-                raise IacError(f"no deployment {shown(deployment_id)}; `iac status` lists them")
+                raise IacError(f"no deployment {shown(deployment_id)}", remedy=Remedy(Fix.LIST_DEPLOYMENTS))
             target, source = store.resources_after(past.id), f"restore to deployment {past.id[:8]}"
         operation = Operation(self.ports)
         plan = restore_plan(target, operation.live(), source=source, allow_data_loss=allow_data_loss)
@@ -118,7 +119,8 @@ class Planning:
         result = self._store(operation, plan, {"source": source, "intents": plan.intents})
         if out is not None:
             if out.exists() and any(out.iterdir()) and not (out / "site.yml").exists():
-                raise IacError(f"--out {out}: the directory is not empty and holds no site.yml; choose an empty one")
+                raise IacError("the directory is not empty and holds no site.yml; choose an empty one",
+                               field=Argument("out", str(out)))
             shutil.copytree(result.project, out, dirs_exist_ok=True)
         return result
 

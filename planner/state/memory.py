@@ -16,7 +16,7 @@ from dataclasses import replace
 from datetime import datetime
 from typing import Any, TypeVar
 
-from planner.errors import StateError
+from planner.errors import Fix, Remedy, StateError, shown
 from planner.state._rules import (
     as_json,
     aware_utc,
@@ -369,5 +369,6 @@ class MemoryStateStore:
     def _require_deployment(self, deployment_id: str) -> DeploymentRecord:
         record = self._deployments.get(normalise_id(deployment_id))
         if record is None:
-            raise StateError(f"no deployment {deployment_id!r} in the in-memory state; see `iac history`")
+            raise StateError(f"no deployment {shown(deployment_id)} in the in-memory state",
+                             remedy=Remedy(Fix.LIST_DEPLOYMENTS))
         return record

@@ -16,7 +16,7 @@ from sqlalchemy import Engine, text
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 
-from planner.errors import StateError
+from planner.errors import Fix, Remedy, StateError, shown
 from planner.state._rules import normalise_id
 from planner.state.config import mask_url
 from planner.state.sql.engine import create_state_engine, translate_error
@@ -67,10 +67,11 @@ class SqlDatabase:
             yield session
 
     def _deployment_row(self, session: Session, deployment_id: str, *, lock: bool) -> DeploymentRow:
-        """The deployment every aggregate hangs off; an unknown id → ``StateError`` pointing at history."""
+        """The deployment every aggregate hangs off; an unknown id → ``StateError`` pointing at the list."""
         row = session.get(DeploymentRow, normalise_id(deployment_id), with_for_update=lock)
         if row is None:
-            raise StateError(f"no deployment {deployment_id!r} in {mask_url(self.url)}; see `iac history`")
+            raise StateError(f"no deployment {shown(deployment_id)} in {mask_url(self.url)}",
+                             remedy=Remedy(Fix.LIST_DEPLOYMENTS))
         return row
 
     def _translate(self, err: SQLAlchemyError) -> StateError:

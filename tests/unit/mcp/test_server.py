@@ -141,11 +141,17 @@ def test_errors_are_one_line_tool_errors_naming_the_field(tmp_path: Path) -> Non
         unknown = await client.call_tool("validate_intent", {"intent": {"kind": "minecraft", "name": "x"}})
         assert unknown.is_error and "kind: unknown intent kind 'minecraft'" in _text(unknown)
         nothing = await client.call_tool("deployment_status", {"deployment_id": "beef"})
-        assert nothing.is_error and "no deployment 'beef'" in _text(nothing)
+        assert nothing.is_error and "no deployment 'beef'; list_deployments lists them" in _text(nothing)
         restore = await client.call_tool("restore", {})
-        assert restore.is_error and "exactly one of" in _text(restore)
-        for result in (missing, neither, both, unknown, nothing, restore):
+        assert restore.is_error and "exactly one of `at`" in _text(restore) and "`deployment_id`" in _text(restore)
+        misspelt = await client.call_tool("plan", {"intent": {**HELLO["intents"][0], "imgae": "x"}})
+        assert misspelt.is_error and "intent.imgae: unknown field; check the spelling (describe_intent_kind with " \
+                                     "kind 'container' lists the fields)" in _text(misspelt)
+        future = await client.call_tool("restore", {"at": "2999-01-01T00:00:00Z"})
+        assert future.is_error and "at: 2999-01-01 00:00:00+0000: is in the future" in _text(future)
+        for result in (missing, neither, both, unknown, nothing, restore, misspelt, future):
             assert "Traceback" not in _text(result) and "\n" not in _text(result)
+            assert "`iac " not in _text(result) and "--" not in _text(result)
 
     _with_client(_service(tmp_path), body)
 
@@ -276,6 +282,7 @@ def test_a_policy_violation_names_the_rule_and_the_change_and_allow_records_a_wa
             text = _text(refused)
             assert refused.is_error and "host-capacity: create docker.container.minecraft" in text, text
             assert "allow: ['host-capacity']" in text and "Traceback" not in text and "\n" not in text
+            assert "--allow" not in text and "if the user accepts it, plan again with allow" in text
         unknown = await client.call_tool("plan", {"intent": MINECRAFT, "allow": ["capacity"]})
         assert unknown.is_error and "plan: allow: capacity: unknown policy rule; known rules:" in _text(unknown)
 

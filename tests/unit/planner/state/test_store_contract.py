@@ -11,7 +11,7 @@ from typing import Any
 
 import pytest
 
-from planner.errors import LockConflict, StateError
+from planner.errors import Fix, LockConflict, Remedy, StateError
 from planner.state import (
     DeploymentRecord,
     DeploymentStatus,
@@ -390,10 +390,8 @@ class StoreContract:
         assert isinstance(conflict, StateError)
         assert (conflict.holder_deployment_id, conflict.holder) == (holder.id, "box:41")
         assert conflict.addresses == [HELLO, "docker.container.web"]
-        assert str(conflict) == (
-            f"deployment {holder.id[:8]} (box:41) is changing {HELLO}, docker.container.web; "
-            f"wait for it (--wait) or, if it crashed, `iac rollback {holder.id[:8]}`"
-        )
+        assert conflict.message == f"deployment {holder.id[:8]} (box:41) is changing {HELLO}, docker.container.web"
+        assert conflict.remedy == Remedy(Fix.WAIT_OR_ROLL_BACK, holder.id[:8])  # worded by each adapter
         assert store.list_locks() == before  # all or nothing: docker.network.lab was not taken
 
     def test_reacquiring_own_locks_renews_them(self, store: Any) -> None:
