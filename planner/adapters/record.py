@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from planner.core.plan import Plan
-from planner.core.tasks import ItemOutcome, item_outcomes, task_groups
+from planner.core.tasks import WAVE_GATE, ItemOutcome, item_outcomes, task_groups
 from planner.redact import scrub
 from planner.state.records import ResourceState
 from planner.state.store import StateStore
@@ -75,7 +75,10 @@ class DeploymentRecorder:
     def __call__(self, event: dict[str, Any]) -> None:
         kind = str(event.get("event", ""))
         data: dict[str, Any] = event.get("event_data") or {}
-        group = self._groups.get(str(data.get("task", "")))
+        task = str(data.get("task", ""))
+        if task == WAVE_GATE:
+            return  # the check between waves: no resource's task, and its passing says nothing
+        group = self._groups.get(task)
         if group is not None and data.get("host") not in (None, group.endpoint):
             return  # another endpoint of the same wave skipping this endpoint's task
         if kind not in _STORED_EVENTS:

@@ -21,8 +21,8 @@ from planner.adapters.inventory import EndpointInventory
 from planner.core.kinds import BACKENDS, KINDS, kind_spec
 from planner.core.perf import without_cyclic_gc
 from planner.core.plan import Action, Change, Plan
-from planner.core.refs import MISSING, find_output, resolve_refs
-from planner.core.tasks import TaskGroup, task_groups
+from planner.core.refs import MISSING, find_output, is_ref, resolve_refs
+from planner.core.tasks import WAVE_GATE, TaskGroup, task_groups
 from planner.errors import IacError
 from planner.paths import collections_path
 from planner.secrets import is_secret_ref, render_secret
@@ -197,19 +197,35 @@ def _plays(plan: Plan, inventory: EndpointInventory, known_facts: Mapping[str, M
                     + ", ".join(endpoints),
             "hosts": ":".join(endpoints),
             "gather_facts": False,
-            # Each endpoint works through its own tasks at its own pace; a failure anywhere stops them all.
+            # Each endpoint works through its own tasks at its own pace (free ignores any_errors_fatal: the
+            # gate below stops every endpoint at the first failed wave instead).
             "strategy": "free",
-            "any_errors_fatal": True,
         }
         backends = sorted({_group_of(endpoint, inventory) for endpoint in endpoints})
         defaults = _module_defaults(backends, sorted({group.module for group in groups}))
         if defaults:
             play["module_defaults"] = defaults
+        if number > 1:
+            play["pre_tasks"] = [_wave_gate([group for group in tasks.groups if group.wave < number])]
         play["tasks"] = [
             tasks.task(group, f"inventory_hostname == {group.endpoint!r}" if several else None) for group in groups
         ]
         plays.append(play)
     return plays
+
+
+def _wave_gate(earlier: list[TaskGroup]) -> dict[str, Any]:
+    """Ends the play, and so every later one, when a task of an earlier wave failed on any endpoint.
+
+    A meta task costs no module call. Failed hosts leave later plays, but the others would go on, and
+    ``ansible_play_hosts`` only counts the hosts of this play: the registered results say who failed. A
+    result that is not there (``--limit``, a resumed run) is no failure. In check mode nothing is written,
+    so there is nothing to roll back and the drift check wants every wave checked.
+    """
+    failures = [_Jinja(f"{{{{ hostvars[{group.endpoint!r}][{group.register!r}] | default({{}}) is failed }}}}")
+                for group in earlier]  # one line each: the project's lines stay within yamllint's limit
+    return {"name": WAVE_GATE, "ansible.builtin.meta": "end_play", "vars": {"iac_earlier_failures": failures},
+            "when": _Jinja("not ansible_check_mode and true in iac_earlier_failures")}
 
 
 def _group_of(endpoint: str, inventory: EndpointInventory) -> str:

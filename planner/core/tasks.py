@@ -22,7 +22,12 @@ from typing import Any
 from planner.core.kinds import kind_spec
 from planner.core.plan import Change, Plan
 
-__all__ = ["ItemOutcome", "TaskGroup", "item_outcomes", "task_groups"]
+__all__ = ["WAVE_GATE", "ItemOutcome", "TaskGroup", "item_outcomes", "task_groups"]
+
+# The name of the check that opens every wave after the first: it ends the run's plays when a task of an
+# earlier wave failed (the free strategy ignores any_errors_fatal). It is no resource's task: the recorder
+# and the drift check leave it out.
+WAVE_GATE = "Stop if an earlier wave failed"
 
 def _variable(text: str) -> str:
     return "".join(ch if ch.isalnum() else "_" for ch in text).lower()

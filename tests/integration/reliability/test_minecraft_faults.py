@@ -320,3 +320,35 @@ def test_a_host_port_taken_after_the_preflight_is_rolled_back(
         result = _deploy(service)
     assert result.deployment.error and "docker.container.minecraft" in result.deployment.error
     _assert_rolled_back(result, service, lab_view, baseline)
+
+
+def test_a_failed_wave_stops_every_endpoint_before_the_next_wave(
+    game_port: int, pg_store: SqlStateStore, tmp_path: Path, lab_view: LabView, baseline: dict[str, Any],
+) -> None:  # fmt: skip
+    """The VLAN create fails in wave 1 on lab-opnsense: wave 2's container on lab-docker is never attempted.
+
+    lab-docker's own wave 1 (the network) succeeds beside the failure; all-or-nothing must still stop it at
+    the wave boundary, so the rollback has only wave 1 to undo.
+    """
+    from datetime import UTC, datetime
+
+    first = Step(0, _failure(0))  # POST /api/interfaces/vlan_settings/addItem, 500
+    lab_view.opnsense.post("/__lab/faults", json=first.fault()).raise_for_status()
+    started = datetime.now(UTC)
+    service = _service(pg_store, tmp_path)
+    result = _deploy(service)
+    ended = datetime.now(UTC)
+
+    error = result.deployment.error or ""
+    assert "opnsense.vlan.gaming" in error, error
+    events = pg_store.list_events(result.deployment.id)
+    stats = [e.event_type for e in events].index("playbook_on_stats")  # the apply's run; the rollback's follows
+    wave2 = [(e.event_type, e.resource_address, e.payload.get("task")) for e in events[:stats]
+             if e.resource_address == "docker.container.minecraft" or e.payload.get("task") == "Wave 2 on lab-docker"]
+    assert wave2 == [], f"wave 2 ran on lab-docker after wave 1 failed: {wave2}"
+    created = [e["Actor"]["Attributes"].get("name") for e in lab_view.docker.events(
+        since=started, until=ended, filters={"type": "container", "event": "create"}, decode=True)]
+    assert created == [], f"containers created after wave 1 failed: {created}"
+    [network] = [r for r in result.rollback if r.address == "docker.network.gaming"]  # wave 1's work, undone
+    assert network.status in ("ok", "changed"), network
+    _assert_rolled_back(result, service, lab_view, baseline)
