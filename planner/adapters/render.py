@@ -8,10 +8,11 @@ Jinja are written as ``!unsafe`` so Ansible never templates user data.
 
 from __future__ import annotations
 
+import functools
 import json
 import re
 import sys
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -51,53 +52,62 @@ class _Jinja(str):
 # indented under their key, as yamllint and ansible-lint expect.
 _PLAIN = re.compile(r"^[A-Za-z_/][A-Za-z0-9_./@+=-]*(?: [A-Za-z0-9_./@+=()-]+)*$")
 _RESERVED = frozenset({"y", "n", "yes", "no", "on", "off", "true", "false", "null", "none"})
-_JINJA_MARKERS = ("{{", "{%", "{#")
+_JINJA_MARKER = re.compile(r"\{[{%#]")
+# Tuples, not ``dict | list``: that expression builds a new union each time, and these run per value.
+_NESTED = (dict, list)
+_NUMBER = (int, float)
+# A JSON string is a valid double-quoted YAML scalar. One encoder for all (json.dumps with an option makes one
+# per call).
+_quoted = json.JSONEncoder(ensure_ascii=False).encode
 
 
 def _scalar(value: Any) -> str:
-    if isinstance(value, _Jinja):
-        return json.dumps(str(value), ensure_ascii=False)
+    """A value written on its key's line: a scalar, or an empty mapping or list."""
     if isinstance(value, str):
-        if any(marker in value for marker in _JINJA_MARKERS):
-            return "!unsafe " + json.dumps(value, ensure_ascii=False)
-        if _PLAIN.match(value) and value.lower() not in _RESERVED:
-            return value
-        return json.dumps(value, ensure_ascii=False)
+        return _string(value)
     if value is None:
         return "null"
     if isinstance(value, bool):
         return "true" if value else "false"
-    if isinstance(value, int | float):
+    if isinstance(value, _NUMBER):
         return repr(value)
+    if isinstance(value, dict):
+        return "{}"
+    if isinstance(value, list):
+        return "[]"
     raise TypeError(f"cannot write {type(value).__name__} into a playbook: {value!r}")
+
+
+# Keys and most values recur on every resource (``state: started``, an image, a network's name): each
+# distinct string is written once. ``typed``: an expression of ours (_Jinja) is not the equal plain string.
+@functools.lru_cache(maxsize=8192, typed=True)
+def _string(value: str) -> str:
+    if isinstance(value, _Jinja):
+        return _quoted(str(value))
+    if "{" in value and _JINJA_MARKER.search(value):
+        return "!unsafe " + _quoted(value)
+    if _PLAIN.match(value) and value.lower() not in _RESERVED:
+        return value
+    return _quoted(value)
 
 
 def _emit(value: Any, indent: int, lines: list[str]) -> None:
     pad = " " * indent
     if isinstance(value, dict):
         for key, item in value.items():
-            head = f"{pad}{_scalar(str(key))}:"
-            if isinstance(item, dict | list) and item:
-                lines.append(head)
+            if isinstance(item, _NESTED) and item:
+                lines.append(f"{pad}{_string(str(key))}:")
                 _emit(item, indent + 2, lines)
             else:
-                lines.append(f"{head} {_inline(item)}")
+                lines.append(f"{pad}{_string(str(key))}: {_scalar(item)}")
     else:
         for item in value:
-            if isinstance(item, dict | list) and item:
+            if isinstance(item, _NESTED) and item:
                 start = len(lines)
                 _emit(item, indent + 2, lines)
                 lines[start] = f"{pad}- {lines[start][indent + 2:]}"
             else:
-                lines.append(f"{pad}- {_inline(item)}")
-
-
-def _inline(value: Any) -> str:
-    if isinstance(value, dict):
-        return "{}"
-    if isinstance(value, list):
-        return "[]"
-    return _scalar(value)
+                lines.append(f"{pad}- {_scalar(item)}")
 
 
 def _dump(data: Any) -> str:
@@ -110,11 +120,25 @@ def _with_secrets(value: Any) -> Any:
     """Module arguments with every ``{secret: NAME}`` replaced by a lookup of NAME at run time."""
     if is_secret_ref(value):
         return _Jinja(render_secret(value["secret"]))
+    # Only mappings and lists are visited: most values are scalars, and this runs for every resource.
     if isinstance(value, dict):
-        return {key: _with_secrets(item) for key, item in value.items()}
+        return {key: _with_secrets(item) if isinstance(item, _NESTED) else item for key, item in value.items()}
     if isinstance(value, list):
-        return [_with_secrets(item) for item in value]
+        return [_with_secrets(item) if isinstance(item, _NESTED) else item for item in value]
     return value
+
+
+def _has_placeholders(value: Any) -> bool:
+    """Whether ``value`` is or holds a reference or a secret (looked for without copying anything)."""
+    if isinstance(value, dict):
+        if is_ref(value) or is_secret_ref(value):
+            return True
+        items: Iterable[Any] = value.values()
+    elif isinstance(value, list):
+        items = value
+    else:
+        return False
+    return any(map(_has_placeholders, [item for item in items if isinstance(item, _NESTED)]))
 
 
 class _Tasks:
@@ -146,8 +170,12 @@ class _Tasks:
             )
         return known
 
-    def args(self, change: Change) -> dict[str, Any]:
-        spec = resolve_refs(dict(change.after or {}), lambda address, output: self._ref(change, address, output))
+    def args(self, change: Change) -> Mapping[str, Any]:
+        """The task arguments of ``change`` (not to be changed: they may be the plan's own spec)."""
+        after = change.after or {}
+        if not _has_placeholders(after):
+            return after  # the common case: no reference or secret, so nothing to rewrite or split
+        spec = resolve_refs(after, lambda address, output: self._ref(change, address, output))
         to_task = kind_spec(change.kind).task_args
         args: dict[str, Any] = _with_secrets(to_task(spec) if to_task is not None else spec)
         return args
@@ -167,7 +195,7 @@ class _Tasks:
             if backend.batch_safety_net is not None:
                 args[backend.batch_safety_net] = True  # taken before the first write, recorded with the run
         else:
-            args = self.args(self.changes[group.addresses[0]])
+            args = dict(self.args(self.changes[group.addresses[0]]))
         task: dict[str, Any] = {"name": group.name, group.module: args, "register": group.register}
         if when is not None:
             task["when"] = _Jinja(when)
@@ -275,10 +303,13 @@ def render_project(
         "python": sys.executable,
         "source": plan.source,
         "created_at": plan.created_at.isoformat(timespec="seconds"),
-        "changes": plan.changes,
+        # The README's table, as plain tuples: Jinja reads an attribute through Python, four per change.
+        "rows": [(change.wave, change.address, change.action.value, change.endpoint) for change in plan.changes],
     }
     (out_dir / "ansible.cfg").write_text(_TEMPLATES.get_template("ansible.cfg.j2").render(context), encoding="utf-8")
     (out_dir / ".yamllint").write_text(_TEMPLATES.get_template("yamllint.j2").render(context), encoding="utf-8")
     (out_dir / "README.md").write_text(_TEMPLATES.get_template("README.md.j2").render(context), encoding="utf-8")
-    (out_dir / "plan.json").write_text(plan.model_dump_json(indent=2) + "\n", encoding="utf-8")
+    with (out_dir / "plan.json").open("wb") as handle:
+        handle.writelines(plan.json_chunks())
+        handle.write(b"\n")
     return out_dir

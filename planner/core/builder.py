@@ -3,7 +3,8 @@
 A step is a small object with a docstring that reads or fills part of the work: the desired resources,
 what is recorded, where recorded resources live, the waves, the changes. A recipe reads top to bottom:
 
-- ``PLAN``: expand intents, merge duplicates, resolve references, locate, conflicts, order, policy, decide
+- ``PLAN``: expand intents (merging duplicates), resolve references, locate, conflicts, order, policy,
+  decide
 - ``DRIFT`` / ``RECONCILE``: the recorded desired state, ordered; every change a no-op (drift runs it in
   check mode) or, for what drifted, an update back to the recorded spec
 - ``RESTORE``: the state as of a past moment, decided against what is live now, then what is live and
@@ -16,19 +17,19 @@ pure: the callers (``planner.service``) load intents, inventory and state and ha
 
 from __future__ import annotations
 
-from collections.abc import Collection, Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Collection, Iterable, Iterator, Mapping, Sequence
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from typing import Any, Protocol
 
 from planner.core.claims import Claim, clashes
-from planner.core.graph import Graph
+from planner.core.graph import Graph, GraphError
 from planner.core.kinds import kind_of, kind_spec, module_for
 from planner.core.perf import without_cyclic_gc
 from planner.core.plan import Action, Change, Plan
 from planner.core.refs import refs_in
 from planner.core.resources import Resource, locate
-from planner.errors import ConflictError, IacError
+from planner.errors import ConflictError, Fix, IacError, Remedy
 from planner.intents.base import Endpoints, ExpansionContext, Intent
 from planner.policy.rules import DEFAULT_POLICY, Capacity, Policy, PolicyReport, evaluate
 
@@ -107,33 +108,28 @@ class Step(Protocol):
 # --- the desired state -----------------------------------------------------------------------------------
 
 
-def expand_intents(intents: Sequence[Intent], endpoints: Endpoints) -> list[Resource]:
-    """Every intent's resources, in intent order."""
-    resources: list[Resource] = []
+def _expanded(intents: Sequence[Intent], endpoints: Endpoints) -> Iterator[Resource]:
     siblings = {intent.name: intent for intent in intents}
     for intent in intents:
         context = ExpansionContext(endpoints=endpoints, where=f"intent {intent.name!r}", siblings=siblings)
-        resources.extend(intent.expand(context))
-    return resources
+        yield from intent.expand(context)
+
+
+def expand_intents(intents: Sequence[Intent], endpoints: Endpoints) -> list[Resource]:
+    """Every intent's resources, in intent order."""
+    return list(_expanded(intents, endpoints))
 
 
 class Expand:
-    """Every intent's resources, in intent order."""
-
-    def __call__(self, work: Work) -> None:
-        work.desired = expand_intents(work.intents, work.endpoints)
-
-
-class MergeDuplicates:
-    """Two intents may ask for the same resource; identical asks merge, different ones conflict."""
+    """Every intent's resources, in intent order, each address once. Two intents may ask for the same
+    resource: identical asks merge, different ones conflict. Merged as each intent expands, so a network
+    that thousands of containers declare is not held thousands of times over."""
 
     def __call__(self, work: Work) -> None:
         merged: dict[str, Resource] = {}
-        for resource in work.desired:
-            seen = merged.get(resource.address)
-            if seen is None:
-                merged[resource.address] = resource
-            elif seen.spec != resource.spec or seen.endpoint != resource.endpoint:
+        for resource in _expanded(work.intents, work.endpoints):
+            seen = merged.setdefault(resource.address, resource)
+            if seen is not resource and (seen.spec != resource.spec or seen.endpoint != resource.endpoint):
                 raise ConflictError(
                     f"{resource.address} is defined differently by intents {seen.origin!r} and "
                     f"{resource.origin!r}; make the two definitions equal or give one another name"
@@ -149,7 +145,7 @@ class ResolveReferences:
         for resource in work.desired:
             referred = [address for address in refs_in(resource.spec) if address not in resource.depends_on]
             if referred:
-                resource = resource.model_copy(update={"depends_on": (*resource.depends_on, *referred)})
+                resource = replace(resource, depends_on=(*resource.depends_on, *referred))
             resolved.append(resource)
         work.desired = resolved
 
@@ -163,9 +159,9 @@ class FromRecords:
     def __call__(self, work: Work) -> None:
         known = {record.address for record in self.records}
         work.desired = [
-            Resource.model_construct(
-                kind=record.kind, name=record.name, endpoint=record.endpoint, spec=dict(record.spec),
-                depends_on=tuple(dep for dep in record.dependencies if dep in known), origin="", meta={},
+            Resource(
+                kind=record.kind, name=record.name, endpoint=record.endpoint, spec=record.spec,
+                depends_on=tuple(dep for dep in record.dependencies if dep in known),
             )
             for record in self.records
         ]
@@ -202,10 +198,10 @@ class Order:
         graph = Graph()
         for resource in work.desired:
             graph.add(resource.address, resource.depends_on)
-        problems = graph.validate()
-        if problems:
-            raise ConflictError("; ".join(problem.message for problem in problems))
-        work.waves = graph.waves()
+        try:
+            work.waves = graph.waves()
+        except GraphError as err:
+            raise ConflictError("; ".join(problem.message for problem in err.problems)) from None
 
 
 class CheckPolicy:
@@ -221,19 +217,28 @@ class CheckPolicy:
 # --- deciding --------------------------------------------------------------------------------------------
 
 
+# Every field of a Change is given, so all of them share one "fields set" (pydantic only reads it, or adds
+# names it already holds); a set of its own costs each change about 700 bytes.
+_EVERY_CHANGE_FIELD = set(Change.model_fields)
+
+
 def _changes(work: Work, action_of: Any, before_of: Any) -> list[Change]:
-    wave_of = {address: number for number, wave in enumerate(work.waves, start=1) for address in wave}
     by_address = {resource.address: resource for resource in work.desired}
+    modules = {kind: module_for(kind) for kind in {resource.kind for resource in work.desired}}
     changes = []
-    for address in [a for wave in work.waves for a in wave]:
-        resource = by_address[address]
-        before = before_of(resource)
-        changes.append(Change.model_construct(
-            address=address, kind=resource.kind, name=resource.name, endpoint=resource.endpoint,
-            module=module_for(resource.kind), action=action_of(resource, before),
-            before=dict(before) if before is not None else None, after=dict(resource.spec),
-            depends_on=list(resource.depends_on), wave=wave_of[address], origin=resource.origin,
-        ))
+    for number, wave in enumerate(work.waves, start=1):
+        for address in wave:
+            resource = by_address[address]
+            before = before_of(resource)
+            # ``after`` is the resource's own spec, not a copy: the desired resources are this build's and
+            # end with it (a plan of 100,000 resources would otherwise hold every spec twice while it is made).
+            changes.append(Change.model_construct(
+                _EVERY_CHANGE_FIELD,
+                address=address, kind=resource.kind, name=resource.name, endpoint=resource.endpoint,
+                module=modules[resource.kind], action=action_of(resource, before),
+                before=dict(before) if before is not None else None, after=resource.spec,
+                depends_on=list(resource.depends_on), wave=number, origin=resource.origin,
+            ))
     return changes
 
 
@@ -299,10 +304,8 @@ class GuardData:
     def __call__(self, work: Work) -> None:
         lost = [c.address for c in work.changes if c.action is Action.DELETE and kind_spec(c.kind).holds_data]
         if lost and not work.allow_data_loss:
-            raise IacError(
-                f"restoring would remove {', '.join(lost)}, and their data with them; "
-                "rerun with --allow-data-loss if that is what you want"
-            )
+            raise IacError(f"restoring would remove {', '.join(lost)}, and their data with them",
+                           remedy=Remedy(Fix.ALLOW_DATA_LOSS))
 
 
 class Invert:
@@ -338,7 +341,7 @@ class Invert:
 # --- recipes ---------------------------------------------------------------------------------------------
 
 PLAN: tuple[Step, ...] = (
-    Expand(), MergeDuplicates(), ResolveReferences(), Locate(), CheckConflicts(), Order(), CheckPolicy(), Decide(),
+    Expand(), ResolveReferences(), Locate(), CheckConflicts(), Order(), CheckPolicy(), Decide(),
 )
 DRIFT: tuple[Step, ...] = (Order(), Keep())  # after FromRecords(recorded)
 RECONCILE = DRIFT  # the same steps; ``work.drifted`` names what converges
@@ -352,8 +355,10 @@ def build(recipe: Iterable[Step], work: Work, *, now: datetime | None = None) ->
     for step in recipe:
         step(work)
     intents = [intent.model_dump(mode="json", exclude_defaults=False) for intent in work.intents]
-    return Plan(source=work.source, created_at=now or datetime.now(UTC), intents=intents,
-                changes=work.changes, waves=work.waves, policy=work.report)
+    # The steps made every part of the plan as it is typed; validating it again would copy each change's
+    # and intent's data once more.
+    return Plan.model_construct(source=work.source, created_at=now or datetime.now(UTC), intents=intents,
+                                changes=work.changes, waves=work.waves, policy=work.report)
 
 
 def build_plan(

@@ -46,9 +46,11 @@ class Claim:
         identity = (kind, name) if isinstance(name, str) else None
         ports: list[tuple[str, int, str]] = []
         for port in (spec.get(claims.ports) or []) if claims.ports else []:
-            with contextlib.suppress(ValueError, TypeError, AttributeError):
+            try:
                 ip, host, _, proto = parse_port(port)
-                ports.append((ip, host, proto))
+            except (ValueError, TypeError, AttributeError):
+                continue
+            ports.append((ip, host, proto))
         return cls(address, endpoint, deployed, tag, subnet, kind if subnet else "", identity,
                    _int(spec, claims.vmid), tuple(ports))
 
@@ -59,6 +61,14 @@ class Claim:
 def _int(spec: dict[str, Any], field: str | None) -> int | None:
     value = spec.get(field) if field else None
     return value if isinstance(value, int) and not isinstance(value, bool) else None
+
+
+def _network_key(
+    endpoint: str, kind: str, subnet: ipaddress.IPv4Network | ipaddress.IPv6Network
+) -> tuple[str, str, int, int, int]:
+    """A subnet as plain integers (version, prefix length, network address): supernets are then found by
+    shifting bits, not by building ``ipaddress`` objects and hashing them, which costs microseconds each."""
+    return endpoint, kind, subnet.version, subnet.prefixlen, int(subnet.network_address)
 
 
 def clashes(claims: Sequence[Claim]) -> list[str]:
@@ -83,25 +93,26 @@ def clashes(claims: Sequence[Claim]) -> list[str]:
 
     seen: dict[tuple[Any, ...], Claim] = {}
 
-    def claim(key: tuple[Any, ...], item: Claim, what: str) -> None:
+    def holder(key: tuple[Any, ...], item: Claim) -> Claim | None:
+        """Who claimed ``key`` before ``item``, if anyone (the message is made only for a clash)."""
         first = seen.setdefault(key, item)
-        if first is not item:
-            report(first, item, what)
+        return first if first is not item else None
 
-    networks: dict[tuple[Any, ...], list[Claim]] = {}
+    networks: dict[tuple[str, str, int, int, int], list[Claim]] = {}
     for item in claims:
-        if item.tag is not None:
-            claim(("tag", item.endpoint, item.tag), item, f"both use VLAN tag {item.tag}; pick another tag")
+        if item.tag is not None and (first := holder(("tag", item.endpoint, item.tag), item)) is not None:
+            report(first, item, f"both use VLAN tag {item.tag}; pick another tag")
         if item.identity is not None:
             kind, name = item.identity
-            claim(("name", item.endpoint, kind, name), item, f"are both {kind} named {name!r}; rename one")
-        if item.vmid is not None:
-            claim(("vmid", item.endpoint, item.vmid), item, f"both use vmid {item.vmid}; pick another vmid")
+            if (first := holder(("name", item.endpoint, kind, name), item)) is not None:
+                report(first, item, f"are both {kind} named {name!r}; rename one")
+        if item.vmid is not None and (first := holder(("vmid", item.endpoint, item.vmid), item)) is not None:
+            report(first, item, f"both use vmid {item.vmid}; pick another vmid")
         for ip, port, proto in item.ports:
-            what = f"both publish {ip}:{port}/{proto}; give one another host port"
-            claim(("port", item.endpoint, ip, port, proto), item, what)
+            if (first := holder(("port", item.endpoint, ip, port, proto), item)) is not None:
+                report(first, item, f"both publish {ip}:{port}/{proto}; give one another host port")
         if item.subnet is not None:
-            networks.setdefault((item.endpoint, item.subnet_kind, item.subnet), []).append(item)
+            networks.setdefault(_network_key(item.endpoint, item.subnet_kind, item.subnet), []).append(item)
     ports_any: dict[tuple[str, int, str], list[Claim]] = {}
     for item in claims:
         for ip, port, proto in item.ports:
@@ -112,10 +123,11 @@ def clashes(claims: Sequence[Claim]) -> list[str]:
             for other in ports_any.get((item.endpoint, port, proto), []):
                 if other is not item:
                     report(other, item, f"both publish {ip}:{port}/{proto}; give one another host port")
-    for (endpoint, kind, subnet), holders in networks.items():
-        for prefix in range(subnet.prefixlen, -1, -1):
-            wider = subnet.supernet(new_prefix=prefix) if prefix < subnet.prefixlen else subnet
-            for other in networks.get((endpoint, kind, wider), []):
+    for (endpoint, kind, version, length, number), holders in networks.items():
+        bits = 32 if version == 4 else 128
+        for prefix in range(length, -1, -1):
+            wider = number >> (bits - prefix) << (bits - prefix)  # the supernet's network address
+            for other in networks.get((endpoint, kind, version, prefix, wider), []):
                 for item in holders:
                     if other is not item:
                         same = "both use" if other.subnet == item.subnet else "overlap:"

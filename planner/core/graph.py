@@ -102,7 +102,8 @@ class Graph:
                     problems.append(
                         Problem("missing_dependency", (name, dep), f"{name} depends on {dep}, which does not exist")
                     )
-        for cycle in self._cycles():
+        # Only a graph that cannot be ordered has a cycle: Tarjan's search runs when there is one to report.
+        for cycle in self._cycles() if self._levels() is None else []:
             path = " -> ".join([*cycle, cycle[0]])
             problems.append(Problem("cycle", tuple(cycle), f"dependency cycle: {path}"))
         return problems
@@ -158,23 +159,16 @@ class Graph:
                 strongconnect(vertex)
         return cycles
 
-    def _require_valid(self) -> None:
-        problems = self.validate()
-        if problems:
-            raise GraphError(problems)
-
-    def waves(self) -> list[list[str]]:
-        """Layers in dependency order; a vertex sits in the first wave after all its dependencies.
-
-        Within a wave, vertices keep the order they were added in, so output is deterministic.
-        """
-        self._require_valid()
+    def _levels(self) -> dict[str, int] | None:
+        """Each vertex's wave index, or None when some vertex cannot be ordered (it is on a cycle, depends on
+        itself or on a missing vertex, or on such a vertex)."""
         # Kahn's algorithm: linear in vertices + edges, whatever order the vertices were added in.
         dependents: dict[str, list[str]] = {v: [] for v in self._deps}
         waiting = {v: len(deps) for v, deps in self._deps.items()}
         for v, deps in self._deps.items():
             for dep in deps:
-                dependents[dep].append(v)
+                if dep in dependents:  # a missing dependency is never done, so ``v`` stays waiting
+                    dependents[dep].append(v)
         ready = [v for v, count in waiting.items() if count == 0]
         level: dict[str, int] = {}
         for v in ready:  # ``ready`` grows while we walk it
@@ -183,6 +177,17 @@ class Graph:
                 waiting[dependent] -= 1
                 if waiting[dependent] == 0:
                     ready.append(dependent)
+        return level if len(level) == len(self._deps) else None
+
+    def waves(self) -> list[list[str]]:
+        """Layers in dependency order; a vertex sits in the first wave after all its dependencies.
+
+        Within a wave, vertices keep the order they were added in, so output is deterministic. Raises
+        GraphError with every problem (``validate``) when the graph cannot be ordered.
+        """
+        level = self._levels()
+        if level is None:
+            raise GraphError(self.validate())
         count = 1 + max(level.values(), default=-1)
         layers: list[list[str]] = [[] for _ in range(count)]
         for v in self._deps:

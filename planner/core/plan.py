@@ -7,10 +7,12 @@ stored before anything runs and applied exactly as stored. ``planner.core.builde
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Iterator, Sequence
 from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
+import pydantic_core
 from pydantic import BaseModel, Field
 
 from planner.policy.rules import PolicyReport
@@ -73,3 +75,34 @@ class Plan(BaseModel):
     @property
     def endpoints(self) -> list[str]:
         return sorted({change.endpoint for change in self.changes})
+
+    def json_chunks(self) -> Iterator[bytes]:
+        """``model_dump_json(indent=2)`` as UTF-8, in pieces: the plan's head, then its intents and changes
+        a thousand at a time.
+
+        Written whole, the document (about 1 KB per resource) is held twice, in pydantic's buffer and in the
+        bytes made from it: 200 MB at once for a plan of 100,000 resources. A JSON string never holds a raw
+        newline, so a top-level key is found by its newline and two-space indent, and a list's items are
+        indented by prefixing each of their lines.
+        """
+        head = type(self).__pydantic_serializer__.to_json(self.model_copy(update={"intents": [], "changes": []}),
+                                                          indent=2)
+        before, rest = head.split(b'\n  "intents": []', 1)
+        between, after = rest.split(b'\n  "changes": []', 1)
+        yield before + b'\n  "intents": '
+        yield from _json_list(self.intents)
+        yield between + b'\n  "changes": '
+        yield from _json_list(self.changes)
+        yield after
+
+
+def _json_list(items: Sequence[Any], size: int = 1000) -> Iterator[bytes]:
+    """A top-level list of ``Plan.json_chunks``, ``size`` items at a time (each chunk dumped as a list of its
+    own, then indented one level deeper and joined to the others)."""
+    if not items:
+        yield b"[]"
+        return
+    for start in range(0, len(items), size):
+        chunk = pydantic_core.to_json(items[start:start + size], indent=2)  # b"[\n  item,\n  item\n]"
+        yield (b"," if start else b"[") + chunk[1:-2].replace(b"\n", b"\n  ")
+    yield b"\n  ]"

@@ -8,10 +8,13 @@ what an earlier wave observed without anyone re-rendering by hand.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from typing import Any
+from typing import Any, TypeGuard
 
 __all__ = ["MISSING", "find_output", "is_ref", "ref", "ref_pairs", "refs_in", "resolve_refs"]
+
+# Tuples, not ``dict | list``: that expression builds a new union each time, and these run per value.
+_CONTAINERS = (dict, list, tuple)
+_NESTED = (dict, list)
 
 MISSING: Any = object()  # what find_output returns for an output the facts do not hold
 
@@ -21,35 +24,42 @@ def ref(address: str, output: str) -> dict[str, str]:
     return {"ref": address, "output": output}
 
 
-def is_ref(value: Any) -> bool:
+def is_ref(value: Any) -> TypeGuard[dict[str, str]]:
     """Whether ``value`` is a reference (a mapping of exactly ``ref`` and ``output``, both strings)."""
     return (
         isinstance(value, dict)
-        and set(value) == {"ref", "output"}
-        and isinstance(value["ref"], str)
-        and isinstance(value["output"], str)
+        and len(value) == 2
+        and isinstance(value.get("ref"), str)
+        and isinstance(value.get("output"), str)
     )
 
 
-def _walk(value: Any) -> Iterator[dict[str, str]]:
+def _collect(value: dict[str, Any] | list[Any] | tuple[Any, ...], found: list[dict[str, str]]) -> None:
+    """Append every reference in ``value`` to ``found``, depth first; scalars are never visited (a plan's
+    specs are mostly scalars, and this runs once per resource)."""
     if is_ref(value):
-        yield value
-    elif isinstance(value, dict):
-        for item in value.values():
-            yield from _walk(item)
-    elif isinstance(value, list | tuple):
-        for item in value:
-            yield from _walk(item)
+        found.append(value)
+        return
+    for item in value.values() if isinstance(value, dict) else value:
+        if isinstance(item, _CONTAINERS):
+            _collect(item, found)
+
+
+def _refs(spec: Any) -> list[dict[str, str]]:
+    found: list[dict[str, str]] = []
+    if isinstance(spec, _CONTAINERS):
+        _collect(spec, found)
+    return found
 
 
 def refs_in(spec: Any) -> list[str]:
     """The addresses ``spec`` refers to, each once, in order of first appearance."""
-    return list(dict.fromkeys(item["ref"] for item in _walk(spec)))
+    return list(dict.fromkeys(item["ref"] for item in _refs(spec)))
 
 
 def ref_pairs(spec: Any) -> list[tuple[str, str]]:
     """Every (address, output) ``spec`` refers to, in order."""
-    return [(item["ref"], item["output"]) for item in _walk(spec)]
+    return [(item["ref"], item["output"]) for item in _refs(spec)]
 
 
 def find_output(observed: Any, output: str) -> Any:
@@ -69,8 +79,10 @@ def resolve_refs(spec: Any, lookup: Any) -> Any:
     """``spec`` with every reference replaced by ``lookup(address, output)``."""
     if is_ref(spec):
         return lookup(spec["ref"], spec["output"])
+    # Only mappings and lists are visited: most values are scalars, and this runs for every resource.
     if isinstance(spec, dict):
-        return {key: resolve_refs(item, lookup) for key, item in spec.items()}
+        return {key: resolve_refs(item, lookup) if isinstance(item, _NESTED) else item
+                for key, item in spec.items()}
     if isinstance(spec, list):
-        return [resolve_refs(item, lookup) for item in spec]
+        return [resolve_refs(item, lookup) if isinstance(item, _NESTED) else item for item in spec]
     return spec

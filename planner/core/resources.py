@@ -7,35 +7,52 @@ A resource's ``kind`` is ``<backend>.<thing>`` and maps 1:1 onto a module of the
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
 from typing import Any
-
-from pydantic import BaseModel, ConfigDict, Field
 
 from planner.core.kinds import module_for
 
 __all__ = ["Resource", "locate", "module_for"]
 
 
-class Resource(BaseModel):
-    """One managed object on one endpoint."""
+_KIND = re.compile(r"^[a-z0-9]+\.[a-z0-9_]+$")
 
-    model_config = ConfigDict(frozen=True)
 
-    kind: str = Field(pattern=r"^[a-z0-9]+\.[a-z0-9_]+$")
-    name: str = Field(min_length=1)
-    endpoint: str = Field(min_length=1)
+@dataclass(frozen=True, slots=True)
+class Resource:
+    """One managed object on one endpoint.
+
+    A plain frozen dataclass, not a pydantic model: a plan of 100,000 resources makes twice as many of them
+    (every intent expands its own copy of a shared network), and a model's per-instance dict and set of
+    fields tripled their memory. Its fields are checked here instead; ``spec``, ``meta`` and
+    ``depends_on`` are copied (the caller's dicts stay the caller's), as the model did.
+    """
+
+    kind: str
+    name: str
+    endpoint: str
     spec: dict[str, Any]
     depends_on: tuple[str, ...] = ()
     origin: str = ""  # the intent that produced it, for messages
     # Planner-only facts about the resource for policy and messages (segment, segment_role, owner, tags,
     # wan_exposure, ...). Never sent to a module, never part of the spec the plan compares.
-    meta: dict[str, Any] = Field(default_factory=dict)
+    meta: dict[str, Any] = field(default_factory=dict)
+    # Unique name of the resource in a plan and in the state store: ``docker.container.hello``.
+    address: str = field(init=False, repr=False, compare=False)
 
-    @property
-    def address(self) -> str:
-        """Unique name of the resource in a plan and in the state store: ``docker.container.hello``."""
-        return f"{self.kind}.{self.name}"
+    def __post_init__(self) -> None:
+        if not isinstance(self.kind, str) or not _KIND.match(self.kind):
+            raise ValueError(f"resource kind {self.kind!r} is not <backend>.<thing>, e.g. docker.container")
+        for name in ("name", "endpoint"):
+            if not isinstance(getattr(self, name), str) or not getattr(self, name):
+                raise ValueError(f"resource {self.kind} needs a non-empty {name}, got {getattr(self, name)!r}")
+        # Frozen: the checked and copied values are set the way dataclasses itself sets them.
+        object.__setattr__(self, "spec", dict(self.spec))
+        object.__setattr__(self, "meta", dict(self.meta))
+        object.__setattr__(self, "depends_on", tuple(self.depends_on))
+        object.__setattr__(self, "address", f"{self.kind}.{self.name}")
 
     @property
     def backend(self) -> str:

@@ -62,15 +62,18 @@ class TaskGroup:
 def task_groups(plan: Plan) -> list[TaskGroup]:
     """The plan's tasks, wave by wave, endpoints sorted, batch first then single tasks in plan order."""
     by_address = {change.address: change for change in plan.changes}
+    batch_modules = {kind: kind_spec(kind).batch_module for kind in {change.kind for change in plan.changes}}
     groups: list[TaskGroup] = []
     for number, wave in enumerate(plan.waves, start=1):
-        changes = [by_address[address] for address in wave]
-        for endpoint in sorted({change.endpoint for change in changes}):
-            mine = [change for change in changes if change.endpoint == endpoint]
+        by_endpoint: dict[str, list[Change]] = {}  # one pass over the wave, whatever its number of endpoints
+        for address in wave:
+            change = by_address[address]
+            by_endpoint.setdefault(change.endpoint, []).append(change)
+        for endpoint in sorted(by_endpoint):
             batched: dict[str, list[str]] = {}
             singles: list[Change] = []
-            for change in mine:
-                module = kind_spec(change.kind).batch_module
+            for change in by_endpoint[endpoint]:
+                module = batch_modules[change.kind]
                 if module is None:
                     singles.append(change)
                 else:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import ipaddress
 import re
 from typing import Any, ClassVar, Literal
@@ -18,6 +19,18 @@ __all__ = ["ContainerIntent", "NetworkRef", "check_size", "parse_port"]
 
 _PORT = re.compile(r"^(?P<ip>\[[0-9a-fA-F:]+\]|[0-9.]+):(?P<host>\d+):(?P<container>\d+)(?:/(?P<proto>tcp|udp))?$")
 _SIZE = re.compile(r"^\d+(\.\d+)?[bkmgBKMG]?$")
+
+
+# Thousands of intents publish on the same few host addresses and share subnets, and ipaddress takes
+# microseconds to parse one: each distinct text is parsed once (a failure is not cached; it raises again).
+@functools.lru_cache(maxsize=1024)
+def _ip_address(text: str) -> ipaddress.IPv4Address | ipaddress.IPv6Address:
+    return ipaddress.ip_address(text)
+
+
+@functools.lru_cache(maxsize=1024)
+def _ip_network(text: str) -> ipaddress.IPv4Network | ipaddress.IPv6Network:
+    return ipaddress.ip_network(text, strict=True)
 
 
 def check_size(value: str | None) -> str | None:
@@ -37,7 +50,7 @@ def parse_port(value: str) -> tuple[str, int, int, str]:
         )
     ip = match["ip"].strip("[]")
     try:
-        ipaddress.ip_address(ip)
+        _ip_address(ip)
     except ValueError:
         raise ValueError(f"{shown(value)}: {shown(ip)} is not an IP address") from None
     for digits in (match["host"], match["container"]):
@@ -62,7 +75,7 @@ class NetworkRef(BaseModel):
     @classmethod
     def _subnet(cls, value: str | None) -> str | None:
         if value is not None:
-            ipaddress.ip_network(value, strict=True)
+            _ip_network(value)
         return value
 
     @field_validator("gateway", "ipv4_address")

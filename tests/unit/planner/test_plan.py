@@ -72,6 +72,20 @@ def test_plan_round_trips_as_json() -> None:
     assert again == plan
 
 
+def test_plan_json_written_in_chunks_is_model_dump_json_byte_for_byte() -> None:
+    from datetime import UTC, datetime
+
+    from planner.core.plan import Plan
+
+    tricky = {"kind": "container", "name": "odd", "image": "x", "cpus": 0.25, "labels": {
+        "note": 'ünïcode ✓, a quote " and a newline\n  "changes": []', "empty": ""}}
+    # More than a thousand changes, so the chunks of both long lists meet at least once.
+    plan = _plan([tricky, *({"kind": "container", "name": f"c{i}", "image": "x"} for i in range(1200))])
+    assert b"".join(plan.json_chunks()) == plan.model_dump_json(indent=2).encode()
+    empty = Plan(source="nothing", created_at=datetime(2026, 1, 1, tzinfo=UTC), intents=[], changes=[], waves=[])
+    assert b"".join(empty.json_chunks()) == empty.model_dump_json(indent=2).encode()
+
+
 # --- conflicts with what is already deployed ----------------------------------------------------------------
 
 FIREWALL = Endpoints({"docker": ["lab-docker"], "opnsense": ["fw"]})

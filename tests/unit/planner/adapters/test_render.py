@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -107,7 +108,7 @@ def test_a_reference_to_an_earlier_wave_reads_that_batch_item_at_run_time(tmp_pa
 
 
 def test_a_reference_to_a_resource_outside_the_project_uses_its_recorded_facts(tmp_path: Path) -> None:
-    plan = _plan_of([INTERFACE.model_copy(update={"depends_on": ()})])
+    plan = _plan_of([replace(INTERFACE, depends_on=())])
     project = render_project(plan, FIREWALL, tmp_path, deployment_id="d",
                              known_facts={VLAN.address: {"vlan": {"device": "vlan0.20", "tag": 20}}})
     [play] = yaml.load((project / "site.yml").read_text(), Loader=_AnsibleLoader)
@@ -115,7 +116,7 @@ def test_a_reference_to_a_resource_outside_the_project_uses_its_recorded_facts(t
 
 
 def test_an_unresolvable_reference_is_an_error_naming_both_resources(tmp_path: Path) -> None:
-    plan = _plan_of([INTERFACE.model_copy(update={"depends_on": ()})])
+    plan = _plan_of([replace(INTERFACE, depends_on=())])
     with pytest.raises(IacError, match=r"opnsense.interface.gaming refers to the 'device' of opnsense.vlan.gaming"):
         render_project(plan, FIREWALL, tmp_path, deployment_id="d")
 
