@@ -1,5 +1,7 @@
 """What the MCP tools return: pydantic models (so every tool has an output schema) built from service results.
 
+The views of deployments, resources, results and drift are the CLI's too (``planner.views``, re-exported
+here); this module adds what only a model is given: discovery, plans with their ``next_step``, audit entries.
 Everything that leaves the server passes through here, and every spec, observed fact, diff and inventory
 variable goes through ``planner.redact.scrub`` on the way: secrets never reach a model.
 """
@@ -12,15 +14,30 @@ from typing import Any
 from pydantic import BaseModel, Field
 
 from planner.adapters.inventory import Host
-from planner.adapters.record import ResourceResult
 from planner.core.plan import Plan
 from planner.picture import draw
 from planner.policy import PolicyReport
 from planner.redact import scrub
 from planner.sentence import Understood
-from planner.service import ApplyResult, DeploymentView, PlanResult, summary_line
+from planner.service import PlanResult, summary_line
 from planner.service.drift import DriftReport
-from planner.state.records import AuditRecord, DeploymentRecord, ResourceRecord
+from planner.state.records import AuditRecord, DeploymentRecord
+from planner.views import (
+    ApplyView,
+    ChangeView,
+    DeploymentSummary,
+    DriftItemView,
+    ProgressItem,
+    ResourceView,
+    ResultView,
+    StatusView,
+    apply_view,
+    changes,
+    deployment_summary,
+    drift_items,
+    resource_view,
+    status_view,
+)
 
 __all__ = [
     "ApplyView",
@@ -82,36 +99,12 @@ class EndpointsView(BaseModel):
     endpoints: list[EndpointView]
 
 
-class ResourceView(BaseModel):
-    address: str
-    kind: str
-    provider: str
-    endpoint: str
-    name: str
-    state: str
-    version: int
-    deployment_id: str = Field(description="The deployment that last changed it")
-    updated_at: datetime
-    spec: dict[str, Any]
-    observed: dict[str, Any]
-    dependencies: list[str]
-
-
 class ResourcesView(BaseModel):
     resources: list[ResourceView]
 
 
 class HistoryView(BaseModel):
     versions: list[ResourceView] = Field(description="Newest first")
-
-
-class ChangeView(BaseModel):
-    wave: int
-    action: str = Field(description="create, update, delete or noop")
-    address: str
-    endpoint: str
-    before: dict[str, Any] | None
-    after: dict[str, Any] | None
 
 
 class PhraseView(BaseModel):
@@ -148,58 +141,9 @@ class ValidationView(BaseModel):
     understood: UnderstoodView | None = Field(default=None, description="How a sentence was read, if one was given")
 
 
-class ResultView(BaseModel):
-    address: str
-    status: str = Field(description="changed, ok, failed or skipped")
-    message: str
-    duration: float
-
-
-class DeploymentSummary(BaseModel):
-    id: str
-    status: str
-    source: str
-    created_at: datetime
-    started_at: datetime | None
-    finished_at: datetime | None
-    error: str | None
-
-
 class DeploymentsView(BaseModel):
     deployments: list[DeploymentSummary] = Field(description="Newest first")
     interrupted: list[str] = Field(description="Ids of runs that crashed: roll them back or resume them")
-
-
-class ApplyView(BaseModel):
-    deployment: DeploymentSummary
-    changed: int
-    failed: int
-    resources: list[ResultView]
-    rollback: list[ResultView] = Field(description="What undoing a failed run did, if it failed")
-
-
-class ProgressItem(BaseModel):
-    address: str
-    action: str = Field(description="What the plan does to it")
-    result: str = Field(description="pending, changed, ok, failed or skipped")
-    message: str
-    state: str | None = Field(description="What is recorded of it now (present, absent, failed) or null")
-
-
-class StatusView(BaseModel):
-    deployment: DeploymentSummary
-    done: int
-    total: int
-    progress: list[ProgressItem]
-    events: int
-
-
-class DriftItemView(BaseModel):
-    address: str
-    endpoint: str
-    status: str = Field(description="in_sync, drifted or error")
-    message: str
-    diff: dict[str, Any]
 
 
 class DriftView(BaseModel):
@@ -215,14 +159,6 @@ class AuditEntry(BaseModel):
     arguments: dict[str, Any]
     deployment_id: str | None
     outcome: str
-
-
-def changes(plan: Plan) -> list[ChangeView]:
-    return [
-        ChangeView(wave=c.wave, action=c.action.value, address=c.address, endpoint=c.endpoint,
-                   before=scrub(c.before), after=scrub(c.after))
-        for c in plan.changes
-    ]
 
 
 def understood_view(understood: Understood | None) -> UnderstoodView | None:
@@ -259,65 +195,12 @@ def validation_view(plan: Plan, understood: Understood | None = None) -> Validat
                           understood=understood_view(understood))
 
 
-def resource_view(record: ResourceRecord) -> ResourceView:
-    return ResourceView(
-        address=record.address, kind=record.kind, provider=record.provider, endpoint=record.endpoint,
-        name=record.name, state=record.state.value, version=record.version, deployment_id=record.deployment_id,
-        updated_at=record.updated_at, spec=scrub(record.spec), observed=scrub(record.observed),
-        dependencies=list(record.dependencies),
-    )
-
-
 def endpoint_view(host: Host) -> EndpointView:
     return EndpointView(name=host.name, backend=host.backend, settings=scrub(host.vars))
 
 
-def deployment_summary(deployment: DeploymentRecord) -> DeploymentSummary:
-    return DeploymentSummary(
-        id=deployment.id, status=deployment.status.value, source=str(deployment.intent.get("source", "")),
-        created_at=deployment.created_at, started_at=deployment.started_at, finished_at=deployment.finished_at,
-        error=deployment.error,
-    )
-
-
-def _results(results: list[ResourceResult]) -> list[ResultView]:
-    return [ResultView(address=r.address, status=r.status, message=r.message, duration=r.duration)
-            for r in results]
-
-
-def apply_view(result: ApplyResult) -> ApplyView:
-    return ApplyView(deployment=deployment_summary(result.deployment), changed=result.changed,
-                     failed=result.failed, resources=_results(result.results), rollback=_results(result.rollback))
-
-
-def status_view(view: DeploymentView) -> StatusView:
-    """Per-resource progress: the plan's changes, each with its result so far and what is recorded of it."""
-    plan = Plan.model_validate(view.deployment.plan)
-    results: dict[str, Any] = view.deployment.summary.get("results") or {}
-    # While a run is going the summary is not written yet; its events say which resources finished.
-    for event in view.events:
-        if event.resource_address and event.event_type.startswith("runner_on_"):
-            status = "failed" if event.event_type != "runner_on_ok" else (
-                "changed" if event.payload.get("changed") else "ok")
-            if event.event_type == "runner_on_skipped":
-                status = "skipped"
-            results.setdefault(event.resource_address, {"status": status, "message": event.payload.get("msg") or ""})
-    recorded = {r.address: r.state.value for r in view.resources}
-    progress = [
-        ProgressItem(address=c.address, action=c.action.value,
-                     result=str(results.get(c.address, {}).get("status", "pending")),
-                     message=str(results.get(c.address, {}).get("message") or ""),
-                     state=recorded.get(c.address))
-        for c in plan.changes
-    ]
-    return StatusView(deployment=deployment_summary(view.deployment),
-                      done=sum(1 for item in progress if item.result != "pending"), total=len(progress),
-                      progress=progress, events=len(view.events))
-
-
 def drift_view(report: DriftReport) -> DriftView:
-    items = [DriftItemView(address=i.address, endpoint=i.endpoint, status=i.status, message=i.message,
-                           diff=scrub(i.diff)) for i in report.items]
+    items = drift_items(report)
     drifted = len(report.drifted)
     next_step = ("call reconcile to get a plan that converges them, show it, then apply it on confirmation"
                  if drifted else "everything matches what was last applied")

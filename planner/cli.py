@@ -30,7 +30,7 @@ if TYPE_CHECKING:
     from rich.table import Table
     from typer import _click as click  # the click Typer vendors: TyperGroup's own signatures use it
 
-    from planner.adapters.record import Progress, ResourceResult
+    from planner.adapters.record import Progress
     from planner.core.plan import Plan
     from planner.service import ApplyResult, PlanResult, Service
     from planner.state.records import DeploymentRecord
@@ -205,16 +205,9 @@ def _plan_summary(plan: Plan) -> str:
 
 
 def _deployment_json(deployment: DeploymentRecord) -> dict[str, Any]:
-    return {
-        "id": deployment.id,
-        "status": deployment.status.value,
-        "source": deployment.intent.get("source"),
-        "created_at": deployment.created_at,
-        "started_at": deployment.started_at,
-        "finished_at": deployment.finished_at,
-        "error": deployment.error,
-        "summary": deployment.summary,
-    }
+    from planner.views import deployment_summary
+
+    return deployment_summary(deployment).model_dump(mode="json")
 
 
 @app.command()
@@ -321,27 +314,15 @@ def _print_progress(progress: Progress) -> None:
         _out().print(f"  [{style}]{result.status:8}[/] {result.address}  ({result.duration:.1f}s){detail}")
 
 
-def _apply_json(result: ApplyResult) -> dict[str, Any]:
-    def rows(results: list[ResourceResult]) -> list[dict[str, Any]]:
-        return [{"address": r.address, "status": r.status, "message": r.message, "duration": r.duration}
-                for r in results]
-
-    return {
-        "deployment": _deployment_json(result.deployment),
-        "changed": result.changed,
-        "failed": result.failed,
-        "resources": rows(result.results),
-        "rollback": rows(result.rollback),
-    }
-
-
 def _finish(result: ApplyResult, as_json: bool, success: str = "succeeded") -> None:
     """Print how an apply or rollback ended; a deployment that did not end in ``success`` exits non-zero."""
     from planner.state.records import DeploymentStatus
 
     deployment = result.deployment
     if as_json:
-        _emit(_apply_json(result))
+        from planner.views import apply_view
+
+        _emit(apply_view(result).model_dump(mode="json"))
     else:
         if result.rollback:
             _out().print(f"\nRolled back {result.undone} of {len(result.rollback)} changed resources.")
@@ -430,14 +411,11 @@ def status(
         return
     view = service.status(deployment_id)
     if as_json:
-        _emit({
-            "deployment": _deployment_json(view.deployment),
-            "resources": [
-                {"address": r.address, "kind": r.kind, "endpoint": r.endpoint, "state": r.state.value,
-                 "version": r.version, "observed": r.observed} for r in view.resources
-            ],
-            "events": len(view.events),
-        })
+        from planner.views import resource_view
+
+        _emit({"deployment": _deployment_json(view.deployment),
+               "resources": [resource_view(r).model_dump(mode="json") for r in view.resources],
+               "events": len(view.events)})
         return
     d = view.deployment
     _out().print(f"Deployment {d.id}  [bold]{d.status.value}[/]  from {escape(str(d.intent.get('source', '?')))}")
@@ -461,7 +439,10 @@ def drift(inventory: InventoryOption = None, as_json: JsonOption = False) -> Non
     """Check every live resource against what was last applied; exit 2 when anything drifted."""
     report = _service(inventory).drift()
     if as_json:
-        _emit(report.to_json())
+        from planner.views import drift_items
+
+        items = [item.model_dump(mode="json") for item in drift_items(report)]
+        _emit({"drift": bool(report.drifted), "resources": items})
     elif not report.items:
         _out().print("Nothing is recorded yet, so nothing can drift.")
     else:

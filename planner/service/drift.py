@@ -41,15 +41,6 @@ class DriftReport:
     def drifted(self) -> list[DriftItem]:
         return [item for item in self.items if item.status != "in_sync"]
 
-    def to_json(self) -> dict[str, Any]:
-        return {
-            "drift": bool(self.drifted),
-            "resources": [
-                {"address": i.address, "endpoint": i.endpoint, "status": i.status, "diff": i.diff,
-                 "message": i.message} for i in self.items
-            ],
-        }
-
 
 class DriftCollector:
     """An ``on_event`` handler for a check-mode run: what each resource's module would change."""
