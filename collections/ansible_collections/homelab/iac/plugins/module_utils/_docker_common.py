@@ -47,6 +47,29 @@ MANAGED_LABEL = "io.homelab-iac.managed"
 MANAGED_VALUE = "true"
 
 
+def string_map(values: dict[str, Any] | None) -> dict[str, str]:
+    """Keys and values as strings, the way the engine stores labels, options and build args."""
+    return {str(key): str(value) for key, value in (values or {}).items()}
+
+
+def with_managed_label(labels: dict[str, Any] | None) -> dict[str, str]:
+    """The task's labels as strings, plus the managed label whatever the task says."""
+    return {**string_map(labels), MANAGED_LABEL: MANAGED_VALUE}
+
+
+def is_managed(labels: dict[str, Any] | None) -> bool:
+    """Whether an object's labels say this collection made it."""
+    return (labels or {}).get(MANAGED_LABEL) == MANAGED_VALUE
+
+
+def not_managed(subject: str, refused: str, made: str = "created") -> ReconcileError:
+    """The refusal to touch ``subject`` (``network web``) that lacks the managed label."""
+    return ReconcileError(
+        f"{subject} was not {made} by homelab.iac (no label {MANAGED_LABEL}={MANAGED_VALUE}): "
+        f"refusing to {refused} it; remove it by hand or pick another name"
+    )
+
+
 def _cert_path_fallback(file_name: str) -> str:
     """Default a TLS file to ``$DOCKER_CERT_PATH/<file_name>``, as the docker CLI does."""
     cert_dir = os.environ.get("DOCKER_CERT_PATH")

@@ -16,9 +16,10 @@ from __future__ import annotations
 from typing import Any, NoReturn
 
 from ansible_collections.homelab.iac.plugins.module_utils._docker_common import (
-    MANAGED_LABEL,
-    MANAGED_VALUE,
     DockerModuleClient,
+    is_managed,
+    not_managed,
+    with_managed_label,
 )
 from ansible_collections.homelab.iac.plugins.module_utils._docker_container_views import (
     ContainerInspect,
@@ -144,8 +145,6 @@ class DockerContainer(Resource[ContainerInspect]):
         self.running: bool | None = {"started": True, "stopped": False}.get(params.get("state") or "started")
         # Unset labels are not compared; whatever the task says, the managed label is added.
         self.manage_labels = params.get("labels") is not None
-        labels = {str(key): str(value) for key, value in (params.get("labels") or {}).items()}
-        labels[MANAGED_LABEL] = MANAGED_VALUE
         self.environment = parse_environment(params.get("env"), params.get("secret_env"))
         # Values under such names are masked anyway, but only secret_env keeps them out of the
         # arguments Ansible itself echoes and logs.
@@ -165,7 +164,7 @@ class DockerContainer(Resource[ContainerInspect]):
             memory=parse_memory(params.get("memory")),
             nano_cpus=parse_cpus(params.get("cpus")),
             restart_policy=params.get("restart_policy") or "unless-stopped",
-            labels=labels,
+            labels=with_managed_label(params.get("labels")),
             mounts=mounts or [],
             healthcheck=parse_healthcheck(params.get("healthcheck")),
             init=params.get("init"),
@@ -224,12 +223,8 @@ class DockerContainer(Resource[ContainerInspect]):
 
     # -- guards ------------------------------------------------------------------------------
     def check_delete(self, observed: ContainerInspect) -> None:
-        labels = (observed.get("Config") or {}).get("Labels") or {}
-        if labels.get(MANAGED_LABEL) != MANAGED_VALUE:
-            raise ReconcileError(
-                f"container {self.name} was not created by homelab.iac (no label {MANAGED_LABEL}="
-                f"{MANAGED_VALUE}): refusing to remove or recreate it; remove it by hand or pick another name"
-            )
+        if not is_managed((observed.get("Config") or {}).get("Labels")):
+            raise not_managed(f"container {self.name}", "remove or recreate")
 
     def check_update(self, observed: ContainerInspect) -> None:
         # Starting, stopping or re-networking someone else's container is touching it too.

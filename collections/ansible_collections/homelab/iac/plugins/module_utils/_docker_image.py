@@ -20,9 +20,11 @@ import tarfile
 from typing import Any, NoReturn
 
 from ansible_collections.homelab.iac.plugins.module_utils._docker_common import (
-    MANAGED_LABEL,
-    MANAGED_VALUE,
     DockerModuleClient,
+    is_managed,
+    not_managed,
+    string_map,
+    with_managed_label,
 )
 from ansible_collections.homelab.iac.plugins.module_utils._docker_container_views import normalise_image_name
 from ansible_collections.homelab.iac.plugins.module_utils._docker_engine import DockerEngine, DockerEngineError
@@ -84,10 +86,6 @@ def archive_image_id(path: str) -> tuple[str, list[str]]:
     return image_id, list(entry.get("RepoTags") or [])
 
 
-def _strings(values: dict[str, Any] | None) -> dict[str, str]:
-    return {str(key): str(value) for key, value in (values or {}).items()}
-
-
 class DockerImage(Resource[ImageInspect]):
     """A local image name, made present from a build context, an archive or a registry."""
 
@@ -105,7 +103,7 @@ class DockerImage(Resource[ImageInspect]):
             raise InvalidValue("build: required when source is build")
         if self.source == "load" and not self.load_path:
             raise InvalidValue("load_path: required when source is load")
-        self.labels = {**_strings(params.get("labels")), MANAGED_LABEL: MANAGED_VALUE}
+        self.labels = with_managed_label(params.get("labels"))
         if params.get("labels") and self.source != "build":
             raise InvalidValue("labels: only a build can label an image; loaded and pulled images keep theirs")
         self._existing: ImageInspect | None = None
@@ -113,7 +111,7 @@ class DockerImage(Resource[ImageInspect]):
     def _wanted_digest(self) -> str | None:
         if self.source == "build" and self.build:
             return context_digest(
-                self.build["path"], self.build.get("dockerfile"), _strings(self.build.get("args")), self.labels
+                self.build["path"], self.build.get("dockerfile"), string_map(self.build.get("args")), self.labels
             )
         if self.source == "load" and self.load_path:
             return archive_image_id(self.load_path)[0]
@@ -140,23 +138,19 @@ class DockerImage(Resource[ImageInspect]):
         return {"source_digest": self._wanted_digest()}
 
     def check_delete(self, observed: ImageInspect) -> None:
-        labels = (observed.get("Config") or {}).get("Labels") or {}
-        if labels.get(MANAGED_LABEL) == MANAGED_VALUE:
+        if is_managed((observed.get("Config") or {}).get("Labels")):
             return
         # Reloading a changed archive only moves the name to the archive's image; anything else
         # would take a name (or an image) homelab.iac did not make.
         if self.state == "present" and self.source == "load":
             return
-        raise ReconcileError(
-            f"image {self.name} was not built by homelab.iac (no label {MANAGED_LABEL}={MANAGED_VALUE}): "
-            "refusing to remove or rebuild it; remove it by hand or pick another name"
-        )
+        raise not_managed(f"image {self.name}", "remove or rebuild", made="built")
 
     def create(self) -> None:
         if self.source == "build" and self.build:
             labels = {**self.labels, CONTEXT_LABEL: self._wanted_digest() or ""}
             self.engine.build_image(
-                self.build["path"], self.name, self.build.get("dockerfile"), _strings(self.build.get("args")), labels
+                self.build["path"], self.name, self.build.get("dockerfile"), string_map(self.build.get("args")), labels
             )
         elif self.source == "load" and self.load_path:
             image_id, tags = archive_image_id(self.load_path)

@@ -9,6 +9,7 @@ from ansible_collections.homelab.iac.plugins.module_utils._docker_common import 
     MANAGED_LABEL,
     MANAGED_VALUE,
     DockerModuleClient,
+    is_managed,
 )
 from ansible_collections.homelab.iac.plugins.module_utils._docker_engine import DockerEngine, DockerEngineError
 
@@ -74,7 +75,7 @@ def container_summaries(engine: DockerEngine, stats: bool, managed_only: bool) -
             "image": summary.get("Image"),
             "state": summary.get("State"),
             "status": summary.get("Status"),
-            "managed": labels.get(MANAGED_LABEL) == MANAGED_VALUE,
+            "managed": is_managed(labels),
             "stack": labels.get(STACK_LABEL),
             "usage": None,
         }

@@ -6,9 +6,10 @@ from __future__ import annotations
 from typing import Any, NoReturn
 
 from ansible_collections.homelab.iac.plugins.module_utils._docker_common import (
-    MANAGED_LABEL,
-    MANAGED_VALUE,
     DockerModuleClient,
+    is_managed,
+    not_managed,
+    with_managed_label,
 )
 from ansible_collections.homelab.iac.plugins.module_utils._docker_engine import DockerEngine
 from ansible_collections.homelab.iac.plugins.module_utils._docker_values import NetworkSpec
@@ -64,15 +65,13 @@ class DockerNetwork(Resource[NetworkInspect]):
         self.force: bool = bool(params.get("force"))
         # Unset labels are not compared; whatever the task says, the managed label is added.
         self.manage_labels = params.get("labels") is not None
-        labels = {str(key): str(value) for key, value in (params.get("labels") or {}).items()}
-        labels[MANAGED_LABEL] = MANAGED_VALUE
         self.spec = NetworkSpec(
             name=self.name,
             driver=params.get("driver") or "bridge",
             subnet=params.get("subnet"),
             gateway=params.get("gateway"),
             internal=bool(params.get("internal")),
-            labels=labels,
+            labels=with_managed_label(params.get("labels")),
         )
 
     def read(self) -> NetworkInspect | None:
@@ -98,12 +97,8 @@ class DockerNetwork(Resource[NetworkInspect]):
         }
 
     def check_delete(self, observed: NetworkInspect) -> None:
-        labels = observed.get("Labels") or {}
-        if labels.get(MANAGED_LABEL) != MANAGED_VALUE:
-            raise ReconcileError(
-                f"network {self.name} was not created by homelab.iac (no label {MANAGED_LABEL}="
-                f"{MANAGED_VALUE}): refusing to remove or replace it; remove it by hand or pick another name"
-            )
+        if not is_managed(observed.get("Labels")):
+            raise not_managed(f"network {self.name}", "remove or replace")
         containers = attached_containers(observed)
         if containers and not self.force:
             names = ", ".join(sorted(containers.values()))

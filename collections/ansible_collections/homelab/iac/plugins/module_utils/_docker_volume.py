@@ -11,9 +11,11 @@ from __future__ import annotations
 from typing import Any, NoReturn
 
 from ansible_collections.homelab.iac.plugins.module_utils._docker_common import (
-    MANAGED_LABEL,
-    MANAGED_VALUE,
     DockerModuleClient,
+    is_managed,
+    not_managed,
+    string_map,
+    with_managed_label,
 )
 from ansible_collections.homelab.iac.plugins.module_utils._docker_engine import DockerEngine
 from ansible_collections.homelab.iac.plugins.module_utils._reconcile import (
@@ -34,10 +36,6 @@ VOLUME_ARGUMENT_SPEC: dict[str, dict[str, Any]] = {
 VolumeInspect = dict[str, Any]
 
 
-def _strings(values: dict[str, Any] | None) -> dict[str, str]:
-    return {str(key): str(value) for key, value in (values or {}).items()}
-
-
 class DockerVolume(Resource[VolumeInspect]):
     """A named Docker volume; every property difference means delete + create, which needs ``purge``."""
 
@@ -53,10 +51,10 @@ class DockerVolume(Resource[VolumeInspect]):
         self.name: str = params["name"]
         self.driver: str = params.get("driver") or "local"
         self.purge = bool(params.get("purge"))
-        self.driver_options = None if params.get("driver_options") is None else _strings(params["driver_options"])
+        self.driver_options = None if params.get("driver_options") is None else string_map(params["driver_options"])
         # Unset labels are not compared; whatever the task says, the managed label is added.
         self.manage_labels = params.get("labels") is not None
-        self.labels = {**_strings(params.get("labels")), MANAGED_LABEL: MANAGED_VALUE}
+        self.labels = with_managed_label(params.get("labels"))
         self._existing: VolumeInspect | None = None
 
     def read(self) -> VolumeInspect | None:
@@ -66,8 +64,8 @@ class DockerVolume(Resource[VolumeInspect]):
     def current(self, observed: VolumeInspect) -> dict[str, Any]:
         return {
             "driver": observed.get("Driver"),
-            "driver_options": _strings(observed.get("Options")),
-            "labels": _strings(observed.get("Labels")),
+            "driver_options": string_map(observed.get("Options")),
+            "labels": string_map(observed.get("Labels")),
         }
 
     def desired(self) -> dict[str, Any]:
@@ -78,11 +76,8 @@ class DockerVolume(Resource[VolumeInspect]):
         }
 
     def check_delete(self, observed: VolumeInspect) -> None:
-        if (observed.get("Labels") or {}).get(MANAGED_LABEL) != MANAGED_VALUE:
-            raise ReconcileError(
-                f"volume {self.name} was not created by homelab.iac (no label {MANAGED_LABEL}={MANAGED_VALUE}): "
-                "refusing to remove or recreate it; remove it by hand or pick another name"
-            )
+        if not is_managed(observed.get("Labels")):
+            raise not_managed(f"volume {self.name}", "remove or recreate")
 
     def check_create(self) -> None:
         # Only reached for an existing volume when the plan is a replacement.
@@ -104,10 +99,10 @@ class DockerVolume(Resource[VolumeInspect]):
         return {
             "name": observed.get("Name"),
             "driver": observed.get("Driver"),
-            "driver_options": _strings(observed.get("Options")),
+            "driver_options": string_map(observed.get("Options")),
             "mountpoint": observed.get("Mountpoint"),
             "scope": observed.get("Scope"),
-            "labels": _strings(observed.get("Labels")),
+            "labels": string_map(observed.get("Labels")),
         }
 
 
