@@ -230,16 +230,7 @@ class MemoryStateStore:
         stored_payload = as_json(payload, f"the payload of event {event_type!r}")
         with self._lock:
             deployment = self._require_deployment(deployment_id)
-            record = EventRecord(
-                id=len(self._events) + 1,
-                deployment_id=deployment.id,
-                event_type=event_type,
-                payload=stored_payload,
-                created_at=utc_now(),
-                resource_address=resource_address,
-            )
-            self._events.append(record)
-            return _copy(record)
+            return _copy(self._append_event(deployment.id, event_type, stored_payload, resource_address))
 
     def record_events(self, deployment_id: str, events: Sequence[EventTuple]) -> int:
         stored = [
@@ -249,17 +240,23 @@ class MemoryStateStore:
         with self._lock:
             deployment = self._require_deployment(deployment_id)
             for event_type, payload, address in stored:
-                self._events.append(
-                    EventRecord(
-                        id=len(self._events) + 1,
-                        deployment_id=deployment.id,
-                        event_type=event_type,
-                        payload=payload,
-                        created_at=utc_now(),
-                        resource_address=address,
-                    )
-                )
+                self._append_event(deployment.id, event_type, payload, address)
             return len(stored)
+
+    def _append_event(
+        self, deployment_id: str, event_type: str, payload: dict[str, Any], address: str | None
+    ) -> EventRecord:
+        """The next event, appended; the caller holds the lock and has checked the payload."""
+        record = EventRecord(
+            id=len(self._events) + 1,
+            deployment_id=deployment_id,
+            event_type=event_type,
+            payload=payload,
+            created_at=utc_now(),
+            resource_address=address,
+        )
+        self._events.append(record)
+        return record
 
     def resource_events(self, address: str, *, limit: int = 100) -> list[EventRecord]:
         if limit <= 0:

@@ -12,7 +12,7 @@ from sqlalchemy import select
 from planner.state._rules import as_json, utc_now
 from planner.state.records import AuditRecord
 from planner.state.sql.models import AuditRow
-from planner.state.sql.session import SqlDatabase
+from planner.state.sql.session import SqlDatabase, record_of
 
 __all__ = ["SqlAudit"]
 
@@ -49,12 +49,4 @@ class SqlAudit(SqlDatabase):
 
 
 def _audit_record(row: AuditRow) -> AuditRecord:
-    return AuditRecord(
-        id=row.id,
-        at=row.at,
-        principal=row.principal,
-        tool=row.tool,
-        arguments=row.arguments,
-        outcome=row.outcome,
-        deployment_id=row.deployment_id,
-    )
+    return record_of(AuditRecord, row)

@@ -13,7 +13,7 @@ from sqlalchemy import select
 from planner.state._rules import MIN_PREFIX, as_json, next_status_times, normalise_id, resolve_prefix, utc_now
 from planner.state.records import DeploymentRecord, DeploymentStatus
 from planner.state.sql.models import DeploymentRow
-from planner.state.sql.session import SqlDatabase
+from planner.state.sql.session import SqlDatabase, record_of
 
 __all__ = ["SqlDeployments", "deployment_record"]
 
@@ -85,15 +85,4 @@ class SqlDeployments(SqlDatabase):
 
 def deployment_record(row: DeploymentRow) -> DeploymentRecord:
     """The record of one ``deployments`` row."""
-    return DeploymentRecord(
-        id=row.id,
-        status=DeploymentStatus(row.status),
-        intent=row.intent,
-        plan=row.plan,
-        created_at=row.created_at,
-        started_at=row.started_at,
-        finished_at=row.finished_at,
-        error=row.error,
-        summary=row.summary,
-        rollback_data=row.rollback_data,
-    )
+    return record_of(DeploymentRecord, row, status=DeploymentStatus(row.status))

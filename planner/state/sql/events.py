@@ -13,7 +13,7 @@ from sqlalchemy import insert, select
 from planner.state._rules import as_json, normalise_id, utc_now
 from planner.state.records import EventRecord
 from planner.state.sql.models import Base, EventRow, ResourceRow
-from planner.state.sql.session import SqlDatabase
+from planner.state.sql.session import SqlDatabase, record_of
 from planner.state.store import EventTuple
 
 __all__ = ["SqlEvents"]
@@ -95,11 +95,4 @@ class SqlEvents(SqlDatabase):
 
 
 def _event_record(row: EventRow) -> EventRecord:
-    return EventRecord(
-        id=row.id,
-        deployment_id=row.deployment_id,
-        event_type=row.event_type,
-        payload=row.payload,
-        created_at=row.created_at,
-        resource_address=row.resource_address,
-    )
+    return record_of(EventRecord, row)

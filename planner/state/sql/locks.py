@@ -17,7 +17,7 @@ from planner.state._rules import find_lock_conflict, is_interrupted, utc_now, wa
 from planner.state.records import DeploymentRecord, DeploymentStatus, LockRecord
 from planner.state.sql.deployments import deployment_record
 from planner.state.sql.models import DeploymentRow, LockRow
-from planner.state.sql.session import SqlDatabase
+from planner.state.sql.session import SqlDatabase, record_of
 from planner.state.store import DEFAULT_LEASE_SECONDS
 
 __all__ = ["SqlLocks"]
@@ -91,10 +91,4 @@ class SqlLocks(SqlDatabase):
 
 
 def _lock_record(row: LockRow) -> LockRecord:
-    return LockRecord(
-        address=row.address,
-        deployment_id=row.deployment_id,
-        holder=row.holder,
-        acquired_at=row.acquired_at,
-        heartbeat_at=row.heartbeat_at,
-    )
+    return record_of(LockRecord, row)

@@ -18,7 +18,7 @@ from planner.errors import StateError
 from planner.state._rules import as_json, aware_utc, normalise_id, provider_of, utc_now
 from planner.state.records import ResourceRecord, ResourceState
 from planner.state.sql.models import ResourceRow, ResourceVersionRow
-from planner.state.sql.session import SqlDatabase
+from planner.state.sql.session import SqlDatabase, record_of
 
 __all__ = ["SqlResources"]
 
@@ -198,20 +198,8 @@ def _present(standing: dict[str, ResourceRecord]) -> list[ResourceRecord]:
 
 
 def _resource_record(row: ResourceRow) -> ResourceRecord:
-    return ResourceRecord(
-        address=row.address,
-        kind=row.type,
-        provider=row.provider,
-        endpoint=row.endpoint,
-        name=row.name,
-        state=ResourceState(row.state),
-        spec=row.spec,
-        observed=row.observed,
-        dependencies=list(row.dependencies),
-        deployment_id=row.deployment_id,
-        version=row.version,
-        created_at=row.created_at,
-        updated_at=row.updated_at,
+    return record_of(
+        ResourceRecord, row, kind=row.type, state=ResourceState(row.state), dependencies=list(row.dependencies)
     )
 
 

@@ -11,6 +11,9 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import fields
+from functools import cache
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from sqlalchemy import Engine, text
 from sqlalchemy.exc import SQLAlchemyError
@@ -22,11 +25,27 @@ from planner.state.config import mask_url
 from planner.state.sql.engine import create_state_engine, translate_error
 from planner.state.sql.models import DeploymentRow
 
-__all__ = ["LOCKS_ADVISORY_KEY", "SqlDatabase"]
+if TYPE_CHECKING:
+    from _typeshed import DataclassInstance
+
+__all__ = ["LOCKS_ADVISORY_KEY", "SqlDatabase", "record_of"]
 
 # Every change to ``resource_locks`` on one PostgreSQL server queues on this transaction-scoped advisory
 # lock (a different key from the migration lock in ``planner/state/migrations/env.py``).
 LOCKS_ADVISORY_KEY = 0x1AC_10C
+
+_Record = TypeVar("_Record", bound="DataclassInstance")
+
+
+@cache
+def _field_names(record_type: type[DataclassInstance]) -> tuple[str, ...]:
+    return tuple(field.name for field in fields(record_type))
+
+
+def record_of(record_type: type[_Record], row: object, **differing: Any) -> _Record:
+    """The record whose fields are the row's columns of the same name; ``differing`` gives the rest."""
+    columns = {name: getattr(row, name) for name in _field_names(record_type) if name not in differing}
+    return record_type(**columns, **differing)
 
 
 class SqlDatabase:
