@@ -401,3 +401,17 @@ def test_an_error_quotes_a_long_value_cut_to_its_start_and_length(raw: dict[str,
         parse_intents([raw], source="t.yaml")
     message = str(raised.value)
     assert expected in message and len(message) < 400, message
+
+
+def test_intents_that_give_the_same_fields_still_say_which_fields_they_gave() -> None:
+    # parse_intents lets equal "fields set" share one set: a copy with more fields must not change the others.
+    first, second, bare = parse_intents([[
+        {"kind": "container", "name": "a", "image": "x", "network": {"name": "n", "subnet": "10.0.0.0/24"}},
+        {"kind": "container", "name": "b", "image": "y", "network": {"name": "m", "subnet": "10.0.1.0/24"}},
+        {"kind": "container", "name": "c", "image": "z"},
+    ]])
+    copied = first.model_copy(update={"memory": "512m"})
+    assert copied.model_fields_set == {"kind", "name", "image", "network", "memory"}
+    assert first.model_fields_set == second.model_fields_set == {"kind", "name", "image", "network"}
+    assert second.network is not None and second.network.model_fields_set == {"name", "subnet"}
+    assert bare.model_dump(exclude_unset=True) == {"kind": "container", "name": "c", "image": "z"}
