@@ -14,7 +14,7 @@ import re
 import sys
 from collections.abc import Iterable, Mapping
 from pathlib import Path
-from typing import Any
+from typing import Any, TextIO
 
 import jinja2
 
@@ -91,29 +91,57 @@ def _string(value: str) -> str:
     return _quoted(value)
 
 
-def _emit(value: Any, indent: int, lines: list[str]) -> None:
-    pad = " " * indent
-    if isinstance(value, dict):
-        for key, item in value.items():
-            if isinstance(item, _NESTED) and item:
-                lines.append(f"{pad}{_string(str(key))}:")
-                _emit(item, indent + 2, lines)
-            else:
-                lines.append(f"{pad}{_string(str(key))}: {_scalar(item)}")
-    else:
-        for item in value:
-            if isinstance(item, _NESTED) and item:
-                start = len(lines)
-                _emit(item, indent + 2, lines)
-                lines[start] = f"{pad}- {lines[start][indent + 2:]}"
-            else:
-                lines.append(f"{pad}- {_scalar(item)}")
+class _BlockYaml:
+    """Writes plan data to ``out`` as block YAML, a few thousand lines at a time: a playbook of 100,000
+    resources (24 MB) is never held whole, neither as lines nor as one string."""
+
+    _CHUNK = 10_000  # lines
+
+    def __init__(self, out: TextIO) -> None:
+        self.out = out
+        self.lines: list[str] = []
+        self.written = False
+
+    def write(self, data: Any) -> None:
+        self._emit(data, 0, "")
+        if self.lines or not self.written:
+            self._flush()
+
+    def _flush(self) -> None:
+        self.out.write("\n".join(self.lines) + "\n")
+        self.lines.clear()
+        self.written = True
+
+    def _emit(self, value: Any, indent: int, lead: str) -> None:
+        """The lines of a mapping or list at ``indent``; the first starts with ``lead`` (the indent itself, or
+        the ``- `` of the list item the value is, so no line is rewritten once made)."""
+        pad = " " * indent
+        lines = self.lines
+        if isinstance(value, dict):
+            for key, item in value.items():
+                if isinstance(item, str):  # most values: checked first
+                    lines.append(f"{lead}{_string(str(key))}: {_string(item)}")
+                elif isinstance(item, _NESTED) and item:
+                    lines.append(f"{lead}{_string(str(key))}:")
+                    self._emit(item, indent + 2, pad + "  ")
+                else:
+                    lines.append(f"{lead}{_string(str(key))}: {_scalar(item)}")
+                lead = pad
+        else:
+            for item in value:
+                if isinstance(item, _NESTED) and item:
+                    self._emit(item, indent + 2, lead + "- ")
+                else:
+                    lines.append(f"{lead}- {_scalar(item)}")
+                lead = pad
+                if len(lines) >= self._CHUNK:
+                    self._flush()
 
 
-def _dump(data: Any) -> str:
-    lines: list[str] = []
-    _emit(data, 0, lines)
-    return "\n".join(lines) + "\n"
+def _write_yaml(path: Path, data: Any, header: str = "") -> None:
+    with path.open("w", encoding="utf-8") as out:
+        out.write(header)
+        _BlockYaml(out).write(data)
 
 
 def _with_secrets(value: Any) -> Any:
@@ -292,11 +320,10 @@ def render_project(
         "# One play per wave; run it with: ansible-playbook site.yml\n"
     )
     plays = _plays(plan, inventory, known_facts or {})
-    (out_dir / "site.yml").write_text(header + "---\n" + _dump(plays), encoding="utf-8")
-    (out_dir / "inventory" / "hosts.yml").write_text(_dump(_inventory(plan, inventory)), encoding="utf-8")
-    (out_dir / "collections" / "requirements.yml").write_text(
-        _dump({"collections": [{"name": "homelab.iac", "version": ">=0.1.0"}]}), encoding="utf-8"
-    )
+    _write_yaml(out_dir / "site.yml", plays, header + "---\n")
+    _write_yaml(out_dir / "inventory" / "hosts.yml", _inventory(plan, inventory))
+    _write_yaml(out_dir / "collections" / "requirements.yml",
+                {"collections": [{"name": "homelab.iac", "version": ">=0.1.0"}]})
     context = {
         "deployment_id": deployment_id,
         "collections_path": collections_path(),
