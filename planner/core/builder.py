@@ -217,11 +217,6 @@ class CheckPolicy:
 # --- deciding --------------------------------------------------------------------------------------------
 
 
-# Every field of a Change is given, so all of them share one "fields set" (pydantic only reads it, or adds
-# names it already holds); a set of its own costs each change about 700 bytes.
-_EVERY_CHANGE_FIELD = set(Change.model_fields)
-
-
 def _changes(work: Work, action_of: Any, before_of: Any) -> list[Change]:
     by_address = {resource.address: resource for resource in work.desired}
     modules = {kind: module_for(kind) for kind in {resource.kind for resource in work.desired}}
@@ -232,12 +227,10 @@ def _changes(work: Work, action_of: Any, before_of: Any) -> list[Change]:
             before = before_of(resource)
             # ``after`` is the resource's own spec, not a copy: the desired resources are this build's and
             # end with it (a plan of 100,000 resources would otherwise hold every spec twice while it is made).
-            changes.append(Change.model_construct(
-                _EVERY_CHANGE_FIELD,
-                address=address, kind=resource.kind, name=resource.name, endpoint=resource.endpoint,
-                module=modules[resource.kind], action=action_of(resource, before),
-                before=dict(before) if before is not None else None, after=resource.spec,
-                depends_on=list(resource.depends_on), wave=number, origin=resource.origin,
+            changes.append(Change.planned(
+                address, resource.kind, resource.name, resource.endpoint, modules[resource.kind],
+                action_of(resource, before), dict(before) if before is not None else None, resource.spec,
+                list(resource.depends_on), number, resource.origin,
             ))
     return changes
 
@@ -290,10 +283,9 @@ class RemoveUndeclared:
         for number, wave in enumerate(waves, start=len(work.waves) + 1):
             for address in wave:
                 record = by_address[address]
-                work.changes.append(Change.model_construct(
-                    address=address, kind=record.kind, name=record.name, endpoint=record.endpoint,
-                    module=module_for(record.kind), action=Action.DELETE, before=dict(record.spec),
-                    after=kind_spec(record.kind).absent_spec(record.spec), depends_on=[], wave=number, origin="",
+                work.changes.append(Change.planned(
+                    address, record.kind, record.name, record.endpoint, module_for(record.kind), Action.DELETE,
+                    dict(record.spec), kind_spec(record.kind).absent_spec(record.spec), [], number, "",
                 ))
         work.waves += waves
 

@@ -46,6 +46,32 @@ class Change(BaseModel):
     wave: int
     origin: str = ""
 
+    @classmethod
+    def planned(
+        cls, address: str, kind: str, name: str, endpoint: str, module: str, action: Action,
+        before: dict[str, Any] | None, after: dict[str, Any] | None, depends_on: list[str], wave: int, origin: str,
+    ) -> Change:
+        """A change made of parts the builder already typed, not validated again (nor copied).
+
+        What ``model_construct`` makes when every field is given, without its walk over each field's aliases
+        and defaults: that walk was a third of the time of deciding 100,000 changes.
+        """
+        change = cls.__new__(cls)
+        object.__setattr__(change, "__dict__", {
+            "address": address, "kind": kind, "name": name, "endpoint": endpoint, "module": module,
+            "action": action, "before": before, "after": after, "depends_on": depends_on, "wave": wave,
+            "origin": origin,
+        })
+        # Every field is given, so all changes share one "fields set" (pydantic only reads it, or adds names it
+        # already holds); a set of its own costs each change about 700 bytes.
+        object.__setattr__(change, "__pydantic_fields_set__", _EVERY_CHANGE_FIELD)
+        object.__setattr__(change, "__pydantic_extra__", None)
+        object.__setattr__(change, "__pydantic_private__", None)
+        return change
+
+
+_EVERY_CHANGE_FIELD = set(Change.model_fields)
+
 
 class Plan(BaseModel):
     """A stored, ordered set of changes; ``waves`` lists addresses wave by wave."""

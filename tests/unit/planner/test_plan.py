@@ -86,6 +86,19 @@ def test_plan_json_written_in_chunks_is_model_dump_json_byte_for_byte() -> None:
     assert b"".join(empty.json_chunks()) == empty.model_dump_json(indent=2).encode()
 
 
+def test_a_planned_change_is_the_model_its_fields_would_validate_into() -> None:
+    from planner.core.plan import Change
+
+    fields = {"address": "docker.container.a", "kind": "docker.container", "name": "a", "endpoint": "lab-docker",
+              "module": "homelab.iac.docker_container", "action": Action.UPDATE, "before": {"image": "x"},
+              "after": {"image": "y"}, "depends_on": ["docker.network.n"], "wave": 2, "origin": "a"}
+    planned = Change.planned(**fields)  # type: ignore[arg-type]
+    validated = Change.model_validate(fields)
+    assert planned == validated
+    assert planned.model_fields_set == validated.model_fields_set
+    assert planned.model_dump_json(indent=2) == validated.model_dump_json(indent=2)
+
+
 # --- conflicts with what is already deployed ----------------------------------------------------------------
 
 FIREWALL = Endpoints({"docker": ["lab-docker"], "opnsense": ["fw"]})
