@@ -28,6 +28,7 @@ __all__ = [
     "Router",
     "UserError",
     "endpoint_not_found",
+    "reconfigure",
 ]
 
 #: Which config sections each apply/reconfigure call puts into service.
@@ -85,6 +86,21 @@ class Call:
 
 
 Handler = Callable[["Appliance", Call], Any]
+
+
+def reconfigure(area: str, key: str = "status") -> Handler:
+    """A service's ``reconfigure`` action: on POST, put ``area`` into service and answer ``{key: "ok"}``.
+
+    A GET answers ``{key: "failed"}`` and changes nothing; HAProxy says ``status``, WireGuard ``result``.
+    """
+
+    def action(app: Appliance, call: Call) -> dict[str, str]:
+        if not call.is_post:
+            return {key: "failed"}
+        app.apply(area)
+        return {key: "ok"}
+
+    return action
 
 
 @dataclass(frozen=True)

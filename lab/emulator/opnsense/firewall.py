@@ -13,7 +13,7 @@ import ipaddress
 import re
 from typing import Any
 
-from lab.emulator.opnsense.core import Appliance, Call, Router, UserError
+from lab.emulator.opnsense.core import Appliance, Call, Router, UserError, reconfigure
 from lab.emulator.opnsense.fields import Bool, Field, Integer, Option, Text, is_cidr, is_ip, split_csv
 from lab.emulator.opnsense.interfaces import interface_names
 from lab.emulator.opnsense.model import Collection, Item
@@ -311,13 +311,6 @@ def _alias_uuid(app: Appliance, call: Call) -> Any:
     return []
 
 
-def _alias_reconfigure(app: Appliance, call: Call) -> dict[str, str]:
-    if not call.is_post:
-        return {"status": "failed"}
-    app.apply("aliases")
-    return {"status": "ok"}
-
-
 def register(router: Router) -> None:
     RULES.register(router, "firewall", "filter", "Rule")
     router.add("firewall", "filter", "get", _filter_get)
@@ -329,4 +322,4 @@ def register(router: Router) -> None:
     ALIASES.register(router, "firewall", "alias", "Item")
     router.add("firewall", "alias", "get", _alias_get)
     router.add("firewall", "alias", "getAliasUUID", _alias_uuid, nparams=1)
-    router.add("firewall", "alias", "reconfigure", _alias_reconfigure)
+    router.add("firewall", "alias", "reconfigure", reconfigure("aliases"))

@@ -11,7 +11,7 @@ import ipaddress
 import re
 from typing import Any
 
-from lab.emulator.opnsense.core import Appliance, Call, Router, UserError
+from lab.emulator.opnsense.core import Appliance, Call, Router, UserError, reconfigure
 from lab.emulator.opnsense.fields import Integer, Option, Text
 from lab.emulator.opnsense.model import Collection, Item
 
@@ -206,19 +206,9 @@ def _names(app: Appliance, call: Call) -> dict[str, str]:
     return {entry["if"]: entry.get("descr") or name.upper() for name, entry in assignments(app).items()}
 
 
-def _reconfigure(area: str) -> Any:
-    def action(app: Appliance, call: Call) -> dict[str, str]:
-        if not call.is_post:
-            return {"status": "failed"}
-        app.apply(area)
-        return {"status": "ok"}
-
-    return action
-
-
 def register(router: Router) -> None:
     VLANS.register(router, "interfaces", "vlan_settings", "Item", toggle=False)
-    router.add("interfaces", "vlan_settings", "reconfigure", _reconfigure("vlans"))
+    router.add("interfaces", "vlan_settings", "reconfigure", reconfigure("vlans"))
     router.add(
         "interfaces",
         "vlan_settings",
@@ -232,7 +222,7 @@ def register(router: Router) -> None:
         ("addItem", ASSIGNMENTS.add, 0),
         ("setItem", ASSIGNMENTS.set, 1),
         ("delItem", ASSIGNMENTS.delete, 1),
-        ("reconfigure", _reconfigure("interfaces"), 0),
+        ("reconfigure", reconfigure("interfaces"), 0),
     ):
         router.add("interfaces", "assignment", command, handler, nparams=nparams, available=since_26_7)
     router.add("interfaces", "overview", "interfacesInfo", _overview)

@@ -11,7 +11,7 @@ import ipaddress
 import re
 from typing import Any
 
-from lab.emulator.opnsense.core import Appliance, Call, Router, UserError
+from lab.emulator.opnsense.core import Appliance, Call, Router, UserError, reconfigure
 from lab.emulator.opnsense.fields import AsList, Bool, Field, Integer, Option, Text, is_cidr, is_ip
 from lab.emulator.opnsense.interfaces import interface_names, interface_networks
 from lab.emulator.opnsense.model import Collection, Item
@@ -226,16 +226,6 @@ class HostOverrideCollection(Collection):
 HOSTS = HostOverrideCollection()
 
 
-def _service(area: str) -> Any:
-    def reconfigure(app: Appliance, call: Call) -> dict[str, str]:
-        if not call.is_post:
-            return {"status": "failed"}
-        app.apply(area)
-        return {"status": "ok"}
-
-    return reconfigure
-
-
 def _status(area: str, enabled: Any) -> Any:
     def status(app: Appliance, call: Call) -> dict[str, str]:
         return {"status": "running" if enabled(app) else "disabled"}
@@ -248,7 +238,7 @@ def register(router: Router) -> None:
     RESERVATIONS.register(router, "kea", "dhcpv4", "Reservation", toggle=False)
     router.add("kea", "dhcpv4", "get", _kea_get)
     router.add("kea", "dhcpv4", "set", _kea_set)
-    router.add("kea", "service", "reconfigure", _service("kea"))
+    router.add("kea", "service", "reconfigure", reconfigure("kea"))
     router.add(
         "kea", "service", "status", _status("kea", lambda app: app.running["kea"]["general"].get("enabled") == "1")
     )
@@ -263,5 +253,5 @@ def register(router: Router) -> None:
             else {"unbound": {"hosts": {"host": {u: HOSTS.render(app, i) for u, i in HOSTS.items(app).items()}}}}
         ),
     )
-    router.add("unbound", "service", "reconfigure", _service("unbound"))
+    router.add("unbound", "service", "reconfigure", reconfigure("unbound"))
     router.add("unbound", "service", "status", _status("unbound", lambda app: True))

@@ -15,7 +15,7 @@ from typing import Any
 from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PrivateKey
 from cryptography.hazmat.primitives.serialization import Encoding, NoEncryption, PrivateFormat, PublicFormat
 
-from lab.emulator.opnsense.core import Appliance, Call, Router, UserError
+from lab.emulator.opnsense.core import Appliance, Call, Router, UserError, reconfigure
 from lab.emulator.opnsense.fields import AsList, Bool, Integer, Option, Text, is_cidr, is_ip, split_csv
 from lab.emulator.opnsense.model import Collection, Item
 from lab.emulator.opnsense.trust import cert_names
@@ -244,16 +244,6 @@ def _keypair(app: Appliance, call: Call) -> dict[str, str]:
     return {"status": "ok", "privkey": encoded, "pubkey": public_key(encoded)}
 
 
-def _reconfigure(area: str, key: str) -> Any:
-    def action(app: Appliance, call: Call) -> dict[str, str]:
-        if not call.is_post:
-            return {key: "failed"}
-        app.apply(area)
-        return {key: "ok"}
-
-    return action
-
-
 def _model_get(root: str, plural: str, collection: Collection) -> Any:
     def get(app: Appliance, call: Call) -> Any:
         if call.is_post:
@@ -268,7 +258,7 @@ def register(router: Router) -> None:
                                        (FRONTENDS, "Frontend", "Frontends")):  # fmt: skip
         collection.register(router, "haproxy", "settings", entity, search=f"search{plural}")
     router.add("haproxy", "settings", "get", _haproxy_get)
-    router.add("haproxy", "service", "reconfigure", _reconfigure("haproxy", "status"))
+    router.add("haproxy", "service", "reconfigure", reconfigure("haproxy", "status"))
     router.add("haproxy", "service", "configtest", lambda app, call: {"result": "Configuration file is valid\n\n\n"})
     SERVER_INSTANCES.register(router, "wireguard", "server", "Server")
     PEERS.register(router, "wireguard", "client", "Client")
@@ -276,4 +266,4 @@ def register(router: Router) -> None:
     router.add("wireguard", "client", "psk", lambda app, call: {"psk": _keypair(app, call)["privkey"], "status": "ok"})
     router.add("wireguard", "server", "get", _model_get("server", "servers", SERVER_INSTANCES))
     router.add("wireguard", "client", "get", _model_get("client", "clients", PEERS))
-    router.add("wireguard", "service", "reconfigure", _reconfigure("wireguard", "result"))
+    router.add("wireguard", "service", "reconfigure", reconfigure("wireguard", "result"))
