@@ -13,10 +13,10 @@ from pathlib import Path
 import pytest
 
 from planner.paths import project_root
+from tests.e2e.cli import IAC
 
 pytestmark = pytest.mark.e2e
 
-IAC = str(Path(sys.executable).with_name("iac"))
 
 
 def _run(tmp_path: Path, *args: str) -> subprocess.CompletedProcess[str]:

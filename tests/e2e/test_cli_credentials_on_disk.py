@@ -15,9 +15,7 @@ from __future__ import annotations
 import json
 import os
 import signal
-import socket
 import subprocess
-import sys
 import time
 from pathlib import Path
 from typing import Any
@@ -27,35 +25,13 @@ import yaml
 
 from lab.credentials import LabCredentials
 from lab.layout import LabLayout
+from lab.ports import free_port
 from planner.paths import project_root
+from tests.e2e.cli import IAC, iac, minecraft_variant
 
 pytestmark = [pytest.mark.e2e, pytest.mark.integration]
 
-IAC = str(Path(sys.executable).with_name("iac"))
 NOT_SECRET = {"PROXMOX_TOKEN_ID", "DNS_TSIG_KEY_NAME"}  # names, not credentials
-
-
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
-
-
-def _intent(tmp_path: Path) -> Path:
-    """examples/minecraft.yaml with its own names, VLAN, subnet and port, so it collides with nothing."""
-    text = (project_root() / "examples" / "minecraft.yaml").read_text()
-    text = text.replace("name: gaming", "name: keptgame").replace("segment: gaming", "segment: keptgame")
-    text = text.replace("vlan: 20", "vlan: 130").replace("10.0.20.0/24", "10.0.130.0/24")
-    text = text.replace("name: minecraft", "name: keptmc").replace("players: 10", f"players: 10\n    host_port: {_free_port()}")
-    path = tmp_path / "keptmc.yaml"
-    path.write_text(text)
-    return path
-
-
-def _iac(env: dict[str, str], *args: str) -> subprocess.CompletedProcess[str]:
-    done = subprocess.run([IAC, *args], env=env, capture_output=True, text=True, timeout=300, cwd=project_root())
-    assert done.returncode == 0, f"iac {' '.join(args)} exited {done.returncode}:\n{done.stdout}\n{done.stderr}"
-    return done
 
 
 def _first_result(home: Path) -> bool:
@@ -103,7 +79,7 @@ def test_a_killed_apply_leaves_no_credential_under_iac_home(
     else:
         inventory["all"]["vars"]["iac_env_file"] = str(layout.env_file)  # the lab's 0600 file, outside IAC_HOME
     (home / "hosts.yml").write_text(yaml.safe_dump(inventory))
-    intent = _intent(tmp_path)
+    intent = minecraft_variant(tmp_path, "kept", 130, free_port())
 
     apply = subprocess.Popen([IAC, "apply", str(intent), "--yes"], env=env, cwd=project_root(),
                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
@@ -122,8 +98,8 @@ def test_a_killed_apply_leaves_no_credential_under_iac_home(
             os.killpg(apply.pid, signal.SIGKILL)
             apply.wait()
         time.sleep(4)  # the killed run's lease runs out
-        killed = [d for d in json.loads(_iac(env, "status", "--json").stdout) if d["status"] == "running"]
+        killed = [d for d in json.loads(iac(env, "status", "--json").stdout) if d["status"] == "running"]
         for deployment in killed:
-            undone = json.loads(_iac(env, "rollback", deployment["id"][:8], "--json").stdout)
+            undone = json.loads(iac(env, "rollback", deployment["id"][:8], "--json").stdout)
             assert undone["deployment"]["status"] == "rolled_back"
     assert _where(home, secrets) == {}, "credentials on disk after the rollback run"

@@ -4,16 +4,15 @@ from __future__ import annotations
 
 import os
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
 from planner.paths import project_root
+from tests.e2e.cli import IAC
 
 pytestmark = pytest.mark.e2e
 
-IAC = str(Path(sys.executable).with_name("iac"))
 
 
 def _run(tmp_path: Path, *args: str, **env: str) -> subprocess.CompletedProcess[str]:

@@ -14,18 +14,13 @@ from typing import Any
 
 import pytest
 
+from lab.ports import free_port
 from planner.paths import project_root
+from tests.e2e.cli import IAC, iac
 
 pytestmark = [pytest.mark.e2e, pytest.mark.integration]
 
-IAC = str(Path(sys.executable).with_name("iac"))
 HELLO = project_root() / "examples" / "hello.yaml"
-
-
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
 
 
 def _variant(tmp_path: Path, port: int, suffix: str) -> Path:
@@ -45,13 +40,6 @@ def cli_env(lab: Any, pg_empty_url: str) -> dict[str, str]:
     env["IAC_DATABASE_URL"] = pg_empty_url
     env.pop("IAC_DEBUG", None)
     return env
-
-
-def iac(env: dict[str, str], *args: str, check: bool = True) -> subprocess.CompletedProcess[str]:
-    done = subprocess.run([IAC, *args], env=env, capture_output=True, text=True, timeout=300, cwd=project_root())
-    if check and done.returncode != 0:
-        raise AssertionError(f"iac {' '.join(args)} exited {done.returncode}:\n{done.stdout}\n{done.stderr}")
-    return done
 
 
 def _get(port: int) -> str:
@@ -76,7 +64,7 @@ def _cleanup(client: Any, suffix: str) -> None:
 
 
 def test_plan_apply_reapply_status(cli_env: dict[str, str], tmp_path: Path, docker_client: Any) -> None:
-    port = _free_port()
+    port = free_port()
     intent = _variant(tmp_path, port, "e2e")
     try:
         planned = json.loads(iac(cli_env, "plan", str(intent), "--json").stdout)
@@ -107,7 +95,7 @@ def test_plan_apply_reapply_status(cli_env: dict[str, str], tmp_path: Path, dock
 def test_plain_ansible_playbook_gives_the_same_result(
     cli_env: dict[str, str], tmp_path: Path, docker_client: Any
 ) -> None:
-    port = _free_port()
+    port = free_port()
     intent = _variant(tmp_path, port, "plain")
     project = tmp_path / "project"
     try:
@@ -156,7 +144,7 @@ def test_no_docker_engine_is_one_clear_line(cli_env: dict[str, str], tmp_path: P
         "all:\n  children:\n    docker:\n      hosts:\n        gone:\n"
         f"          docker_host: unix://{tmp_path}/nothing.sock\n"
     )
-    done = iac(cli_env, "apply", str(_variant(tmp_path, _free_port(), "gone")), "--yes", "-i", str(inventory),
+    done = iac(cli_env, "apply", str(_variant(tmp_path, free_port(), "gone")), "--yes", "-i", str(inventory),
                check=False)
     assert done.returncode == 1
     assert "no Docker engine answers at unix://" in done.stderr
@@ -167,7 +155,7 @@ def test_no_docker_engine_is_one_clear_line(cli_env: dict[str, str], tmp_path: P
 def test_a_failure_in_a_later_wave_rolls_back_the_earlier_one(
     cli_env: dict[str, str], tmp_path: Path, docker_client: Any
 ) -> None:
-    intent = _variant(tmp_path, _free_port(), "undo")
+    intent = _variant(tmp_path, free_port(), "undo")
     intent.write_text(intent.read_text().replace("homelab/busybox:latest", "homelab/not-built-here:1"))
     try:
         done = iac(cli_env, "apply", str(intent), "--yes", "--json", check=False)
@@ -188,7 +176,7 @@ def test_a_failure_in_a_later_wave_rolls_back_the_earlier_one(
 
 
 def test_drift_is_found_reported_and_reconciled(cli_env: dict[str, str], tmp_path: Path, docker_client: Any) -> None:
-    port = _free_port()
+    port = free_port()
     intent = _variant(tmp_path, port, "drift")
     try:
         iac(cli_env, "apply", str(intent), "--yes")
@@ -219,7 +207,7 @@ def test_a_killed_apply_is_reported_interrupted_and_rolled_back(
     import time
 
     env = {**cli_env, "IAC_LEASE_SECONDS": "3"}
-    intent = _variant(tmp_path, _free_port(), "killed")
+    intent = _variant(tmp_path, free_port(), "killed")
     try:
         apply = subprocess.Popen([IAC, "apply", str(intent), "--yes"], env=env, cwd=project_root(),
                                  stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
@@ -248,7 +236,7 @@ def test_a_killed_apply_is_reported_interrupted_and_rolled_back(
 def test_restore_brings_back_the_state_after_an_earlier_deployment(
     cli_env: dict[str, str], tmp_path: Path, docker_client: Any
 ) -> None:
-    port, extra_port = _free_port(), _free_port()
+    port, extra_port = free_port(), free_port()
     first = _variant(tmp_path, port, "rst")
     second = tmp_path / "second.yaml"
     extra = (
@@ -288,7 +276,7 @@ def test_secrets_reach_the_container_and_nothing_else(
 
     secret = f"s3cr3t-{uuid.uuid4().hex}"
     env = {**cli_env, "IAC_E2E_TOKEN": secret}
-    intent = _variant(tmp_path, _free_port(), "secret")
+    intent = _variant(tmp_path, free_port(), "secret")
     intent.write_text(intent.read_text() + "    env:\n      API_TOKEN: {secret: IAC_E2E_TOKEN}\n")
     try:
         iac(env, "apply", str(intent), "--yes")

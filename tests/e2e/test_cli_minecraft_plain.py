@@ -11,7 +11,6 @@ from __future__ import annotations
 import json
 import os
 import shlex
-import socket
 import subprocess
 import sys
 import urllib.request
@@ -21,29 +20,17 @@ from typing import Any
 
 import pytest
 
-from planner.paths import project_root
+from lab.ports import free_port
+from tests.e2e.cli import iac, minecraft_variant
 
 pytestmark = [pytest.mark.e2e, pytest.mark.integration]
 
 BIN = Path(sys.executable).parent
 
 
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
-
-
-def _iac(env: dict[str, str], *args: str) -> subprocess.CompletedProcess[str]:
-    done = subprocess.run([str(BIN / "iac"), *args], env=env, capture_output=True, text=True, timeout=300,
-                          cwd=project_root())
-    assert done.returncode == 0, f"iac {' '.join(args)} exited {done.returncode}:\n{done.stdout}\n{done.stderr}"
-    return done
-
-
 def _lab_env(env: dict[str, str]) -> dict[str, str]:
     """What `eval "$(iac lab env)"` puts into a shell."""
-    exports = _iac(env, "lab", "env").stdout.splitlines()
+    exports = iac(env, "lab", "env").stdout.splitlines()
     assert exports and all(line.startswith("export ") for line in exports)
     parsed = {}
     for line in exports:
@@ -55,16 +42,11 @@ def _lab_env(env: dict[str, str]) -> dict[str, str]:
 def test_rendered_minecraft_runs_under_plain_ansible_playbook(lab: Any, pg_empty_url: str, tmp_path: Path) -> None:
     env = {**os.environ, "IAC_DATABASE_URL": pg_empty_url}
     env.pop("IAC_DEBUG", None)
-    port = _free_port()
-    intents = (project_root() / "examples" / "minecraft.yaml").read_text()
-    intents = intents.replace("name: gaming", "name: plaingame").replace("segment: gaming", "segment: plaingame")
-    intents = intents.replace("vlan: 20", "vlan: 120").replace("10.0.20.0/24", "10.0.120.0/24")
-    intents = intents.replace("name: minecraft", "name: plainmc").replace("players: 10", f"players: 10\n    host_port: {port}")
-    intent_file = tmp_path / "plainmc.yaml"
-    intent_file.write_text(intents)
+    port = free_port()
+    intent_file = minecraft_variant(tmp_path, "plain", 120, port)
     before = datetime.now(UTC)
     project = tmp_path / "project"
-    _iac(env, "plan", str(intent_file), "--out", str(project))
+    iac(env, "plan", str(intent_file), "--out", str(project))
     site = (project / "site.yml").read_text()
     credentials = _lab_env(env)
     assert {"OPNSENSE_API_KEY", "OPNSENSE_API_SECRET"} <= set(credentials)
@@ -79,9 +61,9 @@ def test_rendered_minecraft_runs_under_plain_ansible_playbook(lab: Any, pg_empty
         with urllib.request.urlopen(f"http://127.0.0.1:{port}/", timeout=5) as response:
             assert response.status == 200
         # The state_recorder callback recorded the plain run: 13 resources, in the same database iac uses.
-        recorded = json.loads(_iac(env, "status", "--json").stdout)[0]
+        recorded = json.loads(iac(env, "status", "--json").stdout)[0]
         assert (recorded["status"], recorded["summary"]["changed"]) == ("succeeded", 13)
-        again = json.loads(_iac(env, "apply", str(intent_file), "--yes", "--json").stdout)
+        again = json.loads(iac(env, "apply", str(intent_file), "--yes", "--json").stdout)
         assert (again["changed"], again["failed"]) == (0, 0)
     finally:
-        _iac(env, "restore", "--at", before.astimezone().strftime("%Y-%m-%d %H:%M:%S"), "--allow-data-loss", "--yes")
+        iac(env, "restore", "--at", before.astimezone().strftime("%Y-%m-%d %H:%M:%S"), "--allow-data-loss", "--yes")

@@ -28,7 +28,6 @@ import json
 import os
 import re
 import subprocess
-import sys
 from collections.abc import Iterator
 from datetime import datetime
 from pathlib import Path
@@ -45,11 +44,11 @@ from lab.supervisor import LabStatus
 from planner.core.builder import expand_intents
 from planner.intents import Endpoints, load_intent_file
 from planner.paths import project_root
+from tests.e2e.cli import IAC
 from tests.integration.reliability.test_minecraft_faults import OPNSENSE_ERROR, LabView
 
 pytestmark = [pytest.mark.e2e, pytest.mark.integration]
 
-IAC = str(Path(sys.executable).with_name("iac"))
 EXAMPLES = project_root() / "examples"
 # Simple things first, then what builds on them; web-app last (its rollback test runs before all of them).
 ORDER = [

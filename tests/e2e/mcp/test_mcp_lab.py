@@ -7,7 +7,6 @@ import json
 import os
 import socket
 import subprocess
-import sys
 import time
 from collections.abc import Iterator
 from datetime import UTC, datetime
@@ -21,23 +20,18 @@ import yaml
 from mcp import Client, StdioServerParameters
 from mcp.client.streamable_http import streamable_http_client
 
+from lab.ports import free_port
 from mcp_server.server import CHANGING_TOOLS, build_server
 from planner.paths import project_root
 from planner.service import Service
 from planner.state import SqlStateStore
+from tests.e2e.cli import IAC
 
 pytestmark = [pytest.mark.e2e, pytest.mark.integration]
 
-IAC = str(Path(sys.executable).with_name("iac"))
 HELLO = (project_root() / "examples" / "hello.yaml").read_text()
 MINECRAFT = yaml.safe_load((project_root() / "examples" / "minecraft.yaml").read_text())
 READ_TOKEN, PLAN_TOKEN, APPLY_TOKEN = "read-token-" + "r" * 16, "plan-token-" + "p" * 16, "apply-token-" + "a" * 16
-
-
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
 
 
 def _intent(port: int, suffix: str) -> dict[str, Any]:
@@ -53,7 +47,7 @@ def game_port() -> Iterator[int]:
     """The minecraft server's published port: a free one, not 25565 (a demo lab on the machine may hold it)."""
     from planner.intents import game
 
-    port = _free_port()
+    port = free_port()
     minecraft = game.GAMES["minecraft"]
     with pytest.MonkeyPatch.context() as patch:
         patch.setitem(game.GAMES, "minecraft",
@@ -174,7 +168,7 @@ def test_stdio_read_only_lists_no_changing_tool(server_env: dict[str, str]) -> N
 
 @pytest.fixture
 def http_server(server_env: dict[str, str]) -> Iterator[str]:
-    port = _free_port()
+    port = free_port()
     process = subprocess.Popen([IAC, "mcp", "--http", "--port", str(port)], env=server_env, cwd=project_root(),
                                stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     url = f"http://127.0.0.1:{port}/mcp"

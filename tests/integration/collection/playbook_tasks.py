@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import secrets
-import socket
 from typing import Any
 
 IMAGE = "homelab/busybox:latest"
@@ -11,13 +10,6 @@ MANAGED_LABEL = "io.homelab-iac.managed"
 # busybox as PID 1 ignores SIGTERM, so `docker stop` would wait its full timeout; this command
 # serves /www on port 80 and exits promptly on SIGTERM.
 WEB_COMMAND = ["sh", "-c", "trap 'exit 0' TERM; httpd -p 80 -h /www; while true; do sleep 1; done"]
-
-
-def free_port() -> int:
-    """A loopback TCP port nothing listens on right now."""
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
 
 
 def task(name: str, module: str, args: dict[str, Any], **keywords: Any) -> dict[str, Any]:

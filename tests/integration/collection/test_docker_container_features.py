@@ -10,13 +10,13 @@ from typing import Any
 import docker
 import pytest
 
+from lab.ports import free_port
 from tests.integration.collection.playbook_tasks import (
     IMAGE,
     WEB_COMMAND,
     block,
     check,
     fetch,
-    free_port,
     subnet_base,
     task,
 )

@@ -11,13 +11,13 @@ from typing import Any
 import docker
 import pytest
 
+from lab.ports import free_port
 from tests.integration.collection.playbook_tasks import (
     IMAGE,
     MANAGED_LABEL,
     block,
     check,
     fetch,
-    free_port,
     subnet_base,
     task,
 )

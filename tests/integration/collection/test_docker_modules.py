@@ -13,10 +13,10 @@ from typing import Any
 import docker
 import pytest
 
+from lab.ports import free_port
 from tests.integration.collection.playbook_tasks import IMAGE, MANAGED_LABEL, WEB_COMMAND
 from tests.integration.collection.playbook_tasks import block as _block
 from tests.integration.collection.playbook_tasks import check as _assert
-from tests.integration.collection.playbook_tasks import free_port as _free_port
 from tests.integration.collection.playbook_tasks import task as _task
 
 pytestmark = pytest.mark.integration
@@ -60,7 +60,7 @@ def test_network_lifecycle(prefix: str, playbook: Any, engine: docker.DockerClie
 
 
 def test_container_lifecycle(prefix: str, playbook: Any, engine: docker.DockerClient) -> None:
-    port, other_port = _free_port(), _free_port()
+    port, other_port = free_port(), free_port()
     net_a, net_b = f"{prefix}-a", f"{prefix}-b"
     web = {
         "name": f"{prefix}-web", "image": IMAGE, "command": WEB_COMMAND,
@@ -176,7 +176,7 @@ def test_env_is_readable_and_secret_env_never_shown(prefix: str, playbook: Any, 
 
 
 def test_failures_change_nothing(prefix: str, playbook: Any, engine: docker.DockerClient) -> None:
-    holder_port, web_port = _free_port(), _free_port()
+    holder_port, web_port = free_port(), free_port()
     net = f"{prefix}-net"
     unmanaged = engine.containers.create(IMAGE, ["sleep", "600"], name=f"{prefix}-unmanaged", network_mode="none")
     holder = {"name": f"{prefix}-holder", "image": IMAGE, "command": WEB_COMMAND,
@@ -190,7 +190,7 @@ def test_failures_change_nothing(prefix: str, playbook: Any, engine: docker.Dock
         _task("network", "docker_network", {"name": net}),
         _task("a container holding a port", "docker_container", holder),
         _task("a second container wants the same port", "docker_container",
-              {**web, "name": f"{prefix}-new", "ports": [f"127.0.0.1:{_free_port()}:81", taken]}, register="port_new", **failing),
+              {**web, "name": f"{prefix}-new", "ports": [f"127.0.0.1:{free_port()}:81", taken]}, register="port_new", **failing),
         _task("an existing container", "docker_container", web, register="web_before"),
         _task("it moves onto the taken port", "docker_container", {**web, "ports": [taken]},
               register="port_move", **failing),

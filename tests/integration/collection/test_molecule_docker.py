@@ -10,7 +10,7 @@ from pathlib import Path
 import docker
 import pytest
 
-from tests.integration.collection.playbook_tasks import free_port
+from lab.ports import free_port
 
 pytestmark = pytest.mark.integration
 PROJECT_ROOT = Path(__file__).resolve().parents[3]

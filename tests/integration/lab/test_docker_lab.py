@@ -9,7 +9,6 @@ from __future__ import annotations
 import json
 import os
 import signal
-import socket
 import subprocess
 import time
 from collections.abc import Callable, Iterator
@@ -25,15 +24,10 @@ import lab as lab_package
 from lab import process
 from lab.cli import app
 from lab.images import BUSYBOX_IMAGE, HELLO_TEXT
+from lab.ports import free_port
 from lab.supervisor import LabStatus
 
 pytestmark = pytest.mark.integration
-
-
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
 
 
 def _wait_until(condition: Callable[[], bool], what: str, timeout: float = 30.0) -> None:
@@ -83,7 +77,7 @@ def test_status_json_lists_every_service_with_socket_pid_and_health(lab: LabStat
 def test_the_busybox_image_serves_hello_on_a_published_loopback_port(client: docker.DockerClient) -> None:
     # A user-defined bridge network must work even though the engine runs with --bridge=none.
     network = client.networks.create("lab-test-web", driver="bridge")
-    port = _free_port()
+    port = free_port()
     container = client.containers.run(
         BUSYBOX_IMAGE,
         ["httpd", "-f", "-p", "8080", "-h", "/www"],

@@ -58,6 +58,7 @@ import pytest
 import yaml
 
 from lab.emulator.registry import BUILTIN_EMULATORS
+from lab.ports import free_port
 from lab.supervisor import LabStatus
 from planner.adapters.execute import AnsibleRunnerExecutor
 from planner.adapters.inventory import EndpointInventory
@@ -131,18 +132,12 @@ _SKIPPED_MIDDLE_RULES = {9, 10, 11}  # setRule #2..#4: see the module docstring
 STEPS = [Step(index, _failure(index)) for index in range(len(WRITES)) if index not in _SKIPPED_MIDDLE_RULES]
 
 
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
-
-
 @pytest.fixture(scope="module")
 def game_port() -> Iterator[int]:
     """The minecraft server's published port for this module (see the module docstring)."""
     from planner.intents import game
 
-    port = _free_port()
+    port = free_port()
     minecraft = game.GAMES["minecraft"]
     with pytest.MonkeyPatch.context() as patch:
         patch.setitem(game.GAMES, "minecraft", dataclasses.replace(minecraft, ports=(game.GamePort(port, port, "tcp"),)))
