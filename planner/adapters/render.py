@@ -156,17 +156,18 @@ def _with_secrets(value: Any) -> Any:
     return value
 
 
-def _has_placeholders(value: Any) -> bool:
+def _has_placeholders(value: dict[str, Any] | list[Any]) -> bool:
     """Whether ``value`` is or holds a reference or a secret (looked for without copying anything)."""
+    items: Iterable[Any] = value
     if isinstance(value, dict):
-        if is_ref(value) or is_secret_ref(value):
+        # A reference has two keys, a secret one: most mappings are neither, and their length says so.
+        if len(value) <= 2 and (is_ref(value) or is_secret_ref(value)):
             return True
-        items: Iterable[Any] = value.values()
-    elif isinstance(value, list):
-        items = value
-    else:
-        return False
-    return any(map(_has_placeholders, [item for item in items if isinstance(item, _NESTED)]))
+        items = value.values()
+    for item in items:  # noqa: SIM110 - a loop, not any() over a generator: this runs for every change
+        if isinstance(item, _NESTED) and item and _has_placeholders(item):
+            return True
+    return False
 
 
 class _Tasks:

@@ -8,6 +8,7 @@ what an earlier wave observed without anyone re-rendering by hand.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Any, TypeGuard
 
 __all__ = ["MISSING", "find_output", "is_ref", "ref", "ref_pairs", "refs_in", "resolve_refs"]
@@ -35,13 +36,16 @@ def is_ref(value: Any) -> TypeGuard[dict[str, str]]:
 
 
 def _collect(value: dict[str, Any] | list[Any] | tuple[Any, ...], found: list[dict[str, str]]) -> None:
-    """Append every reference in ``value`` to ``found``, depth first; scalars are never visited (a plan's
-    specs are mostly scalars, and this runs once per resource)."""
-    if is_ref(value):
-        found.append(value)
-        return
-    for item in value.values() if isinstance(value, dict) else value:
-        if isinstance(item, _CONTAINERS):
+    """Append every reference in ``value`` to ``found``, depth first; scalars and empty containers are never
+    visited (a plan's specs are mostly scalars, and this runs once per resource)."""
+    items: Iterable[Any] = value
+    if isinstance(value, dict):
+        if len(value) == 2 and is_ref(value):  # the length first: most mappings are no reference
+            found.append(value)
+            return
+        items = value.values()
+    for item in items:
+        if isinstance(item, _CONTAINERS) and item:
             _collect(item, found)
 
 

@@ -7,6 +7,7 @@ A resource's ``kind`` is ``<backend>.<thing>`` and maps 1:1 onto a module of the
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -18,6 +19,11 @@ __all__ = ["Resource", "locate", "module_for"]
 
 
 _KIND = re.compile(r"^[a-z0-9]+\.[a-z0-9_]+$")
+
+
+@functools.lru_cache(maxsize=256)  # a plan has a few kinds and many resources of each
+def _is_kind(text: str) -> bool:
+    return _KIND.match(text) is not None
 
 
 @dataclass(frozen=True, slots=True)
@@ -43,16 +49,19 @@ class Resource:
     address: str = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
-        if not isinstance(self.kind, str) or not _KIND.match(self.kind):
-            raise ValueError(f"resource kind {self.kind!r} is not <backend>.<thing>, e.g. docker.container")
-        for name in ("name", "endpoint"):
-            if not isinstance(getattr(self, name), str) or not getattr(self, name):
-                raise ValueError(f"resource {self.kind} needs a non-empty {name}, got {getattr(self, name)!r}")
+        kind = self.kind
+        if not isinstance(kind, str) or not _is_kind(kind):
+            raise ValueError(f"resource kind {kind!r} is not <backend>.<thing>, e.g. docker.container")
+        if not isinstance(self.name, str) or not self.name:
+            raise ValueError(f"resource {kind} needs a non-empty name, got {self.name!r}")
+        if not isinstance(self.endpoint, str) or not self.endpoint:
+            raise ValueError(f"resource {kind} needs a non-empty endpoint, got {self.endpoint!r}")
         # Frozen: the checked and copied values are set the way dataclasses itself sets them.
-        object.__setattr__(self, "spec", dict(self.spec))
-        object.__setattr__(self, "meta", dict(self.meta))
-        object.__setattr__(self, "depends_on", tuple(self.depends_on))
-        object.__setattr__(self, "address", f"{self.kind}.{self.name}")
+        setattr_ = object.__setattr__
+        setattr_(self, "spec", dict(self.spec))
+        setattr_(self, "meta", dict(self.meta))
+        setattr_(self, "depends_on", tuple(self.depends_on))
+        setattr_(self, "address", f"{kind}.{self.name}")
 
     @property
     def backend(self) -> str:
