@@ -57,11 +57,6 @@ CA_ARGS: dict[str, dict[str, Any]] = {
 CA_REQUIRED_IF = [("state", "present", ("common_name",))]
 
 
-def read_bytes(path: str) -> bytes:
-    with open(path, "rb") as handle:
-        return handle.read()
-
-
 def _ensure(
     files: FilePlan,
     key_path: str,
@@ -83,8 +78,7 @@ def _ensure(
         files.add(key_path, key_pem(key), KEY_MODE)
         reason: str | None = "the CA key does not exist"
     else:
-        # Kept as it is on disk (any PEM flavour); only its mode and ownership are enforced.
-        files.add(key_path, read_bytes(key_path), KEY_MODE)
+        files.keep(key_path, KEY_MODE)
         issuer_cert = issuer[0] if issuer else None
         reason = "forced" if force else ca_problem(current, key, subject, issuer_cert, window)
     if reason:
@@ -92,7 +86,7 @@ def _ensure(
         current = build_ca(key, subject, valid_days, issuer_cert, issuer_key)
         files.add_cert(cert_path, [current], mode)
     else:
-        files.add(cert_path, read_bytes(cert_path), mode)
+        files.keep(cert_path, mode)
     return key, current, reason or ""
 
 

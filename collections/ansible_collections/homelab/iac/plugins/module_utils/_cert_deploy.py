@@ -20,6 +20,7 @@ from ansible_collections.homelab.iac.plugins.module_utils._cert_files import (
     cert_pem,
     load_certs,
     load_key,
+    read_bytes,
     same_key,
 )
 from ansible_collections.homelab.iac.plugins.module_utils._cert_module import (
@@ -57,11 +58,6 @@ TARGETS = (*DESTINATIONS, "docker_volume", "opnsense")
 DEPLOY_REQUIRED_IF = [("state", "present", ("cert_path", "key_path"))]
 
 
-def _read(path: str) -> bytes:
-    with open(path, "rb") as handle:
-        return handle.read()
-
-
 def load_pair(cert_path: str, key_path: str, chain_path: str | None) -> tuple[Any, Any, list[Any]]:
     """The leaf, its key and the chain after it; refuses a missing or mismatched pair."""
     certs = load_certs(cert_path)
@@ -97,7 +93,7 @@ def run() -> NoReturn:
                 existing = load_certs(dest)
                 if existing:
                     before[option] = cert_facts(existing[0], dest)
-        key_bytes = _read(params["key_path"])
+        key_bytes = read_bytes(params["key_path"])
         full = b"".join(cert_pem(cert) for cert in [leaf, *chain])
         files = deploy.files()
         files.add(params["cert_dest"], cert_pem(leaf), mode)

@@ -51,6 +51,12 @@ def key_pem(key: Any) -> bytes:
     )
 
 
+def read_bytes(path: str) -> bytes:
+    """The bytes of the file at ``path``, as they are on disk."""
+    with open(path, "rb") as handle:
+        return handle.read()
+
+
 def load_key(path: str) -> Any | None:
     """The private key at ``path``, or None when the file is missing."""
     try:

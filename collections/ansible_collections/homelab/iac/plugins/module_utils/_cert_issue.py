@@ -126,12 +126,12 @@ def run() -> NoReturn:
         if key_reason:
             files.add(params["key_path"], key_pem(key), KEY_MODE)
         else:
-            files.add(params["key_path"], _read(params["key_path"]), KEY_MODE)
+            files.keep(params["key_path"], KEY_MODE)
         if reason:
             current = build_leaf(key, subject, names, usages, params["valid_days"], ca_cert, ca_key)
             files.add_cert(params["cert_path"], [current], mode)
         else:
-            files.add(params["cert_path"], _read(params["cert_path"]), mode)
+            files.keep(params["cert_path"], mode)
         files.add_cert(params["fullchain_path"], [current, *_chain(ca_cert)], mode)
         changed_files = files.apply()
     except CertError as exc:
@@ -161,8 +161,3 @@ def _remove(issue: CertModule) -> NoReturn:
     before, removed = issue.remove_files(paths, facts)
     issue.exit(bool(removed), before, {"files": []}, reason="state is absent" if removed else "",
                key_created=False, certificate={}, files=removed)  # fmt: skip
-
-
-def _read(path: str) -> bytes:
-    with open(path, "rb") as handle:
-        return handle.read()

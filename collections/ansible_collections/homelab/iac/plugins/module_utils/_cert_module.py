@@ -23,6 +23,7 @@ from ansible_collections.homelab.iac.plugins.module_utils._cert_files import (
     dns_names,
     file_differs,
     ownership_differs,
+    read_bytes,
     remaining_days,
     require_cryptography,
     write_file,
@@ -114,6 +115,10 @@ class FilePlan:
 
     def add_cert(self, path: str | None, certs: list[Any], mode: int) -> None:
         self.add(path, b"".join(cert_pem(cert) for cert in certs), mode)
+
+    def keep(self, path: str, mode: int) -> None:
+        """Keep the file at ``path`` as it is on disk (any PEM flavour); only mode and ownership are enforced."""
+        self.add(path, read_bytes(path), mode)
 
     def remove(self, path: str | None) -> None:
         """Remove ``path`` (a change only when it exists; a directory is refused, never removed)."""

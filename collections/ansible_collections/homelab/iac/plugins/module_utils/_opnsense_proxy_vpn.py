@@ -12,6 +12,7 @@ from typing import Any
 
 from ansible_collections.homelab.iac.plugins.module_utils._opnsense_client import check_saved
 from ansible_collections.homelab.iac.plugins.module_utils._opnsense_resource import (
+    STATE,
     Attr,
     Kind,
     Observed,
@@ -19,7 +20,6 @@ from ansible_collections.homelab.iac.plugins.module_utils._opnsense_resource imp
     require,
 )
 
-STATE = {"type": "str", "default": "present", "choices": ["present", "absent"]}
 HAPROXY_APPLY = "haproxy/service/reconfigure"
 WIREGUARD_APPLY = "wireguard/service/reconfigure"
 

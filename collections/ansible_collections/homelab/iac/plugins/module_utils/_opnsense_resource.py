@@ -29,6 +29,9 @@ from ansible_collections.homelab.iac.plugins.module_utils._reconcile import Fiel
 
 Observed = tuple[str, dict[str, Any]]  # (uuid, item with API field names and collapsed values)
 
+#: The ``state`` option of every single-item module.
+STATE = {"type": "str", "default": "present", "choices": ["present", "absent"]}
+
 
 def collapse(value: Any) -> Any:
     """An option map (``{key: {value, selected}}`` or its JSON-list form) → list of selected keys."""

@@ -19,14 +19,13 @@ from ansible_collections.homelab.iac.plugins.module_utils._opnsense_proxy_vpn im
     WireguardServer,
 )
 from ansible_collections.homelab.iac.plugins.module_utils._opnsense_resource import (
+    STATE,
     Attr,
     Kind,
     Observed,
     OpnsenseItem,
     require,
 )
-
-STATE = {"type": "str", "default": "present", "choices": ["present", "absent"]}
 
 # A fixed namespace: the same rule name gives the same uuid on every firewall and every run.
 RULE_NAMESPACE = uuidlib.UUID("5b0c1c52-8f7e-4a36-9c55-6f2d1d0e7a11")
