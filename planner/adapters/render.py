@@ -78,12 +78,17 @@ def _scalar(value: Any) -> str:
     raise TypeError(f"cannot write {type(value).__name__} into a playbook: {value!r}")
 
 
-# Keys and most values recur on every resource (``state: started``, an image, a network's name): each
-# distinct string is written once. ``typed``: an expression of ours (_Jinja) is not the equal plain string.
-@functools.lru_cache(maxsize=8192, typed=True)
 def _string(value: str) -> str:
     if isinstance(value, _Jinja):
         return _quoted(str(value))
+    return _plain_string(value)
+
+
+# Keys and most values recur on every resource (``state: started``, an image, a network's name): each
+# distinct string is written once. Only for a plain ``str``: an expression of ours (_Jinja) is equal to the
+# plain string, and a cache that told them apart by type (``typed``) would build a key for every lookup.
+@functools.lru_cache(maxsize=8192)
+def _plain_string(value: str) -> str:
     if "{" in value and _JINJA_MARKER.search(value):
         return "!unsafe " + _quoted(value)
     if _PLAIN.match(value) and value.lower() not in _RESERVED:
@@ -119,17 +124,19 @@ class _BlockYaml:
         lines = self.lines
         if isinstance(value, dict):
             for key, item in value.items():
-                if isinstance(item, str):  # most values: checked first
-                    lines.append(f"{lead}{_string(str(key))}: {_string(item)}")
+                if type(item) is str:  # most values: checked first
+                    lines.append(f"{lead}{_plain_string(str(key))}: {_plain_string(item)}")
                 elif isinstance(item, _NESTED) and item:
-                    lines.append(f"{lead}{_string(str(key))}:")
+                    lines.append(f"{lead}{_plain_string(str(key))}:")
                     self._emit(item, indent + 2, pad + "  ")
                 else:
-                    lines.append(f"{lead}{_string(str(key))}: {_scalar(item)}")
+                    lines.append(f"{lead}{_plain_string(str(key))}: {_scalar(item)}")
                 lead = pad
         else:
             for item in value:
-                if isinstance(item, _NESTED) and item:
+                if type(item) is str:
+                    lines.append(f"{lead}- {_plain_string(item)}")
+                elif isinstance(item, _NESTED) and item:
                     self._emit(item, indent + 2, lead + "- ")
                 else:
                     lines.append(f"{lead}- {_scalar(item)}")
