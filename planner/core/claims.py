@@ -9,8 +9,7 @@ from __future__ import annotations
 import contextlib
 import ipaddress
 from collections.abc import Sequence
-from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 from planner.core.kinds import kind_spec
 from planner.intents.container import parse_port
@@ -20,9 +19,12 @@ __all__ = ["Claim", "clashes"]
 _ANY_ADDRESS = {"0.0.0.0", "::"}
 
 
-@dataclass(frozen=True)
-class Claim:
-    """What one resource takes on its endpoint: VLAN tag, subnet, identifying name, vmid, host ports."""
+class Claim(NamedTuple):
+    """What one resource takes on its endpoint: VLAN tag, subnet, identifying name, vmid, host ports.
+
+    A named tuple, not a frozen dataclass: every planned resource makes one, and a frozen dataclass sets each
+    field through ``object.__setattr__``.
+    """
 
     address: str
     endpoint: str
@@ -37,7 +39,6 @@ class Claim:
     @classmethod
     def of(cls, address: str, kind: str, endpoint: str, spec: dict[str, Any], *, deployed: bool) -> Claim:
         claims = kind_spec(kind).claims
-        tag = _int(spec, claims.tag)
         subnet = None
         if claims.subnet and isinstance(spec.get(claims.subnet), str):
             with contextlib.suppress(ValueError):
@@ -45,13 +46,13 @@ class Claim:
         name = spec.get(claims.name) if claims.name else None
         identity = (kind, name) if isinstance(name, str) else None
         ports: list[tuple[str, int, str]] = []
-        for port in (spec.get(claims.ports) or []) if claims.ports else []:
+        for port in (spec.get(claims.ports) or ()) if claims.ports else ():
             try:
                 ip, host, _, proto = parse_port(port)
             except (ValueError, TypeError, AttributeError):
                 continue
             ports.append((ip, host, proto))
-        return cls(address, endpoint, deployed, tag, subnet, kind if subnet else "", identity,
+        return cls(address, endpoint, deployed, _int(spec, claims.tag), subnet, kind if subnet else "", identity,
                    _int(spec, claims.vmid), tuple(ports))
 
     def side(self) -> str:
@@ -59,7 +60,9 @@ class Claim:
 
 
 def _int(spec: dict[str, Any], field: str | None) -> int | None:
-    value = spec.get(field) if field else None
+    if not field:
+        return None
+    value = spec.get(field)
     return value if isinstance(value, int) and not isinstance(value, bool) else None
 
 

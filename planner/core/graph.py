@@ -170,14 +170,18 @@ class Graph:
                 if dep in dependents:  # a missing dependency is never done, so ``v`` stays waiting
                     dependents[dep].append(v)
         ready = [v for v, count in waiting.items() if count == 0]
-        level: dict[str, int] = {}
+        # A vertex's level is one past its deepest dependency's: raised as each dependency is done, so it is
+        # final when the vertex is ready.
+        level = dict.fromkeys(ready, 0)
         for v in ready:  # ``ready`` grows while we walk it
-            level[v] = 1 + max((level[d] for d in self._deps[v]), default=-1)
+            after = level[v] + 1
             for dependent in dependents[v]:
+                if level.get(dependent, 0) < after:
+                    level[dependent] = after
                 waiting[dependent] -= 1
                 if waiting[dependent] == 0:
                     ready.append(dependent)
-        return level if len(level) == len(self._deps) else None
+        return level if len(ready) == len(self._deps) else None
 
     def waves(self) -> list[list[str]]:
         """Layers in dependency order; a vertex sits in the first wave after all its dependencies.
