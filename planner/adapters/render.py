@@ -184,9 +184,11 @@ class _Tasks:
         self.known = known_facts
         self.groups = task_groups(plan)
         self.changes = {change.address: change for change in plan.changes}
-        self.place: dict[str, tuple[TaskGroup, int]] = {
-            address: (group, index) for group in self.groups for index, address in enumerate(group.addresses)
-        }
+
+    @functools.cached_property
+    def place(self) -> dict[str, tuple[TaskGroup, int]]:
+        """Each address's task and its index there; made for the first reference (most plans have none)."""
+        return {address: (group, index) for group in self.groups for index, address in enumerate(group.addresses)}
 
     def _ref(self, consumer: Change, address: str, output: str) -> Any:
         known = find_output(self.known.get(address), output)
@@ -219,11 +221,16 @@ class _Tasks:
     def task(self, group: TaskGroup, when: str | None) -> dict[str, Any]:
         if group.batched:
             items = []
+            # Asked once per task, not per item: a property that splits the kind, and an enum member (a
+            # descriptor on Python 3.11).
+            item_kinds: dict[str, str] = {}
+            update = Action.UPDATE
             for address in group.addresses:
                 change = self.changes[address]
                 spec = kind_spec(change.kind)
-                item = {"kind": spec.item_kind, **self.args(change)}
-                if spec.safety_net is not None and change.action is Action.UPDATE:
+                item_kind = item_kinds.get(change.kind) or item_kinds.setdefault(change.kind, spec.item_kind)
+                item = {"kind": item_kind, **self.args(change)}
+                if spec.safety_net is not None and change.action is update:
                     item[spec.safety_net] = True  # the module's own safety net before an in-place change
                 items.append(item)
             args: dict[str, Any] = {"items": items}
