@@ -343,9 +343,12 @@ UNDO: tuple[Step, ...] = (Invert(),)
 
 @without_cyclic_gc
 def build(recipe: Iterable[Step], work: Work, *, now: datetime | None = None) -> Plan:
-    """Run ``recipe`` over ``work`` and return the plan it made."""
+    """Run ``recipe`` over ``work`` and return the plan it made (``work.desired`` is emptied on the way)."""
     for step in recipe:
         step(work)
+    # The changes hold what the plan needs of the desired resources (their specs are the changes' ``after``):
+    # let the rest go before the intents are written out, the largest part of a plan made last.
+    work.desired = []
     intents = [intent.model_dump(mode="json", exclude_defaults=False) for intent in work.intents]
     # The steps made every part of the plan as it is typed; validating it again would copy each change's
     # and intent's data once more.
