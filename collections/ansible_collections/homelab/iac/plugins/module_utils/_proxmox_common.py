@@ -18,12 +18,18 @@ from __future__ import annotations
 import time
 import traceback
 from collections.abc import Callable
-from typing import Any
+from typing import Any, NoReturn
 from urllib.parse import urlsplit
 
 from ansible.module_utils.basic import env_fallback, missing_required_lib
 from ansible_collections.homelab.iac.plugins.module_utils._client import ModuleClient
-from ansible_collections.homelab.iac.plugins.module_utils._reconcile import ReconcileError
+from ansible_collections.homelab.iac.plugins.module_utils._proxmox_values import InvalidValue
+from ansible_collections.homelab.iac.plugins.module_utils._reconcile import (
+    Outcome,
+    ReconcileError,
+    Reconciler,
+    Resource,
+)
 
 try:
     from proxmoxer import ProxmoxAPI, ResourceException
@@ -194,6 +200,23 @@ class ProxmoxModuleClient(ModuleClient):
                 raise ProxmoxError("no online node found; set the node option")
             self._node = nodes[0]
         return self._node
+
+    def reconcile(self, build: Callable[[], Resource[Any]], state: str) -> Outcome:
+        """Build the resource and reconcile it to ``state``; a bad value, a refusal or an API error fails the task."""
+        try:
+            return Reconciler(build(), self.check_mode).run(state)
+        except (InvalidValue, ReconcileError) as exc:
+            self.fail_run(exc)
+
+    def fail_run(self, error: Exception, **result: Any) -> NoReturn:
+        """Fail the task with ``error``'s message and the UPIDs of the tasks waited on before it."""
+        self.fail(str(error), upids=list(self.tasks.upids), **result)
+
+    def finish(self, changed: bool, action: str, diff: dict[str, Any], **result: Any) -> NoReturn:
+        """Exit with ``changed``, ``action``, ``result`` and the UPIDs waited on; the diff when --diff asks."""
+        if self.diff_mode:
+            result["diff"] = diff
+        self.exit_json(changed=changed, action=action, upids=list(self.tasks.upids), **result)
 
     def _connect(self) -> Any:
         params = self.params

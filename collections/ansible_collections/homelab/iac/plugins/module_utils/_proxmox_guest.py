@@ -20,7 +20,6 @@ from collections.abc import Callable
 from typing import Any, NoReturn
 
 from ansible_collections.homelab.iac.plugins.module_utils._proxmox_common import (
-    ProxmoxError,
     ProxmoxModuleClient,
     PveApi,
 )
@@ -140,18 +139,12 @@ def run_guest_module(argument_spec: dict[str, dict[str, Any]], kind: str,
     try:
         name = snapshot_name(client.params.get("snapshot_before_change"), time.time())
         outcome, changed, diff = reconcile_guest(client, build(client), kind, client.params["state"], name, taken)
-    except (InvalidValue, ReconcileError, ProxmoxError) as exc:
-        client.fail(str(exc), upids=list(client.tasks.upids), **({"snapshot": taken[0]} if taken else {}))
-    result: dict[str, Any] = {
-        "changed": changed,
-        "action": outcome.action.value,
-        facts_key: outcome.facts,
-        "updated": outcome.updated,
-        "upids": list(client.tasks.upids),
-    }
-    if taken:
-        result["snapshot"] = taken[0]
-    if client.diff_mode:
-        result["diff"] = diff
-    client.module.exit_json(**result)
-    raise AssertionError("exit_json returned")
+    except (InvalidValue, ReconcileError) as exc:
+        client.fail_run(exc, **_snapshot_taken(taken))
+    client.finish(changed, outcome.action.value, diff, **{facts_key: outcome.facts}, updated=outcome.updated,
+                  **_snapshot_taken(taken))
+
+
+def _snapshot_taken(taken: list[str]) -> dict[str, str]:
+    """The ``snapshot`` result when one was taken before the change."""
+    return {"snapshot": taken[0]} if taken else {}

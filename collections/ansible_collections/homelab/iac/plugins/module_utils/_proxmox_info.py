@@ -42,5 +42,4 @@ def run_info_module() -> NoReturn:
             result["storage"] = client.api.get(f"nodes/{client.node}/storage")
     except ProxmoxError as exc:
         client.fail(str(exc))
-    client.module.exit_json(**result)
-    raise AssertionError("exit_json returned")
+    client.exit_json(**result)

@@ -14,7 +14,6 @@ import time
 from typing import Any, NoReturn
 
 from ansible_collections.homelab.iac.plugins.module_utils._proxmox_common import (
-    ProxmoxError,
     ProxmoxModuleClient,
     PveApi,
     TaskWaiter,
@@ -178,11 +177,6 @@ def run_snapshot_module() -> NoReturn:
                 changed = True
                 diff["before"]["pruned"], diff["after"]["pruned"] = [], pruned
                 facts = resource.facts(None) if not client.check_mode else facts
-    except (InvalidValue, ReconcileError, ProxmoxError) as exc:
-        client.fail(str(exc), upids=list(client.tasks.upids))
-    result: dict[str, Any] = {"changed": changed, "action": action, "vmid": vmid, "guest_type": kind,
-                              "pruned": pruned, "upids": list(client.tasks.upids), **facts}
-    if client.diff_mode:
-        result["diff"] = diff
-    client.module.exit_json(**result)
-    raise AssertionError("exit_json returned")
+    except (InvalidValue, ReconcileError) as exc:
+        client.fail_run(exc)
+    client.finish(changed, action, diff, vmid=vmid, guest_type=kind, pruned=pruned, **facts)

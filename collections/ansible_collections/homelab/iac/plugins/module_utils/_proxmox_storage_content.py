@@ -11,7 +11,6 @@ from __future__ import annotations
 from typing import Any, NoReturn
 
 from ansible_collections.homelab.iac.plugins.module_utils._proxmox_common import (
-    ProxmoxError,
     ProxmoxModuleClient,
     PveApi,
     TaskWaiter,
@@ -20,7 +19,6 @@ from ansible_collections.homelab.iac.plugins.module_utils._proxmox_values import
 from ansible_collections.homelab.iac.plugins.module_utils._reconcile import (
     Field,
     ReconcileError,
-    Reconciler,
     Resource,
 )
 
@@ -36,6 +34,21 @@ CONTENT_ARGUMENT_SPEC: dict[str, dict[str, Any]] = {
 }
 
 
+def file_name(params: dict[str, Any]) -> str:
+    """The volume's file name: ``filename``, else ``appliance``, else the last part of ``url``."""
+    filename = params.get("filename") or params.get("appliance")
+    if not filename and params.get("url"):
+        filename = params["url"].rstrip("/").rsplit("/", 1)[-1]
+    if not filename:
+        raise InvalidValue("filename, appliance or url is required")
+    return str(filename)
+
+
+def volume_id(params: dict[str, Any]) -> str:
+    """``<storage>:<content>/<file name>``."""
+    return f"{params['storage']}:{params['content']}/{file_name(params)}"
+
+
 class StorageContent(Resource[dict[str, Any]]):
     """One file (volume) on a storage; nothing about it can change in place."""
 
@@ -44,13 +57,8 @@ class StorageContent(Resource[dict[str, Any]]):
 
     def __init__(self, api: PveApi, tasks: TaskWaiter, node: str, params: dict[str, Any]) -> None:
         self.api, self.tasks, self.node, self.params = api, tasks, node, params
-        filename = params.get("filename") or params.get("appliance")
-        if not filename and params.get("url"):
-            filename = params["url"].rstrip("/").rsplit("/", 1)[-1]
-        if not filename:
-            raise InvalidValue("filename, appliance or url is required")
-        self.volid = f"{params['storage']}:{params['content']}/{filename}"
-        self.filename = filename
+        self.filename = file_name(params)
+        self.volid = volume_id(params)
 
     def read(self) -> dict[str, Any] | None:
         items = self.api.get(f"nodes/{self.node}/storage/{self.params['storage']}/content",
@@ -93,14 +101,8 @@ class StorageContent(Resource[dict[str, Any]]):
 def run_storage_content_module() -> NoReturn:
     """Everything homelab.iac.proxmox_storage_content does."""
     client = ProxmoxModuleClient(CONTENT_ARGUMENT_SPEC, mutually_exclusive=[("appliance", "url")])
-    try:
-        resource = StorageContent(client.api, client.tasks, client.node, client.params)
-        outcome = Reconciler(resource, client.check_mode).run(client.params["state"])
-    except (InvalidValue, ReconcileError, ProxmoxError) as exc:
-        client.fail(str(exc), upids=list(client.tasks.upids))
-    result: dict[str, Any] = {"changed": outcome.changed, "action": outcome.action.value, "volume": outcome.facts,
-                              "volid": resource.volid, "upids": list(client.tasks.upids)}
-    if client.diff_mode:
-        result["diff"] = outcome.diff
-    client.module.exit_json(**result)
-    raise AssertionError("exit_json returned")
+    outcome = client.reconcile(
+        lambda: StorageContent(client.api, client.tasks, client.node, client.params), client.params["state"]
+    )
+    client.finish(outcome.changed, outcome.action.value, outcome.diff, volume=outcome.facts,
+                  volid=volume_id(client.params))

@@ -10,7 +10,6 @@ from __future__ import annotations
 from typing import Any, NoReturn
 
 from ansible_collections.homelab.iac.plugins.module_utils._proxmox_common import (
-    ProxmoxError,
     ProxmoxModuleClient,
     PveApi,
     TaskWaiter,
@@ -19,7 +18,6 @@ from ansible_collections.homelab.iac.plugins.module_utils._proxmox_guest import 
 from ansible_collections.homelab.iac.plugins.module_utils._reconcile import (
     Field,
     ReconcileError,
-    Reconciler,
     Resource,
 )
 
@@ -86,14 +84,5 @@ class ProxmoxTemplate(Resource[dict[str, Any]]):
 def run_template_module() -> NoReturn:
     """Everything homelab.iac.proxmox_template does."""
     client = ProxmoxModuleClient(TEMPLATE_ARGUMENT_SPEC, required_one_of=[("vmid", "name")])
-    try:
-        resource = ProxmoxTemplate(client.api, client.tasks, client.node, client.params)
-        outcome = Reconciler(resource, client.check_mode).run("present")
-    except (ReconcileError, ProxmoxError) as exc:
-        client.fail(str(exc), upids=list(client.tasks.upids))
-    result: dict[str, Any] = {"changed": outcome.changed, "action": outcome.action.value, "template": outcome.facts,
-                              "upids": list(client.tasks.upids)}
-    if client.diff_mode:
-        result["diff"] = outcome.diff
-    client.module.exit_json(**result)
-    raise AssertionError("exit_json returned")
+    outcome = client.reconcile(lambda: ProxmoxTemplate(client.api, client.tasks, client.node, client.params), "present")
+    client.finish(outcome.changed, outcome.action.value, outcome.diff, template=outcome.facts)
