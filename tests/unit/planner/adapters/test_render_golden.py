@@ -10,6 +10,9 @@ import os
 from datetime import UTC, datetime
 from pathlib import Path
 
+import pytest
+
+from planner.adapters import render
 from planner.adapters.inventory import EndpointInventory, Host
 from planner.adapters.render import render_project
 from planner.core.builder import build_plan
@@ -33,3 +36,14 @@ def test_small_plan_renders_exactly_the_golden_site_yml(tmp_path: Path) -> None:
     if os.environ.get("UPDATE_GOLDEN"):
         expected.write_text(site)
     assert site == expected.read_text()
+
+
+def test_a_playbook_written_a_few_lines_at_a_time_is_the_same_playbook(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # A large plan's site.yml is written in chunks of lines; with chunks of three the golden one must not change.
+    monkeypatch.setattr(render._BlockYaml, "_CHUNK", 3)
+    plan = build_plan(load_intent_file(GOLDEN / "small.yaml"), INVENTORY.endpoints(), {}, source="small.yaml",
+                      now=datetime(2026, 11, 26, tzinfo=UTC))
+    site = (render_project(plan, INVENTORY, tmp_path, deployment_id="golden") / "site.yml").read_text()
+    assert site == (GOLDEN / "small.site.yml").read_text()
