@@ -15,7 +15,7 @@ from mcp_server.server import CHANGING_TOOLS, build_server
 from planner.adapters.execute import ScriptedExecutor
 from planner.paths import project_root
 from planner.service import Service
-from planner.state.memory import MemoryStateStore
+from tests.unit.offline_service import DOCKER_INVENTORY, offline_service
 
 HELLO = yaml.safe_load((project_root() / "examples" / "hello.yaml").read_text())
 
@@ -26,12 +26,8 @@ def _ok(address: str) -> dict[str, Any]:
 
 
 def _service(tmp_path: Path) -> Service:
-    inventory = tmp_path / "hosts.yml"
-    inventory.write_text("all:\n  children:\n    docker:\n      hosts:\n        lab-docker:\n"
-                         "          docker_host: unix:///tmp/x.sock\n          api_token: hunter2-secret\n")
     executor = ScriptedExecutor([_ok("docker.network.hello-net"), _ok("docker.container.hello")])
-    return Service(MemoryStateStore(), executor, workdir=tmp_path / "deployments", inventory_path=inventory,
-                   preflight=lambda plan, inventory: None)
+    return offline_service(tmp_path, executor, inventory=DOCKER_INVENTORY + "          api_token: hunter2-secret\n")
 
 
 def _with_client(service: Service, body: Callable[[Client], Awaitable[None]], *, read_only: bool = False) -> None:
@@ -218,13 +214,8 @@ SENTENCE = "deploy a minecraft server for 10 players on vlan 20"
 
 def _homelab(tmp_path: Path, docker_capacity: str = "") -> Service:
     """A service over fakes whose inventory has the lab's firewall and Docker engine (nothing runs)."""
-    inventory = tmp_path / "hosts.yml"
-    inventory.write_text("all:\n  children:\n    docker:\n      hosts:\n        lab-docker:\n"
-                         "          docker_host: unix:///tmp/x.sock\n" + docker_capacity +
-                         "    opnsense:\n      hosts:\n        lab-opnsense:\n"
-                         "          opnsense_url: https://127.0.0.1:1\n")
-    return Service(MemoryStateStore(), ScriptedExecutor([]), workdir=tmp_path / "deployments",
-                   inventory_path=inventory, preflight=lambda plan, inventory: None)
+    return offline_service(tmp_path, inventory=DOCKER_INVENTORY + docker_capacity +
+                           "    opnsense:\n      hosts:\n        lab-opnsense:\n          opnsense_url: https://127.0.0.1:1\n")
 
 
 def test_plan_the_minecraft_example_with_its_policy_results(tmp_path: Path) -> None:

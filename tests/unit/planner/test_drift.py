@@ -3,13 +3,11 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
 
 import pytest
 
 from planner.adapters.execute import ScriptedExecutor
-from planner.service import Service
-from planner.state.memory import MemoryStateStore
+from tests.unit.offline_service import offline_service, runner_event
 
 INTENTS = """\
 version: 1
@@ -22,26 +20,15 @@ intents:
 """
 
 
-def _event(kind: str, address: str, **res: Any) -> dict[str, Any]:
-    return {"event": kind, "event_data": {"address": address, "res": res}}
-
-
-def _service(tmp_path: Path, executor: ScriptedExecutor) -> Service:
-    inventory = tmp_path / "hosts.yml"
-    inventory.write_text("all:\n  children:\n    docker:\n      hosts:\n        lab-docker: {}\n")
-    return Service(MemoryStateStore(), executor, workdir=tmp_path / "d", inventory_path=inventory,
-                   preflight=lambda plan, inventory: None)
-
-
 def test_drift_reports_what_differs_and_what_it_could_not_check(tmp_path: Path,
                                                                  monkeypatch: pytest.MonkeyPatch) -> None:
     intents = tmp_path / "app.yaml"
     intents.write_text(INTENTS)
-    executor = ScriptedExecutor([_event("runner_on_ok", "docker.network.app-net", changed=True),
-                                 _event("runner_on_ok", "docker.container.app", changed=True)])
-    executor.then([_event("runner_on_ok", "docker.network.app-net", changed=True,
+    executor = ScriptedExecutor([runner_event("runner_on_ok", "docker.network.app-net", changed=True),
+                                 runner_event("runner_on_ok", "docker.container.app", changed=True)])
+    executor.then([runner_event("runner_on_ok", "docker.network.app-net", changed=True,
                           diff={"before": {"internal": True}, "after": {"internal": False}})])
-    service = _service(tmp_path, executor)
+    service = offline_service(tmp_path, executor)
     service.apply(service.plan(intents).deployment.id)
     monkeypatch.delenv("DRIFT_TEST_TOKEN", raising=False)
     report = service.drift()

@@ -9,32 +9,19 @@ from typing import Any
 import pytest
 
 from planner.adapters.execute import ScriptedExecutor
-from planner.adapters.inventory import EndpointInventory
-from planner.core.plan import Plan
 from planner.errors import IacError, LockConflict
 from planner.locks import hold_locks
 from planner.paths import project_root
-from planner.service import Service
 from planner.state.memory import MemoryStateStore
 from planner.state.records import DeploymentStatus
+from tests.unit.offline_service import offline_service
 
 HELLO = project_root() / "examples" / "hello.yaml"
 
 
-def _service(tmp_path: Path, store: MemoryStateStore, executor: Any = None) -> Service:
-    inventory = tmp_path / "hosts.yml"
-    inventory.write_text("all:\n  children:\n    docker:\n      hosts:\n        lab-docker: {docker_host: unix:///x}\n")
-
-    def no_preflight(plan: Plan, endpoints: EndpointInventory) -> None:
-        return None
-
-    return Service(store, executor or ScriptedExecutor(), workdir=tmp_path / "d", inventory_path=inventory,
-                   preflight=no_preflight)
-
-
 def test_a_second_apply_on_held_resources_is_refused_naming_the_holder(tmp_path: Path) -> None:
     store = MemoryStateStore()
-    service = _service(tmp_path, store)
+    service = offline_service(tmp_path, store=store)
     first, second = service.plan(HELLO), service.plan(HELLO)
     conflict = f"deployment {first.deployment.id[:8]} .* is changing docker.container.hello"
     with hold_locks(store, first.deployment.id, ["docker.container.hello"]), pytest.raises(LockConflict, match=conflict):
@@ -45,7 +32,7 @@ def test_a_second_apply_on_held_resources_is_refused_naming_the_holder(tmp_path:
 
 def test_wait_lets_the_second_apply_run_once_the_first_lets_go(tmp_path: Path) -> None:
     store = MemoryStateStore()
-    service = _service(tmp_path, store)
+    service = offline_service(tmp_path, store=store)
     first, second = service.plan(HELLO), service.plan(HELLO)
     store.acquire_locks(first.deployment.id, ["docker.network.hello-net"], holder="elsewhere:1")
     release = threading.Timer(0.5, store.release_locks, args=[first.deployment.id])
@@ -66,14 +53,14 @@ def test_locks_are_held_during_the_run_and_released_after(tmp_path: Path) -> Non
             seen.append([lock.address for lock in store.list_locks()])
             return super().run(project, **kwargs)
 
-    service = _service(tmp_path, store, Watching())
+    service = offline_service(tmp_path, Watching(), store)
     service.apply(service.plan(HELLO).deployment.id)
     assert seen == [["docker.container.hello", "docker.network.hello-net"]]
     assert store.list_locks() == []
 
 
 def test_only_an_interrupted_deployment_can_be_resumed(tmp_path: Path) -> None:
-    service = _service(tmp_path, MemoryStateStore())
+    service = offline_service(tmp_path)
     planned = service.plan(HELLO)
     with pytest.raises(IacError, match="only a run that crashed can be resumed"):
         service.resume(planned.deployment.id)

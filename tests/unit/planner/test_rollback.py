@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
 
 import pytest
 import yaml
@@ -14,22 +13,12 @@ from planner.core.plan import Action
 from planner.errors import IacError
 from planner.intents import Endpoints, parse_intents
 from planner.paths import project_root
-from planner.service import Service
 from planner.state.memory import MemoryStateStore
 from planner.state.records import DeploymentStatus, ResourceState
+from tests.unit.offline_service import offline_service, runner_event
 
 HELLO = project_root() / "examples" / "hello.yaml"
 NETWORK, CONTAINER = "docker.network.hello-net", "docker.container.hello"
-
-
-def _event(kind: str, address: str, **res: Any) -> dict[str, Any]:
-    return {"event": kind, "event_data": {"address": address, "res": res}}
-
-
-def _service(tmp_path: Path, executor: ScriptedExecutor, store: MemoryStateStore) -> Service:
-    inventory = tmp_path / "hosts.yml"
-    inventory.write_text("all:\n  children:\n    docker:\n      hosts:\n        lab-docker: {docker_host: unix:///x}\n")
-    return Service(store, executor, workdir=tmp_path / "d", inventory_path=inventory, preflight=lambda p, i: None)
 
 
 def test_inverse_plan_removes_what_was_created_and_restores_what_was_updated() -> None:
@@ -48,11 +37,11 @@ def test_inverse_plan_removes_what_was_created_and_restores_what_was_updated() -
 def test_a_failed_wave_undoes_the_earlier_wave_and_ends_rolled_back(tmp_path: Path) -> None:
     store = MemoryStateStore()
     executor = ScriptedExecutor(
-        [_event("runner_on_ok", NETWORK, changed=True, network={"id": "n1"}),
-         _event("runner_on_failed", CONTAINER, msg="image nope:1 is not on the Docker host")],
+        [runner_event("runner_on_ok", NETWORK, changed=True, network={"id": "n1"}),
+         runner_event("runner_on_failed", CONTAINER, msg="image nope:1 is not on the Docker host")],
         status="failed",
-    ).then([_event("runner_on_ok", CONTAINER, changed=False), _event("runner_on_ok", NETWORK, changed=True)])
-    service = _service(tmp_path, executor, store)
+    ).then([runner_event("runner_on_ok", CONTAINER, changed=False), runner_event("runner_on_ok", NETWORK, changed=True)])
+    service = offline_service(tmp_path, executor, store)
     result = service.apply(service.plan(HELLO).deployment.id)
     assert result.deployment.status is DeploymentStatus.ROLLED_BACK
     assert "image nope:1 is not on the Docker host" in (result.deployment.error or "")
@@ -70,11 +59,11 @@ def test_a_failed_wave_undoes_the_earlier_wave_and_ends_rolled_back(tmp_path: Pa
 
 def test_a_rollback_that_fails_says_what_is_left(tmp_path: Path) -> None:
     executor = ScriptedExecutor(
-        [_event("runner_on_ok", NETWORK, changed=True), _event("runner_on_failed", CONTAINER, msg="boom")],
+        [runner_event("runner_on_ok", NETWORK, changed=True), runner_event("runner_on_failed", CONTAINER, msg="boom")],
         status="failed",
-    ).then([_event("runner_on_ok", CONTAINER, changed=True),
-            _event("runner_on_failed", NETWORK, msg="network has active endpoints")], status="failed")
-    service = _service(tmp_path, executor, MemoryStateStore())
+    ).then([runner_event("runner_on_ok", CONTAINER, changed=True),
+            runner_event("runner_on_failed", NETWORK, msg="network has active endpoints")], status="failed")
+    service = offline_service(tmp_path, executor)
     result = service.apply(service.plan(HELLO).deployment.id)
     assert result.deployment.status is DeploymentStatus.ROLLBACK_FAILED
     assert result.deployment.error == f"{CONTAINER}: boom; rollback could not undo {NETWORK}"
@@ -83,10 +72,10 @@ def test_a_rollback_that_fails_says_what_is_left(tmp_path: Path) -> None:
 def test_no_rollback_keeps_the_partial_state_and_iac_rollback_undoes_it_later(tmp_path: Path) -> None:
     store = MemoryStateStore()
     executor = ScriptedExecutor(
-        [_event("runner_on_ok", NETWORK, changed=True), _event("runner_on_failed", CONTAINER, msg="boom")],
+        [runner_event("runner_on_ok", NETWORK, changed=True), runner_event("runner_on_failed", CONTAINER, msg="boom")],
         status="failed",
-    ).then([_event("runner_on_ok", CONTAINER, changed=False), _event("runner_on_ok", NETWORK, changed=True)])
-    service = _service(tmp_path, executor, store)
+    ).then([runner_event("runner_on_ok", CONTAINER, changed=False), runner_event("runner_on_ok", NETWORK, changed=True)])
+    service = offline_service(tmp_path, executor, store)
     failed = service.apply(service.plan(HELLO).deployment.id, rollback=False)
     assert failed.deployment.status is DeploymentStatus.FAILED
     assert len(executor.runs) == 1

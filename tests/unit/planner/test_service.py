@@ -12,19 +12,11 @@ from planner.adapters.inventory import EndpointInventory, Host, load_inventory
 from planner.core.plan import Plan
 from planner.errors import IacError
 from planner.paths import project_root
-from planner.service import Service
 from planner.state.memory import MemoryStateStore
 from planner.state.records import DeploymentStatus
+from tests.unit.offline_service import DOCKER_INVENTORY, offline_service
 
 HELLO = project_root() / "examples" / "hello.yaml"
-
-
-def _inventory(tmp_path: Path) -> Path:
-    path = tmp_path / "hosts.yml"
-    path.write_text(
-        "all:\n  children:\n    docker:\n      hosts:\n        lab-docker:\n          docker_host: unix:///tmp/x.sock\n"
-    )
-    return path
 
 
 def _ok(address: str, changed: bool, res: dict[str, Any] | None = None) -> dict[str, Any]:
@@ -37,18 +29,13 @@ def _ok(address: str, changed: bool, res: dict[str, Any] | None = None) -> dict[
     }
 
 
-def _service(tmp_path: Path, executor: ScriptedExecutor, store: MemoryStateStore | None = None) -> Service:
-    return Service(store or MemoryStateStore(), executor, workdir=tmp_path / "deployments",
-                   inventory_path=_inventory(tmp_path), preflight=lambda plan, inventory: None)
-
-
 def test_apply_records_resources_events_and_status(tmp_path: Path) -> None:
     events = [
         {"event": "playbook_on_play_start", "event_data": {"play": "Wave 1: docker.network.hello-net"}},
         _ok("docker.network.hello-net", True, {"network": {"id": "n1", "name": "hello-net"}}),
         _ok("docker.container.hello", True, {"container": {"id": "c1", "status": "running"}}),
     ]
-    service = _service(tmp_path, ScriptedExecutor(events))
+    service = offline_service(tmp_path, ScriptedExecutor(events))
     planned = service.plan(HELLO)
     assert planned.deployment.status is DeploymentStatus.PLANNED
     assert (planned.project / "site.yml").exists()
@@ -65,7 +52,7 @@ def test_apply_records_resources_events_and_status(tmp_path: Path) -> None:
 def test_a_second_plan_of_the_same_file_is_all_noop(tmp_path: Path) -> None:
     store = MemoryStateStore()
     events = [_ok("docker.network.hello-net", True), _ok("docker.container.hello", True)]
-    service = _service(tmp_path, ScriptedExecutor(events), store)
+    service = offline_service(tmp_path, ScriptedExecutor(events), store)
     service.apply(service.plan(HELLO).deployment.id)
     again = service.plan(HELLO)
     assert again.plan.counts() == {"create": 0, "update": 0, "delete": 0, "noop": 2}
@@ -74,7 +61,7 @@ def test_a_second_plan_of_the_same_file_is_all_noop(tmp_path: Path) -> None:
 def test_a_failed_resource_fails_the_deployment_with_its_message(tmp_path: Path) -> None:
     failed = {"event": "runner_on_failed",
               "event_data": {"address": "docker.container.hello", "res": {"msg": "port 127.0.0.1:18080 is already in use"}}}
-    service = _service(tmp_path, ScriptedExecutor([_ok("docker.network.hello-net", True), failed], status="failed"))
+    service = offline_service(tmp_path, ScriptedExecutor([_ok("docker.network.hello-net", True), failed], status="failed"))
     result = service.apply(service.plan(HELLO).deployment.id, rollback=False)
     assert result.deployment.status is DeploymentStatus.FAILED
     assert result.deployment.error == "docker.container.hello: port 127.0.0.1:18080 is already in use"
@@ -83,7 +70,7 @@ def test_a_failed_resource_fails_the_deployment_with_its_message(tmp_path: Path)
 def test_a_stored_plan_runs_once_and_a_stale_plan_is_refused(tmp_path: Path) -> None:
     store = MemoryStateStore()
     events = [_ok("docker.network.hello-net", True), _ok("docker.container.hello", True)]
-    service = _service(tmp_path, ScriptedExecutor(events), store)
+    service = offline_service(tmp_path, ScriptedExecutor(events), store)
     first, second = service.plan(HELLO), service.plan(HELLO)
     service.apply(first.deployment.id)
     with pytest.raises(IacError, match="is succeeded, not planned"):
@@ -98,8 +85,7 @@ def test_preflight_failure_changes_nothing(tmp_path: Path) -> None:
     def refuse(plan: Plan, inventory: EndpointInventory) -> None:
         raise IacError("port taken")
 
-    service = Service(MemoryStateStore(), executor, workdir=tmp_path / "d", inventory_path=_inventory(tmp_path),
-                      preflight=refuse)
+    service = offline_service(tmp_path, executor, preflight=refuse)
     planned = service.plan(HELLO)
     with pytest.raises(IacError, match="port taken"):
         service.apply(planned.deployment.id)
@@ -108,14 +94,16 @@ def test_preflight_failure_changes_nothing(tmp_path: Path) -> None:
 
 
 def test_plan_out_writes_a_project_where_asked(tmp_path: Path) -> None:
-    service = _service(tmp_path, ScriptedExecutor())
+    service = offline_service(tmp_path, ScriptedExecutor())
     service.plan(HELLO, out=tmp_path / "repo")
     assert (tmp_path / "repo" / "site.yml").exists()
     assert (tmp_path / "repo" / "collections" / "requirements.yml").exists()
 
 
 def test_inventory_groups_hosts_by_backend(tmp_path: Path) -> None:
-    inventory = load_inventory(_inventory(tmp_path))
+    hosts = tmp_path / "hosts.yml"
+    hosts.write_text(DOCKER_INVENTORY)
+    inventory = load_inventory(hosts)
     assert inventory.hosts == {"lab-docker": Host("lab-docker", "docker", {"docker_host": "unix:///tmp/x.sock"})}
 
 
@@ -138,7 +126,7 @@ def test_an_apply_runs_the_project_rendered_at_plan_time_unless_it_or_its_inputs
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, moved: str | None
 ) -> None:
     rendered = _counting_renders(monkeypatch)
-    service = _service(tmp_path, ScriptedExecutor([_ok("docker.network.hello-net", True),
+    service = offline_service(tmp_path, ScriptedExecutor([_ok("docker.network.hello-net", True),
                                                    _ok("docker.container.hello", True)]))  # fmt: skip
     planned = service.plan(HELLO)
     site = (planned.project / "site.yml").read_text()

@@ -4,20 +4,15 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
 
 import yaml
 
 from planner.adapters.execute import ScriptedExecutor
 from planner.core.plan import Action, Change, Plan
 from planner.core.refs import ref
-from planner.service import Service
 from planner.service.context import Operation
 from planner.state.memory import MemoryStateStore
-
-
-def _event(kind: str, address: str, **res: Any) -> dict[str, Any]:
-    return {"event": kind, "event_data": {"address": address, "res": res}}
+from tests.unit.offline_service import offline_service, runner_event
 
 
 def test_an_undo_that_needs_facts_nobody_recorded_skips_what_was_never_created(tmp_path: Path) -> None:
@@ -31,11 +26,9 @@ def test_an_undo_that_needs_facts_nobody_recorded_skips_what_was_never_created(t
     plan = Plan(source="t", created_at=datetime.now(UTC), intents=[], changes=[vlan, interface],
                 waves=[[vlan.address], [interface.address]])
     store = MemoryStateStore()
-    inventory = tmp_path / "hosts.yml"
-    inventory.write_text("all:\n  children:\n    opnsense:\n      hosts:\n        fw:\n          api_url: https://x\n")
-    executor = ScriptedExecutor([_event("runner_on_ok", vlan.address, changed=True)])
-    service = Service(store, executor, workdir=tmp_path / "d", inventory_path=inventory,
-                      preflight=lambda plan, inventory: None)
+    executor = ScriptedExecutor([runner_event("runner_on_ok", vlan.address, changed=True)])
+    service = offline_service(tmp_path, executor, store,
+                              inventory="all:\n  children:\n    opnsense:\n      hosts:\n        fw:\n          api_url: https://x\n")
     deployment = store.create_deployment({}, plan.model_dump(mode="json"))
     undone = service.deploying._undo(Operation(service.ports), deployment.id, plan, {"resources": {vlan.address: {"before": None},
                                                                interface.address: {"before": None}}},
