@@ -11,12 +11,11 @@ import ssl
 import uuid
 from pathlib import Path
 
-import dns.message
-import dns.query
 import httpx
 import pytest
 
 from tests.integration.dns.conftest import DnsLabInfo
+from tests.integration.dns.lookup import resolve
 from tests.integration.dns.playbook import play_defaults, run_playbook, run_tasks
 
 pytestmark = pytest.mark.integration
@@ -122,11 +121,6 @@ def test_acme_certificate_removed_and_revoked_only_when_asked(dns_lab: DnsLabInf
     assert status == {kept_serial: "Valid", revoked_serial: "Revoked"}
 
 
-def _resolve(lab: DnsLabInfo, name: str) -> list[str]:
-    response = dns.query.tcp(dns.message.make_query(name, "A"), "127.0.0.1", port=lab.bind_port, timeout=3)
-    return sorted(item.to_text() for rrset in response.answer for item in rrset)
-
-
 def test_ddns_record_removed(dns_lab: DnsLabInfo, tmp_path: Path) -> None:
     name = f"ddns-undo-{uuid.uuid4().hex[:6]}"
     other = f"ddns-other-{uuid.uuid4().hex[:6]}"
@@ -147,5 +141,5 @@ def test_ddns_record_removed(dns_lab: DnsLabInfo, tmp_path: Path) -> None:
         ]}},
     ]  # fmt: skip
     run_playbook(dns_lab, tmp_path, tasks, play_defaults(dns_lab, "rfc2136"))
-    assert _resolve(dns_lab, f"{name}.{dns_lab.zone}") == []
-    assert _resolve(dns_lab, f"{other}.{dns_lab.zone}") == []
+    assert resolve(dns_lab.bind_port, f"{name}.{dns_lab.zone}") == []
+    assert resolve(dns_lab.bind_port, f"{other}.{dns_lab.zone}") == []

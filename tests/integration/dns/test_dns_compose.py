@@ -10,23 +10,13 @@ from __future__ import annotations
 import uuid
 from pathlib import Path
 
-import dns.message
-import dns.query
-import dns.tsigkeyring
 import pytest
 
 from tests.integration.dns.conftest import DnsLabInfo
+from tests.integration.dns.lookup import resolve
 from tests.integration.dns.playbook import play_defaults, run_playbook
 
 pytestmark = pytest.mark.integration
-
-
-def _resolve(lab: DnsLabInfo, name: str, key: dict | None = None, rtype: str = "A") -> list[str]:
-    query = dns.message.make_query(name, rtype)
-    if key is not None:
-        query.use_tsig(dns.tsigkeyring.from_text({key["name"]: (key["algorithm"], key["secret"])}), keyname=key["name"])
-    response = dns.query.tcp(query, "127.0.0.1", port=lab.bind_port, timeout=3)
-    return sorted(item.to_text() for rrset in response.answer for item in rrset)
 
 
 def test_batch_split_horizon_and_ddns(dns_lab: DnsLabInfo, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -94,11 +84,11 @@ def test_batch_split_horizon_and_ddns(dns_lab: DnsLabInfo, tmp_path: Path, monke
     output = run_playbook(dns_lab, tmp_path, tasks, play_defaults(dns_lab, "rfc2136"))
     assert internal["secret"] not in output
     zone = dns_lab.zone
-    assert _resolve(dns_lab, f"b1-{tag}.{zone}") == ["192.0.2.11"]
-    assert _resolve(dns_lab, f"b2-{tag}.{zone}") == []
-    assert _resolve(dns_lab, f"p1-{tag}.{zone}") == ["192.0.2.21"]
-    assert _resolve(dns_lab, f"p3-{tag}.{zone}") == []
-    assert _resolve(dns_lab, f"txt-{tag}.{zone}", rtype="TXT") == ['"hello world"']
-    assert _resolve(dns_lab, f"www-{tag}.{zone}", internal) == ["192.168.1.50"]
-    assert _resolve(dns_lab, f"www-{tag}.{zone}") == ["203.0.113.50"]
-    assert _resolve(dns_lab, f"home-{tag}.{zone}") == ["192.0.2.99"]
+    assert resolve(dns_lab.bind_port, f"b1-{tag}.{zone}") == ["192.0.2.11"]
+    assert resolve(dns_lab.bind_port, f"b2-{tag}.{zone}") == []
+    assert resolve(dns_lab.bind_port, f"p1-{tag}.{zone}") == ["192.0.2.21"]
+    assert resolve(dns_lab.bind_port, f"p3-{tag}.{zone}") == []
+    assert resolve(dns_lab.bind_port, f"txt-{tag}.{zone}", rtype="TXT") == ['"hello world"']
+    assert resolve(dns_lab.bind_port, f"www-{tag}.{zone}", key=internal) == ["192.168.1.50"]
+    assert resolve(dns_lab.bind_port, f"www-{tag}.{zone}") == ["203.0.113.50"]
+    assert resolve(dns_lab.bind_port, f"home-{tag}.{zone}") == ["192.0.2.99"]

@@ -11,26 +11,16 @@ import ssl
 import uuid
 from pathlib import Path
 
-import dns.message
-import dns.query
-import dns.tsigkeyring
 import httpx
 import pytest
 import yaml
 
 from tests.integration.dns.conftest import DnsLabInfo
+from tests.integration.dns.lookup import resolve
 from tests.integration.dns.playbook import play_defaults, run_playbook
 
 pytestmark = pytest.mark.integration
 M = "homelab.iac.dns_record"
-
-
-def _resolve(port: int, name: str, rtype: str = "A", key: dict | None = None) -> list[str]:
-    query = dns.message.make_query(name, rtype)
-    if key is not None:
-        query.use_tsig(dns.tsigkeyring.from_text({key["name"]: (key["algorithm"], key["secret"])}), keyname=key["name"])
-    response = dns.query.tcp(query, "127.0.0.1", port=port, timeout=3)
-    return sorted(item.to_text() for rrset in response.answer for item in rrset)
 
 
 def _writes(lab: DnsLabInfo) -> list[str]:
@@ -60,7 +50,7 @@ def test_cloudflare_record_lifecycle(dns_lab: DnsLabInfo, tmp_path: Path) -> Non
         ]}},
     ]  # fmt: skip
     run_playbook(dns_lab, tmp_path, tasks, play_defaults(dns_lab, "cloudflare"))
-    assert _resolve(dns_lab.public_dns_port, name) == ["203.0.113.7", "203.0.113.8"]
+    assert resolve(dns_lab.public_dns_port, name) == ["203.0.113.7", "203.0.113.8"]
 
     before = len(_writes(dns_lab))
     run_playbook(dns_lab, tmp_path, [{M: task, "register": "r"}, {"ansible.builtin.assert": {"that": "r is not changed"}}],
@@ -70,7 +60,7 @@ def test_cloudflare_record_lifecycle(dns_lab: DnsLabInfo, tmp_path: Path) -> Non
     exclusive = [{M: {**task, "exclusive": True}, "register": "ex"}, {M: {"name": name, "state": "absent"}, "register": "gone"},
                  {"ansible.builtin.assert": {"that": ["ex is changed", "ex.removed | length == 1", "gone is changed"]}}]  # fmt: skip
     run_playbook(dns_lab, tmp_path, exclusive, play_defaults(dns_lab, "cloudflare"))
-    assert _resolve(dns_lab.public_dns_port, name) == []
+    assert resolve(dns_lab.public_dns_port, name) == []
 
 
 BAD_INPUT = [
@@ -109,9 +99,9 @@ def test_rfc2136_updates_are_visible_in_bind_and_split_by_view(dns_lab: DnsLabIn
         {"ansible.builtin.assert": {"that": "i is changed"}},
     ]
     run_playbook(dns_lab, tmp_path, internal, play_defaults(dns_lab, "rfc2136", "internal-key"), key="internal-key")
-    assert _resolve(dns_lab.bind_port, fqdn) == ["203.0.113.20"]
-    assert _resolve(dns_lab.bind_port, fqdn, key=dns_lab.key("internal-key")) == ["192.168.1.20"]
-    assert _resolve(dns_lab.bind_port, fqdn, "TXT") == ['"v=1 \\"quoted\\""']
+    assert resolve(dns_lab.bind_port, fqdn) == ["203.0.113.20"]
+    assert resolve(dns_lab.bind_port, fqdn, key=dns_lab.key("internal-key")) == ["192.168.1.20"]
+    assert resolve(dns_lab.bind_port, fqdn, "TXT") == ['"v=1 \\"quoted\\""']
 
 
 def test_rfc2136_bad_key_and_foreign_zone(dns_lab: DnsLabInfo, tmp_path: Path) -> None:
@@ -125,4 +115,4 @@ def test_rfc2136_bad_key_and_foreign_zone(dns_lab: DnsLabInfo, tmp_path: Path) -
         ]}},
     ]  # fmt: skip
     run_playbook(dns_lab, tmp_path, tasks, defaults)
-    assert _resolve(dns_lab.bind_port, f"x.{dns_lab.zone}") == []
+    assert resolve(dns_lab.bind_port, f"x.{dns_lab.zone}") == []

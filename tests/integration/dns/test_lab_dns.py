@@ -7,28 +7,17 @@ import ssl
 import uuid
 from typing import Any
 
-import dns.message
-import dns.query
-import dns.rcode
-import dns.tsigkeyring
 import httpx
 import pytest
 
 from tests.integration.dns.conftest import DnsLabInfo
+from tests.integration.dns.lookup import resolve
 
 pytestmark = pytest.mark.integration
 
 
 def _zone_id(client: Any, name: str = "example.com") -> str:
     return next(iter(client.zones.list(name=name))).id
-
-
-def _resolve(port: int, name: str, rtype: str = "A", keyring: Any = None, keyname: str | None = None) -> list[str]:
-    query = dns.message.make_query(name, rtype)
-    if keyring is not None:
-        query.use_tsig(keyring, keyname=keyname)
-    response = dns.query.tcp(query, "127.0.0.1", port=port, timeout=3)
-    return sorted(item.to_text() for rrset in response.answer for item in rrset)
 
 
 def test_sdk_records_are_resolvable_through_the_emulator_listener_and_bind(
@@ -38,12 +27,12 @@ def test_sdk_records_are_resolvable_through_the_emulator_listener_and_bind(
     name = f"sdk-{uuid.uuid4().hex[:8]}.example.com"
     record = cloudflare_client.dns.records.create(zone_id=zone_id, type="A", name=name, content="192.0.2.44", ttl=120)
     try:
-        assert _resolve(dns_lab.public_dns_port, name) == ["192.0.2.44"]
+        assert resolve(dns_lab.public_dns_port, name) == ["192.0.2.44"]
         # BIND forwards the public zone to the listener: what Pebble will see.
-        assert _resolve(dns_lab.bind_port, name) == ["192.0.2.44"]
+        assert resolve(dns_lab.bind_port, name) == ["192.0.2.44"]
     finally:
         cloudflare_client.dns.records.delete(record.id, zone_id=zone_id)
-    assert _resolve(dns_lab.public_dns_port, name) == []
+    assert resolve(dns_lab.public_dns_port, name) == []
 
 
 def test_pagination_ends_with_an_empty_page(cloudflare_client: Any) -> None:
@@ -91,10 +80,9 @@ def test_wrong_token_is_refused(dns_lab: DnsLabInfo) -> None:
 
 def test_bind_views_answer_by_tsig_key(dns_lab: DnsLabInfo) -> None:
     key = dns_lab.key("internal-key")
-    keyring = dns.tsigkeyring.from_text({key["name"]: (key["algorithm"], key["secret"])})
     name = f"www.{dns_lab.zone}"
-    assert _resolve(dns_lab.bind_port, name, keyring=keyring, keyname=key["name"]) == ["192.168.1.10"]
-    assert _resolve(dns_lab.bind_port, name) == ["203.0.113.10"]
+    assert resolve(dns_lab.bind_port, name, key=key) == ["192.168.1.10"]
+    assert resolve(dns_lab.bind_port, name) == ["203.0.113.10"]
 
 
 def test_pebble_serves_its_directory_with_a_lab_ca_certificate(dns_lab: DnsLabInfo) -> None:

@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from tests.integration.dns.conftest import DnsLabInfo
-from tests.integration.dns.test_dns_compose import _resolve
+from tests.integration.dns.lookup import resolve
 
 pytestmark = pytest.mark.integration
 PROJECT_ROOT = Path(__file__).resolve().parents[3]
@@ -47,5 +47,5 @@ def test_molecule_dns_certs_scenario(dns_lab: DnsLabInfo, tmp_path: Path) -> Non
         assert f"{action}: Executed: Successful" in output, output[-8000:]
     assert key["secret"] not in output
     # The final cleanup removed the records and the files.
-    assert _resolve(dns_lab, f"{prefix}-www.{dns_lab.zone}") == []
+    assert resolve(dns_lab.bind_port, f"{prefix}-www.{dns_lab.zone}") == []
     assert not (tmp_path / "scenario").exists()
