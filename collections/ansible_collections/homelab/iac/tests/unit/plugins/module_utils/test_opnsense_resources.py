@@ -53,6 +53,8 @@ class FakeApi:
         self.reads = 0
         self.writes = 0
         self.reject: dict[str, Any] | None = None
+        #: POST path -> the error the client raises for it (OPNsense refusing that call)
+        self.refused: dict[str, OpnsenseError] = {}
         self.backups: list[str] = ["config-1795462186.1760.xml"]
 
     def get(self, path: str) -> Any:
@@ -73,6 +75,8 @@ class FakeApi:
         raise AssertionError(f"unexpected GET {path}")
 
     def post(self, path: str, body: dict[str, Any] | None = None) -> Any:
+        if path in self.refused:
+            raise self.refused[path]
         self.writes += 1
         self.calls.append(("POST", path, body))
         if self.reject is not None:
@@ -115,6 +119,17 @@ def vlan_params(**overrides: Any) -> dict[str, Any]:
     }
     params.update(overrides)
     return params
+
+
+def rule_params(**overrides: Any) -> dict[str, Any]:
+    """A firewall rule task with every option at its default, then ``overrides``."""
+    return {**{name: spec.get("default") for name, spec in FirewallRule.argument_spec.items()}, **overrides}
+
+
+def web_alias() -> dict[str, Any]:
+    """The host alias ``web`` (10.0.0.1) that the rule tests point at."""
+    return {"name": "web", "type": "host", "content": ["10.0.0.1"], "description": "", "enabled": True,
+            "state": "present"}
 
 
 def test_option_maps_collapse_to_selected_keys_including_the_json_list_quirk() -> None:
@@ -171,8 +186,7 @@ def test_check_mode_plans_a_create_without_writing(api: FakeApi) -> None:
 
 
 def test_rule_is_found_by_its_derived_uuid_not_its_description(api: FakeApi) -> None:
-    params = {name: spec.get("default") for name, spec in FirewallRule.argument_spec.items()}
-    params.update(name="web", description="edited in the GUI", interface=["lan"])
+    params = rule_params(name="web", description="edited in the GUI", interface=["lan"])
     api.rules[rule_uuid("web")] = {
         "description": "something else",
         "interface": {"lan": {"value": "LAN", "selected": 1}},
@@ -183,28 +197,14 @@ def test_rule_is_found_by_its_derived_uuid_not_its_description(api: FakeApi) -> 
 
 
 def test_rule_create_upserts_under_the_derived_uuid(api: FakeApi) -> None:
-    params = {name: spec.get("default") for name, spec in FirewallRule.argument_spec.items()}
-    params.update(name="web")
+    params = rule_params(name="web")
     run_items(Session(api, check_mode=False), [(FirewallRule, params)], apply=True)
     assert api.writes_to() == [f"firewall/filter/setRule/{rule_uuid('web')}", "firewall/filter/apply"]
 
 
 def test_batch_orders_aliases_before_rules_and_applies_each_area_once(api: FakeApi) -> None:
-    rule = {name: spec.get("default") for name, spec in FirewallRule.argument_spec.items()}
-    entries = [(FirewallRule, {**rule, "name": f"r{index}", "destination_net": ["web"]}) for index in range(3)]
-    entries.append(
-        (
-            Alias,
-            {
-                "name": "web",
-                "type": "host",
-                "content": ["10.0.0.1"],
-                "description": "",
-                "enabled": True,
-                "state": "present",
-            },
-        )
-    )
+    entries = [(FirewallRule, rule_params(name=f"r{index}", destination_net=["web"])) for index in range(3)]
+    entries.append((Alias, web_alias()))
     run = run_items(Session(api, check_mode=False), entries, apply=True)
     writes = api.writes_to()
     assert writes[0] == "firewall/alias/addItem"
@@ -332,14 +332,7 @@ def test_wireguard_instance_without_a_key_asks_the_firewall_for_a_pair() -> None
 
 
 def test_a_failing_item_still_applies_what_was_saved_before_it(api: FakeApi) -> None:
-    alias = {
-        "name": "web",
-        "type": "host",
-        "content": ["10.0.0.1"],
-        "description": "",
-        "enabled": True,
-        "state": "present",
-    }
+    alias = web_alias()
 
     class RejectRules(FakeApi):
         def post(self, path: str, body: dict[str, Any] | None = None) -> Any:
@@ -349,10 +342,9 @@ def test_a_failing_item_still_applies_what_was_saved_before_it(api: FakeApi) -> 
             return super().post(path, body)
 
     rejecting = RejectRules()
-    rule = {name: spec.get("default") for name, spec in FirewallRule.argument_spec.items()}
     with pytest.raises(BatchError) as caught:
         run_items(
-            Session(rejecting, check_mode=False), [(FirewallRule, {**rule, "name": "r"}), (Alias, alias)], apply=True
+            Session(rejecting, check_mode=False), [(FirewallRule, rule_params(name="r")), (Alias, alias)], apply=True
         )
     assert "items[0] (firewall_rule name=r): " in str(caught.value)
     assert rejecting.writes_to() == ["firewall/alias/addItem", "firewall/alias/reconfigure"]
@@ -363,14 +355,13 @@ def test_a_failing_item_still_applies_what_was_saved_before_it(api: FakeApi) -> 
 def test_created_vlan_and_rule_facts_need_no_second_read(api: FakeApi) -> None:
     api.vlans["0c1d2e3f-0000-4000-8000-000000000003"] = {"if": "vtnet1", "tag": "31", "vlanif": "vlan03"}
     api.rules["0c1d2e3f-0000-4000-8000-000000000004"] = {"sequence": "250"}
-    rule = {name: spec.get("default") for name, spec in FirewallRule.argument_spec.items()}
     entries = [
         (Vlan, vlan_params(tag=40)),
         (Vlan, vlan_params(tag=41)),
         (Vlan, vlan_params(parent="vlan01", tag=42)),
-        (FirewallRule, {**rule, "name": "a"}),
-        (FirewallRule, {**rule, "name": "b", "sequence": 10}),
-        (FirewallRule, {**rule, "name": "c"}),
+        (FirewallRule, rule_params(name="a")),
+        (FirewallRule, rule_params(name="b", sequence=10)),
+        (FirewallRule, rule_params(name="c")),
     ]
     run = run_items(Session(api, check_mode=False), entries, apply=True)
     assert api.reads == 2  # one per area, none after the writes
@@ -412,13 +403,10 @@ def test_check_mode_records_no_backup(api: FakeApi) -> None:
 
 
 def test_empty_history_without_savepoint_warns_and_still_writes(api: FakeApi) -> None:
-    class NoSavepoint(FakeApi):
-        def post(self, path: str, body: dict[str, Any] | None = None) -> Any:
-            if path == "firewall/filter/savepoint":
-                raise OpnsenseError("OPNsense refused firewall/filter/savepoint (HTTP 404): Endpoint not found")
-            return super().post(path, body)
-
-    bare = NoSavepoint()
+    bare = FakeApi()
+    bare.refused["firewall/filter/savepoint"] = OpnsenseError(
+        "OPNsense refused firewall/filter/savepoint (HTTP 404): Endpoint not found"
+    )
     bare.vlans = api.vlans
     bare.backups = []
     session = Session(bare, check_mode=False, backup_before_change=True)
@@ -428,16 +416,12 @@ def test_empty_history_without_savepoint_warns_and_still_writes(api: FakeApi) ->
 
 
 def test_a_failed_apply_still_applies_the_other_areas_and_reports_every_item(api: FakeApi) -> None:
-    class FailingFilterApply(FakeApi):
-        def post(self, path: str, body: dict[str, Any] | None = None) -> Any:
-            if path == "interfaces/vlan_settings/reconfigure":
-                raise OpnsenseError("OPNsense refused interfaces/vlan_settings/reconfigure (HTTP 500)")
-            return super().post(path, body)
-
-    failing = FailingFilterApply()
+    failing = FakeApi()
+    failing.refused["interfaces/vlan_settings/reconfigure"] = OpnsenseError(
+        "OPNsense refused interfaces/vlan_settings/reconfigure (HTTP 500)"
+    )
     failing.vlans = api.vlans
-    alias = {"name": "web", "type": "host", "content": ["10.0.0.1"], "description": "", "enabled": True,
-             "state": "present"}
+    alias = web_alias()
     with pytest.raises(BatchError) as caught:
         run_items(Session(failing, check_mode=False), [(Alias, alias), (Vlan, vlan_params(description="x"))], True)
     assert caught.value.failed_index is None and "apply vlans" in str(caught.value)
