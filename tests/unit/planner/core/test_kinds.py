@@ -14,8 +14,8 @@ from planner.core.builder import expand_intents
 from planner.core.kinds import BACKENDS, KINDS, kind_spec
 from planner.intents import INTENT_KINDS, load_intent_file
 from planner.paths import collection_root, project_root
-from tests.unit.planner.test_intents_catalog import LAB as CATALOG_LAB
-from tests.unit.planner.test_intents_catalog import _doc_of, _expand_text, module_options
+from tests.unit.planner.intents.test_catalog import LAB as CATALOG_LAB
+from tests.unit.planner.intents.test_catalog import _doc_of, _expand_text, module_options
 
 MODULES = collection_root() / "plugins" / "modules"
 # Modules that manage no resource kind of their own: batches of other kinds, read-only facts, one-off actions.
