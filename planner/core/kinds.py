@@ -25,6 +25,8 @@ __all__ = [
     "BackendSpec",
     "Claims",
     "KindSpec",
+    "OfKind",
+    "backend_of",
     "kind_of",
     "kind_spec",
     "module_for",
@@ -37,6 +39,11 @@ TaskArgs = Callable[[dict[str, Any]], dict[str, Any]]
 def module_for(kind: str) -> str:
     """The fully qualified module that manages a kind: ``docker.container`` → ``homelab.iac.docker_container``."""
     return "homelab.iac." + kind.replace(".", "_")
+
+
+def backend_of(kind: str) -> str:
+    """The backend of a kind, or of an address: ``docker.container(.web)`` → ``docker``."""
+    return kind.split(".", 1)[0]
 
 
 def kind_of(address: str) -> str:
@@ -69,8 +76,24 @@ class Claims:
     ports: str | None = None  # host ports published (``[ip:]host:container[/proto]``)
 
 
+class OfKind:
+    """What a ``kind`` name tells of a thing of that kind (a ``KindSpec``, a ``Resource``): its backend and module."""
+
+    __slots__ = ()
+    kind: str
+
+    @property
+    def backend(self) -> str:
+        return backend_of(self.kind)
+
+    @property
+    def module(self) -> str:
+        """The fully qualified module that manages this kind."""
+        return module_for(self.kind)
+
+
 @dataclass(frozen=True)
-class KindSpec:
+class KindSpec(OfKind):
     """What a resource kind is."""
 
     kind: str
@@ -93,17 +116,9 @@ class KindSpec:
     task_args: TaskArgs | None = None  # how the spec becomes the task's arguments, when not as it is
 
     @property
-    def backend(self) -> str:
-        return self.kind.split(".", 1)[0]
-
-    @property
     def item_kind(self) -> str:
         """The ``kind`` of a batch item: ``opnsense.firewall_rule`` → ``firewall_rule``."""
         return self.kind.split(".", 1)[1]
-
-    @property
-    def module(self) -> str:
-        return module_for(self.kind)
 
     @property
     def batch_module(self) -> str | None:

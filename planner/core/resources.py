@@ -13,7 +13,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from planner.core.kinds import module_for
+from planner.core.kinds import OfKind, backend_of, module_for
 
 __all__ = ["Resource", "locate", "module_for"]
 
@@ -27,7 +27,7 @@ def _is_kind(text: str) -> bool:
 
 
 @dataclass(frozen=True, slots=True)
-class Resource:
+class Resource(OfKind):
     """One managed object on one endpoint.
 
     A plain frozen dataclass, not a pydantic model: a plan of 100,000 resources makes twice as many of them
@@ -63,15 +63,6 @@ class Resource:
         setattr_(self, "depends_on", tuple(self.depends_on))
         setattr_(self, "address", f"{kind}.{self.name}")
 
-    @property
-    def backend(self) -> str:
-        return self.kind.split(".", 1)[0]
-
-    @property
-    def module(self) -> str:
-        """The fully qualified module that manages this kind."""
-        return module_for(self.kind)
-
 
 def locate(
     addresses: Iterable[str], given: Mapping[str, str], by_backend: Mapping[str, Sequence[str]]
@@ -81,7 +72,7 @@ def locate(
     located = dict(given)
     for address in addresses:
         if address not in located:
-            hosts = by_backend.get(address.split(".", 1)[0], ())
+            hosts = by_backend.get(backend_of(address), ())
             if len(hosts) == 1:
                 located[address] = next(iter(hosts))
     return located

@@ -8,10 +8,11 @@ from typing import Any, ClassVar
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from planner.core.kinds import backend_of
 from planner.core.resources import Resource
 from planner.errors import IntentError, shown
 
-__all__ = ["Endpoints", "ExpansionContext", "Intent", "intent_meta"]
+__all__ = ["Endpoints", "ExpansionContext", "Intent", "given", "intent_meta"]
 
 
 @dataclass(frozen=True)
@@ -83,6 +84,20 @@ class Intent(BaseModel):
         """The resources this intent needs, with their dependencies."""
         raise NotImplementedError
 
+    def sole_resource(
+        self, context: ExpansionContext, kind: str, spec: dict[str, Any], endpoint: str | None
+    ) -> list[Resource]:
+        """This intent as one resource of ``kind`` under the intent's name, on ``endpoint`` or on the only
+        endpoint of the kind's backend: the whole expansion of an intent that is a single resource."""
+        resolved = context.endpoints.resolve(backend_of(kind), endpoint, context.where)
+        return [Resource(kind=kind, name=self.name, endpoint=resolved, spec=spec, origin=self.name,
+                         meta=intent_meta(self))]
+
+
+def given(**values: Any) -> dict[str, Any]:
+    """The ``values`` that are set (not ``None``): the optional fields a spec or a meta carries only when given."""
+    return {key: value for key, value in values.items() if value is not None}
+
 
 def intent_meta(intent: Intent, **extra: Any) -> dict[str, Any]:
     """``Resource.meta`` for a resource of ``intent``: its owner and tags (when set) plus ``extra``."""
@@ -91,5 +106,5 @@ def intent_meta(intent: Intent, **extra: Any) -> dict[str, Any]:
         meta["owner"] = intent.owner
     if intent.tags:
         meta["tags"] = list(intent.tags)
-    meta.update({key: value for key, value in extra.items() if value is not None})
+    meta.update(given(**extra))
     return meta

@@ -10,7 +10,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from planner.core.resources import Resource
 from planner.errors import shown
-from planner.intents.base import ExpansionContext, Intent, intent_meta
+from planner.intents.base import ExpansionContext, Intent, given
 from planner.secrets import SecretRef
 
 __all__ = ["DEBIAN_LXC_TEMPLATE", "CloudInit", "LxcFields", "LxcIntent", "Placement", "VmFields", "VmIntent"]
@@ -168,8 +168,7 @@ class LxcFields(BaseModel):
             "disk_size": self.disk_size, "memory": self.memory, "cores": self.cores, "unprivileged": True,
             "onboot": self.onboot, "nics": [nic],
         }
-        optional = {"swap": self.swap, "nesting": self.nesting, "description": self.description, "node": self.node}
-        spec.update({key: value for key, value in optional.items() if value is not None})
+        spec.update(given(swap=self.swap, nesting=self.nesting, description=self.description, node=self.node))
         if self.ssh_public_keys:
             spec["ssh_public_keys"] = list(self.ssh_public_keys)
         if self.password is not None:
@@ -204,9 +203,7 @@ cloudinit:
     kind: Literal["vm"]
 
     def expand(self, context: ExpansionContext) -> list[Resource]:
-        endpoint = context.endpoints.resolve("proxmox", self.endpoint, context.where)
-        return [Resource(kind="proxmox.vm", name=self.name, endpoint=endpoint, origin=self.name,
-                         spec=self.vm_spec(self.name, self.tags), meta=intent_meta(self))]
+        return self.sole_resource(context, "proxmox.vm", self.vm_spec(self.name, self.tags), self.endpoint)
 
 
 class LxcIntent(LxcFields, Intent):
@@ -227,6 +224,4 @@ ssh_public_keys: ["ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIHomelabExampleKeyOnly pi
     kind: Literal["lxc"]
 
     def expand(self, context: ExpansionContext) -> list[Resource]:
-        endpoint = context.endpoints.resolve("proxmox", self.endpoint, context.where)
-        return [Resource(kind="proxmox.lxc", name=self.name, endpoint=endpoint, origin=self.name,
-                         spec=self.lxc_spec(self.name, self.tags), meta=intent_meta(self))]
+        return self.sole_resource(context, "proxmox.lxc", self.lxc_spec(self.name, self.tags), self.endpoint)

@@ -10,7 +10,7 @@ from typing import Any, ClassVar, Literal
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from planner.core.resources import Resource
-from planner.intents.base import ExpansionContext, Intent, intent_meta
+from planner.intents.base import ExpansionContext, Intent, given, intent_meta
 from planner.intents.network import DEFAULT_PARENT
 
 __all__ = [
@@ -50,13 +50,11 @@ description: IoT devices
     endpoint: str | None = Field(default=None, description="OPNsense endpoint; default: the only one.")
 
     def expand(self, context: ExpansionContext) -> list[Resource]:
-        endpoint = context.endpoints.resolve("opnsense", self.endpoint, context.where)
         spec: dict[str, Any] = {"parent": self.parent, "tag": self.tag, "description": self.description,
                                 "state": "present"}
         if self.device:
             spec["device"] = self.device
-        return [Resource(kind="opnsense.vlan", name=self.name, endpoint=endpoint, spec=spec, origin=self.name,
-                         meta=intent_meta(self))]
+        return self.sole_resource(context, "opnsense.vlan", spec, self.endpoint)
 
 
 class StackIntent(Intent):
@@ -91,12 +89,10 @@ definition:
         return value
 
     def expand(self, context: ExpansionContext) -> list[Resource]:
-        endpoint = context.endpoints.resolve("docker", self.endpoint, context.where)
         spec: dict[str, Any] = {"name": self.name, "definition": self.definition, "state": "present"}
         if self.purge_volumes:
             spec["purge_volumes"] = True
-        return [Resource(kind="docker.stack", name=self.name, endpoint=endpoint, spec=spec, origin=self.name,
-                         meta=intent_meta(self))]
+        return self.sole_resource(context, "docker.stack", spec, self.endpoint)
 
 
 class DnsRecordIntent(Intent):
@@ -126,13 +122,10 @@ endpoint: lab-bind             # the lab has two DNS endpoints: lab-bind (lab.ho
     endpoint: str | None = Field(default=None, description="DNS endpoint (inventory group dns).")
 
     def expand(self, context: ExpansionContext) -> list[Resource]:
-        endpoint = context.endpoints.resolve("dns", self.endpoint, context.where)
         spec: dict[str, Any] = {"name": self.record, "type": self.type, "value": self.value, "state": "present"}
-        optional = {"ttl": self.ttl, "zone": self.zone, "priority": self.priority, "proxied": self.proxied,
-                    "comment": self.comment, "provider": self.provider}
-        spec.update({key: value for key, value in optional.items() if value is not None})
-        return [Resource(kind="dns.record", name=self.name, endpoint=endpoint, spec=spec, origin=self.name,
-                         meta=intent_meta(self))]
+        spec.update(given(ttl=self.ttl, zone=self.zone, priority=self.priority, proxied=self.proxied,
+                          comment=self.comment, provider=self.provider))
+        return self.sole_resource(context, "dns.record", spec, self.endpoint)
 
 
 class CertificateFields(BaseModel):
@@ -169,9 +162,8 @@ def certificate_resources(
             "private_key_path": f"{base}/privkey.pem", "fullchain_path": f"{base}/fullchain.pem",
             "cert_path": f"{base}/cert.pem", "key_type": fields.key_type,
         }
-        optional = {"acme_directory": fields.acme_directory, "account_email": fields.account_email,
-                    "provider": fields.dns_provider}
-        spec.update({key: value for key, value in optional.items() if value is not None})
+        spec.update(given(acme_directory=fields.acme_directory, account_email=fields.account_email,
+                          provider=fields.dns_provider))
         return [Resource(kind="cert.acme", name=name, endpoint=endpoint, spec=spec, origin=intent.name, meta=meta)]
     ca_dir = f"{fields.cert_dir.rstrip('/')}/{INTERNAL_CA}"
     ca = Resource(

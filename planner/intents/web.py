@@ -12,7 +12,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator, model_valida
 
 from planner.core.resources import Resource
 from planner.errors import IntentError, shown
-from planner.intents.base import ExpansionContext, Intent, intent_meta
+from planner.intents.base import ExpansionContext, Intent, given, intent_meta
 from planner.intents.container import check_size
 from planner.intents.machines import VmFields
 from planner.intents.network import wan_rule
@@ -84,10 +84,7 @@ class SplitDns(BaseModel):
 
 def _split_horizon(hostname: str, dns: SplitDns, intent: Intent, context: ExpansionContext) -> Resource:
     endpoint = context.endpoints.resolve("dns", dns.endpoint, f"{context.where}.dns")
-    sides = {
-        side: {key: value for key, value in getattr(dns, side).model_dump(mode="json").items() if value is not None}
-        for side in ("internal", "public")
-    }
+    sides = {side: given(**getattr(dns, side).model_dump(mode="json")) for side in ("internal", "public")}
     return Resource(kind="dns.split_horizon", name=intent.name, endpoint=endpoint, origin=intent.name,
                     meta=intent_meta(intent), spec={"name": hostname, "type": "A", **sides, "state": "present"})
 
@@ -179,8 +176,7 @@ dns:                           # the lab's BIND serves lab.home.arpa in two view
                 "name": name, "image": self.image, "state": "started", "restart_policy": "unless-stopped",
                 "ports": [f"{self.publish_address}:{self.host_port + index}:{self.port}/tcp"],
             }
-            optional = {"command": self.command, "memory": self.memory, "cpus": self.cpus}
-            spec.update({key: value for key, value in optional.items() if value is not None})
+            spec.update(given(command=self.command, memory=self.memory, cpus=self.cpus))
             if self.env:
                 spec["env"] = {key: v.model_dump() if isinstance(v, SecretRef) else v for key, v in self.env.items()}
             containers.append(Resource(kind="docker.container", name=name, endpoint=endpoint, origin=self.name,
