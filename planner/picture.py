@@ -30,48 +30,48 @@ def why(change: Change) -> str:
         return f"new{origin}"
     if change.action is Action.DELETE:
         return f"removed{origin}"
-    if change.action is Action.REPLACE:
-        return "recreated: " + ", ".join(sorted(key for key in set(change.before or {}) | set(change.after or {})
-                                                if (change.before or {}).get(key) != (change.after or {}).get(key)))
     if change.action is Action.NOOP:
         return "up to date"
     before, after = change.before or {}, change.after or {}
     fields = sorted(key for key in set(before) | set(after) if before.get(key) != after.get(key))
+    if change.action is Action.REPLACE:
+        return "recreated: " + ", ".join(fields)
     return (", ".join(fields[:4]) + (" and more" if len(fields) > 4 else "") + " differ") if fields else "differs"
 
 
-def _ids(plan: Plan) -> dict[str, str]:
-    return {change.address: f"r{number}" for number, change in enumerate(plan.changes)}
+def _graph(plan: Plan) -> tuple[list[list[tuple[str, Change]]], list[tuple[str, str]]]:
+    """What every picture shows: each wave's changes with their node ids, and the edges dependency → dependent."""
+    ids = {change.address: f"r{number}" for number, change in enumerate(plan.changes)}
+    by_address = {change.address: change for change in plan.changes}
+    waves = [[(ids[address], by_address[address]) for address in wave] for wave in plan.waves]
+    edges = [(ids[dep], ids[change.address]) for change in plan.changes for dep in change.depends_on if dep in ids]
+    return waves, edges
 
 
 def to_mermaid(plan: Plan) -> str:
-    ids, by_address = _ids(plan), {change.address: change for change in plan.changes}
+    """The plan as a Mermaid flowchart: a subgraph a wave, a node a change styled by its action."""
+    waves, edges = _graph(plan)
     lines = ["flowchart LR"]
-    for number, wave in enumerate(plan.waves, start=1):
+    for number, nodes in enumerate(waves, start=1):
         lines.append(f'  subgraph wave{number}["wave {number}"]')
-        for address in wave:
-            change = by_address[address]
-            label = f"{change.action.value} {address}<br/>@{change.endpoint}"
-            lines.append(f'    {ids[address]}["{label}"]:::{change.action.value}')
+        lines += [f'    {node}["{change.action.value} {change.address}<br/>@{change.endpoint}"]:::{change.action.value}'
+                  for node, change in nodes]
         lines.append("  end")
-    for change in plan.changes:
-        lines += [f"  {ids[dep]} --> {ids[change.address]}" for dep in change.depends_on if dep in ids]
+    lines += [f"  {dependency} --> {dependent}" for dependency, dependent in edges]
     lines += [f"  classDef {action.value} {style}" for action, style in _MERMAID_CLASS.items()]
     return "\n".join(lines) + "\n"
 
 
 def to_dot(plan: Plan) -> str:
-    ids, by_address = _ids(plan), {change.address: change for change in plan.changes}
+    """The plan as a Graphviz digraph: a cluster a wave, a node a change filled by its action."""
+    waves, edges = _graph(plan)
     lines = ["digraph plan {", "  rankdir=LR;", '  node [shape=box, style="rounded,filled", fontname="sans-serif"];']
-    for number, wave in enumerate(plan.waves, start=1):
+    for number, nodes in enumerate(waves, start=1):
         lines.append(f'  subgraph cluster_wave{number} {{ label="wave {number}"; color=gray70;')
-        for address in wave:
-            change = by_address[address]
-            label = f"{change.action.value} {address}\\n@{change.endpoint}"
-            lines.append(f'    {ids[address]} [label="{label}", fillcolor={_DOT_COLOUR[change.action]}];')
+        lines += [f'    {node} [label="{change.action.value} {change.address}\\n@{change.endpoint}", '
+                  f"fillcolor={_DOT_COLOUR[change.action]}];" for node, change in nodes]
         lines.append("  }")
-    for change in plan.changes:
-        lines += [f"  {ids[dep]} -> {ids[change.address]};" for dep in change.depends_on if dep in ids]
+    lines += [f"  {dependency} -> {dependent};" for dependency, dependent in edges]
     return "\n".join([*lines, "}"]) + "\n"
 
 
