@@ -7,9 +7,9 @@ from mcp.server.mcpserver.exceptions import ResourceError, ResourceNotFoundError
 
 from mcp_server.access import caller
 from mcp_server.views import plan_view, resource_view, status_view
-from mcp_server.wording import MODEL_WORDING
+from mcp_server.wording import worded_as
 from planner.core.plan import Plan
-from planner.errors import IacError, shown
+from planner.errors import shown
 from planner.service import Service
 
 __all__ = ["register"]
@@ -21,19 +21,16 @@ def register(server: MCPServer, service: Service) -> None:
     """Add the ``iac://`` resources and the prompts to ``server``."""
 
     def _read(uri: str) -> None:
-        try:
+        with worded_as(ResourceError):
             caller().require("read", uri)
-        except IacError as err:
-            raise ResourceError(err.text(MODEL_WORDING)) from None
 
     @server.resource("iac://deployments/{deployment_id}", name="deployment", mime_type=_JSON,
                      description="A deployment with its per-resource progress (as deployment_status returns)")
     def deployment(deployment_id: str) -> str:
         _read("iac://deployments")
-        try:
-            return status_view(service.status(deployment_id)).model_dump_json(indent=2)
-        except IacError as err:
-            raise ResourceNotFoundError(err.text(MODEL_WORDING)) from None
+        with worded_as(ResourceNotFoundError):
+            view = status_view(service.status(deployment_id))
+        return view.model_dump_json(indent=2)
 
     @server.resource("iac://resources/{address}", name="resource", mime_type=_JSON,
                      description="A recorded resource by address, e.g. iac://resources/docker.container.hello")
@@ -48,10 +45,8 @@ def register(server: MCPServer, service: Service) -> None:
                      description="A stored plan: its change table and Mermaid graph (as plan returns)")
     def plan(plan_id: str) -> str:
         _read("iac://plans")
-        try:
+        with worded_as(ResourceNotFoundError):
             record = service.get_deployment(plan_id)
-        except IacError as err:
-            raise ResourceNotFoundError(err.text(MODEL_WORDING)) from None
         return plan_view(record, Plan.model_validate(record.plan)).model_dump_json(indent=2)
 
     @server.prompt(name="deploy_service", title="Deploy a service")

@@ -48,7 +48,7 @@ from mcp_server.views import (
     status_view,
     validation_view,
 )
-from mcp_server.wording import MODEL_WORDING
+from mcp_server.wording import MODEL_WORDING, worded_as
 from planner.adapters.record import Progress
 from planner.core.plan import Plan
 from planner.errors import Argument, IacError, IntentError, shown
@@ -145,10 +145,8 @@ class _Tools:
         return result
 
     async def _reading(self, tool: str, call: Callable[[], T]) -> T:
-        try:
+        with worded_as(ToolError):
             caller().require("read", tool)
-        except IacError as err:
-            raise ToolError(err.text(MODEL_WORDING)) from None
         return await _run(call)
 
     # -- discovery ----------------------------------------------------------------------------------

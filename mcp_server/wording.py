@@ -6,11 +6,13 @@ it. A remedy that needs the user's consent (a waiver, removing data) says so, si
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from typing import assert_never
 
-from planner.errors import Fix, Remedy, Wording
+from planner.errors import Fix, IacError, Remedy, Wording
 
-__all__ = ["MODEL_WORDING", "ModelWording"]
+__all__ = ["MODEL_WORDING", "ModelWording", "worded_as"]
 
 
 class ModelWording(Wording):
@@ -42,3 +44,13 @@ class ModelWording(Wording):
 
 
 MODEL_WORDING = ModelWording()
+
+
+@contextmanager
+def worded_as(error: Callable[[str], Exception]) -> Iterator[None]:
+    """An ``IacError`` raised in the block goes on as ``error`` (the SDK's tool or resource error) with its one
+    line in the model's words, without the planner's traceback."""
+    try:
+        yield
+    except IacError as err:
+        raise error(err.text(MODEL_WORDING)) from None
