@@ -158,31 +158,38 @@ def _refusal(text: str) -> str:
     return message
 
 
-def test_a_game_it_does_not_know_is_named() -> None:
-    message = _refusal("deploy a zelda server for 10 players on vlan 20")
-    assert "'zelda': not a game the catalog knows (known games: minecraft, valheim, factorio, terraria)" in message
-    assert "'10 players' → game_server.players = 10" in message
-    assert "Closest intent kinds: game_server" in message
-
-
-def test_a_vlan_tag_out_of_range_is_named() -> None:
-    message = _refusal("minecraft for 10 players on vlan 5000")
-    assert "'vlan 5000': VLAN tag 5000 is outside 1-4094" in message
-    assert "Understood: 'minecraft' → game_server.game = 'minecraft'; '10 players' → game_server.players = 10" in message
-
-
-def test_unknown_words_are_listed_with_the_closest_kinds() -> None:
-    message = _refusal("make me a contaner from homelab/busybox:latest")
-    assert "did not understand 'contaner'" in message
-    assert "'homelab/busybox:latest' → image = 'homelab/busybox:latest'" in message
-    assert "Closest intent kinds: container" in message
-
-
-def test_nothing_understood_lists_kinds() -> None:
-    message = _refusal("make me a sandwich")
-    assert "did not understand 'sandwich'" in message
-    assert "Understood: nothing" in message
-    assert "Closest intent kinds: " in message
+@pytest.mark.parametrize(
+    ("text", "said"),
+    [
+        pytest.param(
+            "deploy a zelda server for 10 players on vlan 20",
+            ["'zelda': not a game the catalog knows (known games: minecraft, valheim, factorio, terraria)",
+             "'10 players' → game_server.players = 10", "Closest intent kinds: game_server"],
+            id="a game it does not know is named",
+        ),
+        pytest.param(
+            "minecraft for 10 players on vlan 5000",
+            ["'vlan 5000': VLAN tag 5000 is outside 1-4094",
+             "Understood: 'minecraft' → game_server.game = 'minecraft'; '10 players' → game_server.players = 10"],
+            id="a vlan tag out of range is named",
+        ),
+        pytest.param(
+            "make me a contaner from homelab/busybox:latest",
+            ["did not understand 'contaner'", "'homelab/busybox:latest' → image = 'homelab/busybox:latest'",
+             "Closest intent kinds: container"],
+            id="unknown words are listed with the closest kinds",
+        ),
+        pytest.param(
+            "make me a sandwich",
+            ["did not understand 'sandwich'", "Understood: nothing", "Closest intent kinds: "],
+            id="nothing understood lists kinds",
+        ),
+    ],
+)
+def test_a_refusal_says_what_it_did_not_understand_and_what_it_did(text: str, said: list[str]) -> None:
+    message = _refusal(text)
+    for phrase in said:
+        assert phrase in message
 
 
 @pytest.mark.parametrize(
