@@ -2,17 +2,31 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+import ipaddress
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any, ClassVar
+from typing import Annotated, Any, ClassVar
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 
 from planner.core.kinds import backend_of
 from planner.core.resources import Resource
 from planner.errors import IntentError, shown
 
-__all__ = ["Endpoints", "ExpansionContext", "Intent", "given", "intent_meta"]
+__all__ = ["Endpoints", "ExpansionContext", "Intent", "IpAddressText", "Ipv4AddressText", "given", "intent_meta"]
+
+
+def _checked_by(parse: Callable[[str], object]) -> AfterValidator:
+    def check(value: str) -> str:
+        parse(value)  # its ValueError names what is wrong with the address
+        return value
+
+    return AfterValidator(check)
+
+
+#: A field holding an IP address (either family) or an IPv4 address, kept as the text the user wrote.
+IpAddressText = Annotated[str, _checked_by(ipaddress.ip_address)]
+Ipv4AddressText = Annotated[str, _checked_by(ipaddress.IPv4Address)]
 
 
 @dataclass(frozen=True)

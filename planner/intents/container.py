@@ -11,7 +11,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from planner.core.resources import Resource
 from planner.errors import shorten, shown
-from planner.intents.base import ExpansionContext, Intent
+from planner.intents.base import ExpansionContext, Intent, IpAddressText
 from planner.redact import is_secret_key
 from planner.secrets import SecretRef
 
@@ -67,8 +67,8 @@ class NetworkRef(BaseModel):
 
     name: str = Field(pattern=r"^[a-zA-Z0-9][a-zA-Z0-9_.-]*$")
     subnet: str | None = None
-    gateway: str | None = None
-    ipv4_address: str | None = None
+    gateway: IpAddressText | None = None
+    ipv4_address: IpAddressText | None = None
     create: bool = True
 
     @field_validator("subnet")
@@ -76,13 +76,6 @@ class NetworkRef(BaseModel):
     def _subnet(cls, value: str | None) -> str | None:
         if value is not None:
             _ip_network(value)
-        return value
-
-    @field_validator("gateway", "ipv4_address")
-    @classmethod
-    def _address(cls, value: str | None) -> str | None:
-        if value is not None:
-            ipaddress.ip_address(value)
         return value
 
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import ipaddress
 import math
 from dataclasses import dataclass, field
 from typing import Any, ClassVar, Literal
@@ -12,7 +11,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validat
 from planner.core.resources import Resource
 from planner.core.sizes import memory_mib
 from planner.errors import IntentError, shown
-from planner.intents.base import ExpansionContext, Intent, intent_meta
+from planner.intents.base import ExpansionContext, Intent, Ipv4AddressText, intent_meta
 from planner.intents.container import check_size
 from planner.intents.network import InlineSegment, Segment, firewall_rule, segment_for
 
@@ -110,17 +109,10 @@ class PublicDns(BaseModel):
 
     name: str = Field(min_length=1, description="Record name, absolute (mc.example.com) or relative to zone.")
     zone: str | None = Field(default=None, description="Zone of the record; default: found by the provider.")
-    value: str | None = Field(
+    value: Ipv4AddressText | None = Field(
         default=None, description="The public (WAN) address the name points to; required, the planner cannot know it."
     )
     endpoint: str | None = Field(default=None, description="DNS endpoint (inventory group dns).")
-
-    @field_validator("value")
-    @classmethod
-    def _value(cls, value: str | None) -> str | None:
-        if value is not None:
-            ipaddress.IPv4Address(value)
-        return value
 
 
 class GameServerIntent(Intent):
@@ -150,7 +142,9 @@ segment: gaming              # a network_segment intent in the same file, or its
     segment: str | InlineSegment = Field(
         description="Name of a network_segment intent in this file, or a mapping of network_segment fields."
     )
-    address: str | None = Field(default=None, description="The server's IPv4 address in the segment; default .10.")
+    address: Ipv4AddressText | None = Field(
+        default=None, description="The server's IPv4 address in the segment; default .10."
+    )
     image: str | None = Field(default=None, description="Image override; default: the game's image.")
     memory: str | None = Field(default=None, description="Memory override (e.g. 4g); default: the sizing rule.")
     cpus: float | None = Field(default=None, gt=0, description="CPU override; default: the sizing rule.")
@@ -161,7 +155,7 @@ segment: gaming              # a network_segment intent in the same file, or its
     public_dns: PublicDns | None = Field(
         default=None, description="Public DNS record: {name, value, zone?, endpoint?}."
     )
-    publish_address: str = Field(
+    publish_address: Ipv4AddressText = Field(
         default="127.0.0.1",
         description="Host address the ports are published on; the lab allows only 127.0.0.1, use the host's LAN "
         "address (or 0.0.0.0) on a real Docker host.",
@@ -194,13 +188,6 @@ segment: gaming              # a network_segment intent in the same file, or its
     @classmethod
     def _memory(cls, value: str | None) -> str | None:
         return check_size(value)
-
-    @field_validator("address", "publish_address")
-    @classmethod
-    def _address(cls, value: str | None) -> str | None:
-        if value is not None:
-            ipaddress.IPv4Address(value)
-        return value
 
     def sizing(self) -> Sizing:
         return size_for(self.game, self.players)

@@ -12,7 +12,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator, model_valida
 
 from planner.core.resources import Resource
 from planner.errors import IntentError, shown
-from planner.intents.base import ExpansionContext, Intent, given, intent_meta
+from planner.intents.base import ExpansionContext, Intent, IpAddressText, given, intent_meta
 from planner.intents.container import check_size
 from planner.intents.machines import VmFields
 from planner.intents.network import wan_rule
@@ -55,7 +55,7 @@ class DnsSide(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    value: str = Field(description="The address this side answers.")
+    value: IpAddressText = Field(description="The address this side answers.")
     zone: str | None = Field(default=None, description="Zone of this side; default: the endpoint's.")
     key_name: str | None = Field(
         default=None, description="TSIG key of this side (BIND views are selected by key; lab: internal-key, ddns-key)."
@@ -64,12 +64,6 @@ class DnsSide(BaseModel):
         default=None,
         description="That key's secret as {secret: ENV_VAR}; the lab exports DNS_TSIG_<KEY_NAME>_SECRET for each key.",
     )
-
-    @field_validator("value")
-    @classmethod
-    def _value(cls, value: str) -> str:
-        ipaddress.ip_address(value)
-        return value
 
 
 class SplitDns(BaseModel):
