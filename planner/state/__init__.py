@@ -12,7 +12,6 @@ friends do, when asked for).
       store.py     the ports: one protocol per aggregate, ``StateStore`` composing them
       config.py    which database (``IAC_DATABASE_URL``), URL masking
       factory.py   ``open_store``
-      memory.py    ``MemoryStateStore``, the fake for unit tests
       sql/         ``SqlStateStore``: one module per aggregate, models, schema check, Alembic migrations
       migrations/  the Alembic scripts
 """
@@ -25,7 +24,6 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:
     from planner.state.config import database_url, mask_url, normalise_url
     from planner.state.factory import open_store
-    from planner.state.memory import MemoryStateStore
     from planner.state.records import (
         AuditRecord,
         DeploymentRecord,
@@ -48,7 +46,6 @@ _HOMES = {
     "EventRecord": "planner.state.records",
     "EventTuple": "planner.state.store",
     "LockRecord": "planner.state.records",
-    "MemoryStateStore": "planner.state.memory",
     "ResourceRecord": "planner.state.records",
     "ResourceState": "planner.state.records",
     "SqlStateStore": "planner.state.sql",
@@ -71,7 +68,6 @@ __all__ = [
     "EventRecord",
     "EventTuple",
     "LockRecord",
-    "MemoryStateStore",
     "ResourceRecord",
     "ResourceState",
     "SqlStateStore",

@@ -1,8 +1,8 @@
-"""Private to ``planner.state``: the rules every state store follows, written once.
+"""Private to ``planner.state``: the rules the state store follows, apart from how it stores things.
 
-``SqlStateStore`` and ``MemoryStateStore`` must behave the same; whatever is a decision rather than
-storage (timestamps on a status change, prefix lookup, which provider a kind belongs to, what counts as
-JSON) lives here so the two cannot drift apart.
+Whatever is a decision rather than storage (timestamps on a status change, prefix lookup, which provider a
+kind belongs to, what counts as JSON, when a lock is stale) lives here, plain functions over records, so
+the SQL aggregates read as storage only and a second store would follow the same rules.
 """
 
 from __future__ import annotations

@@ -1,10 +1,10 @@
 """The state store ports: one small protocol per aggregate, and ``StateStore``, all of them together.
 
-The docstrings here are the contract; the implementations do not repeat them. Two implementations:
-``SqlStateStore`` (SQLAlchemy; PostgreSQL or SQLite, ``planner.state.sql``) and ``MemoryStateStore`` (the
-fake for unit tests). Both must behave the same: ``tests/unit/planner/state/test_store_contract.py`` runs
-one suite on both (and on PostgreSQL). A caller that needs one aggregate only (``hold_locks`` needs locks)
-asks for that protocol, so a test can hand it something smaller.
+The docstrings here are the contract; the implementation does not repeat them. It is ``SqlStateStore``
+(SQLAlchemy; PostgreSQL or SQLite, ``planner.state.sql``); unit tests use it too, on a throwaway SQLite
+file, so no fake can pass where the real store would fail. ``tests/unit/planner/state/test_store_contract.py``
+holds the contract on SQLite, and ``tests/integration/state`` on PostgreSQL. A caller that needs one
+aggregate only (``hold_locks`` needs locks) asks for that protocol, so a test can hand it something smaller.
 """
 
 from __future__ import annotations

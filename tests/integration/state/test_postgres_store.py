@@ -40,7 +40,7 @@ def store(pg_store: SqlStateStore) -> SqlStateStore:
 
 
 class TestPostgresStoreContract(StoreContract):
-    """Everything ``MemoryStateStore`` and SQLite do, PostgreSQL does the same."""
+    """Everything the store does on SQLite, it does the same on PostgreSQL."""
 
 
 def _libpq(url: str) -> str:

@@ -13,8 +13,8 @@ from planner.errors import IacError, LockConflict
 from planner.intents import parse_intents
 from planner.policy import evaluate
 from planner.sentence import parse_sentence
-from planner.state.memory import MemoryStateStore
 from planner.state.records import ResourceRecord, ResourceState
+from tests.unit.offline_service import state_store
 
 __all__ = ["raised"]
 
@@ -33,7 +33,7 @@ _GUEST_TO_MGMT = Resource(
 
 
 def _lock_conflict() -> None:
-    store = MemoryStateStore()
+    store = state_store()
     holder, late = store.create_deployment({}, {}), store.create_deployment({}, {})
     store.acquire_locks(holder.id, ["docker.container.web"], holder="box:41")
     store.acquire_locks(late.id, ["docker.container.web"], holder="box:42")

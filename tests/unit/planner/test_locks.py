@@ -12,15 +12,14 @@ from planner.adapters.execute import ScriptedExecutor
 from planner.errors import IacError, LockConflict
 from planner.locks import hold_locks
 from planner.paths import project_root
-from planner.state.memory import MemoryStateStore
 from planner.state.records import DeploymentStatus
-from tests.unit.offline_service import offline_service
+from tests.unit.offline_service import offline_service, state_store
 
 HELLO = project_root() / "examples" / "hello.yaml"
 
 
 def test_a_second_apply_on_held_resources_is_refused_naming_the_holder(tmp_path: Path) -> None:
-    store = MemoryStateStore()
+    store = state_store(tmp_path)
     service = offline_service(tmp_path, store=store)
     first, second = service.plan(HELLO), service.plan(HELLO)
     conflict = f"deployment {first.deployment.id[:8]} .* is changing docker.container.hello"
@@ -31,7 +30,7 @@ def test_a_second_apply_on_held_resources_is_refused_naming_the_holder(tmp_path:
 
 
 def test_wait_lets_the_second_apply_run_once_the_first_lets_go(tmp_path: Path) -> None:
-    store = MemoryStateStore()
+    store = state_store(tmp_path)
     service = offline_service(tmp_path, store=store)
     first, second = service.plan(HELLO), service.plan(HELLO)
     store.acquire_locks(first.deployment.id, ["docker.network.hello-net"], holder="elsewhere:1")
@@ -45,7 +44,7 @@ def test_wait_lets_the_second_apply_run_once_the_first_lets_go(tmp_path: Path) -
 
 
 def test_locks_are_held_during_the_run_and_released_after(tmp_path: Path) -> None:
-    store = MemoryStateStore()
+    store = state_store(tmp_path)
     seen: list[list[str]] = []
 
     class Watching(ScriptedExecutor):

@@ -7,8 +7,8 @@ from datetime import UTC, datetime
 from planner.adapters.record import DeploymentRecorder
 from planner.core.plan import Action, Change, Plan
 from planner.core.tasks import task_groups
-from planner.state.memory import MemoryStateStore
 from planner.state.records import ResourceState
+from tests.unit.offline_service import state_store
 
 
 def _change(address: str, endpoint: str, wave: int, after: dict[str, object]) -> Change:
@@ -31,7 +31,7 @@ def _task(endpoint: str) -> str:
 
 
 def test_a_batch_result_becomes_one_resource_each_and_the_safety_nets_are_kept() -> None:
-    store = MemoryStateStore()
+    store = state_store()
     deployment = store.create_deployment({}, PLAN.model_dump(mode="json"))
     recorder = DeploymentRecorder(store, deployment.id, PLAN)
     recorder({"event": "runner_on_ok", "event_data": {"task": _task("fw"), "host": "fw", "res": {
@@ -55,7 +55,7 @@ def test_a_batch_result_becomes_one_resource_each_and_the_safety_nets_are_kept()
 
 
 def test_a_failed_batch_marks_the_failed_item_and_keeps_what_completed_before_it() -> None:
-    store = MemoryStateStore()
+    store = state_store()
     deployment = store.create_deployment({}, PLAN.model_dump(mode="json"))
     recorder = DeploymentRecorder(store, deployment.id, PLAN)
     recorder({"event": "runner_on_failed", "event_data": {"task": _task("fw"), "host": "fw", "res": {
@@ -69,7 +69,7 @@ def test_a_failed_batch_marks_the_failed_item_and_keeps_what_completed_before_it
 
 
 def test_a_batch_that_crashed_without_saying_where_marks_all_its_resources_failed() -> None:
-    store = MemoryStateStore()
+    store = state_store()
     deployment = store.create_deployment({}, PLAN.model_dump(mode="json"))
     recorder = DeploymentRecorder(store, deployment.id, PLAN)
     recorder({"event": "runner_on_failed", "event_data": {"task": _task("fw"), "host": "fw",

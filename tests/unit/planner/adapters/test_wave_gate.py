@@ -19,7 +19,7 @@ from planner.adapters.render import render_project
 from planner.core.plan import Action, Change, Plan
 from planner.core.tasks import WAVE_GATE
 from planner.service.drift import DriftCollector
-from planner.state.memory import MemoryStateStore
+from tests.unit.offline_service import state_store
 
 INVENTORY = EndpointInventory(
     path=Path("hosts.yml"),
@@ -80,7 +80,7 @@ def _gate_events(host: str) -> list[dict[str, Any]]:
 
 
 def test_the_recorder_stores_nothing_of_the_gate() -> None:
-    store = MemoryStateStore()
+    store = state_store()
     deployment = store.create_deployment({}, PLAN.model_dump(mode="json"))
     recorder = DeploymentRecorder(store, deployment.id, PLAN)
     for event in _gate_events("docker1"):

@@ -13,9 +13,8 @@ from planner.core.plan import Action
 from planner.errors import IacError
 from planner.intents import Endpoints, parse_intents
 from planner.paths import project_root
-from planner.state.memory import MemoryStateStore
 from planner.state.records import DeploymentStatus, ResourceState
-from tests.unit.offline_service import offline_service, runner_event
+from tests.unit.offline_service import offline_service, runner_event, state_store
 
 HELLO = project_root() / "examples" / "hello.yaml"
 NETWORK, CONTAINER = "docker.network.hello-net", "docker.container.hello"
@@ -35,7 +34,7 @@ def test_inverse_plan_removes_what_was_created_and_restores_what_was_updated() -
 
 
 def test_a_failed_wave_undoes_the_earlier_wave_and_ends_rolled_back(tmp_path: Path) -> None:
-    store = MemoryStateStore()
+    store = state_store(tmp_path)
     executor = ScriptedExecutor(
         [runner_event("runner_on_ok", NETWORK, changed=True, network={"id": "n1"}),
          runner_event("runner_on_failed", CONTAINER, msg="image nope:1 is not on the Docker host")],
@@ -70,7 +69,7 @@ def test_a_rollback_that_fails_says_what_is_left(tmp_path: Path) -> None:
 
 
 def test_no_rollback_keeps_the_partial_state_and_iac_rollback_undoes_it_later(tmp_path: Path) -> None:
-    store = MemoryStateStore()
+    store = state_store(tmp_path)
     executor = ScriptedExecutor(
         [runner_event("runner_on_ok", NETWORK, changed=True), runner_event("runner_on_failed", CONTAINER, msg="boom")],
         status="failed",

@@ -12,9 +12,8 @@ from planner.adapters.inventory import EndpointInventory, Host, load_inventory
 from planner.core.plan import Plan
 from planner.errors import IacError
 from planner.paths import project_root
-from planner.state.memory import MemoryStateStore
 from planner.state.records import DeploymentStatus
-from tests.unit.offline_service import DOCKER_INVENTORY, offline_service
+from tests.unit.offline_service import DOCKER_INVENTORY, offline_service, state_store
 
 HELLO = project_root() / "examples" / "hello.yaml"
 
@@ -50,7 +49,7 @@ def test_apply_records_resources_events_and_status(tmp_path: Path) -> None:
 
 
 def test_a_second_plan_of_the_same_file_is_all_noop(tmp_path: Path) -> None:
-    store = MemoryStateStore()
+    store = state_store(tmp_path)
     events = [_ok("docker.network.hello-net", True), _ok("docker.container.hello", True)]
     service = offline_service(tmp_path, ScriptedExecutor(events), store)
     service.apply(service.plan(HELLO).deployment.id)
@@ -68,7 +67,7 @@ def test_a_failed_resource_fails_the_deployment_with_its_message(tmp_path: Path)
 
 
 def test_a_stored_plan_runs_once_and_a_stale_plan_is_refused(tmp_path: Path) -> None:
-    store = MemoryStateStore()
+    store = state_store(tmp_path)
     events = [_ok("docker.network.hello-net", True), _ok("docker.container.hello", True)]
     service = offline_service(tmp_path, ScriptedExecutor(events), store)
     first, second = service.plan(HELLO), service.plan(HELLO)

@@ -11,8 +11,7 @@ from planner.adapters.execute import ScriptedExecutor
 from planner.core.plan import Action, Change, Plan
 from planner.core.refs import ref
 from planner.service.context import Operation
-from planner.state.memory import MemoryStateStore
-from tests.unit.offline_service import offline_service, runner_event
+from tests.unit.offline_service import offline_service, runner_event, state_store
 
 
 def test_an_undo_that_needs_facts_nobody_recorded_skips_what_was_never_created(tmp_path: Path) -> None:
@@ -25,7 +24,7 @@ def test_an_undo_that_needs_facts_nobody_recorded_skips_what_was_never_created(t
                        depends_on=[vlan.address])
     plan = Plan(source="t", created_at=datetime.now(UTC), intents=[], changes=[vlan, interface],
                 waves=[[vlan.address], [interface.address]])
-    store = MemoryStateStore()
+    store = state_store(tmp_path)
     executor = ScriptedExecutor([runner_event("runner_on_ok", vlan.address, changed=True)])
     service = offline_service(tmp_path, executor, store,
                               inventory="all:\n  children:\n    opnsense:\n      hosts:\n        fw:\n          api_url: https://x\n")

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from planner.state import MemoryStateStore, SqlStateStore, upgrade
+from planner.state import SqlStateStore, upgrade
 from planner.state.store import AuditStore, DeploymentStore, EventStore, LockStore, ResourceStore, StateStore
 
 # The libraries (and the part of one) that an everyday command should not pay for.
@@ -34,7 +34,6 @@ def _loaded_after(code: str) -> set[str]:
         "import planner.state",
         "import planner.state.records",
         "from planner.state import DeploymentStatus, ResourceRecord, StateStore, database_url, open_store",
-        "import planner.state.memory",
     ],
 )
 def test_importing_the_records_and_ports_loads_no_database_library(code: str) -> None:
@@ -65,8 +64,8 @@ def test_the_store_is_made_of_the_five_aggregates() -> None:
     assert set(_ports()) == {StateStore, DeploymentStore, ResourceStore, EventStore, LockStore, AuditStore}
 
 
-@pytest.mark.parametrize("implementation", [MemoryStateStore, SqlStateStore])
-def test_both_stores_offer_every_method_with_the_ports_signature(implementation: type) -> None:
+def test_the_store_offers_every_method_with_the_ports_signature() -> None:
+    implementation = SqlStateStore
     for protocol in _ports():
         for name, method in vars(protocol).items():
             if name.startswith("_") or not callable(method):

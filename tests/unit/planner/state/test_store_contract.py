@@ -16,7 +16,6 @@ from planner.state import (
     DeploymentRecord,
     DeploymentStatus,
     LockRecord,
-    MemoryStateStore,
     ResourceState,
     SqlStateStore,
 )
@@ -485,23 +484,16 @@ class StoreContract:
         assert store.list_audit() == []
 
 
-def _open(kind: str, tmp_path: Path) -> MemoryStateStore | SqlStateStore:
-    if kind == "memory":
-        return MemoryStateStore()
-    return SqlStateStore(f"sqlite:///{tmp_path / 'state.db'}")
-
-
-@pytest.fixture(params=["memory", "sqlite"])
-def store(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[MemoryStateStore | SqlStateStore]:
-    """Each store the suite covers without a server."""
-    opened = _open(request.param, tmp_path)
+@pytest.fixture
+def store(tmp_path: Path) -> Iterator[SqlStateStore]:
+    """The store over an SQLite file, the database that needs no server (PostgreSQL: tests/integration/state)."""
+    opened = SqlStateStore(f"sqlite:///{tmp_path / 'state.db'}")
     yield opened
-    if isinstance(opened, SqlStateStore):
-        opened.close()
+    opened.close()
 
 
 class TestStoreContract(StoreContract):
-    """The suite on ``MemoryStateStore`` and on ``SqlStateStore`` over an SQLite file."""
+    """The suite on ``SqlStateStore`` over an SQLite file."""
 
 
 def test_records_are_plain_dataclasses(store: Any) -> None:
