@@ -42,6 +42,7 @@ from typing import Any
 
 import httpx
 import yaml
+from _lab import EmulatorLab  # bench/ is on sys.path: the benches run as scripts
 
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
 ANSIBLE_PLAYBOOK = Path(sys.executable).with_name("ansible-playbook")
@@ -161,27 +162,19 @@ def direct(phase: str, workload: list[dict[str, Any]]) -> None:
         raise SystemExit(f"the rerun changed {len(touched)} items")
 
 
-class Lab:
-    """The running emulator: credentials, playbook runner, request log."""
+class Lab(EmulatorLab):
+    """The running OPNsense emulator: credentials, playbook runner, request log."""
 
     def __init__(self, home: Path) -> None:
-        credentials = yaml.safe_load((home / "lab" / "credentials.yml").read_text())
-        entry = credentials["emulators"]["opnsense"]
-        self.url = entry["url"]
-        self.ca_cert = str(home / "lab" / "ca" / "ca.crt")
-        self.key = entry["credentials"]["key"]
-        self.secret = entry["credentials"]["secret"]
-        self.home = home
-        context = ssl.create_default_context(cafile=self.ca_cert)
-        self.client = httpx.Client(
-            base_url=self.url, headers={"X-Lab-Token": credentials["lab"]["admin_token"]}, verify=context
-        )
+        super().__init__(home, "opnsense")
+        self.key = self.credentials["key"]
+        self.secret = self.credentials["secret"]
         self.env = {**os.environ, "ANSIBLE_COLLECTIONS_PATH": COLLECTIONS,
                     "OPNSENSE_URL": self.url, "OPNSENSE_CA_CERT": self.ca_cert,
                     "OPNSENSE_API_KEY": self.key, "OPNSENSE_API_SECRET": self.secret}  # fmt: skip
 
     def requests(self) -> dict[str, int]:
-        log = self.client.get("/__lab/requests").json()["requests"]
+        log = self.request_log()
         applies = sum(1 for r in log if r["method"] == "POST" and r["path"].endswith(APPLY_SUFFIXES))
         writes = sum(1 for r in log if r["method"] == "POST") - applies
         return {"reads": sum(1 for r in log if r["method"] == "GET"), "writes": writes, "applies": applies}

@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import importlib.util
 import os
-import ssl
 import subprocess
 import sys
 import tempfile
@@ -24,8 +23,8 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
-import httpx
 import yaml
+from _lab import EmulatorLab  # bench/ is on sys.path: the benches run as scripts
 
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
 ANSIBLE_PLAYBOOK = Path(sys.executable).with_name("ansible-playbook")
@@ -65,19 +64,13 @@ def removal(items: list[dict[str, Any]]) -> list[dict[str, Any]]:
         {"kind": item["kind"], "vmid": item["vmid"], "state": "absent", "force": True} for item in items]}}]
 
 
-class Lab:
-    """The running emulator: credentials, playbook runner, request log."""
+class Lab(EmulatorLab):
+    """The running Proxmox emulator: credentials, playbook runner, request log."""
 
     def __init__(self, home: Path) -> None:
-        credentials = yaml.safe_load((home / "lab" / "credentials.yml").read_text())
-        entry = credentials["emulators"]["proxmox"]
-        self.url = entry["url"]
-        self.ca_cert = str(home / "lab" / "ca" / "ca.crt")
-        self.token_id = entry["credentials"]["token_id"]
-        self.secret = entry["credentials"]["secret"]
-        self.home = home
-        self.client = httpx.Client(base_url=self.url, headers={"X-Lab-Token": credentials["lab"]["admin_token"]},
-                                   verify=ssl.create_default_context(cafile=self.ca_cert))
+        super().__init__(home, "proxmox")
+        self.token_id = self.credentials["token_id"]
+        self.secret = self.credentials["secret"]
 
     def community_connection(self) -> dict[str, Any]:
         url = urlsplit(self.url)
@@ -86,7 +79,7 @@ class Lab:
                 "api_token_secret": self.secret, "validate_certs": True}
 
     def requests(self) -> dict[str, int]:
-        log = self.client.get("/__lab/requests").json()["requests"]
+        log = self.request_log()
         return {"reads": sum(1 for r in log if r["method"] == "GET"),
                 "writes": sum(1 for r in log if r["method"] in ("POST", "PUT", "DELETE"))}
 
