@@ -58,7 +58,7 @@ def register(server: MCPServer, service: Service) -> None:
             "to see where it can go.\n"
             "2. Write the intent document and call validate_intent; fix the field it names until it is valid.\n"
             "3. Call plan with the intent. Show the user the change table and the Mermaid graph, and say what "
-            "will be created, updated or deleted.\n"
+            "will be created, updated, replaced or deleted.\n"
             "4. Ask the user to confirm. Do not continue without an explicit yes.\n"
             "5. Call apply with the plan_id. If it is refused as stale, plan again and go back to step 3.\n"
             "6. Call deployment_status with the deployment id until every resource has a result, then report "

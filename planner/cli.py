@@ -174,6 +174,8 @@ PolicyOption = Annotated[
 ]
 
 _ACTION_STYLE = {"create": "green", "update": "yellow", "replace": "magenta", "delete": "red", "noop": "dim"}
+# How the table names an action: a replacement is a delete and a create, as Terraform writes it.
+_ACTION_LABEL = {"replace": "-/+ replace"}
 _STATUS_STYLE = {"changed": "yellow", "ok": "green", "failed": "red", "skipped": "dim"}
 
 
@@ -193,7 +195,8 @@ def _plan_table(plan: Plan) -> Table:
     table = _table("resource", "action", "endpoint", "wave", "why", overflow=True)
     for change in plan.changes:
         style = _ACTION_STYLE[change.action.value]
-        table.add_row(escape(change.address), f"[{style}]{change.action.value}[/]", escape(change.endpoint),
+        label = _ACTION_LABEL.get(change.action.value, change.action.value)
+        table.add_row(escape(change.address), f"[{style}]{label}[/]", escape(change.endpoint),
                       str(change.wave), escape(why(change)))
     return table
 

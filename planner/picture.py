@@ -5,6 +5,7 @@ from __future__ import annotations
 import shutil
 import subprocess
 
+from planner.core.kinds import kind_spec
 from planner.core.plan import Action, Change, Plan
 from planner.errors import IacError, shown
 
@@ -35,7 +36,9 @@ def why(change: Change) -> str:
     before, after = change.before or {}, change.after or {}
     fields = sorted(key for key in set(before) | set(after) if before.get(key) != after.get(key))
     if change.action is Action.REPLACE:
-        return "recreated: " + ", ".join(fields)
+        forcing = kind_spec(change.kind).replaced_by(before, after)
+        rest = [name for name in fields if name not in forcing]
+        return f"replace: {', '.join(forcing or fields)} changed" + (f"; {', '.join(rest)} too" if rest else "")
     return (", ".join(fields[:4]) + (" and more" if len(fields) > 4 else "") + " differ") if fields else "differs"
 
 

@@ -55,7 +55,8 @@ class ResourceView(BaseModel):
 
 class ChangeView(BaseModel):
     wave: int
-    action: str = Field(description="create, update, delete or noop")
+    action: str = Field(description="create, update, replace (recreated: a field it cannot change in place), "
+                                    "delete or noop")
     address: str
     endpoint: str
     before: dict[str, Any] | None

@@ -42,6 +42,7 @@ __all__ = [
     "Recorded",
     "Step",
     "Work",
+    "action_between",
     "before_states",
     "build",
     "build_plan",
@@ -235,14 +236,22 @@ def _changes(work: Work, action_of: Any, before_of: Any) -> list[Change]:
     return changes
 
 
-def _diff(resource: Resource, before: Mapping[str, Any] | None) -> Action:
+def action_between(kind: str, before: Mapping[str, Any] | None, after: Mapping[str, Any]) -> Action:
+    """What going from ``before`` (None: it does not exist) to ``after`` takes: create, nothing, an update in
+    place, or a replacement when a field the module cannot change in place differs (``KindSpec.replaced_by``)."""
     if before is None:
         return Action.CREATE
-    return Action.NOOP if dict(before) == resource.spec else Action.UPDATE
+    if dict(before) == after:
+        return Action.NOOP
+    return Action.REPLACE if kind_spec(kind).replaced_by(before, after) else Action.UPDATE
+
+
+def _diff(resource: Resource, before: Mapping[str, Any] | None) -> Action:
+    return action_between(resource.kind, before, resource.spec)
 
 
 class Decide:
-    """Compare each desired resource with what was last applied: create, update or nothing."""
+    """Compare each desired resource with what was last applied: create, update, replace or nothing."""
 
     def __call__(self, work: Work) -> None:
         work.changes = _changes(work, _diff, lambda resource: work.recorded.get(resource.address))
@@ -318,8 +327,9 @@ class Invert:
             after = change.after or {}
             if before is None:
                 spec, action = kind_spec(change.kind).absent_spec(after), Action.DELETE
-            else:
-                spec, action = dict(before), Action.UPDATE
+            else:  # back to the recorded spec: a replacement again when the run replaced it
+                spec = dict(before)
+                action = Action.REPLACE if kind_spec(change.kind).replaced_by(after, spec) else Action.UPDATE
             undo.append(change.model_copy(update={"action": action, "before": after, "after": spec,
                                                   "depends_on": []}))
         undone = {change.address for change in undo}

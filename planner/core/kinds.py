@@ -125,6 +125,12 @@ class KindSpec(OfKind):
         """The batch module that takes this kind as an item, or None (it gets a task of its own)."""
         return BACKENDS[self.backend].batch_module if self.batched else None
 
+    def replaced_by(self, before: Mapping[str, Any], after: Mapping[str, Any]) -> list[str]:
+        """The fields that make going from ``before`` to ``after`` a replacement: replace fields that ``after``
+        sets to another value (a field ``after`` leaves out is not managed, so the module keeps it)."""
+        return [name for name in self.replace_fields
+                if after.get(name) is not None and after.get(name) != before.get(name)]
+
     def absent_spec(self, spec: Mapping[str, Any]) -> dict[str, Any]:
         """Module arguments that remove the resource ``spec`` describes."""
         kept = {name: spec[name] for name in self.identity if name in spec}

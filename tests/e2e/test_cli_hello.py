@@ -92,6 +92,34 @@ def test_plan_apply_reapply_status(cli_env: dict[str, str], tmp_path: Path, dock
         _cleanup(docker_client, "e2e")
 
 
+def test_a_change_the_engine_cannot_make_in_place_is_planned_as_a_replace(
+    cli_env: dict[str, str], tmp_path: Path, docker_client: Any
+) -> None:
+    """The plan says what the module will do: a new env is a new container (-/+ replace), more memory is not."""
+    port = free_port()
+    intent = _variant(tmp_path, port, "rep")
+    try:
+        iac(cli_env, "apply", str(intent), "--yes")
+        first = docker_client.containers.get("hello-rep").id
+
+        intent.write_text(intent.read_text().replace("    memory: 64m\n", "    memory: 64m\n    env: {GREETING: hi}\n"))
+        table = iac(cli_env, "plan", str(intent)).stdout
+        assert "-/+ replace" in table and "replace: env changed" in table, table
+        assert "0 to add, 0 to change, 1 to replace, 0 to destroy, 1 unchanged" in table
+        replaced = json.loads(iac(cli_env, "apply", str(intent), "--yes", "--json").stdout)
+        assert replaced["deployment"]["status"] == "succeeded", replaced["deployment"]
+        second = docker_client.containers.get("hello-rep")
+        assert second.id != first and "GREETING=hi" in second.attrs["Config"]["Env"]
+
+        intent.write_text(intent.read_text().replace("memory: 64m", "memory: 96m"))
+        resized = json.loads(iac(cli_env, "plan", str(intent), "--json").stdout)
+        assert [c["action"] for c in resized["plan"]["changes"]] == ["noop", "update"]
+        iac(cli_env, "apply", str(intent), "--yes")
+        assert docker_client.containers.get("hello-rep").id == second.id  # docker changed it in place
+    finally:
+        _cleanup(docker_client, "rep")
+
+
 def test_plain_ansible_playbook_gives_the_same_result(
     cli_env: dict[str, str], tmp_path: Path, docker_client: Any
 ) -> None:

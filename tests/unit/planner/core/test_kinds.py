@@ -200,3 +200,41 @@ def test_split_horizon_undo_keeps_each_sides_view_and_key() -> None:
     assert absent["internal"]["key_secret"] == {"secret": "DNS_TSIG_INTERNAL_KEY_SECRET"}
     assert absent["public"]["key_name"] == "ddns-key"
     assert (absent["name"], absent["type"], absent["state"]) == ("wiki.lab.home.arpa", "A", "absent")
+
+
+UTILS = collection_root() / "plugins" / "module_utils"
+# Options the planner never holds in a spec: the render makes them from another field (secret_env from env).
+MADE_AT_RENDER = {"docker.container": {"secret_env": "env"}}
+
+
+def _module_replace_fields() -> dict[str, set[str]]:
+    """Per kind, the fields its module's reconcile resource declares ``Field(NAME, replace=True)``: what the
+    module can only change by recreating the resource (read from the source, the collection is not imported)."""
+    found: dict[str, set[str]] = {}
+    for path in sorted(UTILS.glob("*.py")):
+        for node in ast.walk(ast.parse(path.read_text())):
+            if not isinstance(node, ast.ClassDef):
+                continue
+            assigned = {target.id: statement.value for statement in node.body if isinstance(statement, ast.Assign)
+                        for target in statement.targets if isinstance(target, ast.Name)}
+            kind, fields = assigned.get("kind"), assigned.get("fields")
+            if not (isinstance(kind, ast.Constant) and isinstance(fields, ast.Tuple)):
+                continue
+            names = {call.args[0].value for call in fields.elts
+                     if isinstance(call, ast.Call) and isinstance(call.args[0], ast.Constant)
+                     and any(k.arg == "replace" and getattr(k.value, "value", False) for k in call.keywords)}
+            found[str(kind.value).replace(" ", ".", 1)] = names
+    return found
+
+
+def test_the_fields_that_force_a_replace_are_those_the_module_recreates_for() -> None:
+    module_fields = _module_replace_fields()
+    assert {"docker.container", "docker.network", "docker.volume"} <= set(module_fields)  # the parse found them
+    for kind, spec in KINDS.items():
+        options = module_options(kind)
+        recreated = {name for name in module_fields.get(kind, set()) if name in options}
+        derived = MADE_AT_RENDER.get(kind, {})
+        expected = {derived.get(name, name) for name in recreated}
+        assert set(spec.replace_fields) == expected, (
+            f"{kind}: the planner replaces for {sorted(spec.replace_fields)}, the module recreates for "
+            f"{sorted(expected)}")

@@ -27,16 +27,34 @@ def test_hello_plans_a_network_then_a_container() -> None:
     assert plan.counts() == {"create": 2, "update": 0, "delete": 0, "noop": 0}
 
 
-def test_recorded_state_turns_creates_into_noops_and_updates() -> None:
+def test_recorded_state_turns_creates_into_noops_updates_and_replacements() -> None:
     first = _plan([{"kind": "container", "name": "a", "image": "x:1", "network": {"name": "n"}}])
     recorded = {c.address: dict(c.after or {}) for c in first.changes}
     assert _plan([{"kind": "container", "name": "a", "image": "x:1", "network": {"name": "n"}}], recorded).counts()[
         "noop"
     ] == 2
     changed = _plan([{"kind": "container", "name": "a", "image": "x:2", "network": {"name": "n"}}], recorded)
-    assert changed.change("docker.container.a").action is Action.UPDATE
+    # A new image is a new container: the module recreates it, and the plan says so.
+    assert changed.change("docker.container.a").action is Action.REPLACE
     assert changed.change("docker.container.a").before == recorded["docker.container.a"]
     assert changed.change("docker.network.n").action is Action.NOOP
+    assert changed.counts() == {"create": 0, "update": 0, "replace": 1, "delete": 0, "noop": 1}
+    resized = _plan([{"kind": "container", "name": "a", "image": "x:1", "memory": "256m", "network": {"name": "n"}}],
+                    recorded)
+    assert resized.change("docker.container.a").action is Action.UPDATE  # docker changes memory in place
+
+
+def test_why_names_the_field_that_forces_a_replacement() -> None:
+    from planner.picture import why
+
+    first = _plan([{"kind": "container", "name": "a", "image": "x:1", "env": {"MODE": "a"}}])
+    recorded = {c.address: dict(c.after or {}) for c in first.changes}
+    both = _plan([{"kind": "container", "name": "a", "image": "x:1", "env": {"MODE": "b"}, "memory": "256m"}],
+                 recorded)
+    assert why(both.change("docker.container.a")) == "replace: env changed; memory too"
+    # Leaving a field out is not managing it: the module keeps what is there, nothing is recreated.
+    unmanaged = _plan([{"kind": "container", "name": "a", "image": "x:1", "memory": "256m"}], recorded)
+    assert unmanaged.change("docker.container.a").action is Action.UPDATE
 
 
 def test_two_intents_sharing_a_network_merge_into_one_resource() -> None:

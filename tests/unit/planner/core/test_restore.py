@@ -29,10 +29,11 @@ EXTRA = _record("docker.container", "extra", {"image": "x:1"}, ["docker.network.
 DATA = _record("docker.volume", "data", {})
 
 
-def test_restore_updates_back_recreates_and_removes_in_a_safe_order() -> None:
+def test_restore_replaces_back_recreates_and_removes_in_a_safe_order() -> None:
     plan = restore_plan([NET, WEB_V1], [WEB_V2, EXTRA], source="restore")
     actions = {c.address: c.action for c in plan.changes}
-    assert actions == {"docker.network.n": Action.CREATE, "docker.container.web": Action.UPDATE,
+    # Back to image x:1 is a new container again (the image is no in-place change).
+    assert actions == {"docker.network.n": Action.CREATE, "docker.container.web": Action.REPLACE,
                        "docker.container.extra": Action.DELETE}
     assert plan.change("docker.container.web").after == WEB_V1.spec
     assert plan.change("docker.container.extra").after == {"name": "extra", "state": "absent"}

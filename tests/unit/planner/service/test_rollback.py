@@ -20,7 +20,7 @@ HELLO = project_root() / "examples" / "hello.yaml"
 NETWORK, CONTAINER = "docker.network.hello-net", "docker.container.hello"
 
 
-def test_inverse_plan_removes_what_was_created_and_restores_what_was_updated() -> None:
+def test_inverse_plan_removes_what_was_created_and_restores_what_was_changed() -> None:
     intents = parse_intents([{"kind": "container", "name": "a", "image": "x:2", "network": {"name": "n"}}])
     recorded = {"docker.container.a": {"name": "a", "image": "x:1", "state": "started"}}
     plan = build_plan(intents, Endpoints({"docker": ["lab-docker"]}), recorded, source="t")
@@ -28,7 +28,8 @@ def test_inverse_plan_removes_what_was_created_and_restores_what_was_updated() -
     assert undo is not None
     assert undo.waves == [["docker.container.a"], ["docker.network.n"]]  # dependents first
     container, network = undo.changes
-    assert (container.action, container.after) == (Action.UPDATE, recorded["docker.container.a"])
+    # The run replaced the container (a new image); undoing it replaces it back.
+    assert (container.action, container.after) == (Action.REPLACE, recorded["docker.container.a"])
     assert (network.action, network.after) == (Action.DELETE, {"name": "n", "state": "absent"})
     assert inverse_plan(plan, before_states(plan, recorded), []) is None
 
