@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import sys
 from datetime import UTC, datetime
 from functools import cache
@@ -21,7 +22,7 @@ from typing import TYPE_CHECKING, Annotated, Any, assert_never
 import typer
 from typer.core import TyperGroup
 
-from planner.errors import Fix, IacError, Remedy, Wording, shown
+from planner.errors import Argument, Fix, IacError, Remedy, Wording, shown
 
 if TYPE_CHECKING:
     from importlib.metadata import EntryPoint
@@ -248,9 +249,11 @@ def plan(
                                       "phrases": [vars(p) for p in result.understood.phrases]}
         _emit(document)
         return
-    _print_plan(result)
+    _print_plan(result.plan, result.deployment)
     _out().print(f"Ansible project: {escape(str(out_dir or result.project))}")
     _out().print(f"Apply it with: iac apply {escape(_quoted(target))}")
+    _out().print(f"Apply exactly this plan with: iac apply {result.deployment.id[:8]} (refused if anything it "
+                 "changes has changed since)")
 
 
 def _quoted(target: str) -> str:
@@ -293,11 +296,25 @@ def _is_file(path: Path) -> bool:
         return False
 
 
-def _print_plan(result: PlanResult) -> None:
-    _out().print(_plan_table(result.plan))
-    for waiver in result.plan.policy.waivers:
+def _print_plan(plan: Plan, deployment: DeploymentRecord) -> None:
+    _out().print(_plan_table(plan))
+    for waiver in plan.policy.waivers:
         _out().print(f"[yellow]policy waived[/] {escape(waiver.rule)} for {escape(waiver.address)} (--allow)")
-    _out().print(f"\nPlan {result.deployment.id[:8]}: {_plan_summary(result.plan)}.")
+    _out().print(f"\nPlan {deployment.id[:8]}: {_plan_summary(plan)}.")
+
+
+# A stored plan's id as `iac plan` prints it (8 hex digits) or longer, up to the whole uuid.
+_PLAN_ID = re.compile(r"[0-9a-f]{8}[0-9a-f-]{0,28}")
+
+
+def _stored_plan(service: Service, target: str) -> tuple[DeploymentRecord, Plan] | None:
+    """The stored plan TARGET names by its id or a unique prefix, when TARGET is no file; else None."""
+    if _is_file(Path(target)) or not _PLAN_ID.fullmatch(target):
+        return None
+    from planner.core.plan import Plan
+
+    deployment = service.get_deployment(target)
+    return deployment, Plan.model_validate(deployment.plan)
 
 
 def _confirm(deployment_id: str, question: str) -> None:
@@ -340,7 +357,10 @@ def _finish(result: ApplyResult, as_json: bool, success: str = "succeeded") -> N
 
 @app.command()
 def apply(
-    target: Annotated[str, typer.Argument(help="Intent file, or a sentence in quotes, to plan and apply.")],
+    target: Annotated[str, typer.Argument(
+        help="Intent file, or a sentence in quotes, to plan and apply; or the id of a plan `iac plan` stored, to "
+             "apply exactly that plan."
+    )],
     yes: Annotated[bool, typer.Option("--yes", "-y", help="Apply without asking.")] = False,
     no_rollback: Annotated[
         bool, typer.Option("--no-rollback", help="On failure keep the partial state for debugging (undo later with "
@@ -354,15 +374,24 @@ def apply(
     inventory: InventoryOption = None,
     as_json: JsonOption = False,
 ) -> None:
-    """Plan TARGET and apply it: run the rendered playbooks and record everything."""
+    """Plan TARGET and apply it (or apply the stored plan TARGET names): run the rendered playbooks and record
+    everything."""
     service = _service(inventory)
-    planned = _plan_target(service, target, allow=allow, policy=policy, show=not as_json)
+    stored = _stored_plan(service, target)
+    if stored is not None:
+        if allow or policy is not None:
+            raise IacError("a stored plan was checked against policy when it was made; plan again to change that",
+                           field=Argument("allow" if allow else "policy"))
+        deployment, plan = stored
+    else:
+        planned = _plan_target(service, target, allow=allow, policy=policy, show=not as_json)
+        deployment, plan = planned.deployment, planned.plan
     if not as_json:
-        _print_plan(planned)
+        _print_plan(plan, deployment)
     if not yes:
-        _confirm(planned.deployment.id, "Apply this plan?")
+        _confirm(deployment.id, "Apply this plan?")
     result = service.apply(
-        planned.deployment.id, on_progress=None if as_json else _print_progress, rollback=not no_rollback, wait=wait
+        deployment.id, on_progress=None if as_json else _print_progress, rollback=not no_rollback, wait=wait
     )
     _finish(result, as_json)
 

@@ -120,6 +120,32 @@ def test_a_change_the_engine_cannot_make_in_place_is_planned_as_a_replace(
         _cleanup(docker_client, "rep")
 
 
+def test_a_stored_plan_is_applied_by_its_id_once_and_refused_when_stale(
+    cli_env: dict[str, str], tmp_path: Path, docker_client: Any
+) -> None:
+    port = free_port()
+    intent = _variant(tmp_path, port, "sto")
+    try:
+        shown = iac(cli_env, "plan", str(intent)).stdout
+        planned = json.loads(iac(cli_env, "plan", str(intent), "--json").stdout)["deployment"]["id"][:8]
+        assert "Apply exactly this plan with: iac apply " in shown
+        applied = json.loads(iac(cli_env, "apply", planned, "--yes", "--json").stdout)
+        assert (applied["deployment"]["id"][:8], applied["deployment"]["status"], applied["changed"]) == (
+            planned, "succeeded", 2)
+        again = iac(cli_env, "apply", planned, "--yes", check=False)
+        assert again.returncode == 1 and "not planned; plan again to apply" in again.stderr, again.stderr
+
+        intent.write_text(intent.read_text().replace("memory: 64m", "memory: 96m"))
+        older = json.loads(iac(cli_env, "plan", str(intent), "--json").stdout)["deployment"]["id"][:8]
+        intent.write_text(intent.read_text().replace("memory: 96m", "memory: 128m"))
+        iac(cli_env, "apply", str(intent), "--yes")
+        stale = iac(cli_env, "apply", older, "--yes", check=False)
+        assert stale.returncode == 1 and f"plan {older} is stale" in stale.stderr, stale.stderr
+        assert "Traceback" not in stale.stderr
+    finally:
+        _cleanup(docker_client, "sto")
+
+
 def test_plain_ansible_playbook_gives_the_same_result(
     cli_env: dict[str, str], tmp_path: Path, docker_client: Any
 ) -> None:
