@@ -86,6 +86,9 @@ Sentence = Annotated[str | None, Field(
 Allow = Annotated[list[str] | None, Field(
     description=f"Policy rules to waive for this plan, recorded in it as waivers ({', '.join(RULES)}); only after "
                 "the user saw the violation and accepted it")]
+Targets = Annotated[list[str] | None, Field(
+    description="Resource addresses to plan alone, with what they depend on (e.g. ['docker.container.minecraft']); "
+                "the rest is left as it is. Omit to plan everything the intent declares")]
 IntentDocument = Annotated[dict[str, Any] | None, Field(
     description="An intent document, the shape of an intent file: {\"version\": 1, \"intents\": "
                 "[{\"kind\": \"container\", \"name\": ..., ...}]} or one intent with `kind`")]
@@ -221,22 +224,26 @@ class _Tools:
 
     # -- planning -----------------------------------------------------------------------------------
 
-    async def plan(self, intent: IntentDocument = None, sentence: Sentence = None, allow: Allow = None) -> PlanView:
+    async def plan(self, intent: IntentDocument = None, sentence: Sentence = None, allow: Allow = None,
+                   targets: Targets = None) -> PlanView:
         """Plan an intent (or a sentence) against what is recorded: stores the plan and returns its plan_id, a
         change table (create/update/delete/noop per resource, in dependency waves), the graph as Mermaid, the
         policy results and, for a sentence, what it was understood as. Nothing is changed. A policy violation
         is an error naming the rule and the change. Show the plan to the user; apply it only after they confirm."""
         _one_of(intent, sentence)
-        waived = tuple(allow or ())
+        waived, only = tuple(allow or ()), tuple(targets or ())
 
         def plan() -> PlanView:
             if sentence is not None:
-                return plan_result_view(self.service.plan_sentence(sentence, allow=waived))
-            return plan_result_view(self.service.plan_documents([intent], source="mcp:intent", allow=waived))
+                return plan_result_view(self.service.plan_sentence(sentence, allow=waived, targets=only))
+            return plan_result_view(self.service.plan_documents([intent], source="mcp:intent", allow=waived,
+                                                                targets=only))
 
         arguments: dict[str, Any] = {"intent": intent} if sentence is None else {"sentence": sentence}
         if allow:
             arguments["allow"] = list(allow)
+        if targets:
+            arguments["targets"] = list(targets)
         return await self._changing("plan", arguments, plan, target=lambda view: view.plan_id)
 
     async def validate_intent(

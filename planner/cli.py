@@ -45,7 +45,7 @@ class CliWording(Wording):
     """Errors in the command line's words: its options (``--allow``, ``--deployment``) and its commands
     (``iac intents show container``, ``iac rollback ID``)."""
 
-    _OPTIONS = {"deployment_id": "--deployment"}  # the service's name → the option, where they differ
+    _OPTIONS = {"deployment_id": "--deployment", "targets": "--target"}  # the service's name → the option
 
     def argument(self, name: str, value: str | None) -> str:
         option = self._OPTIONS.get(name, "--" + name.replace("_", "-"))
@@ -170,6 +170,10 @@ AllowOption = Annotated[
     list[str] | None,
     typer.Option("--allow", help="Waive a policy rule for this plan (recorded in it); repeat for several."),
 ]
+TargetOption = Annotated[
+    list[str] | None,
+    typer.Option("--target", help="Plan only this resource address (and what it depends on); repeat for several."),
+]
 PolicyOption = Annotated[
     Path | None, typer.Option("--policy", help="Policy file (default: $IAC_POLICY, else the shipped rules).")
 ]
@@ -228,6 +232,7 @@ def plan(
     ] = None,
     allow: AllowOption = None,
     policy: PolicyOption = None,
+    targets: TargetOption = None,
     inventory: InventoryOption = None,
     as_json: JsonOption = False,
 ) -> None:
@@ -236,7 +241,7 @@ def plan(
 
     if graph is not None and graph not in FORMATS:
         raise IacError(f"--graph: {shown(graph)} is not a picture format; choose one of {', '.join(FORMATS)}")
-    result = _plan_target(_service(inventory), target, out=out_dir, allow=allow, policy=policy,
+    result = _plan_target(_service(inventory), target, out=out_dir, allow=allow, policy=policy, targets=targets,
                           show=not as_json and graph is None)
     if graph is not None:
         print(draw(result.plan, graph), end="")
@@ -249,7 +254,7 @@ def plan(
                                       "phrases": [vars(p) for p in result.understood.phrases]}
         _emit(document)
         return
-    _print_plan(result.plan, result.deployment)
+    _print_plan(result.plan, result.deployment, targets)
     _out().print(f"Ansible project: {escape(str(out_dir or result.project))}")
     _out().print(f"Apply it with: iac apply {escape(_quoted(target))}")
     _out().print(f"Apply exactly this plan with: iac apply {result.deployment.id[:8]} (refused if anything it "
@@ -267,13 +272,14 @@ def _plan_target(
     out: Path | None = None,
     allow: list[str] | None = None,
     policy: Path | None = None,
+    targets: list[str] | None = None,
     show: bool = True,
 ) -> PlanResult:
     """Plan a file, or a sentence when TARGET is not a file; print what a sentence was understood as."""
     path = Path(target)
     if _is_file(path) or (" " not in target.strip() and path.suffix.lower() in (".yaml", ".yml", ".json")):
-        return service.plan(path, out=out, allow=allow or (), policy=policy)
-    result = service.plan_sentence(target, out=out, allow=allow or (), policy=policy)
+        return service.plan(path, out=out, allow=allow or (), policy=policy, targets=targets or ())
+    result = service.plan_sentence(target, out=out, allow=allow or (), policy=policy, targets=targets or ())
     if show and result.understood is not None:
         import yaml
         from rich.console import Console
@@ -296,8 +302,11 @@ def _is_file(path: Path) -> bool:
         return False
 
 
-def _print_plan(plan: Plan, deployment: DeploymentRecord) -> None:
+def _print_plan(plan: Plan, deployment: DeploymentRecord, targets: list[str] | None = None) -> None:
     _out().print(_plan_table(plan))
+    if targets:
+        _out().print(f"[yellow]targeted[/]: only {escape(', '.join(targets))} and what they depend on are planned; "
+                     "everything else is left as it is")
     for waiver in plan.policy.waivers:
         _out().print(f"[yellow]policy waived[/] {escape(waiver.rule)} for {escape(waiver.address)} (--allow)")
     _out().print(f"\nPlan {deployment.id[:8]}: {_plan_summary(plan)}.")
@@ -371,6 +380,7 @@ def apply(
     ] = 0.0,
     allow: AllowOption = None,
     policy: PolicyOption = None,
+    targets: TargetOption = None,
     inventory: InventoryOption = None,
     as_json: JsonOption = False,
 ) -> None:
@@ -379,15 +389,16 @@ def apply(
     service = _service(inventory)
     stored = _stored_plan(service, target)
     if stored is not None:
-        if allow or policy is not None:
-            raise IacError("a stored plan was checked against policy when it was made; plan again to change that",
-                           field=Argument("allow" if allow else "policy"))
+        if allow or policy is not None or targets:
+            given = "allow" if allow else "policy" if policy is not None else "targets"
+            raise IacError("applies when planning; a stored plan is applied as it was made: plan again to change it",
+                           field=Argument(given))
         deployment, plan = stored
     else:
-        planned = _plan_target(service, target, allow=allow, policy=policy, show=not as_json)
+        planned = _plan_target(service, target, allow=allow, policy=policy, targets=targets, show=not as_json)
         deployment, plan = planned.deployment, planned.plan
     if not as_json:
-        _print_plan(plan, deployment)
+        _print_plan(plan, deployment, targets)
     if not yes:
         _confirm(deployment.id, "Apply this plan?")
     result = service.apply(

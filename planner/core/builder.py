@@ -17,6 +17,7 @@ pure: the callers (``planner.service``) load intents, inventory and state and ha
 
 from __future__ import annotations
 
+import difflib
 from collections.abc import Collection, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
@@ -29,7 +30,7 @@ from planner.core.perf import without_cyclic_gc
 from planner.core.plan import Action, Change, Plan
 from planner.core.refs import refs_in
 from planner.core.resources import Resource, locate
-from planner.errors import ConflictError, Fix, IacError, Remedy
+from planner.errors import Argument, ConflictError, Fix, IacError, IntentError, Remedy
 from planner.intents.base import Endpoints, ExpansionContext, Intent
 from planner.policy.rules import DEFAULT_POLICY, Capacity, Policy, PolicyReport, evaluate
 
@@ -90,6 +91,8 @@ class Work:
     capacities: Mapping[str, Capacity] = field(default_factory=dict)
     allow_data_loss: bool = False
     drifted: Collection[str] = ()
+    # Addresses to plan alone, with what they depend on (``--target``); empty: everything.
+    targets: Collection[str] = ()
     # An undo: the plan that ran, its before-states and the addresses it touched.
     undoing: Plan | None = None
     rollback_data: Mapping[str, Any] = field(default_factory=dict)
@@ -257,6 +260,32 @@ class Decide:
         work.changes = _changes(work, _diff, lambda resource: work.recorded.get(resource.address))
 
 
+class Target:
+    """Only the resources ``work.targets`` names and those they depend on, transitively (``--target``); the
+    rest is left out of the plan, as it is. A target the plan does not hold is an error naming the closest."""
+
+    def __call__(self, work: Work) -> None:
+        if not work.targets:
+            return
+        depends_on = {resource.address: resource.depends_on for resource in work.desired}
+        for target in work.targets:
+            if target not in depends_on:
+                close = difflib.get_close_matches(target, depends_on, n=3)
+                known = f"did you mean {', '.join(close)}?" if close else f"it plans {', '.join(sorted(depends_on))}"
+                raise IntentError(f"is no resource of this plan; {known}", field=Argument("targets", target))
+        keep: set[str] = set()
+        pending = list(work.targets)
+        while pending:
+            address = pending.pop()
+            if address not in keep:
+                keep.add(address)
+                pending.extend(depends_on.get(address, ()))
+        work.waves = [kept for kept in ([a for a in wave if a in keep] for wave in work.waves) if kept]
+        wave_of = {address: number for number, wave in enumerate(work.waves, start=1) for address in wave}
+        work.changes = [change.model_copy(update={"wave": wave_of[change.address]}) for change in work.changes
+                        if change.address in keep]
+
+
 class DecideAgainstLive:
     """Compare each desired resource with what is live now (a restore's way back)."""
 
@@ -343,7 +372,7 @@ class Invert:
 # --- recipes ---------------------------------------------------------------------------------------------
 
 PLAN: tuple[Step, ...] = (
-    Expand(), ResolveReferences(), Locate(), CheckConflicts(), Order(), CheckPolicy(), Decide(),
+    Expand(), ResolveReferences(), Locate(), CheckConflicts(), Order(), CheckPolicy(), Decide(), Target(),
 )
 DRIFT: tuple[Step, ...] = (Order(), Keep())  # after FromRecords(recorded)
 RECONCILE = DRIFT  # the same steps; ``work.drifted`` names what converges
@@ -377,20 +406,22 @@ def build_plan(
     allow: Collection[str] = (),
     capacities: Mapping[str, Capacity] = {},
     recorded_endpoints: Mapping[str, str] = {},
+    targets: Collection[str] = (),
 ) -> Plan:
     """Turn intents into a plan (the ``PLAN`` recipe).
 
     ``recorded`` maps addresses to the spec last applied (from the state store) and ``recorded_endpoints``
     maps them to their endpoint (an address missing there is taken to be on its backend's only endpoint).
     ``policy`` defaults to the shipped rules; ``allow`` names rules to waive (recorded in
-    ``Plan.policy.waivers``); ``capacities`` are the endpoints' limits.
+    ``Plan.policy.waivers``); ``capacities`` are the endpoints' limits; ``targets``, when given, limits the
+    plan to those addresses and what they depend on.
 
     Raises IntentError (an intent that cannot expand), ConflictError (resources that cannot coexist, among
     themselves or with what is deployed; every problem at once) and PolicyError (a rule broken, not waived).
     """
     work = Work(source=source, intents=intents, endpoints=endpoints, recorded=recorded,
                 recorded_endpoints=recorded_endpoints, policy=policy or DEFAULT_POLICY, allow=allow,
-                capacities=capacities)
+                capacities=capacities, targets=targets)
     return build(PLAN, work, now=now)
 
 

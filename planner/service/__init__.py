@@ -82,16 +82,18 @@ class Service:
     # --- planning ------------------------------------------------------------------------------------------
 
     def plan(self, path: str | Path, *, out: Path | None = None, allow: Collection[str] = (),
-             policy: Path | None = None) -> PlanResult:
-        return self.planning.plan(path, out=out, allow=allow, policy=policy)
+             policy: Path | None = None, targets: Collection[str] = ()) -> PlanResult:
+        return self.planning.plan(path, out=out, allow=allow, policy=policy, targets=targets)
 
     def plan_documents(self, documents: list[Any], *, source: str, out: Path | None = None,
-                       allow: Collection[str] = (), policy: Path | None = None) -> PlanResult:
-        return self.planning.plan_documents(documents, source=source, out=out, allow=allow, policy=policy)
+                       allow: Collection[str] = (), policy: Path | None = None,
+                       targets: Collection[str] = ()) -> PlanResult:
+        return self.planning.plan_documents(documents, source=source, out=out, allow=allow, policy=policy,
+                                            targets=targets)
 
     def plan_sentence(self, text: str, *, out: Path | None = None, allow: Collection[str] = (),
-                      policy: Path | None = None) -> PlanResult:
-        return self.planning.plan_sentence(text, out=out, allow=allow, policy=policy)
+                      policy: Path | None = None, targets: Collection[str] = ()) -> PlanResult:
+        return self.planning.plan_sentence(text, out=out, allow=allow, policy=policy, targets=targets)
 
     def preview_documents(self, documents: list[Any], *, source: str, allow: Collection[str] = (),
                           policy: Path | None = None) -> Plan:

@@ -30,30 +30,35 @@ class Planning:
         self.ports = ports
 
     def plan(
-        self, path: str | Path, *, out: Path | None = None, allow: Collection[str] = (), policy: Path | None = None
+        self, path: str | Path, *, out: Path | None = None, allow: Collection[str] = (), policy: Path | None = None,
+        targets: Collection[str] = (),
     ) -> PlanResult:
         """Read an intent file, plan it against recorded state, store the plan and render its project.
 
         ``policy`` is a policy file (default ``$IAC_POLICY``, else the shipped rules); ``allow`` names rules
-        waived for this plan, recorded in it.
+        waived for this plan, recorded in it; ``targets`` limits the plan to those addresses and their
+        dependencies.
         """
-        return self._plan(load_intent_file(path), source=str(path), out=out, allow=allow, policy=policy)
+        return self._plan(load_intent_file(path), source=str(path), out=out, allow=allow, policy=policy,
+                          targets=targets)
 
     def plan_documents(
         self, documents: list[Any], *, source: str, out: Path | None = None, allow: Collection[str] = (),
-        policy: Path | None = None,
+        policy: Path | None = None, targets: Collection[str] = (),
     ) -> PlanResult:
         """Plan intents given as data (what an intent file holds, already parsed), e.g. from an MCP client."""
         return self._plan(parse_intents(documents, source=source), source=source, out=out, allow=allow,
-                          policy=policy)
+                          policy=policy, targets=targets)
 
     def plan_sentence(
-        self, text: str, *, out: Path | None = None, allow: Collection[str] = (), policy: Path | None = None
+        self, text: str, *, out: Path | None = None, allow: Collection[str] = (), policy: Path | None = None,
+        targets: Collection[str] = (),
     ) -> PlanResult:
         """Plan what an English request means; the result says what was understood, phrase by phrase."""
         understood = parse_sentence(text)
         source = f"sentence: {understood.text}"
-        result = self.plan_documents([understood.document()], source=source, out=out, allow=allow, policy=policy)
+        result = self.plan_documents([understood.document()], source=source, out=out, allow=allow, policy=policy,
+                                     targets=targets)
         return replace(result, understood=understood)
 
     def preview_documents(
@@ -94,7 +99,7 @@ class Planning:
 
     def _build(
         self, operation: Operation, intents: list[Intent], *, source: str, allow: Collection[str] = (),
-        policy: Path | None = None,
+        policy: Path | None = None, targets: Collection[str] = (),
     ) -> Plan:
         from planner.policy.load import load_policy
 
@@ -108,14 +113,15 @@ class Planning:
             allow=allow,
             capacities=capacities_from_hosts({name: host.vars for name, host in inventory.hosts.items()}),
             recorded_endpoints={record.address: record.endpoint for record in live},
+            targets=targets,
         )
 
     def _plan(
         self, intents: list[Intent], *, source: str, out: Path | None, allow: Collection[str] = (),
-        policy: Path | None = None,
+        policy: Path | None = None, targets: Collection[str] = (),
     ) -> PlanResult:
         operation = Operation(self.ports)
-        plan = self._build(operation, intents, source=source, allow=allow, policy=policy)
+        plan = self._build(operation, intents, source=source, allow=allow, policy=policy, targets=targets)
         result = self._store(operation, plan, {"source": source, "intents": plan.intents})
         if out is not None:
             if out.exists() and any(out.iterdir()) and not (out / "site.yml").exists():

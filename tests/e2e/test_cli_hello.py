@@ -146,6 +146,28 @@ def test_a_stored_plan_is_applied_by_its_id_once_and_refused_when_stale(
         _cleanup(docker_client, "sto")
 
 
+def test_a_targeted_apply_changes_only_the_target_and_what_it_needs(
+    cli_env: dict[str, str], tmp_path: Path, docker_client: Any
+) -> None:
+    port = free_port()
+    intent = _variant(tmp_path, port, "tgt")
+    network = "docker.network.hello-net-tgt"
+    try:
+        shown = iac(cli_env, "plan", str(intent), "--target", network).stdout
+        assert "targeted" in shown and "docker.container.hello-tgt" not in shown, shown
+        applied = json.loads(iac(cli_env, "apply", str(intent), "--target", network, "--yes", "--json").stdout)
+        assert [(r["address"], r["status"]) for r in applied["resources"]] == [(network, "changed")]
+        assert docker_client.networks.list(names=["hello-net-tgt"]) and not docker_client.containers.list(
+            all=True, filters={"name": "hello-tgt"})
+        rest = json.loads(iac(cli_env, "plan", str(intent), "--json").stdout)["plan"]["changes"]
+        assert [(c["address"], c["action"]) for c in rest] == [(network, "noop"), ("docker.container.hello-tgt", "create")]
+        wrong = iac(cli_env, "plan", str(intent), "--target", "docker.network.hello", check=False)
+        assert wrong.returncode == 1 and "--target docker.network.hello: is no resource of this plan; did you mean" \
+            in wrong.stderr, wrong.stderr
+    finally:
+        _cleanup(docker_client, "tgt")
+
+
 def test_plain_ansible_playbook_gives_the_same_result(
     cli_env: dict[str, str], tmp_path: Path, docker_client: Any
 ) -> None:

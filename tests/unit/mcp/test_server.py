@@ -57,7 +57,7 @@ def test_tools_have_schemas_and_honest_annotations(tmp_path: Path) -> None:
         for name in ("list_resources", "deployment_status", "drift", "validate_intent"):
             assert tools[name].annotations.read_only_hint is True
         assert set(tools["apply"].input_schema["properties"]) == {"plan_id"}  # a stored plan, never an intent
-        assert set(tools["plan"].input_schema["properties"]) == {"intent", "sentence", "allow"}
+        assert set(tools["plan"].input_schema["properties"]) == {"intent", "sentence", "allow", "targets"}
         assert set(tools["validate_intent"].input_schema["properties"]) == {"intent", "sentence", "allow"}
         assert {"understood", "policy"} <= set(tools["plan"].output_schema["properties"])
 
@@ -230,6 +230,17 @@ def test_plan_the_minecraft_example_with_its_policy_results(tmp_path: Path) -> N
         assert plan["policy"]["violations"] == plan["policy"]["waivers"] == []
 
     _with_client(_homelab(tmp_path), body)
+
+
+def test_a_plan_can_be_limited_to_targets_and_a_wrong_target_names_the_argument(tmp_path: Path) -> None:
+    async def body(client: Client) -> None:
+        planned = await client.call_tool("plan", {"intent": HELLO, "targets": ["docker.network.hello-net"]})
+        assert not planned.is_error, _text(planned)
+        assert [c["address"] for c in planned.structured_content["changes"]] == ["docker.network.hello-net"]
+        wrong = await client.call_tool("plan", {"intent": HELLO, "targets": ["docker.network.hello"]})
+        assert wrong.is_error and "targets: docker.network.hello: is no resource of this plan" in _text(wrong)
+
+    _with_client(_service(tmp_path), body)
 
 
 def test_a_sentence_is_planned_and_what_was_understood_is_returned(tmp_path: Path) -> None:
