@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import socket
@@ -63,6 +64,23 @@ def _cleanup(client: Any, suffix: str) -> None:
         network.remove()
 
 
+@contextlib.contextmanager
+def _hello(tmp_path: Path, client: Any, suffix: str) -> Iterator[Path]:
+    """A hello variant of its own (names, subnet, a free port) for one test; its containers and network go after."""
+    try:
+        yield _variant(tmp_path, free_port(), suffix)
+    finally:
+        _cleanup(client, suffix)
+
+
+def _edit(intent: Path, old: str, new: str) -> None:
+    intent.write_text(intent.read_text().replace(old, new))
+
+
+def _json(env: dict[str, str], *args: str) -> Any:
+    return json.loads(iac(env, *args, "--json").stdout)
+
+
 def test_plan_apply_reapply_status(cli_env: dict[str, str], tmp_path: Path, docker_client: Any) -> None:
     port = free_port()
     intent = _variant(tmp_path, port, "e2e")
@@ -96,76 +114,62 @@ def test_a_change_the_engine_cannot_make_in_place_is_planned_as_a_replace(
     cli_env: dict[str, str], tmp_path: Path, docker_client: Any
 ) -> None:
     """The plan says what the module will do: a new env is a new container (-/+ replace), more memory is not."""
-    port = free_port()
-    intent = _variant(tmp_path, port, "rep")
-    try:
+    with _hello(tmp_path, docker_client, "rep") as intent:
         iac(cli_env, "apply", str(intent), "--yes")
         first = docker_client.containers.get("hello-rep").id
 
-        intent.write_text(intent.read_text().replace("    memory: 64m\n", "    memory: 64m\n    env: {GREETING: hi}\n"))
+        _edit(intent, "    memory: 64m\n", "    memory: 64m\n    env: {GREETING: hi}\n")
         table = iac(cli_env, "plan", str(intent)).stdout
         assert "-/+ replace" in table and "replace: env changed" in table, table
         assert "0 to add, 0 to change, 1 to replace, 0 to destroy, 1 unchanged" in table
-        replaced = json.loads(iac(cli_env, "apply", str(intent), "--yes", "--json").stdout)
+        replaced = _json(cli_env, "apply", str(intent), "--yes")
         assert replaced["deployment"]["status"] == "succeeded", replaced["deployment"]
         second = docker_client.containers.get("hello-rep")
         assert second.id != first and "GREETING=hi" in second.attrs["Config"]["Env"]
 
-        intent.write_text(intent.read_text().replace("memory: 64m", "memory: 96m"))
-        resized = json.loads(iac(cli_env, "plan", str(intent), "--json").stdout)
-        assert [c["action"] for c in resized["plan"]["changes"]] == ["noop", "update"]
+        _edit(intent, "memory: 64m", "memory: 96m")
+        assert [c["action"] for c in _json(cli_env, "plan", str(intent))["plan"]["changes"]] == ["noop", "update"]
         iac(cli_env, "apply", str(intent), "--yes")
         assert docker_client.containers.get("hello-rep").id == second.id  # docker changed it in place
-    finally:
-        _cleanup(docker_client, "rep")
 
 
 def test_a_stored_plan_is_applied_by_its_id_once_and_refused_when_stale(
     cli_env: dict[str, str], tmp_path: Path, docker_client: Any
 ) -> None:
-    port = free_port()
-    intent = _variant(tmp_path, port, "sto")
-    try:
-        shown = iac(cli_env, "plan", str(intent)).stdout
-        planned = json.loads(iac(cli_env, "plan", str(intent), "--json").stdout)["deployment"]["id"][:8]
-        assert "Apply exactly this plan with: iac apply " in shown
-        applied = json.loads(iac(cli_env, "apply", planned, "--yes", "--json").stdout)
+    with _hello(tmp_path, docker_client, "sto") as intent:
+        assert "Apply exactly this plan with: iac apply " in iac(cli_env, "plan", str(intent)).stdout
+        planned = _json(cli_env, "plan", str(intent))["deployment"]["id"][:8]
+        applied = _json(cli_env, "apply", planned, "--yes")
         assert (applied["deployment"]["id"][:8], applied["deployment"]["status"], applied["changed"]) == (
             planned, "succeeded", 2)
         again = iac(cli_env, "apply", planned, "--yes", check=False)
         assert again.returncode == 1 and "not planned; plan again to apply" in again.stderr, again.stderr
 
-        intent.write_text(intent.read_text().replace("memory: 64m", "memory: 96m"))
-        older = json.loads(iac(cli_env, "plan", str(intent), "--json").stdout)["deployment"]["id"][:8]
-        intent.write_text(intent.read_text().replace("memory: 96m", "memory: 128m"))
+        _edit(intent, "memory: 64m", "memory: 96m")
+        older = _json(cli_env, "plan", str(intent))["deployment"]["id"][:8]
+        _edit(intent, "memory: 96m", "memory: 128m")
         iac(cli_env, "apply", str(intent), "--yes")
         stale = iac(cli_env, "apply", older, "--yes", check=False)
         assert stale.returncode == 1 and f"plan {older} is stale" in stale.stderr, stale.stderr
         assert "Traceback" not in stale.stderr
-    finally:
-        _cleanup(docker_client, "sto")
 
 
 def test_a_targeted_apply_changes_only_the_target_and_what_it_needs(
     cli_env: dict[str, str], tmp_path: Path, docker_client: Any
 ) -> None:
-    port = free_port()
-    intent = _variant(tmp_path, port, "tgt")
     network = "docker.network.hello-net-tgt"
-    try:
+    with _hello(tmp_path, docker_client, "tgt") as intent:
         shown = iac(cli_env, "plan", str(intent), "--target", network).stdout
         assert "targeted" in shown and "docker.container.hello-tgt" not in shown, shown
-        applied = json.loads(iac(cli_env, "apply", str(intent), "--target", network, "--yes", "--json").stdout)
+        applied = _json(cli_env, "apply", str(intent), "--target", network, "--yes")
         assert [(r["address"], r["status"]) for r in applied["resources"]] == [(network, "changed")]
         assert docker_client.networks.list(names=["hello-net-tgt"]) and not docker_client.containers.list(
             all=True, filters={"name": "hello-tgt"})
-        rest = json.loads(iac(cli_env, "plan", str(intent), "--json").stdout)["plan"]["changes"]
+        rest = _json(cli_env, "plan", str(intent))["plan"]["changes"]
         assert [(c["address"], c["action"]) for c in rest] == [(network, "noop"), ("docker.container.hello-tgt", "create")]
         wrong = iac(cli_env, "plan", str(intent), "--target", "docker.network.hello", check=False)
         assert wrong.returncode == 1 and "--target docker.network.hello: is no resource of this plan; did you mean" \
             in wrong.stderr, wrong.stderr
-    finally:
-        _cleanup(docker_client, "tgt")
 
 
 def test_plain_ansible_playbook_gives_the_same_result(
