@@ -184,3 +184,21 @@ def test_a_reference_in_a_spec_becomes_a_dependency() -> None:
     plan = _segment_plan({})
     assert "opnsense.vlan.gaming" in plan.change("opnsense.interface.gaming").depends_on
     assert plan.change("opnsense.vlan.gaming").wave < plan.change("opnsense.interface.gaming").wave
+
+
+def test_fewer_players_replaces_the_game_server_naming_the_field_and_a_description_is_an_update() -> None:
+    from planner.picture import why
+
+    lab = Endpoints({"docker": ["lab-docker"], "opnsense": ["lab-opnsense"], "dns": ["lab-dns"]})
+    example = load_intent_file(project_root() / "examples/minecraft.yaml")
+    recorded = {c.address: dict(c.after or {}) for c in build_plan(example, lab, {}, source="t").changes}
+    fewer = [i.model_copy(update={"players": 5}) if i.kind == "game_server" else i for i in example]
+    changed = [c for c in build_plan(fewer, lab, recorded, source="t").changes if c.action is not Action.NOOP]
+    assert [(c.address, c.action) for c in changed] == [("docker.container.minecraft", Action.REPLACE)]
+    assert why(changed[0]).startswith("replace: env changed")  # the player count is the server's env
+
+    vlan = {"kind": "vlan", "name": "iot", "tag": 30, "description": "IoT devices"}
+    firewall = Endpoints({"opnsense": ["lab-opnsense"]})
+    before = {c.address: dict(c.after or {}) for c in build_plan(parse_intents([vlan]), firewall, {}, source="t").changes}
+    renamed = build_plan(parse_intents([{**vlan, "description": "Cameras"}]), firewall, before, source="t")
+    assert renamed.change("opnsense.vlan.iot").action is Action.UPDATE
