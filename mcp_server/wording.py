@@ -37,6 +37,8 @@ class ModelWording(Wording):
                 return f"rephrase, or pass an intent document as `intent` (describe_intent_kind{of_kind} shows one)"
             case Fix.LIST_DEPLOYMENTS:
                 return "list_deployments lists them"
+            case Fix.LIST_RESOURCES:
+                return "list_resources lists what homelab-iac manages"
             case Fix.WAIT_OR_ROLL_BACK:
                 return (f"apply again once it has finished or, if it crashed, call rollback with deployment_id "
                         f"{argument!r}")

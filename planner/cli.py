@@ -66,6 +66,8 @@ class CliWording(Wording):
                 return f"rephrase, or write an intent file (`iac intents show {argument or 'KIND'}` prints one)"
             case Fix.LIST_DEPLOYMENTS:
                 return "`iac status` lists them"
+            case Fix.LIST_RESOURCES:
+                return "`iac state list` lists what homelab-iac manages"
             case Fix.WAIT_OR_ROLL_BACK:
                 return f"wait for it (--wait) or, if it crashed, `iac rollback {argument}`"
         assert_never(remedy.fix)
@@ -124,6 +126,9 @@ db_app = typer.Typer(help="The state database.", no_args_is_help=True)
 app.add_typer(db_app, name="db")
 intents_app = typer.Typer(help="The intent kinds: `iac intents` lists them, `iac intents show KIND` explains one.")
 app.add_typer(intents_app, name="intents")
+state_app = typer.Typer(help="What homelab-iac manages: list, show, and rm (forget one; its device keeps it).",
+                        no_args_is_help=True)
+app.add_typer(state_app, name="state")
 
 
 @cache
@@ -384,8 +389,7 @@ def apply(
     inventory: InventoryOption = None,
     as_json: JsonOption = False,
 ) -> None:
-    """Plan TARGET and apply it (or apply the stored plan TARGET names): run the rendered playbooks and record
-    everything."""
+    """Plan TARGET and apply it, or apply the stored plan TARGET names; every change is recorded."""
     service = _service(inventory)
     stored = _stored_plan(service, target)
     if stored is not None:
@@ -584,6 +588,65 @@ def history(
         when = f"{v.updated_at:%Y-%m-%d %H:%M:%S}"
         table.add_row(when, v.address, str(v.version), v.state.value, v.deployment_id[:8])
     _out().print(table)
+
+
+@state_app.command("list")
+def state_list(as_json: JsonOption = False) -> None:
+    """The resources homelab-iac manages: address, endpoint, state, version and the deployment that wrote it."""
+    from planner.views import resource_view
+
+    resources = _service().resources()
+    if as_json:
+        _emit([resource_view(r).model_dump(mode="json") for r in resources])
+        return
+    table = _table("resource", "endpoint", "state", "version", "deployment")
+    for r in resources:
+        table.add_row(r.address, escape(r.endpoint), r.state.value, str(r.version), r.deployment_id[:8])
+    _out().print(table if resources else "Nothing is managed yet: try `iac apply examples/hello.yaml`.")
+
+
+@state_app.command("show")
+def state_show(
+    address: Annotated[str, typer.Argument(help="A resource address, e.g. docker.container.hello.")],
+    as_json: JsonOption = False,
+) -> None:
+    """One resource as recorded: its spec (secrets masked), what the module observed, its dependencies."""
+    from planner.views import resource_view
+
+    record = _service().resource(address)
+    if record is None:
+        raise IacError(f"{shown(address)} is not recorded", remedy=Remedy(Fix.LIST_RESOURCES))
+    view = resource_view(record).model_dump(mode="json")
+    if as_json:
+        _emit(view)
+        return
+    _out().print(f"[bold]{escape(record.address)}[/] on {escape(record.endpoint)}: {record.state.value}, version "
+                 f"{record.version} (deployment {record.deployment_id[:8]}, {record.updated_at:%Y-%m-%d %H:%M:%S})")
+    for part in ("spec", "observed", "dependencies"):
+        _out().print(f"{part}: {json.dumps(view[part], sort_keys=True)}", markup=False, soft_wrap=True)
+
+
+@state_app.command("rm")
+def state_rm(
+    address: Annotated[str, typer.Argument(help="The resource address to forget, e.g. docker.container.hello.")],
+    yes: Annotated[bool, typer.Option("--yes", "-y", help="Forget without asking.")] = False,
+    as_json: JsonOption = False,
+) -> None:
+    """Forget a resource without touching its device: homelab-iac stops planning, restoring and checking it."""
+    service = _service()
+    if not yes:
+        if not sys.stdin.isatty():
+            raise IacError("refusing to forget without confirmation: rerun with --yes (no terminal to ask on)")
+        if not typer.confirm(f"Forget {address}? Its device keeps it; homelab-iac stops managing it.", default=False):
+            raise IacError(f"{address} is still managed")
+    forgotten = service.forget(address)
+    if as_json:
+        from planner.views import resource_view
+
+        _emit(resource_view(forgotten).model_dump(mode="json"))
+        return
+    _out().print(f"Forgot {escape(address)} (version {forgotten.version}, deployment {forgotten.deployment_id[:8]}); "
+                 f"{escape(forgotten.endpoint)} still has it.")
 
 
 def _moment(text: str) -> datetime:

@@ -73,6 +73,7 @@ class Fix(StrEnum):
     LIST_KINDS = "list_kinds"  # look at the intent kinds and an example
     WRITE_INTENT = "write_intent"  # rephrase a sentence, or state the intent itself (of kind ARGUMENT, if known)
     LIST_DEPLOYMENTS = "list_deployments"  # look at the recorded deployments and their ids
+    LIST_RESOURCES = "list_resources"  # look at the resources homelab-iac manages
     WAIT_OR_ROLL_BACK = "wait_or_roll_back"  # wait for deployment ARGUMENT, or roll it back if it crashed
 
 
@@ -119,6 +120,8 @@ class Wording:
                 return f"rephrase, or write the {argument or 'intent'} intent itself"
             case Fix.LIST_DEPLOYMENTS:
                 return "the recorded deployments are listed with their ids"
+            case Fix.LIST_RESOURCES:
+                return "the managed resources are listed with their addresses"
             case Fix.WAIT_OR_ROLL_BACK:
                 return f"wait for it or, if it crashed, roll back deployment {argument}"
         assert_never(remedy.fix)

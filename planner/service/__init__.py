@@ -25,6 +25,7 @@ if TYPE_CHECKING:  # each use case is loaded on its first call: `iac status` nee
     from planner.service.deploying import Deploying, OnProgress
     from planner.service.drift import DriftCheck, DriftReport
     from planner.service.planning import Planning
+    from planner.service.surgery import StateSurgery
     from planner.state.records import AuditRecord, DeploymentRecord, ResourceRecord
     from planner.state.store import StateStore
 
@@ -56,6 +57,12 @@ class Service:
         from planner.service.deploying import Deploying
 
         return Deploying(self.ports)
+
+    @cached_property
+    def surgery(self) -> StateSurgery:
+        from planner.service.surgery import StateSurgery
+
+        return StateSurgery(self.ports)
 
     @cached_property
     def drift_check(self) -> DriftCheck:
@@ -155,6 +162,10 @@ class Service:
     def resource(self, address: str) -> ResourceRecord | None:
         """The latest record of one resource (absent ones included), or None."""
         return self.ports.store.get_resource(address)
+
+    def forget(self, address: str) -> ResourceRecord:
+        """Stop managing ``address`` without touching its device (``iac state rm``)."""
+        return self.surgery.forget(address)
 
     def history(self, address: str | None = None, *, limit: int = 100) -> list[ResourceRecord]:
         """Resource versions, newest first: what changed, when, and by which deployment."""

@@ -20,7 +20,7 @@ from planner.locks import hold_locks
 from planner.service.context import Operation, Ports
 from planner.service.rendering import render
 from planner.service.results import ApplyResult
-from planner.state.records import DeploymentRecord, DeploymentStatus, ResourceState
+from planner.state.records import DeploymentRecord, DeploymentStatus
 
 __all__ = ["Deploying"]
 
@@ -138,7 +138,7 @@ class Deploying:
 
     def _live_spec(self, address: str) -> dict[str, Any] | None:
         current = self.ports.store.get_resource(address)
-        return current.spec if current is not None and current.state != ResourceState.ABSENT else None
+        return current.spec if current is not None and current.state.managed else None
 
     def _run(
         self, operation: Operation, deployment: DeploymentRecord, plan: Plan, *, on_progress: OnProgress,

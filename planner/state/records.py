@@ -35,6 +35,13 @@ class ResourceState(StrEnum):
     PRESENT = "present"
     ABSENT = "absent"
     FAILED = "failed"
+    # No longer managed (``iac state rm``): the device keeps it, homelab-iac neither plans nor restores it.
+    FORGOTTEN = "forgotten"
+
+    @property
+    def managed(self) -> bool:
+        """Whether homelab-iac manages what this state describes: not removed, not forgotten."""
+        return self not in (ResourceState.ABSENT, ResourceState.FORGOTTEN)
 
 
 @dataclass(frozen=True)

@@ -106,7 +106,7 @@ class ResourceStore(Protocol):
         """The latest state of one resource."""
 
     def list_resources(self, *, deployment_id: str | None = None, include_absent: bool = False) -> list[ResourceRecord]:
-        """Resources ordered by address; by default only those not ``absent``.
+        """Resources ordered by address; by default only those managed (not ``absent`` nor ``forgotten``).
 
         With ``deployment_id``: the resources that deployment recorded, each as that deployment left it
         (its last version there), even if a later deployment changed it since.
@@ -118,12 +118,12 @@ class ResourceStore(Protocol):
 
     def resources_as_of(self, moment: datetime) -> list[ResourceRecord]:
         """Every resource as it stood at ``moment`` (timezone-aware): its latest version recorded at or
-        before it, ordered by address. Resources then ``absent`` or not yet recorded are left out."""
+        before it, ordered by address. Resources then ``absent`` or ``forgotten``, or not yet recorded, are left out."""
 
     def resources_after(self, deployment_id: str) -> list[ResourceRecord]:
         """Every resource as it stood right after the deployment finished: its latest version at or before
         ``finished_at`` (now, if it has not finished), the deployment's own last version where it recorded
-        one. Ordered by address, ``absent`` left out; an unknown deployment raises ``StateError``."""
+        one. Ordered by address, ``absent`` and ``forgotten`` left out; an unknown deployment raises ``StateError``."""
 
 
 class EventStore(Protocol):

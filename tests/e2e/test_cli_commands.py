@@ -30,7 +30,7 @@ def test_help_lists_the_mounted_commands_after_the_own_ones(tmp_path: Path) -> N
     done = _run(tmp_path, "--help")
     assert done.returncode == 0, done.stderr
     names = [line.split()[1] for line in done.stdout.splitlines() if line.startswith("│ ") and "  " in line[2:]]
-    assert names[-4:] == ["db", "intents", "lab", "mcp"]
+    assert names[-5:] == ["db", "intents", "state", "lab", "mcp"]
     assert "The lab: a whole homelab on loopback (up, down, status)." in done.stdout
     assert "Serve homelab-iac to language models over MCP (stdio or --http)." in done.stdout
 

@@ -172,6 +172,23 @@ def test_a_targeted_apply_changes_only_the_target_and_what_it_needs(
             in wrong.stderr, wrong.stderr
 
 
+def test_state_rm_forgets_a_resource_and_leaves_it_running(
+    cli_env: dict[str, str], tmp_path: Path, docker_client: Any
+) -> None:
+    container = "docker.container.hello-frg"
+    with _hello(tmp_path, docker_client, "frg") as intent:
+        iac(cli_env, "apply", str(intent), "--yes")
+        assert container in iac(cli_env, "state", "list").stdout
+        assert _json(cli_env, "state", "show", container)["state"] == "present"
+        said = iac(cli_env, "state", "rm", container, "--yes").stdout
+        assert f"Forgot {container}" in said and "still has it" in said, said
+        assert docker_client.containers.get("hello-frg").status == "running"  # the engine was not asked
+        assert [r["address"] for r in _json(cli_env, "state", "list")] == ["docker.network.hello-net-frg"]
+        again = iac(cli_env, "state", "rm", container, "--yes", check=False)
+        assert again.returncode == 1 and again.stderr.count("\n") == 1, again.stderr
+        assert "is forgotten already; `iac state list` lists what homelab-iac manages" in again.stderr
+
+
 def test_plain_ansible_playbook_gives_the_same_result(
     cli_env: dict[str, str], tmp_path: Path, docker_client: Any
 ) -> None:

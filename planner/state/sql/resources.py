@@ -22,6 +22,9 @@ from planner.state.sql.session import SqlDatabase, record_of
 
 __all__ = ["SqlResources"]
 
+# The states of what is not managed any more (removed, or forgotten by ``iac state rm``).
+_UNMANAGED = (ResourceState.ABSENT.value, ResourceState.FORGOTTEN.value)
+
 
 class SqlResources(SqlDatabase):
     """``ResourceStore`` over SQLAlchemy."""
@@ -101,14 +104,14 @@ class SqlResources(SqlDatabase):
             return self._as_left_by(normalise_id(deployment_id), include_absent)
         query = select(ResourceRow).order_by(ResourceRow.address)
         if not include_absent:
-            query = query.where(ResourceRow.state != ResourceState.ABSENT.value)
+            query = query.where(ResourceRow.state.notin_(_UNMANAGED))
         with self._session() as session:
             return [_resource_record(row) for row in session.scalars(query)]
 
     def _as_left_by(self, deployment_id: str, include_absent: bool) -> list[ResourceRecord]:
         query = _left_by_query(deployment_id).order_by(ResourceRow.address)
         if not include_absent:
-            query = query.where(ResourceVersionRow.state != ResourceState.ABSENT.value)
+            query = query.where(ResourceVersionRow.state.notin_(_UNMANAGED))
         with self._session() as session:
             return [_version_record(resource, version) for resource, version in session.execute(query)]
 
@@ -193,8 +196,8 @@ def _left_by_query(deployment_id: str) -> Select[ResourceRow, ResourceVersionRow
 
 
 def _present(standing: dict[str, ResourceRecord]) -> list[ResourceRecord]:
-    """The standing resources that are not ``absent``, ordered by address."""
-    return [record for _, record in sorted(standing.items()) if record.state is not ResourceState.ABSENT]
+    """The standing resources still managed (not ``absent``, not ``forgotten``), ordered by address."""
+    return [record for _, record in sorted(standing.items()) if record.state.managed]
 
 
 def _resource_record(row: ResourceRow) -> ResourceRecord:

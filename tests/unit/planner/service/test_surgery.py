@@ -1,0 +1,47 @@
+"""`iac state rm`: forgetting a resource changes what homelab-iac remembers, never a device."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from planner.adapters.execute import ScriptedExecutor
+from planner.errors import Fix, IacError
+from planner.paths import project_root
+from planner.state.records import DeploymentStatus, ResourceState
+from tests.unit.offline_service import offline_service, runner_event, state_store
+
+HELLO = project_root() / "examples" / "hello.yaml"
+CONTAINER, NETWORK = "docker.container.hello", "docker.network.hello-net"
+
+
+def test_a_forgotten_resource_is_no_longer_managed_and_the_record_says_who_forgot_it(tmp_path: Path) -> None:
+    store = state_store(tmp_path)
+    executor = ScriptedExecutor([runner_event("runner_on_ok", NETWORK, changed=True),
+                                 runner_event("runner_on_ok", CONTAINER, changed=True)])
+    service = offline_service(tmp_path, executor, store)
+    service.apply(service.plan(HELLO).deployment.id)
+    runs = len(executor.runs)
+
+    forgotten = service.forget(CONTAINER)
+    assert (forgotten.state, forgotten.version) == (ResourceState.FORGOTTEN, 2)
+    assert len(executor.runs) == runs  # nothing ran: no device was asked anything
+    assert [r.address for r in service.resources()] == [NETWORK]
+    deployment = service.get_deployment(forgotten.deployment_id)
+    assert (deployment.status, deployment.intent["source"]) == (DeploymentStatus.SUCCEEDED, f"state rm {CONTAINER}")
+    assert [v.state for v in service.history(CONTAINER)] == [ResourceState.FORGOTTEN, ResourceState.PRESENT]
+    assert [r.address for r in store.resources_after(deployment.id)] == [NETWORK]  # a restore leaves it alone
+    assert store.list_locks() == []
+
+    with pytest.raises(IacError) as again:
+        service.forget(CONTAINER)
+    assert str(again.value).startswith(f"{CONTAINER!r} is forgotten already")
+    assert again.value.remedy is not None and again.value.remedy.fix is Fix.LIST_RESOURCES
+
+
+def test_forgetting_what_is_not_recorded_changes_nothing(tmp_path: Path) -> None:
+    service = offline_service(tmp_path)
+    with pytest.raises(IacError, match="'docker.container.nope' is not recorded"):
+        service.forget("docker.container.nope")
+    assert service.deployments() == []
