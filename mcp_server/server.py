@@ -227,7 +227,7 @@ class _Tools:
     async def plan(self, intent: IntentDocument = None, sentence: Sentence = None, allow: Allow = None,
                    targets: Targets = None) -> PlanView:
         """Plan an intent (or a sentence) against what is recorded: stores the plan and returns its plan_id, a
-        change table (create/update/delete/noop per resource, in dependency waves), the graph as Mermaid, the
+        change table (create/update/replace/delete/noop per resource, in dependency waves), the graph as Mermaid, the
         policy results and, for a sentence, what it was understood as. Nothing is changed. A policy violation
         is an error naming the rule and the change. Show the plan to the user; apply it only after they confirm."""
         _one_of(intent, sentence)

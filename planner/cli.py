@@ -261,9 +261,14 @@ def plan(
         return
     _print_plan(result.plan, result.deployment, targets)
     _out().print(f"Ansible project: {escape(str(out_dir or result.project))}")
-    _out().print(f"Apply it with: iac apply {escape(_quoted(target))}")
-    _out().print(f"Apply exactly this plan with: iac apply {result.deployment.id[:8]} (refused if anything it "
-                 "changes has changed since)")
+    where = [f"--inventory {_quoted(str(inventory))}"] if inventory is not None else []
+    again = [_quoted(target), *(f"--allow {rule}" for rule in allow or ()),
+             *([f"--policy {_quoted(str(policy))}"] if policy is not None else []),
+             *(f"--target {address}" for address in targets or ()), *where]
+    # One line each, however narrow the terminal: they are commands to copy.
+    _out().print(f"Apply it with: iac apply {escape(' '.join(again))}", soft_wrap=True)
+    _out().print(f"Apply exactly this plan with: iac apply {escape(' '.join([result.deployment.id[:8], *where]))} "
+                 "(refused if anything it changes has changed since)", soft_wrap=True)
 
 
 def _quoted(target: str) -> str:
@@ -331,11 +336,16 @@ def _stored_plan(service: Service, target: str) -> tuple[DeploymentRecord, Plan]
     return deployment, Plan.model_validate(deployment.plan)
 
 
-def _confirm(deployment_id: str, question: str) -> None:
+def _kept(deployment_id: str) -> str:
+    return f"not applied; the plan stays stored as {deployment_id[:8]}"
+
+
+def _confirm(question: str, *, doing: str, declined: str) -> None:
+    """Ask ``question`` on the terminal; no terminal, or a no, is an error (``declined`` says what stays)."""
     if not sys.stdin.isatty():
-        raise IacError("refusing to apply without confirmation: rerun with --yes (no terminal to ask on)")
+        raise IacError(f"refusing to {doing} without confirmation: rerun with --yes (no terminal to ask on)")
     if not typer.confirm(question, default=False):
-        raise IacError("not applied; the plan stays stored as " + deployment_id[:8])
+        raise IacError(declined)
 
 
 def _print_progress(progress: Progress) -> None:
@@ -404,7 +414,7 @@ def apply(
     if not as_json:
         _print_plan(plan, deployment, targets)
     if not yes:
-        _confirm(deployment.id, "Apply this plan?")
+        _confirm("Apply this plan?", doing="apply", declined=_kept(deployment.id))
     result = service.apply(
         deployment.id, on_progress=None if as_json else _print_progress, rollback=not no_rollback, wait=wait
     )
@@ -517,7 +527,7 @@ def reconcile(
         _out().print(_plan_table(planned.plan))
         _out().print(f"\nPlan {planned.deployment.id[:8]}: {_plan_summary(planned.plan)}.")
     if not yes:
-        _confirm(planned.deployment.id, "Reconcile?")
+        _confirm("Reconcile?", doing="apply", declined=_kept(planned.deployment.id))
     result = service.apply(planned.deployment.id, on_progress=None if as_json else _print_progress)
     _finish(result, as_json)
 
@@ -635,10 +645,8 @@ def state_rm(
     """Forget a resource without touching its device: homelab-iac stops planning, restoring and checking it."""
     service = _service()
     if not yes:
-        if not sys.stdin.isatty():
-            raise IacError("refusing to forget without confirmation: rerun with --yes (no terminal to ask on)")
-        if not typer.confirm(f"Forget {address}? Its device keeps it; homelab-iac stops managing it.", default=False):
-            raise IacError(f"{address} is still managed")
+        _confirm(f"Forget {address}? Its device keeps it; homelab-iac stops managing it.", doing="forget",
+                 declined=f"{address} is still managed")
     forgotten = service.forget(address)
     if as_json:
         from planner.views import resource_view
@@ -681,7 +689,7 @@ def restore(
         _out().print(_plan_table(planned.plan))
         _out().print(f"\nPlan {planned.deployment.id[:8]}: {_plan_summary(planned.plan)}.")
     if not yes:
-        _confirm(planned.deployment.id, "Restore?")
+        _confirm("Restore?", doing="apply", declined=_kept(planned.deployment.id))
     result = service.apply(planned.deployment.id, on_progress=None if as_json else _print_progress)
     _finish(result, as_json)
 

@@ -240,12 +240,17 @@ def _changes(work: Work, action_of: Any, before_of: Any) -> list[Change]:
 
 
 def action_between(kind: str, before: Mapping[str, Any] | None, after: Mapping[str, Any]) -> Action:
-    """What going from ``before`` (None: it does not exist) to ``after`` takes: create, nothing, an update in
-    place, or a replacement when a field the module cannot change in place differs (``KindSpec.replaced_by``)."""
+    """What going from ``before`` (None: it does not exist) to ``after`` takes: create, nothing, or a change."""
     if before is None:
         return Action.CREATE
     if dict(before) == after:
         return Action.NOOP
+    return _change_between(kind, before, after)
+
+
+def _change_between(kind: str, before: Mapping[str, Any], after: Mapping[str, Any]) -> Action:
+    """An update in place, or a replacement when a field the module cannot change in place differs
+    (``KindSpec.replaced_by``)."""
     return Action.REPLACE if kind_spec(kind).replaced_by(before, after) else Action.UPDATE
 
 
@@ -358,7 +363,7 @@ class Invert:
                 spec, action = kind_spec(change.kind).absent_spec(after), Action.DELETE
             else:  # back to the recorded spec: a replacement again when the run replaced it
                 spec = dict(before)
-                action = Action.REPLACE if kind_spec(change.kind).replaced_by(after, spec) else Action.UPDATE
+                action = _change_between(change.kind, after, spec)
             undo.append(change.model_copy(update={"action": action, "before": after, "after": spec,
                                                   "depends_on": []}))
         undone = {change.address for change in undo}

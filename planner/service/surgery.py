@@ -30,15 +30,17 @@ class StateSurgery:
         An address that is not recorded, or not managed any more, is an error that changes nothing.
         """
         store = self.ports.store
-        current = store.get_resource(address)
-        if current is None or not current.state.managed:
-            why = "is not recorded" if current is None else f"is {current.state.value} already"
-            raise IacError(f"{shown(address)} {why}", remedy=Remedy(Fix.LIST_RESOURCES))
+        self._managed(address)  # checked before anything is written
         source = f"state rm {address}"
         plan = Plan(source=source, created_at=datetime.now(UTC), intents=[], changes=[], waves=[])
         deployment = store.create_deployment({"source": source}, plan.model_dump(mode="json"))
         with hold_locks(store, deployment.id, [address]):
             store.update_deployment(deployment.id, status=DeploymentStatus.RUNNING)
+            try:
+                current = self._managed(address)  # again under the lock: an apply may have changed it meanwhile
+            except IacError as err:
+                store.update_deployment(deployment.id, status=DeploymentStatus.FAILED, error=str(err))
+                raise
             forgotten = store.record_resource(
                 deployment.id, address=address, kind=current.kind, endpoint=current.endpoint, name=current.name,
                 state=ResourceState.FORGOTTEN, spec=current.spec, observed=current.observed,
@@ -47,3 +49,10 @@ class StateSurgery:
             store.update_deployment(deployment.id, status=DeploymentStatus.SUCCEEDED,
                                     summary={"forgotten": [address], "changed": 0})
         return forgotten
+
+    def _managed(self, address: str) -> ResourceRecord:
+        current = self.ports.store.get_resource(address)
+        if current is None or not current.state.managed:
+            why = "is not recorded" if current is None else f"is {current.state.value} already"
+            raise IacError(f"{shown(address)} {why}", remedy=Remedy(Fix.LIST_RESOURCES))
+        return current

@@ -161,6 +161,7 @@ def test_a_targeted_apply_changes_only_the_target_and_what_it_needs(
     with _hello(tmp_path, docker_client, "tgt") as intent:
         shown = iac(cli_env, "plan", str(intent), "--target", network).stdout
         assert "targeted" in shown and "docker.container.hello-tgt" not in shown, shown
+        assert f"Apply it with: iac apply {intent} --target {network}\n" in shown  # the suggestion plans the same
         applied = _json(cli_env, "apply", str(intent), "--target", network, "--yes")
         assert [(r["address"], r["status"]) for r in applied["resources"]] == [(network, "changed")]
         assert docker_client.networks.list(names=["hello-net-tgt"]) and not docker_client.containers.list(
