@@ -19,7 +19,7 @@ demo: setup
 	@$(BIN)/iac status
 	@echo
 	@echo "Try: $(BIN)/iac apply examples/minecraft.yaml --yes   # again: 0 changed"
-	@echo "     $(BIN)/iac plan \"deploy a valheim server for 5 players on vlan 30\""
+	@echo "     $(BIN)/iac plan \"deploy a dev environment on vlan 30\""
 	@echo "     $(BIN)/iac drift ; $(BIN)/iac lab status          # then $(BIN)/iac lab down when done"
 
 test: setup
