@@ -32,6 +32,7 @@ if TYPE_CHECKING:
         LockRecord,
         ResourceRecord,
         ResourceState,
+        StackRecord,
     )
     from planner.state.sql import SqlStateStore
     from planner.state.sql.migrate import current_revision, head_revision, upgrade
@@ -49,6 +50,7 @@ _HOMES = {
     "ResourceRecord": "planner.state.records",
     "ResourceState": "planner.state.records",
     "SqlStateStore": "planner.state.sql",
+    "StackRecord": "planner.state.records",
     "StateStore": "planner.state.store",
     "current_revision": "planner.state.sql.migrate",
     "database_url": "planner.state.config",
@@ -71,6 +73,7 @@ __all__ = [
     "ResourceRecord",
     "ResourceState",
     "SqlStateStore",
+    "StackRecord",
     "StateStore",
     "current_revision",
     "database_url",

@@ -15,6 +15,7 @@ __all__ = [
     "LockRecord",
     "ResourceRecord",
     "ResourceState",
+    "StackRecord",
 ]
 
 
@@ -74,6 +75,19 @@ class ResourceRecord:
     deployment_id: str
     version: int
     created_at: datetime
+    updated_at: datetime
+
+
+@dataclass(frozen=True)
+class StackRecord:
+    """A stack as its last successful deployment left it: the intents it declared (``source`` is the file
+    or request they came from) and the addresses it owns."""
+
+    name: str
+    source: str
+    intents: list[dict[str, Any]]
+    addresses: list[str]
+    deployment_id: str
     updated_at: datetime
 
 

@@ -23,6 +23,7 @@ from planner.state.records import (
     LockRecord,
     ResourceRecord,
     ResourceState,
+    StackRecord,
 )
 
 __all__ = [
@@ -33,6 +34,7 @@ __all__ = [
     "EventTuple",
     "LockStore",
     "ResourceStore",
+    "StackStore",
     "StateStore",
     "process_holder",
 ]
@@ -126,6 +128,25 @@ class ResourceStore(Protocol):
         one. Ordered by address, ``absent`` and ``forgotten`` left out; an unknown deployment raises ``StateError``."""
 
 
+class StackStore(Protocol):
+    """Stacks: which intent file declares which resources. A stack is written when a deployment of it
+    succeeds and removed when a destroy of it leaves it nothing."""
+
+    def record_stack(
+        self, name: str, *, deployment_id: str, source: str, intents: list[dict[str, Any]], addresses: list[str]
+    ) -> StackRecord:
+        """Create or replace the stack ``name`` (``addresses`` kept in the order given, duplicates dropped)."""
+
+    def get_stack(self, name: str) -> StackRecord | None:
+        """The stack called ``name``, or None."""
+
+    def list_stacks(self) -> list[StackRecord]:
+        """Every stack, ordered by name."""
+
+    def remove_stack(self, name: str) -> None:
+        """Forget the stack ``name`` (nothing happens if there is none); its resources' records stay."""
+
+
 class EventStore(Protocol):
     """Events: what happened during a deployment, in order (payloads already scrubbed of secrets)."""
 
@@ -205,5 +226,5 @@ class AuditStore(Protocol):
         """Audit rows newest first, at most ``limit``."""
 
 
-class StateStore(DeploymentStore, ResourceStore, EventStore, LockStore, AuditStore, Protocol):
-    """Everything the service needs from the database: the five aggregates in one store."""
+class StateStore(DeploymentStore, ResourceStore, StackStore, EventStore, LockStore, AuditStore, Protocol):
+    """Everything the service needs from the database: the six aggregates in one store."""

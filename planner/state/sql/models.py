@@ -38,6 +38,7 @@ __all__ = [
     "LockRow",
     "ResourceRow",
     "ResourceVersionRow",
+    "StackRow",
     "UtcDateTime",
     "json_type",
 ]
@@ -224,3 +225,17 @@ class AuditRow(Base):
     # No foreign key: a refused call may name a plan that does not exist, and that is worth auditing too.
     deployment_id: Mapped[str | None] = mapped_column(String(36))
     outcome: Mapped[str] = mapped_column(Text)
+
+
+class StackRow(Base):
+    """One stack (an intent file): what it declared when it was last applied, and the addresses it owns
+    (migration 0004). A resource two stacks declare alike is in both rows' ``addresses``."""
+
+    __tablename__ = "stacks"
+
+    name: Mapped[str] = mapped_column(String(255), primary_key=True)
+    source: Mapped[str] = mapped_column(Text)
+    intents: Mapped[list[dict[str, Any]]] = mapped_column(json_type())
+    addresses: Mapped[list[str]] = mapped_column(json_type())
+    deployment_id: Mapped[str] = mapped_column(ForeignKey("deployments.id"))
+    updated_at: Mapped[datetime] = mapped_column(UtcDateTime())

@@ -24,11 +24,12 @@ from planner.state.sql.events import SqlEvents
 from planner.state.sql.locks import SqlLocks
 from planner.state.sql.resources import SqlResources
 from planner.state.sql.schema import is_at_head
+from planner.state.sql.stacks import SqlStacks
 
 __all__ = ["SqlStateStore"]
 
 
-class SqlStateStore(SqlDeployments, SqlResources, SqlEvents, SqlLocks, SqlAudit):
+class SqlStateStore(SqlDeployments, SqlResources, SqlStacks, SqlEvents, SqlLocks, SqlAudit):
     """``StateStore`` over SQLAlchemy; ``url`` as from ``database_url()`` (``postgresql://`` accepted).
 
     Raises ``StateError`` when the database cannot be reached, its schema is newer than this code, or

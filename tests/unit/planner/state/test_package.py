@@ -15,7 +15,15 @@ from pathlib import Path
 import pytest
 
 from planner.state import SqlStateStore, upgrade
-from planner.state.store import AuditStore, DeploymentStore, EventStore, LockStore, ResourceStore, StateStore
+from planner.state.store import (
+    AuditStore,
+    DeploymentStore,
+    EventStore,
+    LockStore,
+    ResourceStore,
+    StackStore,
+    StateStore,
+)
 
 # The libraries (and the part of one) that an everyday command should not pay for.
 _HEAVY = ("sqlalchemy", "alembic", "sqlalchemy.dialects.postgresql")
@@ -60,8 +68,9 @@ def _ports() -> list[type]:
     return [cls for cls in StateStore.__mro__ if cls.__module__ == "planner.state.store"]
 
 
-def test_the_store_is_made_of_the_five_aggregates() -> None:
-    assert set(_ports()) == {StateStore, DeploymentStore, ResourceStore, EventStore, LockStore, AuditStore}
+def test_the_store_is_made_of_the_six_aggregates() -> None:
+    assert set(_ports()) == {StateStore, DeploymentStore, ResourceStore, StackStore, EventStore, LockStore,
+                             AuditStore}
 
 
 def test_the_store_offers_every_method_with_the_ports_signature() -> None:

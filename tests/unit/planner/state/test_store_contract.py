@@ -465,6 +465,28 @@ class StoreContract:
             _resource(store, deployment.id, spec={"bytes": b"\x00"})
         assert store.get_resource(HELLO) is None
 
+    # -- stacks --------------------------------------------------------------------------------------
+
+    def test_a_stack_is_recorded_replaced_and_removed(self, store: Any) -> None:
+        first = store.create_deployment({}, {})
+        second = store.create_deployment({}, {})
+        intents = [{"kind": "network_segment", "name": "gaming", "vlan": 20}]
+        made = store.record_stack("game", deployment_id=first.id, source="examples/minecraft.yaml",
+                                  intents=intents, addresses=["opnsense.vlan.gaming", HELLO, HELLO])
+        intents[0]["vlan"] = 30  # what was stored is a copy
+        assert made.addresses == ["opnsense.vlan.gaming", HELLO]  # in order, each once
+        assert store.get_stack("game") == made and made.intents[0]["vlan"] == 20
+        store.record_stack("net", deployment_id=first.id, source="net.yaml", intents=[], addresses=[])
+        again = store.record_stack("game", deployment_id=second.id, source="game.yaml", intents=[], addresses=[HELLO])
+        assert (again.deployment_id, again.source, again.addresses) == (second.id, "game.yaml", [HELLO])
+        assert again.updated_at > made.updated_at
+        _assert_utc(again.updated_at)
+        assert [stack.name for stack in store.list_stacks()] == ["game", "net"]
+        store.remove_stack("game")
+        store.remove_stack("never-was")
+        assert store.get_stack("game") is None
+        assert [stack.name for stack in store.list_stacks()] == ["net"]
+
     # -- audit ---------------------------------------------------------------------------------------
 
     def test_audit_rows_come_back_newest_first(self, store: Any) -> None:
