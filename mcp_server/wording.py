@@ -28,7 +28,7 @@ class ModelWording(Wording):
             case Fix.ALLOW_RULE:
                 return f"if the user accepts it, plan again with allow: {[argument]} (recorded in the plan as a waiver)"
             case Fix.ALLOW_DATA_LOSS:
-                return "call restore again with allow_data_loss: true, only if the user asked for it"
+                return "call it again with allow_data_loss: true, only if the user asked for it"
             case Fix.SHOW_FIELDS:
                 return f"check the spelling (describe_intent_kind{of_kind} lists the fields)"
             case Fix.LIST_KINDS:
@@ -39,6 +39,8 @@ class ModelWording(Wording):
                 return "list_deployments lists them"
             case Fix.LIST_RESOURCES:
                 return "list_resources lists what homelab-iac manages"
+            case Fix.LIST_STACKS:
+                return "list_stacks lists them"
             case Fix.WAIT_OR_ROLL_BACK:
                 return (f"apply again once it has finished or, if it crashed, call rollback with deployment_id "
                         f"{argument!r}")

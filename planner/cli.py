@@ -68,6 +68,8 @@ class CliWording(Wording):
                 return "`iac status` lists them"
             case Fix.LIST_RESOURCES:
                 return "`iac state list` lists what homelab-iac manages"
+            case Fix.LIST_STACKS:
+                return "`iac stacks` lists them"
             case Fix.WAIT_OR_ROLL_BACK:
                 return f"wait for it (--wait) or, if it crashed, `iac rollback {argument}`"
         assert_never(remedy.fix)

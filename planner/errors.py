@@ -74,6 +74,7 @@ class Fix(StrEnum):
     WRITE_INTENT = "write_intent"  # rephrase a sentence, or state the intent itself (of kind ARGUMENT, if known)
     LIST_DEPLOYMENTS = "list_deployments"  # look at the recorded deployments and their ids
     LIST_RESOURCES = "list_resources"  # look at the resources homelab-iac manages
+    LIST_STACKS = "list_stacks"  # look at the deployed stacks
     WAIT_OR_ROLL_BACK = "wait_or_roll_back"  # wait for deployment ARGUMENT, or roll it back if it crashed
 
 
@@ -122,6 +123,8 @@ class Wording:
                 return "the recorded deployments are listed with their ids"
             case Fix.LIST_RESOURCES:
                 return "the managed resources are listed with their addresses"
+            case Fix.LIST_STACKS:
+                return "the deployed stacks are listed by name"
             case Fix.WAIT_OR_ROLL_BACK:
                 return f"wait for it or, if it crashed, roll back deployment {argument}"
         assert_never(remedy.fix)

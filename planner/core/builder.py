@@ -3,15 +3,17 @@
 A step is a small object with a docstring that reads or fills part of the work: the desired resources,
 what is recorded, where recorded resources live, the waves, the changes. A recipe reads top to bottom:
 
-- ``PLAN``: expand intents (merging duplicates), resolve references, locate, conflicts, order, policy,
-  decide
+- ``PLAN``: expand intents (merging duplicates), resolve references, converge the stack (what it owned and
+  no longer declares is removed, dependents first, before the rest), locate, conflicts, order, policy,
+  decide, remove, targets, guard data
+- ``DESTROY``: everything the stack owns removed, dependents first (targets: those and what depends on them)
 - ``DRIFT`` / ``RECONCILE``: the recorded desired state, ordered; every change a no-op (drift runs it in
   check mode) or, for what drifted, an update back to the recorded spec
 - ``RESTORE``: the state as of a past moment, decided against what is live now, then what is live and
   was not there then removed (dependents first), never losing data without a waiver
 - ``UNDO``: the inverse of what a failed run changed, in reverse order
 
-A new recipe (destroy, import) is a new list of steps, not another hand-built plan. Everything here is
+A new recipe (import) is a new list of steps, not another hand-built plan. Everything here is
 pure: the callers (``planner.service``) load intents, inventory and state and hand them in.
 """
 
@@ -35,6 +37,7 @@ from planner.intents.base import Endpoints, ExpansionContext, Intent
 from planner.policy.rules import DEFAULT_POLICY, Capacity, Policy, PolicyReport, evaluate
 
 __all__ = [
+    "DESTROY",
     "DRIFT",
     "PLAN",
     "RECONCILE",
@@ -48,6 +51,7 @@ __all__ = [
     "build",
     "build_plan",
     "desired_state_plan",
+    "destroy_plan",
     "expand_intents",
     "inverse_plan",
     "reconcile_plan",
@@ -84,8 +88,16 @@ class Work:
     # What was last applied, by address, and where it lives (filled in by Locate where not given).
     recorded: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
     recorded_endpoints: Mapping[str, str] = field(default_factory=dict)
-    # Live records a restore compares with and removes from.
+    # Live records a restore compares with and removes from; a stack's plan removes what it owned from them.
     live: Sequence[Recorded] = ()
+    # The stack planned (None: a plan of no stack, which removes nothing), the stacks owning each recorded
+    # address, and the other stacks' deployed intents (what ``{stack, name}`` references name).
+    stack: str | None = None
+    owners: Mapping[str, Collection[str]] = field(default_factory=dict)
+    stacks: Mapping[str, Mapping[str, Intent]] = field(default_factory=dict)
+    destroy: bool = False
+    # What the plan does, for messages ("restoring would remove ...").
+    purpose: str = "restoring"
     policy: Policy = DEFAULT_POLICY
     allow: Collection[str] = ()
     capacities: Mapping[str, Capacity] = field(default_factory=dict)
@@ -98,6 +110,7 @@ class Work:
     rollback_data: Mapping[str, Any] = field(default_factory=dict)
     touched: Collection[str] = ()
     # Filled in by the steps.
+    removing: list[Recorded] = field(default_factory=list)  # what the stack owned alone and no longer declares
     waves: list[list[str]] = field(default_factory=list)
     changes: list[Change] = field(default_factory=list)
     report: PolicyReport = field(default_factory=PolicyReport)
@@ -112,10 +125,13 @@ class Step(Protocol):
 # --- the desired state -----------------------------------------------------------------------------------
 
 
-def _expanded(intents: Sequence[Intent], endpoints: Endpoints) -> Iterator[Resource]:
+def _expanded(
+    intents: Sequence[Intent], endpoints: Endpoints, stacks: Mapping[str, Mapping[str, Intent]] = {}
+) -> Iterator[Resource]:
     siblings = {intent.name: intent for intent in intents}
     for intent in intents:
-        context = ExpansionContext(endpoints=endpoints, where=f"intent {intent.name!r}", siblings=siblings)
+        context = ExpansionContext(endpoints=endpoints, where=f"intent {intent.name!r}", siblings=siblings,
+                                   stacks=stacks)
         yield from intent.expand(context)
 
 
@@ -131,7 +147,7 @@ class Expand:
 
     def __call__(self, work: Work) -> None:
         merged: dict[str, Resource] = {}
-        for resource in _expanded(work.intents, work.endpoints):
+        for resource in _expanded(work.intents, work.endpoints, work.stacks):
             seen = merged.setdefault(resource.address, resource)
             if seen is not resource and (seen.spec != resource.spec or seen.endpoint != resource.endpoint):
                 raise ConflictError(
@@ -152,6 +168,30 @@ class ResolveReferences:
                 resource = replace(resource, depends_on=(*resource.depends_on, *referred))
             resolved.append(resource)
         work.desired = resolved
+
+
+class Converge:
+    """A stack's plan converges it: what the stack owned alone and no longer declares is removed; what another
+    stack also owns is only let go. A resource another stack owns and this one declares differently is a
+    conflict naming both (declared alike, it is shared). Every problem at once."""
+
+    def __call__(self, work: Work) -> None:
+        if work.stack is None:
+            return
+        problems = []
+        for resource in work.desired:
+            others = sorted(stack for stack in work.owners.get(resource.address, ()) if stack != work.stack)
+            recorded = work.recorded.get(resource.address)
+            if others and recorded is not None and dict(recorded) != resource.spec:
+                problems.append(
+                    f"{resource.address} is declared by stack {others[0]!r} and differently by stack "
+                    f"{work.stack!r}; declare it alike in both (it is then shared) or give one another name"
+                )
+        if problems:
+            raise ConflictError("; ".join(problems))
+        declared = set() if work.destroy else {resource.address for resource in work.desired}
+        work.removing = [record for record in work.live if record.address not in declared
+                         and set(work.owners.get(record.address, ())) == {work.stack}]
 
 
 class FromRecords:
@@ -183,7 +223,7 @@ class CheckConflicts:
     at other addresses (each kind's claims). Every problem at once."""
 
     def __call__(self, work: Work) -> None:
-        planned = {resource.address for resource in work.desired}
+        planned = {resource.address for resource in work.desired} | {record.address for record in work.removing}
         claims = [Claim.of(r.address, r.kind, r.endpoint, r.spec, deployed=False) for r in work.desired]
         claims += [
             Claim.of(address, kind_of(address), work.recorded_endpoints[address], dict(spec), deployed=True)
@@ -196,16 +236,47 @@ class CheckConflicts:
 
 
 class Order:
-    """The dependency graph, validated (every problem at once), in waves."""
+    """The dependency graph, validated (every problem at once), in waves; what is removed goes first,
+    dependents before what they depend on. A dependency on a deployed resource this plan does not make (a
+    segment another stack owns) is met already; one on a resource being removed is an error naming both."""
 
     def __call__(self, work: Work) -> None:
         graph = Graph()
+        desired = {resource.address for resource in work.desired}
+        removed = {record.address for record in work.removing}
+        problems = []
         for resource in work.desired:
-            graph.add(resource.address, resource.depends_on)
+            met = [dep for dep in resource.depends_on if dep not in desired and dep in work.recorded]
+            problems += [f"{resource.address} depends on {dep}, which this plan removes" for dep in met
+                         if dep in removed]
+            graph.add(resource.address, [dep for dep in resource.depends_on if dep not in met])
+        for record in work.live:
+            if record.address not in desired and record.address not in removed:
+                owner = ", ".join(sorted(work.owners.get(record.address, ()))) or "no stack"
+                problems += [f"{record.address} (stack {owner}) depends on {dep}, which this plan removes"
+                             for dep in record.dependencies if dep in removed]
+        if problems:
+            raise ConflictError("; ".join(problems) + "; remove the dependents first (or keep what they need)")
         try:
-            work.waves = graph.waves()
+            work.waves = _removal_waves(work.removing) + graph.waves()
         except GraphError as err:
             raise ConflictError("; ".join(problem.message for problem in err.problems)) from None
+
+
+def _removal_waves(records: Sequence[Recorded]) -> list[list[str]]:
+    """The waves that remove ``records``: dependents first."""
+    names = {record.address for record in records}
+    graph = Graph()
+    for record in records:
+        graph.add(record.address, [dep for dep in record.dependencies if dep in names])
+    return [list(reversed(wave)) for wave in reversed(graph.waves())]
+
+
+def _deletion(record: Recorded, wave: int) -> Change:
+    return Change.planned(
+        record.address, record.kind, record.name, record.endpoint, module_for(record.kind), Action.DELETE,
+        dict(record.spec), kind_spec(record.kind).absent_spec(record.spec), [], wave, "",
+    )
 
 
 class CheckPolicy:
@@ -227,7 +298,9 @@ def _changes(work: Work, action_of: Any, before_of: Any) -> list[Change]:
     changes = []
     for number, wave in enumerate(work.waves, start=1):
         for address in wave:
-            resource = by_address[address]
+            resource = by_address.get(address)
+            if resource is None:
+                continue  # removed: ``Remove`` plans it
             before = before_of(resource)
             # ``after`` is the resource's own spec, not a copy: the desired resources are this build's and
             # end with it (a plan of 100,000 resources would otherwise hold every spec twice while it is made).
@@ -265,14 +338,33 @@ class Decide:
         work.changes = _changes(work, _diff, lambda resource: work.recorded.get(resource.address))
 
 
+class Remove:
+    """What ``work.removing`` holds, deleted in the waves ``Order`` gave it (before everything else)."""
+
+    def __call__(self, work: Work) -> None:
+        if not work.removing:
+            return
+        wave_of = {address: number for number, wave in enumerate(work.waves, start=1) for address in wave}
+        deletions = [_deletion(record, wave_of[record.address]) for record in work.removing]
+        work.changes = sorted(deletions + work.changes, key=lambda change: change.wave)
+
+
 class Target:
-    """Only the resources ``work.targets`` names and those they depend on, transitively (``--target``); the
-    rest is left out of the plan, as it is. A target the plan does not hold is an error naming the closest."""
+    """Only the resources ``work.targets`` names and those they depend on, transitively (``--target``); a
+    destroy's targets take what depends on them instead. The rest is left out of the plan, as it is. A
+    target the plan does not hold is an error naming the closest."""
 
     def __call__(self, work: Work) -> None:
         if not work.targets:
             return
-        depends_on = {resource.address: resource.depends_on for resource in work.desired}
+        depends_on: dict[str, Sequence[str]] = {resource.address: resource.depends_on for resource in work.desired}
+        depends_on.update({record.address: record.dependencies for record in work.removing})
+        if work.destroy:  # follow the edges the other way: what depends on a target goes with it
+            dependents: dict[str, list[str]] = {address: [] for address in depends_on}
+            for address, deps in depends_on.items():
+                for dep in deps:
+                    dependents.setdefault(dep, []).append(address)
+            depends_on = dict(dependents)
         for target in work.targets:
             if target not in depends_on:
                 close = difflib.get_close_matches(target, depends_on, n=3)
@@ -317,19 +409,10 @@ class RemoveUndeclared:
     def __call__(self, work: Work) -> None:
         keep = {resource.address for resource in work.desired}
         gone = [record for record in work.live if record.address not in keep]
-        names = {record.address for record in gone}
-        graph = Graph()
-        for record in gone:
-            graph.add(record.address, [dep for dep in record.dependencies if dep in names])
-        waves = [list(reversed(wave)) for wave in reversed(graph.waves())]  # dependents first
+        waves = _removal_waves(gone)
         by_address = {record.address: record for record in gone}
         for number, wave in enumerate(waves, start=len(work.waves) + 1):
-            for address in wave:
-                record = by_address[address]
-                work.changes.append(Change.planned(
-                    address, record.kind, record.name, record.endpoint, module_for(record.kind), Action.DELETE,
-                    dict(record.spec), kind_spec(record.kind).absent_spec(record.spec), [], number, "",
-                ))
+            work.changes += [_deletion(by_address[address], number) for address in wave]
         work.waves += waves
 
 
@@ -339,7 +422,7 @@ class GuardData:
     def __call__(self, work: Work) -> None:
         lost = [c.address for c in work.changes if c.action is Action.DELETE and kind_spec(c.kind).holds_data]
         if lost and not work.allow_data_loss:
-            raise IacError(f"restoring would remove {', '.join(lost)}, and their data with them",
+            raise IacError(f"{work.purpose} would remove {', '.join(lost)}, and their data with them",
                            remedy=Remedy(Fix.ALLOW_DATA_LOSS))
 
 
@@ -377,8 +460,10 @@ class Invert:
 # --- recipes ---------------------------------------------------------------------------------------------
 
 PLAN: tuple[Step, ...] = (
-    Expand(), ResolveReferences(), Locate(), CheckConflicts(), Order(), CheckPolicy(), Decide(), Target(),
+    Expand(), ResolveReferences(), Converge(), Locate(), CheckConflicts(), Order(), CheckPolicy(), Decide(),
+    Remove(), Target(), GuardData(),
 )
+DESTROY: tuple[Step, ...] = (Converge(), Order(), Remove(), Target(), GuardData())
 DRIFT: tuple[Step, ...] = (Order(), Keep())  # after FromRecords(recorded)
 RECONCILE = DRIFT  # the same steps; ``work.drifted`` names what converges
 RESTORE: tuple[Step, ...] = (Order(), DecideAgainstLive(), RemoveUndeclared(), GuardData())  # after FromRecords
@@ -397,7 +482,8 @@ def build(recipe: Iterable[Step], work: Work, *, now: datetime | None = None) ->
     # The steps made every part of the plan as it is typed; validating it again would copy each change's
     # and intent's data once more.
     return Plan.model_construct(source=work.source, created_at=now or datetime.now(UTC), intents=intents,
-                                changes=work.changes, waves=work.waves, policy=work.report)
+                                changes=work.changes, waves=work.waves, policy=work.report, stack=work.stack,
+                                destroy=work.destroy, targets=sorted(work.targets))
 
 
 def build_plan(
@@ -412,6 +498,11 @@ def build_plan(
     capacities: Mapping[str, Capacity] = {},
     recorded_endpoints: Mapping[str, str] = {},
     targets: Collection[str] = (),
+    stack: str | None = None,
+    live: Sequence[Recorded] = (),
+    owners: Mapping[str, Collection[str]] = {},
+    stacks: Mapping[str, Mapping[str, Intent]] = {},
+    allow_data_loss: bool = False,
 ) -> Plan:
     """Turn intents into a plan (the ``PLAN`` recipe).
 
@@ -421,13 +512,31 @@ def build_plan(
     ``Plan.policy.waivers``); ``capacities`` are the endpoints' limits; ``targets``, when given, limits the
     plan to those addresses and what they depend on.
 
+    ``stack`` names the stack the intents are: what it owned (``owners``: address → owning stacks) among the
+    ``live`` records and no longer declares is removed, dependents first, the data it holds only with
+    ``allow_data_loss``. ``stacks`` are the other stacks' deployed intents, by stack and name.
+
     Raises IntentError (an intent that cannot expand), ConflictError (resources that cannot coexist, among
     themselves or with what is deployed; every problem at once) and PolicyError (a rule broken, not waived).
     """
     work = Work(source=source, intents=intents, endpoints=endpoints, recorded=recorded,
                 recorded_endpoints=recorded_endpoints, policy=policy or DEFAULT_POLICY, allow=allow,
-                capacities=capacities, targets=targets)
+                capacities=capacities, targets=targets, stack=stack, live=live, owners=owners, stacks=stacks,
+                allow_data_loss=allow_data_loss, purpose=f"applying stack {stack!r}")
     return build(PLAN, work, now=now)
+
+
+def destroy_plan(
+    stack: str, live: Sequence[Recorded], owners: Mapping[str, Collection[str]], *, source: str,
+    targets: Collection[str] = (), allow_data_loss: bool = False, now: datetime | None = None,
+) -> Plan:
+    """The plan that removes what ``stack`` owns (``DESTROY``), dependents first; with ``targets``, those and
+    what depends on them. What another stack also owns is only let go; what another stack's resources
+    depend on is refused, naming them."""
+    work = Work(source=source, stack=stack, live=live, owners=owners, destroy=True, targets=targets,
+                recorded={record.address: record.spec for record in live}, allow_data_loss=allow_data_loss,
+                purpose=f"destroying stack {stack!r}")
+    return build(DESTROY, work, now=now)
 
 
 def desired_state_plan(records: Sequence[Recorded], *, source: str) -> Plan:

@@ -84,6 +84,11 @@ class Plan(BaseModel):
     waves: list[list[str]]
     # The policy rules evaluated and the waivers (--allow RULE) accepted for this plan.
     policy: PolicyReport = Field(default_factory=PolicyReport)
+    # The stack this plan converges (None: no stack, e.g. a restore), whether it destroys the stack, and the
+    # addresses it was limited to (``--target``): what the stack owns once it succeeded follows from them.
+    stack: str | None = None
+    destroy: bool = False
+    targets: list[str] = Field(default_factory=list)
 
     def counts(self) -> dict[str, int]:
         """How many changes of each action (zero included); ``replace`` only when the plan has one, so a

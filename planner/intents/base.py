@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import ipaddress
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Annotated, Any, ClassVar
 
@@ -13,7 +13,10 @@ from planner.core.kinds import backend_of
 from planner.core.resources import Resource
 from planner.errors import IntentError, shown
 
-__all__ = ["Endpoints", "ExpansionContext", "Intent", "IpAddressText", "Ipv4AddressText", "given", "intent_meta"]
+__all__ = [
+    "Endpoints", "ExpansionContext", "Intent", "IpAddressText", "Ipv4AddressText", "StackRef", "given", "intent_meta",
+    "stack_refs",
+]
 
 
 def _checked_by(parse: Callable[[str], object]) -> AfterValidator:
@@ -57,6 +60,27 @@ class Endpoints:
         raise IntentError(f"{where}.endpoint: several {backend} endpoints ({', '.join(hosts)}); name one")
 
 
+class StackRef(BaseModel):
+    """``{stack: NAME, name: NAME}``: an intent that another stack declared and deployed, read from state."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    stack: str = Field(description="The stack (intent file) that declares it; `iac stacks` lists them.")
+    name: str = Field(description="The intent's name in that stack.")
+
+
+def stack_refs(value: Any) -> Iterator[StackRef]:
+    """Every ``StackRef`` inside an intent (or a list of them), depth first."""
+    if isinstance(value, StackRef):
+        yield value
+    elif isinstance(value, BaseModel):
+        for name in type(value).model_fields:
+            yield from stack_refs(getattr(value, name))
+    elif isinstance(value, list):
+        for item in value:
+            yield from stack_refs(item)
+
+
 @dataclass(frozen=True)
 class ExpansionContext:
     """What an intent may know while expanding: the endpoints, and where it sits in its file."""
@@ -66,6 +90,28 @@ class ExpansionContext:
     # Every intent of the same file by name, so one intent can build on another (a game server on the
     # network segment defined next to it).
     siblings: Mapping[str, Intent] = field(default_factory=dict)
+    # Other stacks' deployed intents, by stack and then by name: what a ``StackRef`` names.
+    stacks: Mapping[str, Mapping[str, Intent]] = field(default_factory=dict)
+
+    def declared(self, value: str | StackRef, kind: str, field_path: str) -> Intent:
+        """The intent ``value`` names: a sibling by its name, or another stack's by ``{stack, name}``."""
+        if isinstance(value, str):
+            return self.sibling(value, kind, field_path)
+        intents = self.stacks.get(value.stack)
+        if intents is None:
+            known = ", ".join(sorted(self.stacks)) or "none"
+            raise IntentError(
+                f"{self.where}.{field_path}.stack: no deployed stack {shown(value.stack)} (deployed: {known}); "
+                "apply that stack first, or name one `iac stacks` lists"
+            )
+        found = intents.get(value.name)
+        if found is None or found.kind != kind:
+            listed = ", ".join(sorted(name for name, other in intents.items() if other.kind == kind)) or "none"
+            raise IntentError(
+                f"{self.where}.{field_path}.name: stack {shown(value.stack)} declares no {kind} named "
+                f"{shown(value.name)} (it declares: {listed})"
+            )
+        return found
 
     def sibling(self, name: str, kind: str, field_path: str) -> Intent:
         """The intent ``name`` of ``kind`` in the same file, or an error naming ``field_path``."""

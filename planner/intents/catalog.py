@@ -1,15 +1,19 @@
 """The intent catalog and the file format.
 
-An intent file is YAML or JSON. Its versioned form is ``{version: 1, intents: [...]}``; a single intent
-mapping (with ``kind``) or a plain list of intents is accepted too, and a YAML file may hold several
-documents. Every error names the file and the field path (``intents[0].ports[1]``) and says what to do.
+An intent file is YAML or JSON. Its versioned form is ``{version: 1, stack: NAME, intents: [...], moved:
+[{from: ADDRESS, to: ADDRESS}]}``; a single intent mapping (with ``kind``) or a plain list of intents is
+accepted too, and a YAML file may hold several documents. Every file is a stack: the one its ``stack``
+names, else the file's stem. Every error names the file and the field path (``intents[0].ports[1]``) and
+says what to do.
 """
 
 from __future__ import annotations
 
 import difflib
 import json
+import re
 from collections.abc import Iterable
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -27,7 +31,10 @@ from planner.intents.primitives import CertificateIntent, DnsRecordIntent, Stack
 from planner.intents.vpn import VpnAccessIntent
 from planner.intents.web import WebAppIntent
 
-__all__ = ["FORMAT_VERSION", "INTENT_KINDS", "load_intent_file", "parse_intents"]
+__all__ = [
+    "FORMAT_VERSION", "INTENT_KINDS", "IntentFile", "Moved", "load_intent_file", "load_stack_file", "parse_intents",
+    "parse_stack", "stack_name",
+]
 
 FORMAT_VERSION = 1
 
@@ -47,8 +54,41 @@ INTENT_KINDS: dict[str, type[Intent]] = {
 }
 
 
+_STACK_NAME = re.compile(r"^[a-z0-9][a-z0-9_-]{0,62}$")
+_ADDRESS = re.compile(r"^[a-z0-9]+\.[a-z0-9_]+\.[A-Za-z0-9_.:-]+$")
+
+
+@dataclass(frozen=True)
+class Moved:
+    """``moved: [{from, to}]``: the resource recorded at ``source`` is the one this file now calls ``target``."""
+
+    source: str
+    target: str
+
+
+@dataclass(frozen=True)
+class IntentFile:
+    """What an intent file declares: its stack, its intents, and the addresses it renamed."""
+
+    stack: str
+    intents: list[Intent]
+    moved: list[Moved] = field(default_factory=list)
+
+
+def stack_name(text: str) -> str:
+    """The stack a file called ``text`` (its stem) is, when it names none: lower case, anything but letters,
+    digits, ``-`` and ``_`` made a ``-`` (``My Game.yaml`` → ``my-game``)."""
+    name = re.sub(r"[^a-z0-9_-]+", "-", text.lower()).strip("-_")[:63]
+    return name or "default"
+
+
 def load_intent_file(path: str | Path) -> list[Intent]:
     """Read and validate an intent file; raises ``IntentError`` naming the file and field on bad input."""
+    return load_stack_file(path).intents
+
+
+def load_stack_file(path: str | Path) -> IntentFile:
+    """Read and validate an intent file as the stack it is; ``IntentError`` naming the file and field on bad input."""
     import yaml  # only reading a file needs a YAML parser; the core and the MCP path do not
 
     from planner.documents import LimitExceeded, load_json, load_yaml_all
@@ -68,12 +108,52 @@ def load_intent_file(path: str | Path) -> list[Intent]:
     except (yaml.YAMLError, json.JSONDecodeError) as err:
         detail = " ".join(str(err).split())
         raise IntentError(f"{file}: not valid YAML/JSON: {detail}") from None
-    return parse_intents(documents, source=str(file))
+    return parse_stack(documents, source=str(file), default_stack=stack_name(file.stem))
 
 
-def _raw_intents(documents: Iterable[Any], source: str) -> list[tuple[str, Any]]:
-    """Flatten the accepted shapes into ``(path, raw intent)`` pairs."""
-    found: list[tuple[str, Any]] = []
+@dataclass
+class _Raw:
+    """The accepted shapes flattened: ``(path, raw intent)`` pairs, the stack named, the moves."""
+
+    intents: list[tuple[str, Any]] = field(default_factory=list)
+    stack: str | None = None
+    moved: list[Moved] = field(default_factory=list)
+
+
+def _stack_of(value: Any, source: str, path: str, seen: str | None) -> str:
+    if not isinstance(value, str) or not _STACK_NAME.match(value):
+        raise IntentError(f"{shown(value)} is not a stack name; use lower-case letters, digits, '-' and '_' "
+                          "(up to 63), e.g. stack: gaming", source=source, field=path)
+    if seen is not None and value != seen:
+        raise IntentError(f"{shown(value)} differs from stack {shown(seen)} named before; a file is one stack",
+                          source=source, field=path)
+    return value
+
+
+def _moves(value: Any, source: str, path: str) -> list[Moved]:
+    if not isinstance(value, list):
+        raise IntentError("expected a list of {from: ADDRESS, to: ADDRESS}", source=source, field=path)
+    moves: list[Moved] = []
+    for index, item in enumerate(value):
+        where = f"{path}[{index}]"
+        if not isinstance(item, dict) or set(item) != {"from", "to"}:
+            raise IntentError("expected a mapping with exactly `from` and `to` (resource addresses, e.g. "
+                              "docker.container.old)", source=source, field=where)
+        for key in ("from", "to"):
+            if not isinstance(item[key], str) or not _ADDRESS.match(item[key]):
+                raise IntentError(f"{shown(item[key])} is not a resource address (kind.name, e.g. "
+                                  "docker.container.web); `iac state list` shows them", source=source,
+                                  field=f"{where}.{key}")
+        if item["from"] == item["to"]:
+            raise IntentError("`from` and `to` are the same address; remove the entry", source=source, field=where)
+        moves.append(Moved(item["from"], item["to"]))
+    return moves
+
+
+def _raw_intents(documents: Iterable[Any], source: str) -> _Raw:
+    """Flatten the accepted shapes into ``(path, raw intent)`` pairs, with the stack and moves named."""
+    raw = _Raw()
+    found = raw.intents
     for number, doc in enumerate(documents):
         prefix = "" if number == 0 else f"document {number + 1}: "
         if isinstance(doc, list):
@@ -87,11 +167,16 @@ def _raw_intents(documents: Iterable[Any], source: str) -> list[tuple[str, Any]]
                     f"{source}: {prefix}version: {shown(version)} is not supported; this homelab-iac reads version "
                     f"{FORMAT_VERSION}"
                 )
-            unknown = sorted(set(doc) - {"version", "intents"})
+            unknown = sorted(set(doc) - {"version", "stack", "intents", "moved"})
             if unknown:
                 raise IntentError(
-                    f"{source}: {prefix}{unknown[0]}: unknown top-level key; a file holds `version` and `intents`"
+                    f"{source}: {prefix}{unknown[0]}: unknown top-level key; a file holds `version`, `stack`, "
+                    "`intents` and `moved`"
                 )
+            if "stack" in doc:
+                raw.stack = _stack_of(doc["stack"], source, f"{prefix}stack", raw.stack)
+            if "moved" in doc:
+                raw.moved += _moves(doc["moved"], source, f"{prefix}moved")
             items = doc.get("intents")
             if not isinstance(items, list) or not items:
                 raise IntentError(f"{source}: {prefix}intents: expected a non-empty list of intents")
@@ -103,7 +188,7 @@ def _raw_intents(documents: Iterable[Any], source: str) -> list[tuple[str, Any]]
             )
     if not found:
         raise IntentError("the file holds no intents", source=source, remedy=Remedy(Fix.LIST_KINDS))
-    return found
+    return raw
 
 
 def _field_path(base: str, loc: tuple[int | str, ...]) -> str:
@@ -160,13 +245,19 @@ def _share_fields_sets(model: BaseModel, shared: dict[frozenset[str], set[str]])
             _share_fields_sets(value, shared)
 
 
-@without_cyclic_gc  # thousands of small models, none cyclic: see planner.core.perf
 def parse_intents(documents: Iterable[Any], source: str = "<intents>") -> list[Intent]:
     """Validate already-parsed documents into intent models."""
+    return parse_stack(documents, source).intents
+
+
+@without_cyclic_gc  # thousands of small models, none cyclic: see planner.core.perf
+def parse_stack(documents: Iterable[Any], source: str = "<intents>", default_stack: str = "default") -> IntentFile:
+    """Validate already-parsed documents into the stack they declare (``default_stack`` when they name none)."""
     intents: list[Intent] = []
     names: dict[str, str] = {}
     fields_sets: dict[frozenset[str], set[str]] = {}
-    for path, raw in _raw_intents(documents, source):
+    found = _raw_intents(documents, source)
+    for path, raw in found.intents:
         if not isinstance(raw, dict):
             raise IntentError("expected a mapping with `kind` and `name`", source=source, field=path)
         kind = raw.get("kind")
@@ -183,4 +274,24 @@ def parse_intents(documents: Iterable[Any], source: str = "<intents>") -> list[I
                               field=f"{path}.name")
         names[intent.name] = path
         intents.append(intent)
-    return intents
+    return IntentFile(found.stack or default_stack, intents, _acyclic(found.moved, source))
+
+
+def _acyclic(moves: list[Moved], source: str) -> list[Moved]:
+    """``moves`` when no address is moved twice and no chain of moves comes back to where it began."""
+    onto: dict[str, str] = {}
+    for index, move in enumerate(moves):
+        if move.source in onto:
+            raise IntentError(f"{move.source} is moved twice (to {onto[move.source]} and to {move.target}); keep "
+                              "one", source=source, field=f"moved[{index}]")
+        onto[move.source] = move.target
+    for start in onto:
+        seen, address = [start], onto[start]
+        while address in onto:
+            if address == start:
+                cycle = " -> ".join([*seen, start])
+                raise IntentError(f"the moves form a cycle ({cycle}); a move goes from an old address to a new one",
+                                  source=source, field="moved")
+            seen.append(address)
+            address = onto[address]
+    return moves

@@ -8,7 +8,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from planner.core.resources import Resource
 from planner.errors import IntentError
-from planner.intents.base import ExpansionContext, Intent, intent_meta
+from planner.intents.base import ExpansionContext, Intent, StackRef, intent_meta
 from planner.intents.machines import LxcFields, Placement, VmFields
 from planner.intents.network import InlineSegment, Segment, segment_for
 from planner.intents.primitives import CertificateFields, certificate_resources
@@ -70,8 +70,9 @@ app_port: 8080                 # what the proxy forwards to on the machine
 """
 
     kind: Literal["dev_environment"]
-    segment: str | InlineSegment = Field(
-        description="Name of a network_segment intent in this file, or a mapping of network_segment fields."
+    segment: str | StackRef | InlineSegment = Field(
+        description="Name of a network_segment intent in this file, {stack, name} of one another stack deployed, "
+        "or a mapping of network_segment fields."
     )
     machine: DevVm | DevLxc = Field(
         default_factory=DevVm, discriminator="type", description="The dev machine: {type: vm|lxc, ...} fields."

@@ -11,7 +11,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validat
 from planner.core.resources import Resource
 from planner.core.sizes import memory_mib
 from planner.errors import IntentError, shown
-from planner.intents.base import ExpansionContext, Intent, Ipv4AddressText, intent_meta
+from planner.intents.base import ExpansionContext, Intent, Ipv4AddressText, StackRef, intent_meta
 from planner.intents.container import check_size
 from planner.intents.network import InlineSegment, Segment, firewall_rule, segment_for
 
@@ -139,8 +139,9 @@ segment: gaming              # a network_segment intent in the same file, or its
         description="The game; each has a default image, ports and sizing rule."
     )
     players: int = Field(description="Expected concurrent players, 1-200 (per-game maximum applies).")
-    segment: str | InlineSegment = Field(
-        description="Name of a network_segment intent in this file, or a mapping of network_segment fields."
+    segment: str | StackRef | InlineSegment = Field(
+        description="Name of a network_segment intent in this file, {stack, name} of one another stack deployed, "
+        "or a mapping of network_segment fields."
     )
     address: Ipv4AddressText | None = Field(
         default=None, description="The server's IPv4 address in the segment; default .10."

@@ -15,7 +15,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validat
 from planner.core.refs import ref
 from planner.core.resources import Resource
 from planner.errors import shown
-from planner.intents.base import ExpansionContext, Intent, intent_meta
+from planner.intents.base import ExpansionContext, Intent, StackRef, intent_meta
 
 __all__ = [
     "INTERNAL_NETWORKS",
@@ -351,15 +351,16 @@ isolated: true
 
 
 def segment_for(
-    value: str | InlineSegment, intent: Intent, context: ExpansionContext, field_path: str = "segment"
+    value: str | StackRef | InlineSegment, intent: Intent, context: ExpansionContext, field_path: str = "segment"
 ) -> tuple[Segment, list[Resource]]:
     """The segment an intent lives on, and the resources to create when it is written inline.
 
-    A name refers to a ``network_segment`` intent of the same file (which creates the segment itself);
-    a mapping creates the segment as part of ``intent``.
+    A name refers to a ``network_segment`` intent of the same file (which creates the segment itself),
+    ``{stack, name}`` to one another stack deployed (which owns it); a mapping creates the segment as part
+    of ``intent``.
     """
-    if isinstance(value, str):
-        sibling = context.sibling(value, "network_segment", field_path)
+    if isinstance(value, str | StackRef):
+        sibling = context.declared(value, "network_segment", field_path)
         assert isinstance(sibling, NetworkSegmentIntent)
         return sibling.segment(context), []
     segment = resolve_segment(value, value.name, context)

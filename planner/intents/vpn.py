@@ -9,7 +9,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from planner.core.resources import Resource
 from planner.errors import IntentError, shown
-from planner.intents.base import ExpansionContext, Intent, intent_meta
+from planner.intents.base import ExpansionContext, Intent, StackRef, intent_meta
 from planner.intents.network import NetworkSegmentIntent, SegmentRole, firewall_rule, wan_rule
 from planner.secrets import SecretRef
 
@@ -57,8 +57,10 @@ allowed_segments: [10.0.20.0/24]   # network_segment names in this file, or CIDR
     )
     dns: list[str] = Field(default_factory=list, description="DNS servers handed to the tunnel.")
     peers: list[VpnPeer] = Field(min_length=1, description="Clients: {name, public_key, address?, psk?, keepalive?}.")
-    allowed_segments: list[str] = Field(
-        default_factory=list, description="What peers may reach: network_segment names in this file, or CIDRs."
+    allowed_segments: list[str | StackRef] = Field(
+        default_factory=list,
+        description="What peers may reach: network_segment names in this file, {stack, name} of one another "
+        "stack deployed, or CIDRs.",
     )
     role: SegmentRole = Field(default="trusted", description="Role of the VPN users for policy (default trusted).")
     endpoint: str | None = Field(default=None, description="OPNsense endpoint; default: the only one.")
@@ -101,12 +103,13 @@ allowed_segments: [10.0.20.0/24]   # network_segment names in this file, or CIDR
         """``(cidr, segment name, role)`` for every allowed segment."""
         found = []
         for index, item in enumerate(self.allowed_segments):
-            try:
-                found.append((str(ipaddress.IPv4Network(item, strict=True)), item, "internal"))
-                continue
-            except ValueError:
-                pass
-            sibling = context.sibling(item, "network_segment", f"allowed_segments[{index}]")
+            if isinstance(item, str):
+                try:
+                    found.append((str(ipaddress.IPv4Network(item, strict=True)), item, "internal"))
+                    continue
+                except ValueError:
+                    pass
+            sibling = context.declared(item, "network_segment", f"allowed_segments[{index}]")
             assert isinstance(sibling, NetworkSegmentIntent)
             found.append((sibling.subnet, sibling.name, sibling.role))
         return found

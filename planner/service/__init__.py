@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from planner.service.context import Ports
-from planner.service.results import ApplyResult, DeploymentView, PlanResult, summary_line
+from planner.service.results import ApplyResult, DeploymentView, PlanResult, StackView, summary_line
 
 if TYPE_CHECKING:  # each use case is loaded on its first call: `iac status` needs none of them
     from planner.adapters.execute import Executor
@@ -29,7 +29,7 @@ if TYPE_CHECKING:  # each use case is loaded on its first call: `iac status` nee
     from planner.state.records import AuditRecord, DeploymentRecord, ResourceRecord
     from planner.state.store import StateStore
 
-__all__ = ["ApplyResult", "DeploymentView", "PlanResult", "Service", "summary_line"]
+__all__ = ["ApplyResult", "DeploymentView", "PlanResult", "Service", "StackView", "summary_line"]
 
 
 class Service:
@@ -89,18 +89,26 @@ class Service:
     # --- planning ------------------------------------------------------------------------------------------
 
     def plan(self, path: str | Path, *, out: Path | None = None, allow: Collection[str] = (),
-             policy: Path | None = None, targets: Collection[str] = ()) -> PlanResult:
-        return self.planning.plan(path, out=out, allow=allow, policy=policy, targets=targets)
+             policy: Path | None = None, targets: Collection[str] = (), allow_data_loss: bool = False) -> PlanResult:
+        return self.planning.plan(path, out=out, allow=allow, policy=policy, targets=targets,
+                                  allow_data_loss=allow_data_loss)
 
     def plan_documents(self, documents: list[Any], *, source: str, out: Path | None = None,
                        allow: Collection[str] = (), policy: Path | None = None,
-                       targets: Collection[str] = ()) -> PlanResult:
+                       targets: Collection[str] = (), stack: str | None = None,
+                       allow_data_loss: bool = False) -> PlanResult:
         return self.planning.plan_documents(documents, source=source, out=out, allow=allow, policy=policy,
-                                            targets=targets)
+                                            targets=targets, stack=stack, allow_data_loss=allow_data_loss)
 
     def plan_sentence(self, text: str, *, out: Path | None = None, allow: Collection[str] = (),
-                      policy: Path | None = None, targets: Collection[str] = ()) -> PlanResult:
-        return self.planning.plan_sentence(text, out=out, allow=allow, policy=policy, targets=targets)
+                      policy: Path | None = None, targets: Collection[str] = (),
+                      allow_data_loss: bool = False) -> PlanResult:
+        return self.planning.plan_sentence(text, out=out, allow=allow, policy=policy, targets=targets,
+                                           allow_data_loss=allow_data_loss)
+
+    def plan_destroy(self, *, path: str | Path | None = None, stack: str | None = None,
+                     targets: Collection[str] = (), allow_data_loss: bool = False) -> PlanResult:
+        return self.planning.plan_destroy(path=path, stack=stack, targets=targets, allow_data_loss=allow_data_loss)
 
     def preview_documents(self, documents: list[Any], *, source: str, allow: Collection[str] = (),
                           policy: Path | None = None) -> Plan:
@@ -158,6 +166,14 @@ class Service:
 
     def resources(self) -> list[ResourceRecord]:
         return self.ports.store.list_resources()
+
+    def stacks(self) -> list[StackView]:
+        """Every deployed stack: what it owns (managed resources counted) and its last deployment."""
+        store = self.ports.store
+        managed = {record.address for record in store.list_resources()}
+        return [StackView(stack, sum(1 for address in stack.addresses if address in managed),
+                          store.get_deployment(stack.deployment_id))
+                for stack in store.list_stacks()]
 
     def resource(self, address: str) -> ResourceRecord | None:
         """The latest record of one resource (absent ones included), or None."""

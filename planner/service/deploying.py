@@ -13,7 +13,7 @@ from typing import Any
 
 from planner.adapters.record import DeploymentRecorder, Progress, ResourceResult
 from planner.core.builder import before_states, inverse_plan
-from planner.core.plan import Plan
+from planner.core.plan import Action, Plan
 from planner.core.refs import MISSING, find_output, ref_pairs
 from planner.errors import IacError, StateError
 from planner.locks import hold_locks
@@ -167,6 +167,7 @@ class Deploying:
         summary = recorder.summary(run.status)
         failures = [r for r in results if r.status == "failed"]
         if run.ok and not failures:
+            self._record_stack(deployment, plan)
             return ApplyResult(self._move(deployment, S.SUCCEEDED, summary=summary), plan, results)
         error = f"{failures[0].address}: {failures[0].message}" if failures else f"ansible run {run.status}"
         error = recorder.task_errors[0] if not failures and recorder.task_errors else error
@@ -185,6 +186,25 @@ class Deploying:
         else:
             status = S.ROLLED_BACK
         return ApplyResult(self._move(deployment, status, error=error, summary=summary), plan, results, undone)
+
+    def _record_stack(self, deployment: DeploymentRecord, plan: Plan) -> None:
+        """What the stack owns now that the plan ran: every address it kept (a targeted plan: those it had,
+        less what it removed, plus what it made), with the intents it declared. A whole destroy lets go of
+        everything (what another stack shares stays that stack's) and forgets the stack."""
+        if plan.stack is None:
+            return
+        store = self.ports.store
+        previous = store.get_stack(plan.stack)
+        removed = {c.address for c in plan.changes if c.action is Action.DELETE}
+        kept = [c.address for c in plan.changes if c.action is not Action.DELETE]
+        if plan.targets:
+            kept = [a for a in (previous.addresses if previous else []) if a not in removed and a not in kept] + kept
+        if plan.destroy and not kept:
+            store.remove_stack(plan.stack)
+            return
+        intents = previous.intents if plan.destroy and previous is not None else plan.intents
+        source = previous.source if plan.destroy and previous is not None else plan.source
+        store.record_stack(plan.stack, deployment_id=deployment.id, source=source, intents=intents, addresses=kept)
 
     def _undo(
         self, operation: Operation, deployment_id: str, plan: Plan, rollback_data: dict[str, Any],

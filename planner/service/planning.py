@@ -9,11 +9,11 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from planner.core.builder import build_plan, reconcile_plan, restore_plan
+from planner.core.builder import build_plan, destroy_plan, reconcile_plan, restore_plan
 from planner.core.plan import Plan
-from planner.errors import Argument, Fix, IacError, Remedy, shown
-from planner.intents.base import Intent
-from planner.intents.catalog import load_intent_file, parse_intents
+from planner.errors import Argument, Fix, IacError, IntentError, Remedy, shown
+from planner.intents.base import Intent, stack_refs
+from planner.intents.catalog import IntentFile, load_stack_file, parse_intents, parse_stack, stack_name
 from planner.policy import capacities_from_hosts
 from planner.sentence import parse_sentence
 from planner.service.context import Operation, Ports
@@ -31,42 +31,67 @@ class Planning:
 
     def plan(
         self, path: str | Path, *, out: Path | None = None, allow: Collection[str] = (), policy: Path | None = None,
-        targets: Collection[str] = (),
+        targets: Collection[str] = (), allow_data_loss: bool = False,
     ) -> PlanResult:
         """Read an intent file, plan it against recorded state, store the plan and render its project.
 
         ``policy`` is a policy file (default ``$IAC_POLICY``, else the shipped rules); ``allow`` names rules
         waived for this plan, recorded in it; ``targets`` limits the plan to those addresses and their
-        dependencies.
+        dependencies. The file is a stack: what the stack owned and the file no longer declares is removed
+        (what holds data only with ``allow_data_loss``).
         """
-        return self._plan(load_intent_file(path), source=str(path), out=out, allow=allow, policy=policy,
-                          targets=targets)
+        return self._plan(load_stack_file(path), source=str(path), out=out, allow=allow, policy=policy,
+                          targets=targets, allow_data_loss=allow_data_loss)
 
     def plan_documents(
         self, documents: list[Any], *, source: str, out: Path | None = None, allow: Collection[str] = (),
-        policy: Path | None = None, targets: Collection[str] = (),
+        policy: Path | None = None, targets: Collection[str] = (), stack: str | None = None,
+        allow_data_loss: bool = False,
     ) -> PlanResult:
-        """Plan intents given as data (what an intent file holds, already parsed), e.g. from an MCP client."""
-        return self._plan(parse_intents(documents, source=source), source=source, out=out, allow=allow,
-                          policy=policy, targets=targets)
+        """Plan intents given as data (what an intent file holds, already parsed), e.g. from an MCP client.
+
+        Their stack is the one the documents name, else ``stack``, else the first intent's name.
+        """
+        return self._plan(_documents_stack(documents, source, stack), source=source, out=out, allow=allow,
+                          policy=policy, targets=targets, allow_data_loss=allow_data_loss)
 
     def plan_sentence(
         self, text: str, *, out: Path | None = None, allow: Collection[str] = (), policy: Path | None = None,
-        targets: Collection[str] = (),
+        targets: Collection[str] = (), allow_data_loss: bool = False,
     ) -> PlanResult:
-        """Plan what an English request means; the result says what was understood, phrase by phrase."""
+        """Plan what an English request means; the result says what was understood, phrase by phrase. Its
+        stack is the name of the intent understood."""
         understood = parse_sentence(text)
         source = f"sentence: {understood.text}"
         result = self.plan_documents([understood.document()], source=source, out=out, allow=allow, policy=policy,
-                                     targets=targets)
+                                     targets=targets, allow_data_loss=allow_data_loss)
         return replace(result, understood=understood)
+
+    def plan_destroy(
+        self, *, path: str | Path | None = None, stack: str | None = None, targets: Collection[str] = (),
+        allow_data_loss: bool = False,
+    ) -> PlanResult:
+        """Store a plan that removes what a stack owns (the stack an intent file is, or one named)."""
+        if (path is None) == (stack is None):  # the CLI and MCP check this first, in their own words
+            raise IacError("destroy needs exactly one of an intent file or a stack name")
+        name = load_stack_file(path).stack if path is not None else str(stack)
+        store = self.ports.store
+        if store.get_stack(name) is None:
+            known = ", ".join(record.name for record in store.list_stacks()) or "none yet"
+            raise IacError(f"no deployed stack {shown(name)} (deployed: {known})", field=Argument("stack", name),
+                           remedy=Remedy(Fix.LIST_STACKS))
+        operation = Operation(self.ports)
+        source = f"destroy stack {name}"
+        plan = destroy_plan(name, operation.live(), self._owners(), source=source, targets=targets,
+                            allow_data_loss=allow_data_loss)
+        return self._store(operation, plan, {"source": source, "stack": name, "intents": []})
 
     def preview_documents(
         self, documents: list[Any], *, source: str, allow: Collection[str] = (), policy: Path | None = None
     ) -> Plan:
         """What planning ``documents`` now would do (policy included), without storing or rendering anything."""
-        return self._build(Operation(self.ports), parse_intents(documents, source=source), source=source,
-                           allow=allow, policy=policy)
+        return self._build(Operation(self.ports), IntentFile("", parse_intents(documents, source=source)),
+                           source=source, allow=allow, policy=policy, converge=False)
 
     def plan_reconcile(self, drifted: Collection[str]) -> PlanResult:
         """Store a plan that converges what ``drifted`` names back to its recorded desired state."""
@@ -97,15 +122,40 @@ class Planning:
         plan = restore_plan(target, operation.live(), source=source, allow_data_loss=allow_data_loss)
         return self._store(operation, plan, {"source": source, "intents": []})
 
+    def _owners(self) -> dict[str, list[str]]:
+        """Which stacks own each address."""
+        owners: dict[str, list[str]] = {}
+        for stack in self.ports.store.list_stacks():
+            for address in stack.addresses:
+                owners.setdefault(address, []).append(stack.name)
+        return owners
+
+    def _referenced_stacks(self, declared: IntentFile) -> dict[str, dict[str, Intent]]:
+        """Every deployed stack by name, with the deployed intents of those ``declared`` refers to
+        (``{stack, name}``); the others' are left empty (only their names are needed, for messages)."""
+        wanted = {ref.stack for intent in declared.intents for ref in stack_refs(intent)}
+        if not wanted:
+            return {}
+        if declared.stack in wanted:
+            raise IntentError(f"{{stack: {declared.stack}, ...}} refers to this file's own stack; name the intent "
+                              "alone (segment: NAME)", source=declared.stack)
+        found: dict[str, dict[str, Intent]] = {}
+        for record in self.ports.store.list_stacks():
+            intents = parse_intents([record.intents], source=record.source) \
+                if record.name in wanted and record.intents else []
+            found[record.name] = {intent.name: intent for intent in intents}
+        return found
+
     def _build(
-        self, operation: Operation, intents: list[Intent], *, source: str, allow: Collection[str] = (),
-        policy: Path | None = None, targets: Collection[str] = (),
+        self, operation: Operation, declared: IntentFile, *, source: str, allow: Collection[str] = (),
+        policy: Path | None = None, targets: Collection[str] = (), allow_data_loss: bool = False,
+        converge: bool = True,
     ) -> Plan:
         from planner.policy.load import load_policy
 
         inventory, live = operation.inventory, operation.live()
         return build_plan(
-            intents,
+            declared.intents,
             inventory.endpoints(),
             {record.address: record.spec for record in live},
             source=source,
@@ -114,15 +164,21 @@ class Planning:
             capacities=capacities_from_hosts({name: host.vars for name, host in inventory.hosts.items()}),
             recorded_endpoints={record.address: record.endpoint for record in live},
             targets=targets,
+            stack=declared.stack if converge else None,
+            live=live,
+            owners=self._owners(),
+            stacks=self._referenced_stacks(declared),
+            allow_data_loss=allow_data_loss,
         )
 
     def _plan(
-        self, intents: list[Intent], *, source: str, out: Path | None, allow: Collection[str] = (),
-        policy: Path | None = None, targets: Collection[str] = (),
+        self, declared: IntentFile, *, source: str, out: Path | None, allow: Collection[str] = (),
+        policy: Path | None = None, targets: Collection[str] = (), allow_data_loss: bool = False,
     ) -> PlanResult:
         operation = Operation(self.ports)
-        plan = self._build(operation, intents, source=source, allow=allow, policy=policy, targets=targets)
-        result = self._store(operation, plan, {"source": source, "intents": plan.intents})
+        plan = self._build(operation, declared, source=source, allow=allow, policy=policy, targets=targets,
+                           allow_data_loss=allow_data_loss)
+        result = self._store(operation, plan, {"source": source, "stack": declared.stack, "intents": plan.intents})
         if out is not None:
             if out.exists() and any(out.iterdir()) and not (out / "site.yml").exists():
                 raise IacError("the directory is not empty and holds no site.yml; choose an empty one",
@@ -134,3 +190,11 @@ class Planning:
         deployment = self.ports.store.create_deployment(intent, plan.model_dump(mode="json"))
         project = render(operation, plan, self.ports.project_dir(deployment.id), deployment.id)
         return PlanResult(deployment, plan, project)
+
+
+def _documents_stack(documents: list[Any], source: str, stack: str | None) -> IntentFile:
+    """``documents`` as a stack: the one they name, else ``stack``, else their first intent's name."""
+    declared = parse_stack(documents, source=source, default_stack="")
+    if declared.stack:
+        return declared
+    return replace(declared, stack=stack or stack_name(declared.intents[0].name))

@@ -6,14 +6,14 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from planner.state.records import DeploymentRecord, DeploymentStatus, EventRecord, ResourceRecord
+from planner.state.records import DeploymentRecord, DeploymentStatus, EventRecord, ResourceRecord, StackRecord
 
 if TYPE_CHECKING:
     from planner.adapters.record import ResourceResult
     from planner.core.plan import Plan
     from planner.sentence import Understood
 
-__all__ = ["ApplyResult", "DeploymentView", "PlanResult", "summary_line"]
+__all__ = ["ApplyResult", "DeploymentView", "PlanResult", "StackView", "summary_line"]
 
 
 def summary_line(plan: Plan) -> str:
@@ -78,3 +78,12 @@ class DeploymentView:
     deployment: DeploymentRecord
     resources: list[ResourceRecord]
     events: list[EventRecord]
+
+
+@dataclass(frozen=True)
+class StackView:
+    """One deployed stack: its record, how many of its addresses are managed now, its last deployment."""
+
+    stack: StackRecord
+    resources: int
+    deployment: DeploymentRecord | None

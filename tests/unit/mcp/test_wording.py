@@ -23,7 +23,7 @@ from tests.unit.planner.errors_cases import CASES, raised
                      "shows one)"),
         ("sentence of a kind", "rephrase, or pass an intent document as `intent` (describe_intent_kind with kind "
                                "'web_app' shows one)"),
-        ("data loss", "and their data with them; call restore again with allow_data_loss: true, only if the user "
+        ("data loss", "and their data with them; call it again with allow_data_loss: true, only if the user "
                       "asked for it"),
         ("lock conflict", "apply again once it has finished or, if it crashed, call rollback with deployment_id"),
     ],
