@@ -184,6 +184,10 @@ TargetOption = Annotated[
 PolicyOption = Annotated[
     Path | None, typer.Option("--policy", help="Policy file (default: $IAC_POLICY, else the shipped rules).")
 ]
+DataLossOption = Annotated[
+    bool, typer.Option("--allow-data-loss", help="Let the plan remove what holds data (volumes, disks, guests); "
+                                                 "each backend's safety net is taken first.")
+]
 
 _ACTION_STYLE = {"create": "green", "update": "yellow", "replace": "magenta", "delete": "red", "noop": "dim"}
 # How the table names an action: a replacement is a delete and a create, as Terraform writes it.
@@ -240,6 +244,9 @@ def plan(
     allow: AllowOption = None,
     policy: PolicyOption = None,
     targets: TargetOption = None,
+    destroy_: Annotated[bool, typer.Option("--destroy", help="Plan removing everything the stack TARGET (an "
+                                                             "intent file or a stack's name) owns.")] = False,
+    allow_data_loss: DataLossOption = False,
     inventory: InventoryOption = None,
     as_json: JsonOption = False,
 ) -> None:
@@ -248,8 +255,15 @@ def plan(
 
     if graph is not None and graph not in FORMATS:
         raise IacError(f"--graph: {shown(graph)} is not a picture format; choose one of {', '.join(FORMATS)}")
-    result = _plan_target(_service(inventory), target, out=out_dir, allow=allow, policy=policy, targets=targets,
-                          show=not as_json and graph is None)
+    if destroy_ and (allow or policy is not None):
+        raise IacError("plans a destroy, which no policy rule governs; leave it out", field=Argument(
+            "allow" if allow else "policy"))
+    service = _service(inventory)
+    if destroy_:
+        result = _plan_destroy(service, target, None, targets=targets, allow_data_loss=allow_data_loss)
+    else:
+        result = _plan_target(service, target, out=out_dir, allow=allow, policy=policy, targets=targets,
+                              allow_data_loss=allow_data_loss, show=not as_json and graph is None)
     if graph is not None:
         print(draw(result.plan, graph), end="")
         return
@@ -266,9 +280,13 @@ def plan(
     where = [f"--inventory {_quoted(str(inventory))}"] if inventory is not None else []
     again = [_quoted(target), *(f"--allow {rule}" for rule in allow or ()),
              *([f"--policy {_quoted(str(policy))}"] if policy is not None else []),
-             *(f"--target {address}" for address in targets or ()), *where]
+             *(f"--target {address}" for address in targets or ()),
+             *(["--allow-data-loss"] if allow_data_loss else []), *where]
     # One line each, however narrow the terminal: they are commands to copy.
-    _out().print(f"Apply it with: iac apply {escape(' '.join(again))}", soft_wrap=True)
+    verb = "iac destroy" if destroy_ else "iac apply"
+    if destroy_ and not _is_file(Path(target)):
+        again[0] = f"--stack {target}"
+    _out().print(f"Apply it with: {verb} {escape(' '.join(again))}", soft_wrap=True)
     _out().print(f"Apply exactly this plan with: iac apply {escape(' '.join([result.deployment.id[:8], *where]))} "
                  "(refused if anything it changes has changed since)", soft_wrap=True)
 
@@ -285,13 +303,16 @@ def _plan_target(
     allow: list[str] | None = None,
     policy: Path | None = None,
     targets: list[str] | None = None,
+    allow_data_loss: bool = False,
     show: bool = True,
 ) -> PlanResult:
     """Plan a file, or a sentence when TARGET is not a file; print what a sentence was understood as."""
     path = Path(target)
     if _is_file(path) or (" " not in target.strip() and path.suffix.lower() in (".yaml", ".yml", ".json")):
-        return service.plan(path, out=out, allow=allow or (), policy=policy, targets=targets or ())
-    result = service.plan_sentence(target, out=out, allow=allow or (), policy=policy, targets=targets or ())
+        return service.plan(path, out=out, allow=allow or (), policy=policy, targets=targets or (),
+                            allow_data_loss=allow_data_loss)
+    result = service.plan_sentence(target, out=out, allow=allow or (), policy=policy, targets=targets or (),
+                                   allow_data_loss=allow_data_loss)
     if show and result.understood is not None:
         import yaml
         from rich.console import Console
@@ -305,6 +326,20 @@ def _plan_target(
         console.print(escape(out_text.rstrip()))
         console.print()
     return result
+
+
+def _plan_destroy(
+    service: Service, target: str | None, stack: str | None, *, targets: list[str] | None, allow_data_loss: bool
+) -> PlanResult:
+    """A destroy plan of the stack an intent file is, or of the stack named (``target`` when it is no file)."""
+    if target is not None and stack is None and not _is_file(Path(target)):
+        path = Path(target)
+        if path.suffix.lower() in (".yaml", ".yml", ".json") or "/" in target:
+            raise IacError(f"{target}: no such file; give an intent file, or a stack's name with --stack")
+        target, stack = None, target
+    if (target is None) == (stack is None):
+        raise IacError("give an intent file or --stack NAME (not both); `iac stacks` lists the deployed stacks")
+    return service.plan_destroy(path=target, stack=stack, targets=targets or (), allow_data_loss=allow_data_loss)
 
 
 def _is_file(path: Path) -> bool:
@@ -398,29 +433,90 @@ def apply(
     allow: AllowOption = None,
     policy: PolicyOption = None,
     targets: TargetOption = None,
+    allow_data_loss: DataLossOption = False,
     inventory: InventoryOption = None,
     as_json: JsonOption = False,
 ) -> None:
-    """Plan TARGET and apply it, or apply the stored plan TARGET names; every change is recorded."""
+    """Plan TARGET and apply it, or apply the stored plan TARGET names; every change is recorded.
+
+    A file is a stack: what the stack deployed before and the file no longer declares is destroyed.
+    """
     service = _service(inventory)
     stored = _stored_plan(service, target)
     if stored is not None:
-        if allow or policy is not None or targets:
-            given = "allow" if allow else "policy" if policy is not None else "targets"
+        if allow or policy is not None or targets or allow_data_loss:
+            given = ("allow" if allow else "policy" if policy is not None else "targets" if targets
+                     else "allow_data_loss")
             raise IacError("applies when planning; a stored plan is applied as it was made: plan again to change it",
                            field=Argument(given))
         deployment, plan = stored
     else:
-        planned = _plan_target(service, target, allow=allow, policy=policy, targets=targets, show=not as_json)
+        planned = _plan_target(service, target, allow=allow, policy=policy, targets=targets,
+                               allow_data_loss=allow_data_loss, show=not as_json)
         deployment, plan = planned.deployment, planned.plan
+    _run_plan(service, deployment, plan, targets, yes=yes, as_json=as_json, rollback=not no_rollback, wait=wait)
+
+
+def _run_plan(
+    service: Service, deployment: DeploymentRecord, plan: Plan, targets: list[str] | None, *, yes: bool,
+    as_json: bool, rollback: bool = True, wait: float = 0.0, question: str = "Apply this plan?",
+) -> None:
     if not as_json:
         _print_plan(plan, deployment, targets)
     if not yes:
-        _confirm("Apply this plan?", doing="apply", declined=_kept(deployment.id))
-    result = service.apply(
-        deployment.id, on_progress=None if as_json else _print_progress, rollback=not no_rollback, wait=wait
-    )
+        _confirm(question, doing="apply", declined=_kept(deployment.id))
+    result = service.apply(deployment.id, on_progress=None if as_json else _print_progress, rollback=rollback,
+                           wait=wait)
     _finish(result, as_json)
+
+
+@app.command()
+def destroy(
+    target: Annotated[str | None, typer.Argument(
+        help="The intent file whose stack to destroy, e.g. examples/minecraft.yaml (or use --stack)."
+    )] = None,
+    stack: Annotated[str | None, typer.Option("--stack", help="The deployed stack to destroy, by name "
+                                                                "(`iac stacks` lists them).")] = None,
+    targets: Annotated[
+        list[str] | None,
+        typer.Option("--target", help="Destroy only this resource address (and what depends on it); repeat for "
+                                      "several."),
+    ] = None,
+    allow_data_loss: DataLossOption = False,
+    yes: Annotated[bool, typer.Option("--yes", "-y", help="Destroy without asking.")] = False,
+    inventory: InventoryOption = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Remove everything a stack owns, dependents first, all-or-nothing.
+
+    A failed destroy puts back what it had removed. What another stack also declares stays; what another
+    stack depends on refuses the destroy.
+    """
+    service = _service(inventory)
+    planned = _plan_destroy(service, target, stack, targets=targets, allow_data_loss=allow_data_loss)
+    _run_plan(service, planned.deployment, planned.plan, None, yes=yes, as_json=as_json,
+              question="Destroy these resources?")
+
+
+@app.command()
+def stacks(as_json: JsonOption = False) -> None:
+    """List the deployed stacks: how many resources each owns and its last deployment."""
+    views = _service().stacks()
+    if as_json:
+        from planner.views import stack_view
+
+        _emit([stack_view(view).model_dump(mode="json") for view in views])
+        return
+    if not views:
+        _out().print("No stacks deployed yet: every intent file is one, e.g. `iac apply examples/hello.yaml`.")
+        return
+    table = _table("stack", "resources", "from", "last deployment", "status", "when")
+    for view in views:
+        deployment = view.deployment
+        table.add_row(escape(view.stack.name), str(view.resources), escape(view.stack.source),
+                      view.stack.deployment_id[:8], deployment.status.value if deployment else "?",
+                      f"{view.stack.updated_at:%Y-%m-%d %H:%M:%S}")
+    _out().print(table)
 
 
 @app.command()

@@ -18,6 +18,7 @@ from planner.core.plan import Plan
 from planner.redact import scrub
 from planner.service.drift import DriftReport
 from planner.service.results import ApplyResult, DeploymentView
+from planner.service.results import StackView as StackResult
 from planner.state.records import DeploymentRecord, ResourceRecord
 
 __all__ = [
@@ -28,12 +29,14 @@ __all__ = [
     "ProgressItem",
     "ResourceView",
     "ResultView",
+    "StackView",
     "StatusView",
     "apply_view",
     "changes",
     "deployment_summary",
     "drift_items",
     "resource_view",
+    "stack_view",
     "status_view",
 ]
 
@@ -111,6 +114,24 @@ class DriftItemView(BaseModel):
     status: str = Field(description="in_sync, drifted or error")
     message: str
     diff: dict[str, Any]
+
+
+class StackView(BaseModel):
+    name: str
+    source: str = Field(description="The intent file (or request) it was last applied from")
+    resources: int = Field(description="How many resources it owns that homelab-iac manages now")
+    addresses: list[str] = Field(description="The addresses it owns (a shared one is in several stacks)")
+    deployment_id: str = Field(description="Its last successful deployment")
+    status: str | None = Field(description="That deployment's status")
+    updated_at: datetime
+
+
+def stack_view(view: StackResult) -> StackView:
+    stack = view.stack
+    return StackView(name=stack.name, source=stack.source, resources=view.resources, addresses=list(stack.addresses),
+                     deployment_id=stack.deployment_id,
+                     status=view.deployment.status.value if view.deployment is not None else None,
+                     updated_at=stack.updated_at)
 
 
 def changes(plan: Plan) -> list[ChangeView]:
