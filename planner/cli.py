@@ -128,7 +128,8 @@ db_app = typer.Typer(help="The state database.", no_args_is_help=True)
 app.add_typer(db_app, name="db")
 intents_app = typer.Typer(help="The intent kinds: `iac intents` lists them, `iac intents show KIND` explains one.")
 app.add_typer(intents_app, name="intents")
-state_app = typer.Typer(help="What homelab-iac manages: list, show, and rm (forget one; its device keeps it).",
+state_app = typer.Typer(help="What homelab-iac manages: list, show, rm (forget one; its device keeps it) and mv "
+                             "(rename one).",
                         no_args_is_help=True)
 app.add_typer(state_app, name="state")
 
@@ -753,6 +754,26 @@ def state_rm(
         return
     _out().print(f"Forgot {escape(address)} (version {forgotten.version}, deployment {forgotten.deployment_id[:8]}); "
                  f"{escape(forgotten.endpoint)} still has it.")
+
+
+@state_app.command("mv")
+def state_mv(
+    source: Annotated[str, typer.Argument(help="The recorded address, e.g. docker.container.web.")],
+    target: Annotated[str, typer.Argument(help="Its new address, of the same kind, e.g. docker.container.site.")],
+    as_json: JsonOption = False,
+) -> None:
+    """Rename a resource's address in state, its history with it; no device is touched.
+
+    For a rename in an intent file, `moved: [{from: OLD, to: NEW}]` in the file does the same when it is applied.
+    """
+    moved = _service().move(source, target)
+    if as_json:
+        from planner.views import resource_view
+
+        _emit(resource_view(moved).model_dump(mode="json"))
+        return
+    _out().print(f"Moved {escape(source)} to {escape(target)} (version {moved.version}, deployment "
+                 f"{moved.deployment_id[:8]}); nothing on {escape(moved.endpoint)} changed.")
 
 
 def _moment(text: str) -> datetime:

@@ -3,9 +3,9 @@
 A step is a small object with a docstring that reads or fills part of the work: the desired resources,
 what is recorded, where recorded resources live, the waves, the changes. A recipe reads top to bottom:
 
-- ``PLAN``: expand intents (merging duplicates), resolve references, converge the stack (what it owned and
-  no longer declares is removed, dependents first, before the rest), locate, conflicts, order, policy,
-  decide, remove, targets, guard data
+- ``PLAN``: move renamed addresses, expand intents (merging duplicates), resolve references, converge the
+  stack (what it owned and no longer declares is removed, dependents first, before the rest), locate,
+  conflicts, order, policy, decide, remove, targets, guard data
 - ``DESTROY``: everything the stack owns removed, dependents first (targets: those and what depends on them)
 - ``DRIFT`` / ``RECONCILE``: the recorded desired state, ordered; every change a no-op (drift runs it in
   check mode) or, for what drifted, an update back to the recorded spec
@@ -30,7 +30,7 @@ from planner.core.graph import Graph, GraphError
 from planner.core.kinds import kind_of, kind_spec, module_for
 from planner.core.perf import without_cyclic_gc
 from planner.core.plan import Action, Change, Plan
-from planner.core.refs import refs_in
+from planner.core.refs import refs_in, renamed_refs
 from planner.core.resources import Resource, locate
 from planner.errors import Argument, ConflictError, Fix, IacError, IntentError, Remedy
 from planner.intents.base import Endpoints, ExpansionContext, Intent
@@ -96,6 +96,9 @@ class Work:
     owners: Mapping[str, Collection[str]] = field(default_factory=dict)
     stacks: Mapping[str, Mapping[str, Intent]] = field(default_factory=dict)
     destroy: bool = False
+    # ``moved: [{from, to}]`` of the intent file: recorded addresses now known by another.
+    moves: Sequence[tuple[str, str]] = ()
+    moved: list[tuple[str, str]] = field(default_factory=list)  # those that apply: from is recorded, to is not
     # What the plan does, for messages ("restoring would remove ...").
     purpose: str = "restoring"
     policy: Policy = DEFAULT_POLICY
@@ -168,6 +171,58 @@ class ResolveReferences:
                 resource = replace(resource, depends_on=(*resource.depends_on, *referred))
             resolved.append(resource)
         work.desired = resolved
+
+
+@dataclass(frozen=True)
+class _Renamed:
+    """A recorded resource as ``Move`` sees it: at its new address, or depending on one."""
+
+    address: str
+    kind: str
+    name: str
+    endpoint: str
+    spec: dict[str, Any]
+    dependencies: list[str]
+
+
+class Move:
+    """``moved: [{from, to}]``: a recorded resource now known by another address is planned under that address
+    as it was recorded, so renaming plans no delete and create (the state is renamed when the plan runs). A
+    move done already, or of an address never recorded, is nothing to do; onto an address recorded already
+    it is an error naming both."""
+
+    def __call__(self, work: Work) -> None:
+        if not work.moves:
+            return
+        recorded, endpoints = dict(work.recorded), dict(work.recorded_endpoints)
+        owners = dict(work.owners)
+        renames: dict[str, str] = {}
+        for source, target in work.moves:
+            if source not in recorded:
+                continue
+            if target in recorded:
+                raise ConflictError(f"moved: {source} -> {target}: {target} is recorded already; remove the entry, "
+                                    f"or forget {target} first (`iac state rm {target}`)")
+            recorded[target] = recorded.pop(source)
+            if source in endpoints:
+                endpoints[target] = endpoints.pop(source)
+            if source in owners:
+                owners[target] = owners.pop(source)
+            renames[source] = target
+            work.moved.append((source, target))
+        work.recorded = {address: renamed_refs(spec, renames) for address, spec in recorded.items()}
+        work.recorded_endpoints, work.owners = endpoints, owners
+        work.live = [_renamed(record, renames) for record in work.live]
+
+
+def _renamed(record: Recorded, renames: Mapping[str, str]) -> Recorded:
+    """``record`` at its new address, depending on and referring to the new addresses of what it names."""
+    address = renames.get(record.address, record.address)
+    dependencies = [renames.get(dep, dep) for dep in record.dependencies]
+    spec = renamed_refs(record.spec, renames)
+    if address == record.address and dependencies == record.dependencies and spec is record.spec:
+        return record
+    return _Renamed(address, record.kind, address[len(record.kind) + 1:], record.endpoint, spec, dependencies)
 
 
 class Converge:
@@ -460,7 +515,7 @@ class Invert:
 # --- recipes ---------------------------------------------------------------------------------------------
 
 PLAN: tuple[Step, ...] = (
-    Expand(), ResolveReferences(), Converge(), Locate(), CheckConflicts(), Order(), CheckPolicy(), Decide(),
+    Move(), Expand(), ResolveReferences(), Converge(), Locate(), CheckConflicts(), Order(), CheckPolicy(), Decide(),
     Remove(), Target(), GuardData(),
 )
 DESTROY: tuple[Step, ...] = (Converge(), Order(), Remove(), Target(), GuardData())
@@ -483,7 +538,7 @@ def build(recipe: Iterable[Step], work: Work, *, now: datetime | None = None) ->
     # and intent's data once more.
     return Plan.model_construct(source=work.source, created_at=now or datetime.now(UTC), intents=intents,
                                 changes=work.changes, waves=work.waves, policy=work.report, stack=work.stack,
-                                destroy=work.destroy, targets=sorted(work.targets))
+                                destroy=work.destroy, targets=sorted(work.targets), moved=work.moved)
 
 
 def build_plan(
@@ -503,6 +558,7 @@ def build_plan(
     owners: Mapping[str, Collection[str]] = {},
     stacks: Mapping[str, Mapping[str, Intent]] = {},
     allow_data_loss: bool = False,
+    moves: Sequence[tuple[str, str]] = (),
 ) -> Plan:
     """Turn intents into a plan (the ``PLAN`` recipe).
 
@@ -514,7 +570,8 @@ def build_plan(
 
     ``stack`` names the stack the intents are: what it owned (``owners``: address → owning stacks) among the
     ``live`` records and no longer declares is removed, dependents first, the data it holds only with
-    ``allow_data_loss``. ``stacks`` are the other stacks' deployed intents, by stack and name.
+    ``allow_data_loss``. ``stacks`` are the other stacks' deployed intents, by stack and name; ``moves``
+    (``(from, to)``) plan recorded resources under their new addresses.
 
     Raises IntentError (an intent that cannot expand), ConflictError (resources that cannot coexist, among
     themselves or with what is deployed; every problem at once) and PolicyError (a rule broken, not waived).
@@ -522,7 +579,7 @@ def build_plan(
     work = Work(source=source, intents=intents, endpoints=endpoints, recorded=recorded,
                 recorded_endpoints=recorded_endpoints, policy=policy or DEFAULT_POLICY, allow=allow,
                 capacities=capacities, targets=targets, stack=stack, live=live, owners=owners, stacks=stacks,
-                allow_data_loss=allow_data_loss, purpose=f"applying stack {stack!r}")
+                allow_data_loss=allow_data_loss, purpose=f"applying stack {stack!r}", moves=moves)
     return build(PLAN, work, now=now)
 
 

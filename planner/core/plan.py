@@ -89,6 +89,8 @@ class Plan(BaseModel):
     stack: str | None = None
     destroy: bool = False
     targets: list[str] = Field(default_factory=list)
+    # Recorded addresses renamed (``moved:``), ``[from, to]``: the state is renamed when the plan runs.
+    moved: list[tuple[str, str]] = Field(default_factory=list)
 
     def counts(self) -> dict[str, int]:
         """How many changes of each action (zero included); ``replace`` only when the plan has one, so a

@@ -8,10 +8,10 @@ what an earlier wave observed without anyone re-rendering by hand.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from typing import Any, TypeGuard
 
-__all__ = ["MISSING", "find_output", "is_ref", "ref", "ref_pairs", "refs_in", "resolve_refs"]
+__all__ = ["MISSING", "find_output", "is_ref", "ref", "ref_pairs", "refs_in", "renamed_refs", "resolve_refs"]
 
 # Tuples, not ``dict | list``: that expression builds a new union each time, and these run per value.
 _CONTAINERS = (dict, list, tuple)
@@ -90,3 +90,11 @@ def resolve_refs(spec: Any, lookup: Any) -> Any:
     if isinstance(spec, list):
         return [resolve_refs(item, lookup) if isinstance(item, _NESTED) else item for item in spec]
     return spec
+
+
+def renamed_refs(spec: Any, renames: Mapping[str, str]) -> Any:
+    """``spec`` with every reference to an address ``renames`` names pointing at its new address; ``spec``
+    itself when it refers to none of them."""
+    if not any(address in renames for address in refs_in(spec)):
+        return spec
+    return resolve_refs(spec, lambda address, output: ref(renames.get(address, address), output))

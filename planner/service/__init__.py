@@ -183,6 +183,10 @@ class Service:
         """Stop managing ``address`` without touching its device (``iac state rm``)."""
         return self.surgery.forget(address)
 
+    def move(self, source: str, target: str) -> ResourceRecord:
+        """Rename ``source`` to ``target`` in state without touching its device (``iac state mv``)."""
+        return self.surgery.move(source, target)
+
     def history(self, address: str | None = None, *, limit: int = 100) -> list[ResourceRecord]:
         """Resource versions, newest first: what changed, when, and by which deployment."""
         return self.ports.store.resource_history(address, limit=limit)

@@ -14,7 +14,7 @@ from typing import Any
 from planner.adapters.record import DeploymentRecorder, Progress, ResourceResult
 from planner.core.builder import before_states, inverse_plan
 from planner.core.plan import Action, Plan
-from planner.core.refs import MISSING, find_output, ref_pairs
+from planner.core.refs import MISSING, find_output, ref_pairs, renamed_refs
 from planner.errors import IacError, StateError
 from planner.locks import hold_locks
 from planner.service.context import Operation, Ports
@@ -72,7 +72,8 @@ class Deploying:
         """
         operation = Operation(self.ports)
         deployment, plan = self._planned(operation, deployment_id)
-        with hold_locks(self.ports.store, deployment.id, [c.address for c in plan.changes], wait=wait):
+        addresses = [c.address for c in plan.changes] + [source for source, _ in plan.moved]
+        with hold_locks(self.ports.store, deployment.id, addresses, wait=wait):
             operation.state_moved()
             deployment, plan = self._planned(operation, deployment_id)  # nobody changed them while we waited
             return self._run(operation, deployment, plan, on_progress=on_progress, rollback=rollback)
@@ -129,6 +130,9 @@ class Deploying:
             )
         plan = Plan.model_validate(deployment.plan)
         live = {record.address: record.spec for record in operation.live()}
+        renames = {source: target for source, target in plan.moved if source in live and target not in live}
+        if renames:  # as the plan saw it: renamed, and referring to the new addresses
+            live = {renames.get(address, address): renamed_refs(spec, renames) for address, spec in live.items()}
         for change in plan.changes:
             if live.get(change.address) != change.before:
                 raise IacError(
@@ -151,6 +155,7 @@ class Deploying:
                 f"endpoint {missing[0]} of plan {deployment.id[:8]} is no longer in {inventory.path}; plan again"
             )
         self.ports.check_preflight(plan, inventory)
+        self._rename(operation, deployment, plan)
         project = render(operation, plan, self.ports.project_dir(deployment.id), deployment.id)
         # A resumed run keeps the before-states its first attempt recorded: those are what "undo" means.
         rollback_data = before or before_states(plan, {c.address: self._live_spec(c.address) for c in plan.changes})
@@ -186,6 +191,17 @@ class Deploying:
         else:
             status = S.ROLLED_BACK
         return ApplyResult(self._move(deployment, status, error=error, summary=summary), plan, results, undone)
+
+    def _rename(self, operation: Operation, deployment: DeploymentRecord, plan: Plan) -> None:
+        """The plan's ``moved`` addresses renamed in state before anything runs (a resumed run finds them
+        renamed). A rename touches no device, so a failed run leaves it: the file says the new name."""
+        live = {record.address for record in operation.live()}
+        moves = [(source, target) for source, target in plan.moved if source in live and target not in live]
+        for source, target in moves:
+            self.ports.store.rename_resource(deployment.id, source, target)
+        if moves:
+            self.ports.store.record_event(deployment.id, "moved", {"moved": [list(move) for move in moves]})
+            operation.state_moved()
 
     def _record_stack(self, deployment: DeploymentRecord, plan: Plan) -> None:
         """What the stack owns now that the plan ran: every address it kept (a targeted plan: those it had,

@@ -169,6 +169,7 @@ class Planning:
             owners=self._owners(),
             stacks=self._referenced_stacks(declared),
             allow_data_loss=allow_data_loss,
+            moves=[(move.source, move.target) for move in declared.moved],
         )
 
     def _plan(

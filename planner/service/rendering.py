@@ -26,8 +26,11 @@ __all__ = ["render"]
 
 def render(operation: Operation, plan: Plan, out: Path, deployment_id: str) -> Path:
     """Render ``plan`` into ``out`` unless it is there already; references to resources it does not create
-    resolve from their recorded facts."""
+    resolve from their recorded facts (under the addresses the plan moves them to)."""
     facts = operation.known_facts()
+    for source, target in plan.moved:
+        if source in facts and target not in facts:
+            facts[target] = facts.pop(source)
     stamp = out.with_name(f"{out.name}.rendered")
     inputs = _inputs_digest(operation, plan, facts, deployment_id)
     if stamp.is_file() and stamp.read_text(encoding="utf-8") == f"{inputs} {_files_digest(out)}\n":

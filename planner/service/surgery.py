@@ -1,4 +1,4 @@
-"""State surgery: changing what homelab-iac remembers without touching any device (``iac state rm``).
+"""State surgery: changing what homelab-iac remembers without touching any device (``iac state rm``, ``mv``).
 
 Each operation is a deployment of its own (``state rm ADDRESS``, no changes to run), so ``iac status`` and
 ``iac history`` show who forgot what and when; it holds the lock on the address while it writes, so it
@@ -19,7 +19,8 @@ __all__ = ["StateSurgery"]
 
 
 class StateSurgery:
-    """Forget resources: the device keeps them; homelab-iac stops planning, restoring and checking them."""
+    """Forget resources (the device keeps them; homelab-iac stops planning, restoring and checking them) and
+    rename them in state."""
 
     def __init__(self, ports: Ports) -> None:
         self.ports = ports
@@ -49,6 +50,38 @@ class StateSurgery:
             store.update_deployment(deployment.id, status=DeploymentStatus.SUCCEEDED,
                                     summary={"forgotten": [address], "changed": 0})
         return forgotten
+
+    def move(self, source: str, target: str) -> ResourceRecord:
+        """Rename the recorded ``source`` to ``target`` (same kind), its history, dependents and stacks with it;
+        no device is asked anything. An unmanaged ``source``, a ``target`` in state, or another kind is an
+        error that changes nothing."""
+        store = self.ports.store
+        self._movable(source, target)
+        name = f"state mv {source} {target}"
+        plan = Plan(source=name, created_at=datetime.now(UTC), intents=[], changes=[], waves=[])
+        deployment = store.create_deployment({"source": name}, plan.model_dump(mode="json"))
+        with hold_locks(store, deployment.id, [source, target]):
+            store.update_deployment(deployment.id, status=DeploymentStatus.RUNNING)
+            try:
+                self._movable(source, target)  # again under the lock
+                moved = store.rename_resource(deployment.id, source, target)
+            except IacError as err:
+                store.update_deployment(deployment.id, status=DeploymentStatus.FAILED, error=str(err))
+                raise
+            store.update_deployment(deployment.id, status=DeploymentStatus.SUCCEEDED,
+                                    summary={"moved": [[source, target]], "changed": 0})
+        return moved
+
+    def _movable(self, source: str, target: str) -> None:
+        current = self._managed(source)
+        if not target.startswith(f"{current.kind}.") or len(target) <= len(current.kind) + 1:
+            raise IacError(f"{shown(target)} is not a {current.kind} address ({current.kind}.NAME); a move keeps "
+                           "the kind")
+        taken = self.ports.store.get_resource(target)
+        if taken is not None:
+            why = "is managed" if taken.state.managed else f"is recorded ({taken.state.value}) with a history"
+            raise IacError(f"{shown(target)} {why} already; move onto an address not in state",
+                           remedy=Remedy(Fix.LIST_RESOURCES))
 
     def _managed(self, address: str) -> ResourceRecord:
         current = self.ports.store.get_resource(address)

@@ -104,6 +104,12 @@ class ResourceStore(Protocol):
         recording one resource at once get consecutive versions.
         """
 
+    def rename_resource(self, deployment_id: str, source: str, target: str) -> ResourceRecord:
+        """Move the resource at ``source`` to the address ``target`` (same kind), its history with it: a new
+        version written by ``deployment_id``, other resources' dependencies and the stacks' addresses renamed
+        too, all in one transaction. ``StateError`` when ``source`` is not recorded, ``target`` is (in any
+        state), or the kinds differ."""
+
     def get_resource(self, address: str) -> ResourceRecord | None:
         """The latest state of one resource."""
 

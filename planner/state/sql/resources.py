@@ -14,10 +14,11 @@ from sqlalchemy import Select, func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from planner.core.refs import renamed_refs
 from planner.errors import StateError
 from planner.state._rules import as_json, aware_utc, normalise_id, provider_of, utc_now
 from planner.state.records import ResourceRecord, ResourceState
-from planner.state.sql.models import ResourceRow, ResourceVersionRow
+from planner.state.sql.models import ResourceRow, ResourceVersionRow, StackRow
 from planner.state.sql.session import SqlDatabase, record_of
 
 __all__ = ["SqlResources"]
@@ -93,6 +94,43 @@ class SqlResources(SqlDatabase):
                 )
             )
         return _resource_record(row)
+
+    def rename_resource(self, deployment_id: str, source: str, target: str) -> ResourceRecord:
+        now = utc_now()
+        with self._session() as session:
+            deployment = self._deployment_row(session, deployment_id, lock=False)
+            row = session.scalars(
+                select(ResourceRow).where(ResourceRow.address == source).with_for_update()
+            ).one_or_none()
+            if row is None:
+                raise StateError(f"{source!r} is not recorded")
+            taken = session.scalars(select(ResourceRow.state).where(ResourceRow.address == target)).one_or_none()
+            if taken is not None:
+                raise StateError(f"{target!r} is recorded already ({taken}); choose an address not in state")
+            kind, _, name = target.partition(".")
+            kind = f"{kind}.{name.partition('.')[0]}"
+            if kind != row.type:
+                raise StateError(f"{target!r} is not a {row.type}; a move keeps the kind")
+            row.address, row.name = target, target[len(kind) + 1:]
+            row.deployment_id = deployment.id
+            row.version += 1
+            row.updated_at = now
+            session.add(ResourceVersionRow(
+                resource_id=row.id, version=row.version, deployment_id=row.deployment_id, endpoint=row.endpoint,
+                state=row.state, spec=row.spec, observed=row.observed, dependencies=row.dependencies, created_at=now,
+            ))
+            # What depended on (and referred to) the old address depends on the new one; the stacks that owned
+            # it own it.
+            renames = {source: target}
+            for other in session.scalars(select(ResourceRow).where(ResourceRow.id != row.id)):
+                if source in other.dependencies:
+                    other.dependencies = [target if dep == source else dep for dep in other.dependencies]
+                    other.spec = renamed_refs(other.spec, renames)
+            for stack in session.scalars(select(StackRow)):
+                if source in stack.addresses:
+                    stack.addresses = [target if address == source else address for address in stack.addresses]
+            session.flush()
+            return _resource_record(row)
 
     def get_resource(self, address: str) -> ResourceRecord | None:
         with self._session() as session:

@@ -26,9 +26,10 @@ def _web() -> str:
 
 
 def _ok(*addresses: str) -> list[dict]:  # type: ignore[type-arg]
-    """Each resource made; an interface assigned ``opt1`` (what the firewall rules on it refer to)."""
+    """Each resource made; a VLAN's device and an interface's ``optN`` are what the resources on them refer to."""
+    facts = {"opnsense.interface.": {"interface": {"identifier": "opt1"}}, "opnsense.vlan.": {"vlan": {"device": "vlan01"}}}
     return [runner_event("runner_on_ok", address, changed=True,
-                         **({"interface": {"identifier": "opt1"}} if address.startswith("opnsense.interface.") else {}))
+                         **next((fact for prefix, fact in facts.items() if address.startswith(prefix)), {}))
             for address in addresses]
 
 
@@ -146,7 +147,7 @@ def _applied_segment(tmp_path: Path):  # type: ignore[no-untyped-def]
 
 
 def test_an_intent_refers_to_a_segment_another_stack_deployed(tmp_path: Path) -> None:
-    service, executor = _applied_segment(tmp_path)
+    service, _ = _applied_segment(tmp_path)
     game = service.plan(_file(tmp_path, "game.yaml", GAME)).plan
     planned = {change.address for change in game.changes}
     assert "docker.container.minecraft" in planned
@@ -195,3 +196,38 @@ def test_removing_what_holds_data_needs_allow_data_loss_naming_it(tmp_path: Path
     assert {"docker.container.minecraft", "docker.volume.minecraft-data"} <= removed
     assert not any(address.startswith("opnsense.vlan.") for address in removed)  # the segment stays
     assert {c.action for c in plan.changes if c.address not in removed} == {Action.NOOP}
+
+
+def test_moved_renames_a_recorded_resource_so_a_renamed_segment_updates_its_vlan(tmp_path: Path) -> None:
+    service, executor = _applied_segment(tmp_path)
+    renamed = SEGMENT.replace("name: gaming", "name: games") + \
+        "moved:\n  - {from: opnsense.vlan.gaming, to: opnsense.vlan.games}\n"
+    planned = service.plan(_file(tmp_path, "network.yaml", renamed))
+    actions = _actions(planned.plan)
+    assert actions["opnsense.vlan.games"] == "update"  # the description; VLAN 20 on vtnet2 stays itself
+    assert "opnsense.vlan.gaming" not in actions
+    assert actions["opnsense.interface.gaming"] == "delete" and actions["opnsense.interface.games"] == "create"
+    assert planned.plan.moved == [("opnsense.vlan.gaming", "opnsense.vlan.games")]
+
+    executor.scripts = [(_ok(*[c.address for c in planned.plan.changes]), "successful")]
+    service.apply(planned.deployment.id)
+    assert service.resource("opnsense.vlan.gaming") is None
+    assert [v.version for v in service.history("opnsense.vlan.games")] == [3, 2, 1]  # made, moved, updated
+    assert "opnsense.vlan.games" in service.stacks()[0].stack.addresses
+
+
+def test_moved_onto_a_recorded_address_is_an_error_naming_both(tmp_path: Path) -> None:
+    service, _ = _applied_segment(tmp_path)
+    taken = SEGMENT + "moved:\n  - {from: opnsense.dhcp_subnet.gaming, to: opnsense.vlan.gaming}\n"
+    with pytest.raises(ConflictError, match="opnsense.vlan.gaming is recorded already"):
+        service.plan(_file(tmp_path, "network.yaml", taken))
+
+
+def test_a_moved_cycle_is_refused_when_the_file_is_read(tmp_path: Path) -> None:
+    service = offline_service(tmp_path)
+    cycle = _web() + "moved:\n  - {from: docker.container.a, to: docker.container.b}\n" \
+        "  - {from: docker.container.b, to: docker.container.a}\n"
+    with pytest.raises(IntentError, match=r"the moves form a cycle \(docker.container.a -> docker.container.b -> "
+                                          r"docker.container.a\)"):
+        service.plan(_file(tmp_path, "web.yaml", cycle))
+    assert service.deployments() == []

@@ -45,3 +45,37 @@ def test_forgetting_what_is_not_recorded_changes_nothing(tmp_path: Path) -> None
     with pytest.raises(IacError, match="'docker.container.nope' is not recorded"):
         service.forget("docker.container.nope")
     assert service.deployments() == []
+
+
+def test_a_moved_resource_keeps_its_history_and_no_device_is_asked(tmp_path: Path) -> None:
+    store = state_store(tmp_path)
+    executor = ScriptedExecutor([runner_event("runner_on_ok", NETWORK, changed=True),
+                                 runner_event("runner_on_ok", CONTAINER, changed=True)])
+    service = offline_service(tmp_path, executor, store)
+    service.apply(service.plan(HELLO).deployment.id)
+    runs = len(executor.runs)
+
+    moved = service.move(CONTAINER, "docker.container.greeting")
+    assert (moved.address, moved.version) == ("docker.container.greeting", 2)
+    assert len(executor.runs) == runs
+    assert [r.address for r in service.resources()] == ["docker.container.greeting", NETWORK]
+    assert service.get_deployment(moved.deployment_id).intent["source"] == f"state mv {CONTAINER} docker.container.greeting"
+    [stack] = service.stacks()
+    assert sorted(stack.stack.addresses) == ["docker.container.greeting", NETWORK]
+
+
+@pytest.mark.parametrize(("source", "target", "message"), [
+    ("docker.container.nope", "docker.container.x", "'docker.container.nope' is not recorded"),
+    (CONTAINER, NETWORK, "is not a docker.container address"),
+    (CONTAINER, "docker.container.hello", "'docker.container.hello' is managed already"),
+])
+def test_a_move_that_cannot_be_made_changes_nothing(tmp_path: Path, source: str, target: str, message: str) -> None:
+    executor = ScriptedExecutor([runner_event("runner_on_ok", NETWORK, changed=True),
+                                 runner_event("runner_on_ok", CONTAINER, changed=True)])
+    service = offline_service(tmp_path, executor)
+    service.apply(service.plan(HELLO).deployment.id)
+    before = service.deployments()
+    with pytest.raises(IacError, match=message):
+        service.move(source, target)
+    assert service.deployments() == before
+

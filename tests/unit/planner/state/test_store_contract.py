@@ -487,6 +487,28 @@ class StoreContract:
         assert store.get_stack("game") is None
         assert [stack.name for stack in store.list_stacks()] == ["net"]
 
+    def test_a_resource_is_renamed_with_its_history_dependents_and_stacks(self, store: Any) -> None:
+        first = store.create_deployment({}, {})
+        _resource(store, first.id)
+        _resource(store, first.id, "docker.container.web", dependencies=[HELLO])
+        store.record_stack("s", deployment_id=first.id, source="s.yaml", intents=[],
+                           addresses=[HELLO, "docker.container.web"])
+        mover = store.create_deployment({}, {})
+        moved = store.rename_resource(mover.id, HELLO, "docker.container.greeting")
+        assert (moved.address, moved.name, moved.version, moved.deployment_id) == (
+            "docker.container.greeting", "greeting", 2, mover.id)
+        assert store.get_resource(HELLO) is None
+        assert [v.version for v in store.resource_history("docker.container.greeting")] == [2, 1]
+        assert store.get_resource("docker.container.web").dependencies == ["docker.container.greeting"]
+        assert store.get_stack("s").addresses == ["docker.container.greeting", "docker.container.web"]
+        with pytest.raises(StateError, match="'docker.container.web' is recorded already"):
+            store.rename_resource(mover.id, "docker.container.greeting", "docker.container.web")
+        with pytest.raises(StateError, match="a move keeps the kind"):
+            store.rename_resource(mover.id, "docker.container.greeting", "docker.network.greeting")
+        with pytest.raises(StateError, match="'docker.container.nope' is not recorded"):
+            store.rename_resource(mover.id, "docker.container.nope", "docker.container.x")
+        assert store.get_resource("docker.container.greeting").version == 2  # the refusals wrote nothing
+
     # -- audit ---------------------------------------------------------------------------------------
 
     def test_audit_rows_come_back_newest_first(self, store: Any) -> None:
