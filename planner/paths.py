@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-__all__ = ["collection_root", "collections_path", "iac_home", "project_root"]
+__all__ = ["collection_root", "collections_path", "iac_home", "project_root", "volume_archives"]
 
 
 def project_root() -> Path:
@@ -29,3 +29,10 @@ def iac_home() -> Path:
     home = Path(raw).expanduser() if raw else Path.home() / ".local" / "state" / "homelab-iac"
     home.mkdir(parents=True, exist_ok=True)
     return home
+
+
+def volume_archives() -> Path:
+    """Where the archives of removed Docker volumes go: ``<IAC_HOME>/archives/volumes`` (created, private)."""
+    path = iac_home() / "archives" / "volumes"
+    path.mkdir(parents=True, exist_ok=True, mode=0o700)
+    return path

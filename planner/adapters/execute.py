@@ -19,10 +19,14 @@ from typing import Any, Protocol
 
 from planner.adapters.env_relay import PROMPT
 from planner.errors import ExecutionError
+from planner.paths import volume_archives
 
-__all__ = ["AnsibleRunnerExecutor", "EventHandler", "Executor", "RunResult", "ScriptedExecutor"]
+__all__ = ["VOLUME_ARCHIVE_ENV", "AnsibleRunnerExecutor", "EventHandler", "Executor", "RunResult", "ScriptedExecutor",
+           "run_environment"]
 
 EventHandler = Callable[[dict[str, Any]], None]
+# homelab.iac.docker_volume's archive_dir falls back to it: where a removed volume's tar is written first.
+VOLUME_ARCHIVE_ENV = "IAC_VOLUME_ARCHIVE_DIR"
 
 
 @dataclass(frozen=True)
@@ -49,12 +53,28 @@ class Executor(Protocol):
         """
 
 
-class AnsibleRunnerExecutor:
-    """Runs the project with ansible-runner in a fresh private data dir under ``runs_dir``."""
+def run_environment(project: Path, env: Mapping[str, str] | None, volume_archives: Path) -> dict[str, str]:
+    """The environment of one run: this process's, the run's own ``env`` over it, and what every run gets.
 
-    def __init__(self, runs_dir: Path, *, timeout: int | None = None) -> None:
+    Every run gets ``IAC_VOLUME_ARCHIVE_DIR`` (``volume_archives``, unless this process or ``env`` sets it),
+    so removing a Docker volume writes its archive there first.
+    """
+    return {VOLUME_ARCHIVE_ENV: str(volume_archives), **os.environ, **(env or {}),
+            "ANSIBLE_CONFIG": str(project / "ansible.cfg"),
+            "IAC_STATE_RECORDER": "off"}  # the state_recorder callback would record the run twice
+
+
+class AnsibleRunnerExecutor:
+    """Runs the project with ansible-runner in a fresh private data dir under ``runs_dir``.
+
+    ``volume_archives`` is where removed Docker volumes are archived first; by default
+    ``<IAC_HOME>/archives/volumes``.
+    """
+
+    def __init__(self, runs_dir: Path, *, timeout: int | None = None, volume_archives: Path | None = None) -> None:
         self.runs_dir = runs_dir
         self.timeout = timeout
+        self.volume_archives = volume_archives
 
     def run(
         self, project: Path, *, on_event: EventHandler, check: bool = False, env: Mapping[str, str] | None = None
@@ -76,8 +96,9 @@ class AnsibleRunnerExecutor:
         bindir = str(Path(sys.executable).parent)
         if bindir not in os.environ.get("PATH", "").split(os.pathsep):
             os.environ["PATH"] = os.pathsep.join([bindir, os.environ.get("PATH", "")])
-        given = {**os.environ, **(env or {}), "ANSIBLE_CONFIG": str(project / "ansible.cfg"),
-                 "IAC_STATE_RECORDER": "off"}  # the state_recorder callback would record the run twice
+        archives = self.volume_archives or volume_archives()
+        archives.mkdir(parents=True, exist_ok=True, mode=0o700)
+        given = run_environment(project, env, archives)
         held = {name: value for name, value in given.items() if not _recordable(name)}
         try:
             config = RunnerConfig(
@@ -112,7 +133,7 @@ _RELAY = Path(__file__).with_name("env_relay.py")
 # Everything else (credentials exported or from iac_env_file, IAC_DATABASE_URL, ...) is held back.
 _RECORDABLE_PREFIXES = ("ANSIBLE_", "RUNNER_", "AWX_", "LC_", "PYTHON")
 _RECORDABLE_NAMES = frozenset({"PATH", "HOME", "LANG", "LANGUAGE", "PWD", "SHELL", "TERM", "USER", "LOGNAME", "TZ",
-                               "TMPDIR", "VIRTUAL_ENV"})
+                               "TMPDIR", "VIRTUAL_ENV", VOLUME_ARCHIVE_ENV})
 _SECRET_WORDS = ("PASS", "SECRET", "TOKEN", "KEY", "CREDENTIAL", "AUTH")
 
 

@@ -12,7 +12,7 @@ from planner.redact import scrub
 from planner.state.records import ResourceState
 from planner.state.store import StateStore
 
-__all__ = ["DeploymentRecorder", "Progress", "ResourceResult", "observed_facts"]
+__all__ = ["DeploymentRecorder", "Progress", "ResourceResult", "observed_facts", "volume_restore"]
 
 # Keys every module result has; what remains are the resource's observed facts.
 _RESULT_KEYS = frozenset(
@@ -51,6 +51,13 @@ def observed_facts(res: dict[str, Any]) -> dict[str, Any]:
     return facts
 
 
+def volume_restore(volume: str, archive: str) -> str:
+    """How to bring a removed Docker volume back from its archive (entries ``./...``), on its endpoint's engine:
+    a new volume, untarred into by a throwaway container of any image that has ``tar``."""
+    return (f"docker volume create {volume} && docker run --rm -i -v {volume}:/volume busybox "
+            f"tar -xf - -C /volume < {archive}")
+
+
 class DeploymentRecorder:
     """An ``on_event`` handler: stores events, updates resources, reports progress."""
 
@@ -67,7 +74,8 @@ class DeploymentRecorder:
         self.on_progress = on_progress
         self.results: dict[str, ResourceResult] = {}
         self.task_errors: list[str] = []  # failures no resource owns (a batch's apply): "task: msg"
-        # Backends' own safety nets taken before a change: OPNsense config backups, Proxmox snapshots.
+        # Backends' own safety nets taken before a change: OPNsense config backups, Proxmox snapshots, archives of
+        # removed Docker volumes.
         self.safety_nets: list[dict[str, Any]] = []
         self._changes = {change.address: change for change in plan.changes}
         self._groups = {group.name: group for group in task_groups(plan)}
@@ -167,6 +175,15 @@ class DeploymentRecorder:
                 self.safety_nets.append({"endpoint": endpoint, "kind": "proxmox_snapshot", "id": str(snapshot),
                                          "resource": outcome.address,
                                          "restore": "homelab.iac.proxmox_snapshot state=rollback"})
+            archive = outcome.result.get("archive")
+            if archive:
+                self.safety_nets.append({"endpoint": endpoint, "kind": "docker_volume_archive", "id": str(archive),
+                                         "resource": outcome.address,
+                                         "restore": volume_restore(self._volume_name(outcome.address), str(archive))})
+
+    def _volume_name(self, address: str) -> str:
+        change = self._changes[address]
+        return str((change.after or {}).get("name") or (change.before or {}).get("name") or change.name)
 
     def ordered_results(self) -> list[ResourceResult]:
         """Each resource's result, in plan order (resources the run never reached are left out)."""

@@ -100,7 +100,7 @@ class KindSpec(OfKind):
     # The options that identify the resource (from its module's documentation), plus those the module
     # requires on every call: what removing it needs. A field the spec does not hold is left out.
     identity: tuple[str, ...] = ("name",)
-    # Arguments a removal adds (a guest this deployment started is stopped to be removed).
+    # Arguments a removal adds (a guest this deployment started is stopped to be removed; a volume is archived).
     absent_extra: Mapping[str, Any] = field(default_factory=dict)
     # Fields whose change the module can only make by recreating the resource.
     replace_fields: tuple[str, ...] = ()
@@ -223,8 +223,9 @@ KINDS: Mapping[str, KindSpec] = MappingProxyType({spec.kind: spec for spec in (
              claims=Claims(name="name", ports="ports"), demand=_container_demand, task_args=_split_secret_env),
     KindSpec("docker.network", batched=True, replace_fields=("driver", "subnet", "gateway", "internal", "labels"),
              claims=Claims(name="name", subnet="subnet")),
+    # A removal archives the volume's contents first (to IAC_VOLUME_ARCHIVE_DIR, set by the executor), recorded.
     KindSpec("docker.volume", batched=True, holds_data=True, replace_fields=("driver", "driver_options", "labels"),
-             claims=Claims(name="name")),
+             absent_extra={"archive": True}, claims=Claims(name="name")),
     KindSpec("docker.image", batched=True),
     KindSpec("docker.stack"),
     KindSpec("opnsense.vlan", identity=("parent", "tag"), batched=True, claims=Claims(tag="tag")),

@@ -76,3 +76,41 @@ def test_a_batch_that_crashed_without_saying_where_marks_all_its_resources_faile
                                                           "res": {"failed": True, "msg": "MODULE FAILURE"}}})
     assert {r.address: r.status for r in recorder.ordered_results()} == {
         "opnsense.vlan.iot": "failed", "opnsense.alias.lan": "failed"}
+
+
+def _removal(address: str, wave: int) -> Change:
+    kind, name = address.rsplit(".", 1)
+    spec = {"name": f"{name}-data", "archive": True, "state": "absent"}
+    return Change(address=address, kind=kind, name=name, endpoint="docker", module="m", action=Action.DELETE,
+                  before={"name": f"{name}-data"}, after=spec, wave=wave)
+
+
+VOLUMES = Plan(source="t", created_at=datetime.now(UTC), intents=[],
+               changes=[_removal("docker.volume.world", 1), _removal("docker.volume.db", 1)],
+               waves=[["docker.volume.world", "docker.volume.db"]])
+
+
+def test_a_removed_volumes_archive_is_recorded_with_how_to_restore_it() -> None:
+    store = state_store()
+    deployment = store.create_deployment({}, VOLUMES.model_dump(mode="json"))
+    recorder = DeploymentRecorder(store, deployment.id, VOLUMES)
+    [task] = [group.name for group in task_groups(VOLUMES)]
+    world = "/state/archives/volumes/world-data-20261207T142000Z.tar"
+    db = "/state/archives/volumes/db-data-20261207T142001Z.tar"
+    recorder({"event": "runner_on_failed", "event_data": {"task": task, "host": "docker", "res": {
+        "failed": True, "msg": "items[1] (volume db-data): volume is in use (its archive ..., written first, is kept)",
+        "failed_index": 1, "archive": db,
+        "results": [{"index": 0, "changed": True, "action": "delete", "archive": world, "facts": {}}]}}})
+    assert [(r.address, r.status) for r in recorder.ordered_results()] == [
+        ("docker.volume.world", "changed"), ("docker.volume.db", "failed")]
+    nets = recorder.summary("failed")["safety_nets"]
+    assert nets == [
+        {"endpoint": "docker", "kind": "docker_volume_archive", "id": world, "resource": "docker.volume.world",
+         "restore": "docker volume create world-data && docker run --rm -i -v world-data:/volume busybox "
+                    f"tar -xf - -C /volume < {world}"},
+        {"endpoint": "docker", "kind": "docker_volume_archive", "id": db, "resource": "docker.volume.db",
+         "restore": "docker volume create db-data && docker run --rm -i -v db-data:/volume busybox "
+                    f"tar -xf - -C /volume < {db}"},
+    ]
+    gone = store.get_resource("docker.volume.world")
+    assert gone is not None and gone.state is ResourceState.ABSENT

@@ -148,6 +148,12 @@ def test_docker_replace_fields_are_the_fields_the_module_recreates_for() -> None
         assert set(KINDS[kind].replace_fields) == recreating - {"image_id", "secret_env", "network_mode"}, kind
 
 
+def test_removing_a_volume_archives_it_first() -> None:
+    absent = KINDS["docker.volume"].absent_spec({"name": "world", "driver": "local", "labels": {"app": "mc"}})
+    assert absent == {"name": "world", "archive": True, "state": "absent"}
+    assert module_options("docker.volume")["archive"]["type"] == "bool"
+
+
 def test_an_unknown_kind_gets_the_defaults_so_an_old_plan_still_renders() -> None:
     spec = kind_spec("future.thing")
     assert (spec.module, spec.batch_module, spec.absent_spec({"name": "x", "size": 3})) == (

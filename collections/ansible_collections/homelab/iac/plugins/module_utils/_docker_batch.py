@@ -126,12 +126,18 @@ class BatchItem:
 
 
 def item_result(item: BatchItem, outcome: Outcome, diff_mode: bool) -> dict[str, Any]:
-    """One entry of ``results``: the batch contract's keys plus name, updated and the reasons."""
+    """One entry of ``results``: the batch contract's keys plus name, updated, the reasons and the resource's
+    extra results (a volume's ``archive``)."""
     result = outcome_result(item.index, item.kind.name, outcome, name=item.name,
-                            **{item.kind.reasons_key: outcome.replaced_because})  # fmt: skip
+                            **{item.kind.reasons_key: outcome.replaced_because},
+                            **_extra_results(item))  # fmt: skip
     if not diff_mode:
         del result["diff"]
     return result
+
+
+def _extra_results(item: BatchItem) -> dict[str, Any]:
+    return {} if isinstance(item.resource, StackRun) else item.resource.extra_results()
 
 
 def _container_uses(resource: DockerContainer, params: dict[str, Any], summary: dict[str, Any] | None
@@ -248,7 +254,9 @@ def run_item(item: BatchItem, check_mode: bool) -> Outcome:
             return item.resource.run(check_mode)
         return Reconciler(item.resource, check_mode).run(item.kind.state(item.params))
     except (InvalidValue, ReconcileError, DockerEngineError, StackError) as exc:
-        raise BatchItemError(item.index, f"items[{item.index}] ({item.kind.name} {item.name}): {exc}") from exc
+        # A safety net taken before the failure (a volume's archive) is returned with the failed task.
+        raise BatchItemError(item.index, f"items[{item.index}] ({item.kind.name} {item.name}): {exc}",
+                             **_extra_results(item)) from exc
 
 
 def apply_all(items: list[BatchItem], check_mode: bool, diff_mode: bool = False,

@@ -142,8 +142,10 @@ class DockerModuleClient(ModuleClient):
 
         Bad arguments, refusals and engine errors all end as one-line failures with nothing changed
         beyond what the resource itself rolled back; a failure that does not name ``subject`` (for
-        example ``container web``) starts with it.
+        example ``container web``) starts with it. The resource's ``extra_results`` (a safety net it
+        took first) are returned on success and on failure alike.
         """
+        resource: Resource[Any] | None = None
         try:
             resource = build(self.engine, self.params)
             outcome = Reconciler(resource, self.check_mode).run(state)
@@ -151,17 +153,18 @@ class DockerModuleClient(ModuleClient):
             message = str(exc)
             if subject and subject not in message:
                 message = f"{subject}: {message}"
-            self.fail(message)
-        self.exit_with(outcome, facts_key, reasons_key)
+            self.fail(message, **(resource.extra_results() if resource is not None else {}))
+        self.exit_with(outcome, facts_key, reasons_key, **resource.extra_results())
 
-    def exit_with(self, outcome: Outcome, facts_key: str, reasons_key: str) -> NoReturn:
-        """Exit with the standard result shape: changed, action, <facts_key>, <reasons_key>, diff."""
+    def exit_with(self, outcome: Outcome, facts_key: str, reasons_key: str, **extra: Any) -> NoReturn:
+        """Exit with the standard result shape: changed, action, <facts_key>, <reasons_key>, diff, ``extra``."""
         result: dict[str, Any] = {
             "changed": outcome.changed,
             "action": outcome.action.value,
             facts_key: outcome.facts,
             reasons_key: outcome.replaced_because,
             "updated": outcome.updated,
+            **extra,
         }
         if self.diff_mode:
             result["diff"] = outcome.diff

@@ -9,7 +9,9 @@ them and prove that an idempotent rerun makes no write call. SDK errors become
 
 from __future__ import annotations
 
-from typing import Any
+import contextlib
+import secrets
+from typing import Any, BinaryIO
 
 from ansible_collections.homelab.iac.plugins.module_utils._docker_values import (
     ContainerSpec,
@@ -31,6 +33,10 @@ except ImportError:
 
     class NotFound(APIError):  # type: ignore[no-redef]
         """Placeholder for docker.errors.NotFound."""
+
+
+# Where the helper container of ``export_volume`` mounts the volume.
+VOLUME_EXPORT_MOUNT = "/volume"
 
 
 class DockerEngineError(Exception):
@@ -97,6 +103,11 @@ class DockerEngine:
         filters = {"label": [f"{key}={value}" for key, value in labels.items()]}
         return list((self._call(self.api.volumes, filters=filters) or {}).get("Volumes") or [])
 
+    def containers_using_volume(self, name: str) -> list[str]:
+        """Names of the containers, running or not, that mount volume ``name`` (which blocks removing it)."""
+        found = self._call(self.api.containers, all=True, filters={"volume": name})
+        return sorted(str((item.get("Names") or [item.get("Id")])[0]).lstrip("/") for item in found or [])
+
     def list_images(self) -> list[dict[str, Any]]:
         """Summaries of the local images."""
         return list(self._call(self.api.images))
@@ -121,6 +132,40 @@ class DockerEngine:
     def remove_volume(self, name: str) -> None:
         """Remove a named volume and its data (the engine refuses while a container uses it)."""
         self._call(self.api.remove_volume, name)
+
+    def export_volume(self, name: str, image: str, out: BinaryIO) -> None:
+        """Write a tar of volume ``name``'s contents (entries ``./...``) to ``out``.
+
+        Through a helper container made from the local ``image``, created but never started (so its
+        command never runs and any image will do), with the volume mounted read-only at ``/volume``; the
+        helper is removed afterwards, also when the copy fails.
+        """
+        host_config = self.api.create_host_config(
+            mounts=[SdkMount(VOLUME_EXPORT_MOUNT, name, type="volume", read_only=True)]
+        )
+        created = self._call(
+            self.api.create_container,
+            image,
+            command=["true"],
+            name=f"iac-archive-{name}-{secrets.token_hex(3)}",
+            labels={"io.homelab-iac.archive-of": name},
+            host_config=host_config,
+            network_disabled=True,
+        )
+        helper = str(created["Id"])
+        try:
+            stream, _stat = self._call(self.api.get_archive, helper, VOLUME_EXPORT_MOUNT + "/.")
+            try:
+                for chunk in stream:
+                    out.write(chunk)
+            except Exception as exc:  # a broken stream (urllib3's own errors) or a full disk
+                raise DockerEngineError(f"copying volume {name} failed: {_explain(exc)}") from exc
+        except BaseException:
+            with contextlib.suppress(DockerException):  # the first failure is the one to report
+                self.api.remove_container(helper, force=True)
+            raise
+        # A helper left behind would keep the volume in use: that is a failure of its own.
+        self._call(self.api.remove_container, helper, force=True)
 
     def build_image(
         self, path: str, tag: str, dockerfile: str | None, args: dict[str, str], labels: dict[str, str]

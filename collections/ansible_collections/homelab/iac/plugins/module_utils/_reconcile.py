@@ -106,6 +106,10 @@ class Resource(abc.ABC, Generic[ObservedT]):
     def check_update(self, observed: ObservedT) -> None:
         """Raise ReconcileError to refuse changing this object in place. Runs in check mode too."""
 
+    def extra_results(self) -> dict[str, Any]:
+        """Result keys beside the standard ones, after a run (a safety net taken first, say); none by default."""
+        return {}
+
 
 @dataclass
 class Plan(Generic[ObservedT]):

@@ -111,6 +111,10 @@ results:
       C(volumes), C(removed), C(kept_volumes)),
       C(updated) (properties changed in place), the kind's reasons key (C(recreated_because) for
       containers, C(replaced_because) otherwise) and, in diff mode, C(diff) (C(before) and C(after)).
+    - A volume item with C(archive=true) that was removed or recreated also has C(archive), the path of the
+      tar of its contents written first (C(archive_planned) in check mode), as
+      M(homelab.iac.docker_volume) returns them. When such an item fails after its archive was written, the
+      failed task's own result has C(archive).
   returned: always
   type: list
   elements: dict
@@ -128,6 +132,13 @@ failed_index:
   returned: on failure
   type: int
   sample: 3
+archive:
+  description:
+    - The tar of a volume's contents that the failing item (RV(failed_index)) wrote before its removal failed;
+      the archive is kept.
+  returned: on failure, when the failing item is a volume whose archive was written
+  type: str
+  sample: /root/.local/state/homelab-iac/archives/volumes/minecraft-world-20261207T142000Z.tar
 errors:
   description: Every item that failed, lowest index first, when more than one failed at the same time.
   returned: when several items failed

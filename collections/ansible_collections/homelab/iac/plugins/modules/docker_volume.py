@@ -16,6 +16,15 @@ description:
     allows recreating the volume (its data is lost); RV(replaced_because) then names the properties.
   - O(state=absent) removes the volume and its data. Docker refuses while a container uses it, and
     the task fails with Docker's message.
+  - With O(archive=true), a tar of the volume's contents is written to O(archive_dir) on the controller
+    before the volume is removed (or recreated with O(purge=true)), and RV(archive) returns its path.
+    The contents are read through a helper container that is created from an image already on the
+    engine (the smallest tagged one; it is never started, so no registry is needed and any image will
+    do) with the volume mounted read-only, and removed again afterwards, also on failure. The task fails
+    and removes nothing when the archive cannot be written, when the engine has no image at all, or when
+    a container still uses the volume.
+  - Restore an archive into a new volume with any image that has C(tar), for example
+    C(docker volume create NAME && docker run --rm -i -v NAME:/volume IMAGE tar -xf - -C /volume < ARCHIVE).
   - The volume gets the label C(io.homelab-iac.managed=true); volumes without it are never removed
     or recreated.
 author:
@@ -51,9 +60,29 @@ options:
     type: dict
   purge:
     description:
-      - Allow recreating an existing volume whose driver, options or labels differ. Its data is lost.
+      - Allow recreating an existing volume whose driver, options or labels differ. Its data is lost
+        (unless O(archive=true) keeps a copy).
     type: bool
     default: false
+  archive:
+    description:
+      - Write a tar of the volume's contents to O(archive_dir) before removing or recreating it.
+      - The archive is named C(<name>-<UTC time>.tar), for example C(minecraft-data-20261207T142000Z.tar)
+        (C(-2), C(-3)... when that name is taken), with mode C(0600). It is written to C(<archive>.partial)
+        and renamed only once it reads back as a whole tar.
+      - Removing a volume that does not exist archives nothing. In check mode nothing is written;
+        RV(archive_planned) names the archive a real run would write.
+      - homelab-iac passes V(true) whenever it removes a volume.
+    type: bool
+    default: false
+  archive_dir:
+    description:
+      - Directory on the controller (where the module runs) for the archives of O(archive=true); created
+        with mode C(0700) when missing.
+      - If not specified, the value of the E(IAC_VOLUME_ARCHIVE_DIR) environment variable is used; homelab-iac
+        sets it to C(<IAC_HOME>/archives/volumes) for its runs.
+      - Required when O(archive=true); the task fails naming this option when neither is set.
+    type: path
 """
 
 EXAMPLES = r"""
@@ -75,6 +104,18 @@ EXAMPLES = r"""
   homelab.iac.docker_volume:
     name: scratch
     state: absent
+
+- name: Remove a world, keeping a tar of it on the controller first
+  homelab.iac.docker_volume:
+    name: minecraft-world
+    state: absent
+    archive: true
+    archive_dir: /srv/backups/volumes
+  register: removed
+
+- name: Where the archive went
+  ansible.builtin.debug:
+    msg: "{{ removed.archive | default('nothing to archive: the volume was already gone') }}"
 """
 
 RETURN = r"""
@@ -90,6 +131,19 @@ replaced_because:
   type: list
   elements: str
   sample: [labels]
+archive:
+  description:
+    - Path of the tar of the volume's contents written before it was removed or recreated (O(archive=true)).
+    - Entries are relative (C(./...)); C(tar -xf ARCHIVE -C MOUNTPOINT) restores them into a new volume.
+    - Also returned when the removal failed after the archive was written (the archive is kept).
+  returned: when O(archive=true) and the volume was removed or recreated
+  type: str
+  sample: /root/.local/state/homelab-iac/archives/volumes/minecraft-world-20261207T142000Z.tar
+archive_planned:
+  description: In check mode, the archive a real run would write before removing or recreating the volume.
+  returned: in check mode, when O(archive=true) and the volume would be removed or recreated
+  type: str
+  sample: /root/.local/state/homelab-iac/archives/volumes/minecraft-world-20261207T142000Z.tar
 updated:
   description: Always empty; nothing about a volume changes in place.
   returned: always

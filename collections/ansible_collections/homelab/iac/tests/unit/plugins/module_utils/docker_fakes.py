@@ -9,7 +9,9 @@ from __future__ import annotations
 
 import copy
 import hashlib
-from typing import Any
+import io
+import tarfile
+from typing import Any, BinaryIO
 
 from ansible_collections.homelab.iac.plugins.module_utils._docker_engine import DockerEngineError
 from ansible_collections.homelab.iac.plugins.module_utils._docker_values import ContainerSpec
@@ -28,6 +30,8 @@ class FullFakeDockerEngine(FakeDockerEngine):
     def __init__(self) -> None:
         super().__init__()
         self.volumes: dict[str, dict[str, Any]] = {}
+        # What a volume holds, file name -> content, for export_volume.
+        self.volume_files: dict[str, dict[str, bytes]] = {}
         self.reads: list[tuple[str, str]] = []
         self.images[BUSYBOX]["RepoTags"] = [BUSYBOX]
         self.images[BUSYBOX]["Config"]["Labels"] = {"org.homelab-iac.built-by": "lab"}
@@ -61,6 +65,16 @@ class FullFakeDockerEngine(FakeDockerEngine):
                         if m["Type"] == "volume"]}
             for c in self.containers.values() if _matches(c["Config"]["Labels"], labels)
         ]
+
+    def containers_using_volume(self, name: str) -> list[str]:
+        self.reads.append(("containers_using_volume", name))
+        return sorted(c["Name"].lstrip("/") for c in self.containers.values()
+                      if any(m["Source"] == name for m in c["HostConfig"].get("Mounts") or []))
+
+    def list_images(self) -> list[dict[str, Any]]:
+        self.reads.append(("list_images", ""))
+        return [{"Id": image["Id"], "RepoTags": image.get("RepoTags") or [], "Size": image.get("Size", 1)}
+                for image in self.images.values()]
 
     def list_networks(self, labels: dict[str, str]) -> list[dict[str, Any]]:
         return [{"Name": n["Name"]} for n in self.networks.values() if _matches(n["Labels"], labels)]
@@ -107,6 +121,21 @@ class FullFakeDockerEngine(FakeDockerEngine):
             if any(m["Source"] == name for m in container["HostConfig"].get("Mounts") or []):
                 raise DockerEngineError(f"remove {name}: volume is in use - [{container['Id']}]")
         del self.volumes[name]
+        self.volume_files.pop(name, None)
+
+    def export_volume(self, name: str, image: str, out: BinaryIO) -> None:
+        """The tar dockerd streams for ``/volume/.`` of a helper container: entries ``./...``."""
+        self.writes.append(("export_volume", f"{name} via {image}"))
+        buffer = io.BytesIO()
+        with tarfile.open(fileobj=buffer, mode="w") as archive:
+            root = tarfile.TarInfo(".")
+            root.type, root.mode = tarfile.DIRTYPE, 0o755
+            archive.addfile(root)
+            for file_name, content in sorted(self.volume_files.get(name, {}).items()):
+                info = tarfile.TarInfo(f"./{file_name}")
+                info.size = len(content)
+                archive.addfile(info, io.BytesIO(content))
+        out.write(buffer.getvalue())
 
     def build_image(self, path: str, tag: str, dockerfile: str | None, args: dict[str, str],
                     labels: dict[str, str]) -> None:
