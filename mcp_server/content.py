@@ -57,12 +57,18 @@ def register(server: MCPServer, service: Service) -> None:
             "1. Call list_intent_kinds, then describe_intent_kind for the kind that fits; call list_endpoints "
             "to see where it can go.\n"
             "2. Write the intent document and call validate_intent; fix the field it names until it is valid.\n"
-            "3. Call plan with the intent. Show the user the change table and the Mermaid graph, and say what "
-            "will be created, updated, replaced or deleted.\n"
+            "3. Call plan with the intent. Every plan is of a stack (the document's `stack:`, else the `stack` "
+            "argument, else its first intent's name; stacks lists the deployed ones), and a stack's plan also "
+            "deletes what the stack no longer declares. Show the user the change table and the Mermaid graph, and say "
+            "what will be created, updated, replaced or deleted.\n"
             "4. Ask the user to confirm. Do not continue without an explicit yes.\n"
             "5. Call apply with the plan_id. If it is refused as stale, plan again and go back to step 3.\n"
             "6. Call deployment_status with the deployment id until every resource has a result, then report "
-            "the outcome; if it failed, say what was rolled back."
+            "the outcome; if it failed, say what was rolled back. Call outputs with the stack to tell the user "
+            "how to reach what was deployed (addresses, ports, URLs).\n\n"
+            "To remove a stack later: plan with destroy: true and stack: NAME (no intent), show it, and apply "
+            "the plan_id on confirmation, like any change. Pass allow_data_loss: true only when the user asked "
+            "for the data (volumes, disks, guests) to be removed."
         )
 
     @server.prompt(name="what_changed_since", title="What changed since…")

@@ -34,17 +34,21 @@ from mcp_server.views import (
     IntentKindDetail,
     IntentKindSummary,
     IntentKindsView,
+    OutputsView,
     PlanView,
     ResourcesView,
     ResourceView,
+    StacksView,
     StatusView,
     ValidationView,
     apply_view,
     deployment_summary,
     drift_view,
     endpoint_view,
+    outputs_view,
     plan_result_view,
     resource_view,
+    stack_view,
     status_view,
     validation_view,
 )
@@ -74,7 +78,11 @@ intents. Work in this order: list_intent_kinds / describe_intent_kind to write a
 request as a `sentence` and show them how it was understood); plan it (you get a plan_id, a change table, a
 Mermaid graph and the policy results); show the plan to the user and ask for confirmation; only
 then apply(plan_id); watch with deployment_status. Never apply a plan the user has not seen. To undo a
-failed run use rollback; to go back in time use restore, which returns a plan to show and apply."""
+failed run use rollback; to go back in time use restore, which returns a plan to show and apply.
+Day 2: every plan is of a stack (an intent document is one), and applying a stack also deletes what it no
+longer declares, so name the plan's deletes to the user. To remove a stack: plan(destroy: true, stack: NAME),
+show it, then apply(plan_id). stacks lists the deployed stacks, outputs what their intents offer (addresses,
+ports, URLs, DNS names). Pass allow_data_loss only when the user asked for their data to go."""
 
 _READ = ToolAnnotations(read_only_hint=True, destructive_hint=False, idempotent_hint=True, open_world_hint=False)
 _PLANS = ToolAnnotations(read_only_hint=False, destructive_hint=False, idempotent_hint=False, open_world_hint=False)
@@ -89,6 +97,16 @@ Allow = Annotated[list[str] | None, Field(
 Targets = Annotated[list[str] | None, Field(
     description="Resource addresses to plan alone, with what they depend on (e.g. ['docker.container.minecraft']); "
                 "the rest is left as it is. Omit to plan everything the intent declares")]
+Stack = Annotated[str | None, Field(
+    description="The stack the plan is of. With `intent`: the stack the document is when it names no `stack:` "
+                "itself (default: its first intent's name). With destroy: the deployed stack to remove (stacks "
+                "lists them)")]
+Destroy = Annotated[bool, Field(
+    description="Plan removing everything the stack named by `stack` owns, dependents first, instead of "
+                "planning an intent (give no `intent` or `sentence`); apply it like any plan, after the user saw it")]
+AllowDataLoss = Annotated[bool, Field(
+    description="Let the plan remove what holds data (volumes, disks, guests), each backend's safety net taken "
+                "first; only if the user asked for it")]
 IntentDocument = Annotated[dict[str, Any] | None, Field(
     description="An intent document, the shape of an intent file: {\"version\": 1, \"intents\": "
                 "[{\"kind\": \"container\", \"name\": ..., ...}]} or one intent with `kind`")]
@@ -105,6 +123,23 @@ def _one_of(intent: dict[str, Any] | None, sentence: str | None) -> None:
     if (intent is None) == (sentence is None):
         raise ToolError("intent: give exactly one of `intent` (an intent document; describe_intent_kind shows one) "
                         "or `sentence` (the request in English)")
+
+
+def _planned_as_asked(intent: dict[str, Any] | None, sentence: str | None, stack: str | None, destroy: bool,
+                      allow: list[str] | None) -> None:
+    """Refuse, naming the argument, a plan request whose arguments do not go together."""
+    if not destroy:
+        _one_of(intent, sentence)
+        if sentence is not None and stack is not None:
+            raise ToolError("stack: a sentence's stack is the name of the intent it is understood as; to name it, "
+                            "pass the understood intent document as `intent` with `stack`")
+        return
+    given = "intent" if intent is not None else "sentence" if sentence is not None else "allow" if allow else None
+    if given is not None:
+        raise ToolError(f"{given}: destroy plans removing the stack `stack` names, from what is recorded; leave "
+                        f"`{given}` out")
+    if stack is None:
+        raise ToolError("stack: destroy needs the name of the deployed stack to remove; the stacks tool lists them")
 
 
 async def _run(call: Callable[[], T]) -> T:
@@ -222,28 +257,58 @@ class _Tools:
             deployments=[deployment_summary(d) for d in self.service.deployments(limit)],
             interrupted=[d.id for d in self.service.interrupted()]))
 
+    async def stacks(self) -> StacksView:
+        """The deployed stacks (each intent file or intent document applied is one): how many resources each
+        owns, their addresses, and its last deployment. Name one as `stack` to plan it, destroy it or read its
+        outputs."""
+        return await self._reading("stacks", lambda: StacksView(
+            stacks=[stack_view(view) for view in self.service.stacks()]))
+
+    async def outputs(
+        self, stack: Annotated[str | None, Field(description="One deployed stack (stacks lists them); omit for "
+                                                             "every stack")] = None,
+    ) -> OutputsView:
+        """What the deployed intents offer the user, per stack and intent: addresses, ports, URLs, DNS names,
+        VLANs and interfaces, vmids, certificate files (null where the fact is not recorded; never a secret).
+        Use it to tell the user how to reach what was deployed."""
+        return await self._reading("outputs", lambda: outputs_view(self.service.outputs(stack)))
+
     # -- planning -----------------------------------------------------------------------------------
 
     async def plan(self, intent: IntentDocument = None, sentence: Sentence = None, allow: Allow = None,
-                   targets: Targets = None) -> PlanView:
+                   targets: Targets = None, stack: Stack = None, destroy: Destroy = False,
+                   allow_data_loss: AllowDataLoss = False) -> PlanView:
         """Plan an intent (or a sentence) against what is recorded: stores the plan and returns its plan_id, a
         change table (create/update/replace/delete/noop per resource, in dependency waves), the graph as Mermaid, the
         policy results and, for a sentence, what it was understood as. Nothing is changed. A policy violation
-        is an error naming the rule and the change. Show the plan to the user; apply it only after they confirm."""
-        _one_of(intent, sentence)
+        is an error naming the rule and the change. Show the plan to the user; apply it only after they confirm.
+        Every plan is of a stack: applying it converges the stack, deleting what the stack owned and no longer
+        declares (those deletes are in the table). With destroy: true and `stack`, it plans removing the whole
+        stack instead; that too is applied with apply(plan_id)."""
+        _planned_as_asked(intent, sentence, stack, destroy, allow)
         waived, only = tuple(allow or ()), tuple(targets or ())
 
         def plan() -> PlanView:
+            if destroy:
+                return plan_result_view(self.service.plan_destroy(stack=stack, targets=only,
+                                                                  allow_data_loss=allow_data_loss))
             if sentence is not None:
-                return plan_result_view(self.service.plan_sentence(sentence, allow=waived, targets=only))
+                return plan_result_view(self.service.plan_sentence(sentence, allow=waived, targets=only,
+                                                                   allow_data_loss=allow_data_loss))
             return plan_result_view(self.service.plan_documents([intent], source="mcp:intent", allow=waived,
-                                                                targets=only))
+                                                                targets=only, stack=stack,
+                                                                allow_data_loss=allow_data_loss))
 
-        arguments: dict[str, Any] = {"intent": intent} if sentence is None else {"sentence": sentence}
+        arguments: dict[str, Any] = (
+            {"destroy": True} if destroy else {"intent": intent} if sentence is None else {"sentence": sentence})
+        if stack is not None:
+            arguments["stack"] = stack
         if allow:
             arguments["allow"] = list(allow)
         if targets:
             arguments["targets"] = list(targets)
+        if allow_data_loss:
+            arguments["allow_data_loss"] = True
         return await self._changing("plan", arguments, plan, target=lambda view: view.plan_id)
 
     async def validate_intent(
@@ -301,8 +366,7 @@ class _Tools:
         = None,
         deployment_id: Annotated[str | None, Field(description="Restore the state right after this deployment")]
         = None,
-        allow_data_loss: Annotated[bool, Field(description="Allow removing volumes, disks or guests holding "
-                                                           "data; only if the user asked for it")] = False,
+        allow_data_loss: AllowDataLoss = False,
     ) -> PlanView:
         """Return a plan that brings everything back to a past moment (`at`) or to just after a past deployment
         (`deployment_id`); give exactly one. Changes nothing by itself: show the plan, then apply it."""
@@ -384,7 +448,8 @@ def build_server(
     for function, hints in (
         (tools.list_intent_kinds, _READ), (tools.describe_intent_kind, _READ), (tools.list_endpoints, _READ),
         (tools.list_resources, _READ), (tools.get_resource, _READ), (tools.history, _READ),
-        (tools.list_deployments, _READ), (tools.validate_intent, _READ), (tools.deployment_status, _READ),
+        (tools.list_deployments, _READ), (tools.stacks, _READ), (tools.outputs, _READ),
+        (tools.validate_intent, _READ), (tools.deployment_status, _READ),
         (tools.drift, ToolAnnotations(read_only_hint=True, destructive_hint=False, idempotent_hint=True,
                                       open_world_hint=True)),
         (tools.plan, _PLANS), (tools.reconcile, _PLANS), (tools.restore, _PLANS),

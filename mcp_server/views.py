@@ -27,15 +27,19 @@ from planner.views import (
     ChangeView,
     DeploymentSummary,
     DriftItemView,
+    OutputsView,
     ProgressItem,
     ResourceView,
     ResultView,
+    StackView,
     StatusView,
     apply_view,
     changes,
     deployment_summary,
     drift_items,
+    outputs_view,
     resource_view,
+    stack_view,
     status_view,
 )
 
@@ -53,20 +57,25 @@ __all__ = [
     "IntentKindDetail",
     "IntentKindSummary",
     "IntentKindsView",
+    "OutputsView",
     "PhraseView",
     "PlanView",
     "ProgressItem",
     "ResourceView",
     "ResourcesView",
     "ResultView",
+    "StackView",
+    "StacksView",
     "StatusView",
     "UnderstoodView",
     "ValidationView",
     "apply_view",
     "deployment_summary",
     "drift_view",
+    "outputs_view",
     "plan_view",
     "resource_view",
+    "stack_view",
     "status_view",
     "understood_view",
 ]
@@ -105,6 +114,10 @@ class ResourcesView(BaseModel):
 
 class HistoryView(BaseModel):
     versions: list[ResourceView] = Field(description="Newest first")
+
+
+class StacksView(BaseModel):
+    stacks: list[StackView] = Field(description="Every deployed stack, by name (as `iac stacks --json` lists them)")
 
 
 class PhraseView(BaseModel):
@@ -174,6 +187,10 @@ def plan_view(deployment: DeploymentRecord, plan: Plan, understood: Understood |
         f"show the user this plan; if they confirm, call apply with plan_id {deployment.id!r}"
         if pending else "nothing would change; there is nothing to apply"
     )
+    deletes = plan.counts().get("delete", 0)
+    if deletes:
+        next_step += (f"; it deletes {deletes} resource(s) (what the stack no longer declares, or all of it for a "
+                      "destroy): name them to the user")
     if understood is not None:
         next_step = f"tell the user how their sentence was understood (understood.phrases), then {next_step}"
     if plan.policy.waivers:

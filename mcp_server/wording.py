@@ -40,7 +40,7 @@ class ModelWording(Wording):
             case Fix.LIST_RESOURCES:
                 return "list_resources lists what homelab-iac manages"
             case Fix.LIST_STACKS:
-                return "list_stacks lists them"
+                return "the stacks tool lists them"
             case Fix.WAIT_OR_ROLL_BACK:
                 return (f"apply again once it has finished or, if it crashed, call rollback with deployment_id "
                         f"{argument!r}")

@@ -17,6 +17,7 @@ from planner.adapters.record import ResourceResult
 from planner.core.plan import Plan
 from planner.redact import scrub
 from planner.service.drift import DriftReport
+from planner.service.outputs import StackOutputs
 from planner.service.results import ApplyResult, DeploymentView
 from planner.service.results import StackView as StackResult
 from planner.state.records import DeploymentRecord, ResourceRecord
@@ -26,15 +27,19 @@ __all__ = [
     "ChangeView",
     "DeploymentSummary",
     "DriftItemView",
+    "IntentOutputsView",
+    "OutputsView",
     "ProgressItem",
     "ResourceView",
     "ResultView",
+    "StackOutputsView",
     "StackView",
     "StatusView",
     "apply_view",
     "changes",
     "deployment_summary",
     "drift_items",
+    "outputs_view",
     "resource_view",
     "stack_view",
     "status_view",
@@ -132,6 +137,33 @@ def stack_view(view: StackResult) -> StackView:
                      deployment_id=stack.deployment_id,
                      status=view.deployment.status.value if view.deployment is not None else None,
                      updated_at=stack.updated_at)
+
+
+class IntentOutputsView(BaseModel):
+    name: str
+    kind: str
+    outputs: dict[str, Any] = Field(description="What it offers, by name (an address, ports, a URL, a DNS name, "
+                                                "an id); null where the fact is not recorded; secrets masked")
+
+
+class StackOutputsView(BaseModel):
+    stack: str
+    source: str = Field(description="The intent file (or request) it was last applied from")
+    deployment_id: str = Field(description="Its last successful deployment")
+    intents: list[IntentOutputsView] = Field(description="In the order the stack declares them")
+
+
+class OutputsView(BaseModel):
+    stacks: list[StackOutputsView] = Field(description="By stack name")
+
+
+def outputs_view(found: list[StackOutputs]) -> OutputsView:
+    return OutputsView(stacks=[
+        StackOutputsView(stack=item.stack.name, source=item.stack.source, deployment_id=item.stack.deployment_id,
+                         intents=[IntentOutputsView(name=i.name, kind=i.kind, outputs=scrub(i.outputs))
+                                  for i in item.intents])
+        for item in found
+    ])
 
 
 def changes(plan: Plan) -> list[ChangeView]:

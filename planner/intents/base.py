@@ -10,12 +10,13 @@ from typing import Annotated, Any, ClassVar
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 
 from planner.core.kinds import backend_of
+from planner.core.refs import MISSING, find_output
 from planner.core.resources import Resource
 from planner.errors import IntentError, shown
 
 __all__ = [
-    "Endpoints", "ExpansionContext", "Intent", "IpAddressText", "Ipv4AddressText", "StackRef", "given", "intent_meta",
-    "stack_refs",
+    "Endpoints", "ExpansionContext", "Facts", "Intent", "IpAddressText", "Ipv4AddressText", "StackRef", "given",
+    "intent_meta", "stack_refs",
 ]
 
 
@@ -126,6 +127,20 @@ class ExpansionContext:
         return found
 
 
+@dataclass(frozen=True)
+class Facts:
+    """What applying told about resources: the observed facts recorded for each address (a VLAN's device, an
+    interface's identifier, a guest's vmid), which an intent's outputs read where its fields cannot say."""
+
+    by_address: Mapping[str, dict[str, Any]] = field(default_factory=dict)
+
+    def get(self, address: str, output: str) -> Any:
+        """Fact ``output`` of the resource at ``address`` (at the top of its facts or under its kind's key, as
+        references find it), or None when none is recorded."""
+        found = find_output(self.by_address.get(address), output)
+        return None if found is MISSING else found
+
+
 class Intent(BaseModel):
     """Base of every intent kind. Subclasses set ``kind`` to a Literal and implement ``expand``."""
 
@@ -142,6 +157,12 @@ class Intent(BaseModel):
 
     def expand(self, context: ExpansionContext) -> list[Resource]:
         """The resources this intent needs, with their dependencies."""
+        raise NotImplementedError
+
+    def outputs(self, context: ExpansionContext, facts: Facts) -> dict[str, Any]:
+        """What a user would copy once this intent is applied (an address, a port, a URL, a DNS name, an id),
+        by name: computed from its fields as ``expand`` computes them and, where only the apply can know (an
+        assigned vmid, an interface identifier), read from ``facts``; None for a fact not recorded."""
         raise NotImplementedError
 
     def sole_resource(

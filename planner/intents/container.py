@@ -11,7 +11,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from planner.core.resources import Resource
 from planner.errors import shorten, shown
-from planner.intents.base import ExpansionContext, Intent, IpAddressText
+from planner.intents.base import ExpansionContext, Facts, Intent, IpAddressText
 from planner.redact import is_secret_key
 from planner.secrets import SecretRef
 
@@ -141,6 +141,16 @@ ports: ["127.0.0.1:18080:8080"]
     @classmethod
     def _memory(cls, value: str | None) -> str | None:
         return check_size(value)
+
+    def outputs(self, context: ExpansionContext, facts: Facts) -> dict[str, Any]:
+        """Its published ports, the network it joined and its address there (the one asked for, else the one
+        Docker gave it)."""
+        found: dict[str, Any] = {"image": self.image, "ports": list(self.ports)}
+        if self.network is not None:
+            joined = facts.get(f"docker.container.{self.name}", "networks")
+            assigned = joined.get(self.network.name, {}).get("ip") if isinstance(joined, dict) else None
+            found.update(network=self.network.name, address=self.network.ipv4_address or assigned)
+        return found
 
     def expand(self, context: ExpansionContext) -> list[Resource]:
         endpoint = context.endpoints.resolve("docker", self.endpoint, context.where)

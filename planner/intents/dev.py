@@ -2,17 +2,17 @@
 
 from __future__ import annotations
 
-from typing import ClassVar, Literal
+from typing import Any, ClassVar, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
 from planner.core.resources import Resource
 from planner.errors import IntentError
-from planner.intents.base import ExpansionContext, Intent, StackRef, intent_meta
-from planner.intents.machines import LxcFields, Placement, VmFields
+from planner.intents.base import ExpansionContext, Facts, Intent, StackRef, intent_meta
+from planner.intents.machines import CloudInit, LxcFields, Placement, VmFields
 from planner.intents.network import InlineSegment, Segment, segment_for
-from planner.intents.primitives import CertificateFields, certificate_resources
-from planner.intents.web import reverse_proxy_resources
+from planner.intents.primitives import CertificateFields, certificate_outputs, certificate_resources
+from planner.intents.web import proxy_urls, reverse_proxy_resources
 from planner.secrets import SecretRef
 
 __all__ = ["Database", "DevEnvironmentIntent", "DevLxc", "DevVm"]
@@ -93,6 +93,28 @@ app_port: 8080                 # what the proxy forwards to on the machine
             return str(segment.check_address(self.address, "address"))
         except ValueError as err:
             raise IntentError(f"{context.where}.address: {err}") from None
+
+    def outputs(self, context: ExpansionContext, facts: Facts) -> dict[str, Any]:
+        """The machine's address, how to reach it over SSH and its vmid; the URL behind the proxy; the
+        database's published address, name and user; the certificate's files."""
+        segment, _ = segment_for(self.segment, self, context)
+        address = self._address(segment, context)
+        hostname = self.hostname or f"{self.name}.{segment.domain}"
+        if isinstance(self.machine, DevVm):
+            kind, user = "proxmox.vm", (self.machine.cloudinit or CloudInit()).user
+        else:
+            kind, user = "proxmox.lxc", "root"
+        found: dict[str, Any] = {
+            "address": address, "ssh": f"{user}@{address}", "vmid": facts.get(f"{kind}.{self.name}", "vmid"),
+            "url": proxy_urls(hostname, self.listen)[0], "hostname": hostname, "segment": segment.name,
+        }
+        if self.database is not None:
+            database = self.database
+            found.update(database=f"{database.publish_address}:{database.host_port}",
+                         database_name=database.database or self.name, database_user=database.user or self.name)
+        certificate = certificate_outputs(self.name, self.certificate, facts)
+        found.update(certificate=certificate["fullchain_file"], certificate_key=certificate["key_file"])
+        return found
 
     def expand(self, context: ExpansionContext) -> list[Resource]:
         segment, resources = segment_for(self.segment, self, context)

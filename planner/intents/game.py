@@ -11,7 +11,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validat
 from planner.core.resources import Resource
 from planner.core.sizes import memory_mib
 from planner.errors import IntentError, shown
-from planner.intents.base import ExpansionContext, Intent, Ipv4AddressText, StackRef, intent_meta
+from planner.intents.base import ExpansionContext, Facts, Intent, Ipv4AddressText, StackRef, intent_meta
 from planner.intents.container import check_size
 from planner.intents.network import InlineSegment, Segment, firewall_rule, segment_for
 
@@ -207,6 +207,33 @@ segment: gaming              # a network_segment intent in the same file, or its
             )
         return str(address)
 
+    def _host_shift(self, game: Game) -> int:
+        """How far ``host_port`` moves the game's ports on the Docker host (0: published as the game's own)."""
+        return 0 if self.host_port is None else self.host_port - game.ports[0].first
+
+    def _dns_name(self, segment: Segment) -> str:
+        return self.dns_name or f"{self.name}.{segment.domain}"
+
+    def outputs(self, context: ExpansionContext, facts: Facts) -> dict[str, Any]:
+        """The server's address and game ports on its segment, its DNS name (and what a player connects to),
+        the ports published on the Docker host, and the public name when there is one."""
+        segment, _ = segment_for(self.segment, self, context)
+        game = GAMES[self.game]
+        shift = self._host_shift(game)
+        dns_name = self._dns_name(segment)
+        found: dict[str, Any] = {
+            "address": self._server_address(segment, context),
+            "ports": [f"{port.range}/{port.protocol}" for port in game.ports],
+            "dns_name": dns_name,
+            "connect": f"{dns_name}:{game.ports[0].first}",
+            "published": [f"{self.publish_address}:{on_host.range}/{on_host.protocol}"
+                          for on_host in (GamePort(p.first + shift, p.last + shift, p.protocol) for p in game.ports)],
+            "segment": segment.name,
+        }
+        if self.public_dns is not None:
+            found["public_dns"] = self.public_dns.name
+        return found
+
     def expand(self, context: ExpansionContext) -> list[Resource]:
         segment, resources = segment_for(self.segment, self, context)
         docker = context.endpoints.resolve("docker", self.docker_endpoint or self.endpoint, context.where)
@@ -232,7 +259,7 @@ segment: gaming              # a network_segment intent in the same file, or its
         if self.game == "minecraft":
             env["MEMORY"] = sizing.heap
             env["MAX_PLAYERS"] = str(self.players)
-        shift = 0 if self.host_port is None else self.host_port - game.ports[0].first
+        shift = self._host_shift(game)
         ports = [
             f"{self.publish_address}:{number + shift}:{number}/{port.protocol}"
             for port in game.ports for number in range(port.first, port.last + 1)
@@ -283,7 +310,7 @@ segment: gaming              # a network_segment intent in the same file, or its
         return rules
 
     def _dns(self, segment: Segment, endpoint: str, address: str, context: ExpansionContext) -> list[Resource]:
-        hostname, _, domain = (self.dns_name or f"{self.name}.{segment.domain}").partition(".")
+        hostname, _, domain = self._dns_name(segment).partition(".")
         if not domain:
             raise IntentError(
                 f"{context.where}.dns_name: {shown(self.dns_name)} needs a domain, e.g. mc.gaming.home.arpa"

@@ -10,10 +10,12 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from planner.core.resources import Resource
 from planner.errors import shown
-from planner.intents.base import ExpansionContext, Intent, given
+from planner.intents.base import ExpansionContext, Facts, Intent, given
 from planner.secrets import SecretRef
 
-__all__ = ["DEBIAN_LXC_TEMPLATE", "CloudInit", "LxcFields", "LxcIntent", "Placement", "VmFields", "VmIntent"]
+__all__ = [
+    "DEBIAN_LXC_TEMPLATE", "CloudInit", "LxcFields", "LxcIntent", "Placement", "VmFields", "VmIntent", "guest_outputs",
+]
 
 # The container template the lab's Proxmox (and a stock PVE after `pveam download`) has on `local`.
 DEBIAN_LXC_TEMPLATE = "local:vztmpl/debian-12-standard_12.7-1_amd64.tar.zst"
@@ -182,6 +184,17 @@ class LxcFields(BaseModel):
         return spec
 
 
+def guest_outputs(address: str, ip: str, node: str | None, vlan: int | None, facts: Facts) -> dict[str, Any]:
+    """A Proxmox guest's outputs: the vmid Proxmox gave it, its node, its address (``dhcp`` when it takes one
+    and none is recorded), VLAN and first MAC address."""
+    macs = facts.get(address, "macs")
+    if ip == "dhcp":
+        ip = facts.get(address, "ip") or "dhcp"
+    return {"vmid": facts.get(address, "vmid"), "node": facts.get(address, "node") or node,
+            "ip": ip.split("/")[0], "vlan": vlan,
+            "mac": next(iter(macs.values()), None) if isinstance(macs, dict) and macs else None}
+
+
 class VmIntent(VmFields, Intent):
     """A Proxmox VM: a new one or a clone of a template, with cloud-init."""
 
@@ -205,6 +218,10 @@ cloudinit:
     def expand(self, context: ExpansionContext) -> list[Resource]:
         return self.sole_resource(context, "proxmox.vm", self.vm_spec(self.name, self.tags), self.endpoint)
 
+    def outputs(self, context: ExpansionContext, facts: Facts) -> dict[str, Any]:
+        ip = self.cloudinit.ip if self.cloudinit else "dhcp"
+        return guest_outputs(f"proxmox.vm.{self.name}", ip, self.node, self.vlan, facts)
+
 
 class LxcIntent(LxcFields, Intent):
     """A Proxmox LXC container from a template."""
@@ -225,3 +242,7 @@ ssh_public_keys: ["ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIHomelabExampleKeyOnly pi
 
     def expand(self, context: ExpansionContext) -> list[Resource]:
         return self.sole_resource(context, "proxmox.lxc", self.lxc_spec(self.name, self.tags), self.endpoint)
+
+    def outputs(self, context: ExpansionContext, facts: Facts) -> dict[str, Any]:
+        guest = guest_outputs(f"proxmox.lxc.{self.name}", self.ip, self.node, self.vlan, facts)
+        return {"hostname": self.name, **guest}

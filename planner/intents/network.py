@@ -15,7 +15,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validat
 from planner.core.refs import ref
 from planner.core.resources import Resource
 from planner.errors import shown
-from planner.intents.base import ExpansionContext, Intent, StackRef, intent_meta
+from planner.intents.base import ExpansionContext, Facts, Intent, StackRef, intent_meta
 
 __all__ = [
     "INTERNAL_NETWORKS",
@@ -28,6 +28,7 @@ __all__ = [
     "firewall_rule",
     "resolve_segment",
     "segment_for",
+    "segment_outputs",
     "segment_resources",
     "wan_rule",
 ]
@@ -348,6 +349,20 @@ isolated: true
 
     def expand(self, context: ExpansionContext) -> list[Resource]:
         return segment_resources(self.segment(context), self)
+
+    def outputs(self, context: ExpansionContext, facts: Facts) -> dict[str, Any]:
+        return segment_outputs(self.segment(context), facts)
+
+
+def segment_outputs(segment: Segment, facts: Facts) -> dict[str, Any]:
+    """A segment's outputs: its VLAN, addressing and domain, and the device and logical interface (``optN``)
+    the firewall gave it (known once applied)."""
+    return {
+        "vlan": segment.vlan, "subnet": str(segment.network), "gateway": str(segment.gateway),
+        "dhcp_range": f"{segment.pool[0]}-{segment.pool[1]}", "domain": segment.domain, "role": segment.role,
+        "device": facts.get(segment.vlan_address, "device"),
+        "interface": facts.get(segment.interface_address, "identifier"),
+    }
 
 
 def segment_for(

@@ -10,7 +10,7 @@ from typing import Any, ClassVar, Literal
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from planner.core.resources import Resource
-from planner.intents.base import ExpansionContext, Intent, given, intent_meta
+from planner.intents.base import ExpansionContext, Facts, Intent, given, intent_meta
 from planner.intents.network import DEFAULT_PARENT
 
 __all__ = [
@@ -20,6 +20,7 @@ __all__ = [
     "DnsRecordIntent",
     "StackIntent",
     "VlanIntent",
+    "certificate_outputs",
     "certificate_resources",
 ]
 
@@ -55,6 +56,11 @@ description: IoT devices
         if self.device:
             spec["device"] = self.device
         return self.sole_resource(context, "opnsense.vlan", spec, self.endpoint)
+
+    def outputs(self, context: ExpansionContext, facts: Facts) -> dict[str, Any]:
+        """The tag, the parent NIC and the VLAN device (the one asked for, else the one OPNsense picked)."""
+        return {"tag": self.tag, "parent": self.parent,
+                "device": self.device or facts.get(f"opnsense.vlan.{self.name}", "device")}
 
 
 class StackIntent(Intent):
@@ -94,6 +100,12 @@ definition:
             spec["purge_volumes"] = True
         return self.sole_resource(context, "docker.stack", spec, self.endpoint)
 
+    def outputs(self, context: ExpansionContext, facts: Facts) -> dict[str, Any]:
+        """Its services and every port they publish, as the definition writes them."""
+        services: dict[str, Any] = self.definition["services"]
+        ports = [str(port) for service in services.values() for port in service.get("ports") or []]
+        return {"services": list(services), "ports": ports}
+
 
 class DnsRecordIntent(Intent):
     """One DNS record on a DNS endpoint (Cloudflare, BIND via RFC 2136, OPNsense Unbound)."""
@@ -126,6 +138,17 @@ endpoint: lab-bind             # the lab has two DNS endpoints: lab-bind (lab.ho
         spec.update(given(ttl=self.ttl, zone=self.zone, priority=self.priority, proxied=self.proxied,
                           comment=self.comment, provider=self.provider))
         return self.sole_resource(context, "dns.record", spec, self.endpoint)
+
+    def outputs(self, context: ExpansionContext, facts: Facts) -> dict[str, Any]:
+        """The record's full name (relative names joined to the zone), type and value."""
+        record, zone = self.record.rstrip("."), (self.zone or "").rstrip(".")
+        if zone and record == "@":
+            fqdn = zone
+        elif zone and record != zone and not record.endswith(f".{zone}"):
+            fqdn = f"{record}.{zone}"
+        else:
+            fqdn = record
+        return {"fqdn": fqdn, "type": self.type, "value": self.value}
 
 
 class CertificateFields(BaseModel):
@@ -181,6 +204,14 @@ def certificate_resources(
     return [ca, issue]
 
 
+def certificate_outputs(name: str, fields: CertificateFields, facts: Facts) -> dict[str, Any]:
+    """Where a certificate's files are on the certs endpoint, and when it expires (known once issued)."""
+    base = f"{fields.cert_dir.rstrip('/')}/{name}"
+    kind = "cert.acme" if fields.issuer == "acme" else "cert.issue"
+    return {"cert_file": f"{base}/cert.pem", "fullchain_file": f"{base}/fullchain.pem",
+            "key_file": f"{base}/privkey.pem", "expires": facts.get(f"{kind}.{name}", "not_after")}
+
+
 class CertificateIntent(CertificateFields, Intent):
     """A TLS certificate from ACME (DNS-01) or from the internal CA."""
 
@@ -197,3 +228,6 @@ issuer: internal               # or acme: names in a public zone (lab: example.c
 
     def expand(self, context: ExpansionContext) -> list[Resource]:
         return certificate_resources(self.name, self.names, self, self, context)
+
+    def outputs(self, context: ExpansionContext, facts: Facts) -> dict[str, Any]:
+        return {"names": list(self.names), "issuer": self.issuer, **certificate_outputs(self.name, self, facts)}

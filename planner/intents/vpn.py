@@ -9,7 +9,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from planner.core.resources import Resource
 from planner.errors import IntentError, shown
-from planner.intents.base import ExpansionContext, Intent, StackRef, intent_meta
+from planner.intents.base import ExpansionContext, Facts, Intent, StackRef, intent_meta
 from planner.intents.network import NetworkSegmentIntent, SegmentRole, firewall_rule, wan_rule
 from planner.secrets import SecretRef
 
@@ -113,6 +113,18 @@ allowed_segments: [10.0.20.0/24]   # network_segment names in this file, or CIDR
             assert isinstance(sibling, NetworkSegmentIntent)
             found.append((sibling.subnet, sibling.name, sibling.role))
         return found
+
+    def outputs(self, context: ExpansionContext, facts: Facts) -> dict[str, Any]:
+        """What a peer's WireGuard configuration needs: the server's UDP port, tunnel address and public key
+        (known once the firewall made it), each peer's address, and the networks to route through the tunnel
+        (its AllowedIPs). The firewall's WAN address, the Endpoint host, is not known to homelab-iac."""
+        network = ipaddress.IPv4Network(self.tunnel_network)
+        peers = {peer.name: address for peer, address in zip(self.peers, self._peer_addresses(context), strict=True)}
+        return {
+            "port": self.port, "server_address": str(network.network_address + 1), "tunnel_network": str(network),
+            "public_key": facts.get(f"opnsense.wireguard_server.{self.name}", "public_key"), "peers": peers,
+            "allowed_ips": [str(network), *(cidr for cidr, _, _ in self._destinations(context))],
+        }
 
     def expand(self, context: ExpansionContext) -> list[Resource]:
         endpoint = context.endpoints.resolve("opnsense", self.endpoint, context.where)

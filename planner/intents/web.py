@@ -12,14 +12,14 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator, model_valida
 
 from planner.core.resources import Resource
 from planner.errors import IntentError, shown
-from planner.intents.base import ExpansionContext, Intent, IpAddressText, given, intent_meta
+from planner.intents.base import ExpansionContext, Facts, Intent, IpAddressText, given, intent_meta
 from planner.intents.container import check_size
 from planner.intents.machines import VmFields
 from planner.intents.network import wan_rule
-from planner.intents.primitives import CertificateFields, certificate_resources
+from planner.intents.primitives import CertificateFields, certificate_outputs, certificate_resources
 from planner.secrets import SecretRef
 
-__all__ = ["DnsSide", "SplitDns", "WebAppIntent", "reverse_proxy_resources"]
+__all__ = ["DnsSide", "SplitDns", "WebAppIntent", "proxy_urls", "reverse_proxy_resources"]
 
 
 def reverse_proxy_resources(
@@ -48,6 +48,12 @@ def reverse_proxy_resources(
               "state": "present"},
     )
     return [*servers, backend, frontend]
+
+
+def proxy_urls(hostname: str, listen: list[str]) -> list[str]:
+    """The URLs HAProxy answers ``hostname`` on, one per bind (its frontend speaks plain HTTP)."""
+    ports = sorted({int(bind.rsplit(":", 1)[1]) for bind in listen})
+    return [f"http://{hostname}/" if port == 80 else f"http://{hostname}:{port}/" for port in ports]
 
 
 class DnsSide(BaseModel):
@@ -177,6 +183,28 @@ dns:                           # the lab's BIND serves lab.home.arpa in two view
                                        meta=meta, spec=spec))
             upstreams.append((self.upstream_address or self.publish_address, self.host_port + index))
         return containers, upstreams
+
+    def outputs(self, context: ExpansionContext, facts: Facts) -> dict[str, Any]:
+        """Its URL (one per frontend bind), the upstreams HAProxy balances over, the split-horizon answers and
+        the certificate's files; on a VM, the vmid Proxmox gave it."""
+        urls = proxy_urls(self.hostname, self.listen)
+        if self.vm is not None:
+            ip = self.vm.cloudinit.ip if self.vm.cloudinit else "dhcp"
+            upstreams = [f"{ip.split('/')[0]}:{self.port}"]
+        else:
+            upstreams = [f"{self.upstream_address or self.publish_address}:{self.host_port + index}"
+                         for index in range(self.replicas)]
+        found: dict[str, Any] = {"url": urls[0], "hostname": self.hostname, "upstreams": upstreams}
+        if len(urls) > 1:
+            found["urls"] = urls
+        if self.dns is not None:
+            found.update(dns_internal=self.dns.internal.value, dns_public=self.dns.public.value)
+        certificate = certificate_outputs(self.name, self.certificate, facts)
+        found.update(certificate=certificate["fullchain_file"], certificate_key=certificate["key_file"],
+                     certificate_expires=certificate["expires"])
+        if self.vm is not None:
+            found["vmid"] = facts.get(f"proxmox.vm.{self.name}", "vmid")
+        return found
 
     def expand(self, context: ExpansionContext) -> list[Resource]:
         opnsense = context.endpoints.resolve("opnsense", self.opnsense_endpoint, context.where)

@@ -24,6 +24,7 @@ if TYPE_CHECKING:  # each use case is loaded on its first call: `iac status` nee
     from planner.core.plan import Plan
     from planner.service.deploying import Deploying, OnProgress
     from planner.service.drift import DriftCheck, DriftReport
+    from planner.service.outputs import OutputsReading, StackOutputs
     from planner.service.planning import Planning
     from planner.service.surgery import StateSurgery
     from planner.state.records import AuditRecord, DeploymentRecord, ResourceRecord
@@ -69,6 +70,12 @@ class Service:
         from planner.service.drift import DriftCheck
 
         return DriftCheck(self.ports)
+
+    @cached_property
+    def outputs_reading(self) -> OutputsReading:
+        from planner.service.outputs import OutputsReading
+
+        return OutputsReading(self.ports)
 
     @classmethod
     def from_environment(cls, *, inventory_path: Path | None = None, database_url: str | None = None) -> Service:
@@ -174,6 +181,10 @@ class Service:
         return [StackView(stack, sum(1 for address in stack.addresses if address in managed),
                           store.get_deployment(stack.deployment_id))
                 for stack in store.list_stacks()]
+
+    def outputs(self, stack: str | None = None) -> list[StackOutputs]:
+        """What each deployed stack's intents offer (addresses, ports, URLs, DNS names, ids), or one stack's."""
+        return self.outputs_reading.outputs(stack)
 
     def resource(self, address: str) -> ResourceRecord | None:
         """The latest record of one resource (absent ones included), or None."""
