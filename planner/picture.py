@@ -39,7 +39,9 @@ def why(change: Change) -> str:
         forcing = kind_spec(change.kind).replaced_by(before, after)
         rest = [name for name in fields if name not in forcing]
         return f"replace: {', '.join(forcing or fields)} changed" + (f"; {', '.join(rest)} too" if rest else "")
-    return (", ".join(fields[:4]) + (" and more" if len(fields) > 4 else "") + " differ") if fields else "differs"
+    if not fields:  # the record matches the intent, the device does not (found by the plan's refresh)
+        return "drifted: the device differs from what was applied"
+    return ", ".join(fields[:4]) + (" and more" if len(fields) > 4 else "") + " differ"
 
 
 def _graph(plan: Plan) -> tuple[list[list[tuple[str, Change]]], list[tuple[str, str]]]:

@@ -209,6 +209,8 @@ def _as_task_event(event: dict[str, Any], groups: dict[str, Any]) -> dict[str, A
     if group.batched:
         facts = next((value for key, value in res.items() if key not in _NOT_FACTS and isinstance(value, dict)), {})
         item = {"index": index, "changed": bool(res.get("changed")), "facts": facts}
+        if "action" in res:  # what the module decided (create, update, noop, ...), as a batch item says
+            item["action"] = res["action"]
         if "diff" in res:
             item["diff"] = res["diff"]
         if event.get("event") == "runner_on_ok":

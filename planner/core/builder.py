@@ -368,10 +368,14 @@ def _changes(work: Work, action_of: Any, before_of: Any) -> list[Change]:
 
 
 def action_between(kind: str, before: Mapping[str, Any] | None, after: Mapping[str, Any]) -> Action:
-    """What going from ``before`` (None: it does not exist) to ``after`` takes: create, nothing, or a change."""
+    """What going from ``before`` (None: it does not exist) to ``after`` takes: create, nothing, or a change.
+
+    Nothing, when every field ``after`` sets has that value already: a field ``after`` leaves out is not
+    managed, and its module leaves it as it is (an adopted object's record holds every field it has).
+    """
     if before is None:
         return Action.CREATE
-    if dict(before) == after:
+    if all(name in before and before[name] == value for name, value in after.items()):
         return Action.NOOP
     return _change_between(kind, before, after)
 

@@ -114,6 +114,8 @@ class KindSpec(OfKind):
     # Module options only this kind's module takes (module_defaults of a group would hand them to all).
     connection: Mapping[str, str] = field(default_factory=dict)
     task_args: TaskArgs | None = None  # how the spec becomes the task's arguments, when not as it is
+    # The spec fields ``iac import`` adopts an existing object by, joined with "/" (``vtnet2/77``).
+    import_id: tuple[str, ...] = ()
 
     @property
     def item_kind(self) -> str:
@@ -219,20 +221,23 @@ _CONTAINER_REPLACE = ("image", "command", "env", "ports", "labels", "mounts", "h
 _GUEST_SNAPSHOT = "snapshot_before_change"  # Proxmox's own safety net, recorded with the run
 
 KINDS: Mapping[str, KindSpec] = MappingProxyType({spec.kind: spec for spec in (
-    KindSpec("docker.container", batched=True, replace_fields=_CONTAINER_REPLACE,
+    KindSpec("docker.container", batched=True, import_id=("name",), replace_fields=_CONTAINER_REPLACE,
              claims=Claims(name="name", ports="ports"), demand=_container_demand, task_args=_split_secret_env),
-    KindSpec("docker.network", batched=True, replace_fields=("driver", "subnet", "gateway", "internal", "labels"),
+    KindSpec("docker.network", batched=True, import_id=("name",),
+             replace_fields=("driver", "subnet", "gateway", "internal", "labels"),
              claims=Claims(name="name", subnet="subnet")),
     # A removal archives the volume's contents first (to IAC_VOLUME_ARCHIVE_DIR, set by the executor), recorded.
-    KindSpec("docker.volume", batched=True, holds_data=True, replace_fields=("driver", "driver_options", "labels"),
-             absent_extra={"archive": True}, claims=Claims(name="name")),
+    KindSpec("docker.volume", batched=True, import_id=("name",), holds_data=True,
+             replace_fields=("driver", "driver_options", "labels"), absent_extra={"archive": True},
+             claims=Claims(name="name")),
     KindSpec("docker.image", batched=True),
     KindSpec("docker.stack"),
-    KindSpec("opnsense.vlan", identity=("parent", "tag"), batched=True, claims=Claims(tag="tag")),
+    KindSpec("opnsense.vlan", identity=("parent", "tag"), batched=True, import_id=("parent", "tag"),
+             claims=Claims(tag="tag")),
     # opnsense_interface requires description even to remove an assignment.
     KindSpec("opnsense.interface", identity=("device", "description"), batched=True,
              claims=Claims(name="description")),
-    KindSpec("opnsense.alias", batched=True, claims=Claims(name="name")),
+    KindSpec("opnsense.alias", batched=True, import_id=("name",), claims=Claims(name="name")),
     # The module derives the rule's uuid from its name.
     KindSpec("opnsense.firewall_rule", batched=True, claims=Claims(name="name")),
     KindSpec("opnsense.dhcp_subnet", identity=("subnet",), batched=True, claims=Claims(subnet="subnet")),
@@ -244,15 +249,16 @@ KINDS: Mapping[str, KindSpec] = MappingProxyType({spec.kind: spec for spec in (
     KindSpec("opnsense.wireguard_server", batched=True),
     KindSpec("opnsense.wireguard_peer", identity=("name", "public_key", "tunnel_address"), batched=True),
     KindSpec("proxmox.vm", identity=("vmid", "name"), absent_extra={"force": True}, holds_data=True, batched=True,
+             import_id=("vmid",),
              safety_net=_GUEST_SNAPSHOT, claims=Claims(name="name", vmid="vmid"), demand=_vm_demand),
     KindSpec("proxmox.lxc", identity=("vmid", "hostname"), absent_extra={"force": True}, holds_data=True,
-             batched=True, safety_net=_GUEST_SNAPSHOT, claims=Claims(name="hostname", vmid="vmid"),
+             batched=True, import_id=("vmid",), safety_net=_GUEST_SNAPSHOT, claims=Claims(name="hostname", vmid="vmid"),
              demand=_lxc_demand),
     KindSpec("proxmox.template", identity=("vmid", "name"), batched=True, removable=False),
     KindSpec("proxmox.snapshot", identity=("vmid", "name", "guest_type", "snapname"), holds_data=True),
     KindSpec("proxmox.storage_content", identity=("storage", "content", "filename", "appliance", "url"),
              batched=True),
-    KindSpec("dns.record", identity=("name", "type", "value", "zone"), batched=True),
+    KindSpec("dns.record", identity=("name", "type", "value", "zone"), batched=True, import_id=("name", "type")),
     # Both sides, whole: each names where its answer lives (zone, provider, TSIG key and its secret reference).
     KindSpec("dns.split_horizon", identity=("name", "type", "zone", "internal", "public")),
     KindSpec("dns.ddns", identity=("name", "type", "value", "zone")),

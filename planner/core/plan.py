@@ -91,6 +91,20 @@ class Plan(BaseModel):
     targets: list[str] = Field(default_factory=list)
     # Recorded addresses renamed (``moved:``), ``[from, to]``: the state is renamed when the plan runs.
     moved: list[tuple[str, str]] = Field(default_factory=list)
+    # Decided against what the endpoints hold now (planner.core.refresh): its no-ops need no run.
+    refreshed: bool = False
+
+    def to_run(self) -> Plan:
+        """What applying the plan runs: everything, or for a refreshed plan what differs (its no-ops left
+        out, the waves that empties dropped and the rest renumbered)."""
+        if not self.refreshed:
+            return self
+        kept = {change.address for change in self.changes if change.action is not Action.NOOP}
+        waves = [wave for wave in ([a for a in wave if a in kept] for wave in self.waves) if wave]
+        wave_of = {address: number for number, wave in enumerate(waves, start=1) for address in wave}
+        changes = [change.model_copy(update={"wave": wave_of[change.address]}) for change in self.changes
+                   if change.address in kept]
+        return self.model_copy(update={"changes": changes, "waves": waves})
 
     def counts(self) -> dict[str, int]:
         """How many changes of each action (zero included); ``replace`` only when the plan has one, so a

@@ -96,22 +96,24 @@ class Service:
     # --- planning ------------------------------------------------------------------------------------------
 
     def plan(self, path: str | Path, *, out: Path | None = None, allow: Collection[str] = (),
-             policy: Path | None = None, targets: Collection[str] = (), allow_data_loss: bool = False) -> PlanResult:
+             policy: Path | None = None, targets: Collection[str] = (), allow_data_loss: bool = False,
+             refresh: bool = False) -> PlanResult:
         return self.planning.plan(path, out=out, allow=allow, policy=policy, targets=targets,
-                                  allow_data_loss=allow_data_loss)
+                                  allow_data_loss=allow_data_loss, refresh=refresh)
 
     def plan_documents(self, documents: list[Any], *, source: str, out: Path | None = None,
                        allow: Collection[str] = (), policy: Path | None = None,
                        targets: Collection[str] = (), stack: str | None = None,
-                       allow_data_loss: bool = False) -> PlanResult:
+                       allow_data_loss: bool = False, refresh: bool = False) -> PlanResult:
         return self.planning.plan_documents(documents, source=source, out=out, allow=allow, policy=policy,
-                                            targets=targets, stack=stack, allow_data_loss=allow_data_loss)
+                                            targets=targets, stack=stack, allow_data_loss=allow_data_loss,
+                                            refresh=refresh)
 
     def plan_sentence(self, text: str, *, out: Path | None = None, allow: Collection[str] = (),
                       policy: Path | None = None, targets: Collection[str] = (),
-                      allow_data_loss: bool = False) -> PlanResult:
+                      allow_data_loss: bool = False, refresh: bool = False) -> PlanResult:
         return self.planning.plan_sentence(text, out=out, allow=allow, policy=policy, targets=targets,
-                                           allow_data_loss=allow_data_loss)
+                                           allow_data_loss=allow_data_loss, refresh=refresh)
 
     def plan_destroy(self, *, path: str | Path | None = None, stack: str | None = None,
                      targets: Collection[str] = (), allow_data_loss: bool = False) -> PlanResult:

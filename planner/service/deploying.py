@@ -154,11 +154,18 @@ class Deploying:
             raise IacError(
                 f"endpoint {missing[0]} of plan {deployment.id[:8]} is no longer in {inventory.path}; plan again"
             )
+        whole, plan = plan, plan.to_run()  # a refreshed plan runs only what differs
         self.ports.check_preflight(plan, inventory)
-        self._rename(operation, deployment, plan)
-        project = render(operation, plan, self.ports.project_dir(deployment.id), deployment.id)
+        self._rename(operation, deployment, whole)
         # A resumed run keeps the before-states its first attempt recorded: those are what "undo" means.
         rollback_data = before or before_states(plan, {c.address: self._live_spec(c.address) for c in plan.changes})
+        if not plan.changes:  # nothing differs: nothing runs, as Terraform's "No changes"
+            self._move(deployment, S.RUNNING, rollback_data=rollback_data)
+            self._record_stack(deployment, whole)
+            summary = {"changed": 0, "ok": 0, "failed": 0, "results": {}, "runner_status": "not run: no changes",
+                       "safety_nets": []}
+            return ApplyResult(self._move(deployment, S.SUCCEEDED, summary=summary), whole, [])
+        project = render(operation, plan, self.ports.project_dir(deployment.id), deployment.id)
         self._move(deployment, S.RUNNING, rollback_data=rollback_data)
         recorder = DeploymentRecorder(self.ports.store, deployment.id, plan, on_progress)
         try:
@@ -172,15 +179,15 @@ class Deploying:
         summary = recorder.summary(run.status)
         failures = [r for r in results if r.status == "failed"]
         if run.ok and not failures:
-            self._record_stack(deployment, plan)
-            return ApplyResult(self._move(deployment, S.SUCCEEDED, summary=summary), plan, results)
+            self._record_stack(deployment, whole)
+            return ApplyResult(self._move(deployment, S.SUCCEEDED, summary=summary), whole, results)
         error = f"{failures[0].address}: {failures[0].message}" if failures else f"ansible run {run.status}"
         error = recorder.task_errors[0] if not failures and recorder.task_errors else error
         if not failures and not recorder.task_errors and run.detail:
             error += f": {run.detail}"
         touched = [r.address for r in results if r.status in ("changed", "failed")]
         if not rollback or not touched:
-            return ApplyResult(self._move(deployment, S.FAILED, error=error, summary=summary), plan, results)
+            return ApplyResult(self._move(deployment, S.FAILED, error=error, summary=summary), whole, results)
         undone = self._undo(operation, deployment.id, plan, rollback_data, touched, on_progress)
         summary["rollback"] = _rollback_summary(undone)
         left = [r.address for r in undone if r.status == "failed"] + [
@@ -190,7 +197,7 @@ class Deploying:
             status, error = S.ROLLBACK_FAILED, f"{error}; rollback could not undo {', '.join(left)}"
         else:
             status = S.ROLLED_BACK
-        return ApplyResult(self._move(deployment, status, error=error, summary=summary), plan, results, undone)
+        return ApplyResult(self._move(deployment, status, error=error, summary=summary), whole, results, undone)
 
     def _rename(self, operation: Operation, deployment: DeploymentRecord, plan: Plan) -> None:
         """The plan's ``moved`` addresses renamed in state before anything runs (a resumed run finds them

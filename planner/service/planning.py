@@ -31,40 +31,42 @@ class Planning:
 
     def plan(
         self, path: str | Path, *, out: Path | None = None, allow: Collection[str] = (), policy: Path | None = None,
-        targets: Collection[str] = (), allow_data_loss: bool = False,
+        targets: Collection[str] = (), allow_data_loss: bool = False, refresh: bool = False,
     ) -> PlanResult:
         """Read an intent file, plan it against recorded state, store the plan and render its project.
 
         ``policy`` is a policy file (default ``$IAC_POLICY``, else the shipped rules); ``allow`` names rules
         waived for this plan, recorded in it; ``targets`` limits the plan to those addresses and their
         dependencies. The file is a stack: what the stack owned and the file no longer declares is removed
-        (what holds data only with ``allow_data_loss``).
+        (what holds data only with ``allow_data_loss``). With ``refresh`` the plan is decided against what
+        the endpoints hold now (``planner.service.refresh``): it runs only what differs, and a create that
+        meets an object homelab-iac does not manage is an error naming it.
         """
         return self._plan(load_stack_file(path), source=str(path), out=out, allow=allow, policy=policy,
-                          targets=targets, allow_data_loss=allow_data_loss)
+                          targets=targets, allow_data_loss=allow_data_loss, refresh=refresh)
 
     def plan_documents(
         self, documents: list[Any], *, source: str, out: Path | None = None, allow: Collection[str] = (),
         policy: Path | None = None, targets: Collection[str] = (), stack: str | None = None,
-        allow_data_loss: bool = False,
+        allow_data_loss: bool = False, refresh: bool = False,
     ) -> PlanResult:
         """Plan intents given as data (what an intent file holds, already parsed), e.g. from an MCP client.
 
         Their stack is the one the documents name, else ``stack``, else the first intent's name.
         """
         return self._plan(_documents_stack(documents, source, stack), source=source, out=out, allow=allow,
-                          policy=policy, targets=targets, allow_data_loss=allow_data_loss)
+                          policy=policy, targets=targets, allow_data_loss=allow_data_loss, refresh=refresh)
 
     def plan_sentence(
         self, text: str, *, out: Path | None = None, allow: Collection[str] = (), policy: Path | None = None,
-        targets: Collection[str] = (), allow_data_loss: bool = False,
+        targets: Collection[str] = (), allow_data_loss: bool = False, refresh: bool = False,
     ) -> PlanResult:
         """Plan what an English request means; the result says what was understood, phrase by phrase. Its
         stack is the name of the intent understood."""
         understood = parse_sentence(text)
         source = f"sentence: {understood.text}"
         result = self.plan_documents([understood.document()], source=source, out=out, allow=allow, policy=policy,
-                                     targets=targets, allow_data_loss=allow_data_loss)
+                                     targets=targets, allow_data_loss=allow_data_loss, refresh=refresh)
         return replace(result, understood=understood)
 
     def plan_destroy(
@@ -175,10 +177,15 @@ class Planning:
     def _plan(
         self, declared: IntentFile, *, source: str, out: Path | None, allow: Collection[str] = (),
         policy: Path | None = None, targets: Collection[str] = (), allow_data_loss: bool = False,
+        refresh: bool = False,
     ) -> PlanResult:
         operation = Operation(self.ports)
         plan = self._build(operation, declared, source=source, allow=allow, policy=policy, targets=targets,
                            allow_data_loss=allow_data_loss)
+        if refresh:
+            from planner.service.refresh import refresh as refreshing
+
+            plan = refreshing(self.ports, operation, plan)
         result = self._store(operation, plan, {"source": source, "stack": declared.stack, "intents": plan.intents})
         if out is not None:
             if out.exists() and any(out.iterdir()) and not (out / "site.yml").exists():
@@ -189,7 +196,7 @@ class Planning:
 
     def _store(self, operation: Operation, plan: Plan, intent: dict[str, Any]) -> PlanResult:
         deployment = self.ports.store.create_deployment(intent, plan.model_dump(mode="json"))
-        project = render(operation, plan, self.ports.project_dir(deployment.id), deployment.id)
+        project = render(operation, plan.to_run(), self.ports.project_dir(deployment.id), deployment.id)
         return PlanResult(deployment, plan, project)
 
 

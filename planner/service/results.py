@@ -49,7 +49,12 @@ class ApplyResult:
 
     @property
     def unchanged(self) -> int:
-        return sum(1 for result in self.results if result.status == "ok")
+        """Resources left as they were: those the run found in sync, and those a refreshed plan knew were and
+        did not run."""
+        ran = {result.address for result in self.results}
+        skipped = sum(1 for change in self.plan.changes if change.address not in ran and self.plan.refreshed
+                      and change.action.value == "noop")
+        return sum(1 for result in self.results if result.status == "ok") + skipped
 
     @property
     def failed(self) -> int:
@@ -66,6 +71,8 @@ class ApplyResult:
         if self.rollback and not self.results:  # `iac rollback`: only the undo ran
             left = len(self.rollback) - self.undone
             return f"Deployment {short} {status.value}: {self.undone} undone, {left} left as they were."
+        if self.plan.refreshed and not self.results and status is DeploymentStatus.SUCCEEDED:
+            return f"Deployment {short} {status.value}: no changes, nothing ran ({self.unchanged} in sync)."
         line = f"Deployment {short} {status.value}: {self.changed} changed, {self.unchanged} unchanged, " \
                f"{self.failed} failed"
         if status in (DeploymentStatus.ROLLED_BACK, DeploymentStatus.ROLLBACK_FAILED):

@@ -1,0 +1,110 @@
+"""Plan-time refresh: what the endpoints hold now, read in one check-mode run, decides the plan.
+
+Before a plan is stored, every change that can be checked runs once in check mode (``refresh_plan``: one
+wave, each endpoint's batch module once; a create that refers to something this plan makes first cannot
+be, and is left as planned). What each module would do (``Seen``) then decides (``refreshed``):
+
+- a planned create whose object exists already (the module would update it, or leave it) is a collision:
+  something made by hand that homelab-iac does not manage. Every collision is an error naming the object
+  and the ``iac import`` command that adopts it, never a silent takeover;
+- a recorded resource the module would leave as it is needs no run (``noop``); one the module would change
+  is an update (or a replacement) even when the recorded state said it was in sync: the live state drifted;
+- a removal always runs (removing what is gone changes nothing, and its record must say so).
+
+A refreshed plan runs only what differs: its no-ops are not rendered into the apply's project.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from planner.core.kinds import kind_spec
+from planner.core.plan import Action, Change, Plan
+from planner.core.refs import refs_in
+from planner.errors import ConflictError
+
+__all__ = ["Seen", "import_id", "refresh_plan", "refreshed"]
+
+
+@dataclass(frozen=True)
+class Seen:
+    """What one resource's module would do, found in the refresh's check-mode run."""
+
+    status: str  # "ok" | "changed" | "failed"
+    action: str = ""  # the module's own decision (noop, create, update, replace, delete), when it says
+    message: str = ""
+
+
+def import_id(kind: str, spec: Mapping[str, Any]) -> str | None:
+    """The id ``iac import`` adopts an object of ``kind`` by (``vtnet2/77``), from ``spec``; None when the
+    kind is not adopted by id."""
+    fields = kind_spec(kind).import_id
+    if not fields or any(spec.get(name) in (None, "") for name in fields):
+        return None
+    return "/".join(str(spec[name]) for name in fields)
+
+
+def refresh_plan(plan: Plan) -> Plan | None:
+    """The changes of ``plan`` a check-mode run can check, in one wave; None when there is none."""
+    created = {change.address for change in plan.changes if change.action is Action.CREATE}
+    checked = [
+        change.model_copy(update={"wave": 1, "depends_on": []})
+        for change in plan.changes
+        if change.action is not Action.DELETE
+        and not (change.action is Action.CREATE and any(ref in created for ref in refs_in(change.after)))
+    ]
+    if not checked:
+        return None
+    return plan.model_copy(update={"changes": checked, "waves": [[change.address for change in checked]],
+                                   "source": f"refresh of {plan.source}"})
+
+
+def refreshed(plan: Plan, seen: Mapping[str, Seen]) -> Plan:
+    """``plan`` decided against what the refresh saw; raises ``ConflictError`` naming every collision."""
+    problems: list[str] = []
+    changes: list[Change] = []
+    for change in plan.changes:
+        found = seen.get(change.address)
+        if found is None or change.action is Action.DELETE:
+            changes.append(change)
+            continue
+        if change.action is Action.CREATE:
+            problem = _collision(change, found, plan.stack)
+            if problem:
+                problems.append(problem)
+            changes.append(change)
+            continue
+        if found.status == "failed":
+            problems.append(f"{change.address} on {change.endpoint} cannot be checked ({found.message}); fix that, "
+                            "or plan with --refresh=false to decide against the recorded state alone")
+        elif found.status == "ok":
+            changes.append(_as(change, Action.NOOP))
+        elif change.action is Action.NOOP:  # in sync by the record, not on the device: it drifted
+            changes.append(_as(change, Action.REPLACE if found.action == "replace" else Action.UPDATE))
+        else:
+            changes.append(change)
+    if problems:
+        raise ConflictError("; ".join(problems))
+    return plan.model_copy(update={"changes": changes, "refreshed": True})
+
+
+def _collision(change: Change, found: Seen, stack: str | None) -> str:
+    """The error for a planned create the refresh found existing (or could not check), or ''."""
+    if found.status != "failed" and found.action in ("", "create"):
+        return ""
+    what = f"{change.address} exists on {change.endpoint}"
+    if found.status == "failed":
+        what = f"{change.address} on {change.endpoint}: {found.message}"
+    identity = import_id(change.kind, change.after or {})
+    to_stack = f" --stack {stack}" if stack else ""
+    adopt = (f"adopt it with `iac import {change.address} {identity}{to_stack}`" if identity
+             else "remove it by hand or give the intent another name")
+    if found.status == "failed":
+        return f"{what}; if that object is yours, {adopt}"
+    return f"{what} and homelab-iac does not manage it; {adopt}, or give the intent another name"
+
+
+def _as(change: Change, action: Action) -> Change:
+    return change.model_copy(update={"action": action})
