@@ -185,6 +185,23 @@ TargetOption = Annotated[
 PolicyOption = Annotated[
     Path | None, typer.Option("--policy", help="Policy file (default: $IAC_POLICY, else the shipped rules).")
 ]
+def _truth(text: str) -> bool:
+    """``--refresh=false``: Terraform's spelling of a boolean option."""
+    value = text.strip().lower()
+    if value in ("true", "yes", "1", "on"):
+        return True
+    if value in ("false", "no", "0", "off"):
+        return False
+    raise IacError(f"{shown(text)} is neither true nor false", field=Argument("refresh"))
+
+
+RefreshOption = Annotated[
+    str,
+    typer.Option("--refresh", metavar="true|false",
+                 help="Read what the endpoints hold before deciding (default true): a create that meets an object "
+                      "homelab-iac does not manage is refused, and only what differs runs. --refresh=false decides "
+                      "against the recorded state alone, faster."),
+]
 DataLossOption = Annotated[
     bool, typer.Option("--allow-data-loss", help="Let the plan remove what holds data (volumes, disks, guests); "
                                                  "each backend's safety net is taken first.")
@@ -248,6 +265,7 @@ def plan(
     destroy_: Annotated[bool, typer.Option("--destroy", help="Plan removing everything the stack TARGET (an "
                                                              "intent file or a stack's name) owns.")] = False,
     allow_data_loss: DataLossOption = False,
+    refresh: RefreshOption = "true",
     inventory: InventoryOption = None,
     as_json: JsonOption = False,
 ) -> None:
@@ -256,6 +274,7 @@ def plan(
 
     if graph is not None and graph not in FORMATS:
         raise IacError(f"--graph: {shown(graph)} is not a picture format; choose one of {', '.join(FORMATS)}")
+    refreshing = _truth(refresh)
     if destroy_ and (allow or policy is not None):
         raise IacError("plans a destroy, which no policy rule governs; leave it out", field=Argument(
             "allow" if allow else "policy"))
@@ -264,7 +283,8 @@ def plan(
         result = _plan_destroy(service, target, None, targets=targets, allow_data_loss=allow_data_loss)
     else:
         result = _plan_target(service, target, out=out_dir, allow=allow, policy=policy, targets=targets,
-                              allow_data_loss=allow_data_loss, show=not as_json and graph is None)
+                              allow_data_loss=allow_data_loss, refresh=refreshing,
+                              show=not as_json and graph is None)
     if graph is not None:
         print(draw(result.plan, graph), end="")
         return
@@ -282,7 +302,8 @@ def plan(
     again = [_quoted(target), *(f"--allow {rule}" for rule in allow or ()),
              *([f"--policy {_quoted(str(policy))}"] if policy is not None else []),
              *(f"--target {address}" for address in targets or ()),
-             *(["--allow-data-loss"] if allow_data_loss else []), *where]
+             *(["--allow-data-loss"] if allow_data_loss else []), *([] if refreshing else ["--refresh=false"]),
+             *where]
     # One line each, however narrow the terminal: they are commands to copy.
     verb = "iac destroy" if destroy_ else "iac apply"
     if destroy_ and not _is_file(Path(target)):
@@ -305,15 +326,16 @@ def _plan_target(
     policy: Path | None = None,
     targets: list[str] | None = None,
     allow_data_loss: bool = False,
+    refresh: bool = True,
     show: bool = True,
 ) -> PlanResult:
     """Plan a file, or a sentence when TARGET is not a file; print what a sentence was understood as."""
     path = Path(target)
     if _is_file(path) or (" " not in target.strip() and path.suffix.lower() in (".yaml", ".yml", ".json")):
         return service.plan(path, out=out, allow=allow or (), policy=policy, targets=targets or (),
-                            allow_data_loss=allow_data_loss)
+                            allow_data_loss=allow_data_loss, refresh=refresh)
     result = service.plan_sentence(target, out=out, allow=allow or (), policy=policy, targets=targets or (),
-                                   allow_data_loss=allow_data_loss)
+                                   allow_data_loss=allow_data_loss, refresh=refresh)
     if show and result.understood is not None:
         import yaml
         from rich.console import Console
@@ -435,6 +457,7 @@ def apply(
     policy: PolicyOption = None,
     targets: TargetOption = None,
     allow_data_loss: DataLossOption = False,
+    refresh: RefreshOption = "true",
     inventory: InventoryOption = None,
     as_json: JsonOption = False,
 ) -> None:
@@ -444,16 +467,17 @@ def apply(
     """
     service = _service(inventory)
     stored = _stored_plan(service, target)
+    refreshing = _truth(refresh)
     if stored is not None:
-        if allow or policy is not None or targets or allow_data_loss:
+        if allow or policy is not None or targets or allow_data_loss or not refreshing:
             given = ("allow" if allow else "policy" if policy is not None else "targets" if targets
-                     else "allow_data_loss")
+                     else "allow_data_loss" if allow_data_loss else "refresh")
             raise IacError("applies when planning; a stored plan is applied as it was made: plan again to change it",
                            field=Argument(given))
         deployment, plan = stored
     else:
         planned = _plan_target(service, target, allow=allow, policy=policy, targets=targets,
-                               allow_data_loss=allow_data_loss, show=not as_json)
+                               allow_data_loss=allow_data_loss, refresh=refreshing, show=not as_json)
         deployment, plan = planned.deployment, planned.plan
     _run_plan(service, deployment, plan, targets, yes=yes, as_json=as_json, rollback=not no_rollback, wait=wait)
 
@@ -521,6 +545,41 @@ def stacks(as_json: JsonOption = False) -> None:
 
 
 @app.command()
+def output(
+    stack: Annotated[str | None, typer.Argument(help="A deployed stack (`iac stacks` lists them); default: every one.")]
+    = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Show what deployed intents offer to copy: addresses, ports, URLs, DNS names, ids (never a secret)."""
+    from planner.views import outputs_view
+
+    view = outputs_view(_service().outputs(stack))
+    if as_json:
+        _emit(view.model_dump(mode="json"))
+        return
+    if not view.stacks:
+        _out().print("No stacks deployed yet: every intent file is one, e.g. `iac apply examples/hello.yaml`.")
+        return
+    table = _table("stack", "intent", "output", "value", overflow=True)
+    for found in view.stacks:
+        for intent in found.intents:
+            for name, value in intent.outputs.items():
+                table.add_row(escape(found.stack), escape(intent.name), escape(name), _output_text(value))
+    _out().print(table)
+
+
+def _output_text(value: Any) -> str:
+    """An output as a table cell: a list joined by commas, a mapping as KEY=VALUE, a fact not recorded dim."""
+    if value is None:
+        return "[dim]not recorded[/]"
+    if isinstance(value, list):
+        return escape(", ".join(str(item) for item in value))
+    if isinstance(value, dict):
+        return escape(", ".join(f"{key}={item}" for key, item in value.items()))
+    return escape(str(value))
+
+
+@app.command()
 def resume(
     deployment_id: Annotated[str, typer.Argument(help="An interrupted deployment (id or unique prefix).")],
     inventory: InventoryOption = None,
@@ -585,7 +644,9 @@ def status(
         table.add_row(r.address, r.endpoint, r.state.value, str(r.version), result)
     _out().print(table)
     for net in d.summary.get("safety_nets", []):
-        what = "config backup" if net.get("kind") == "opnsense_backup" else f"snapshot of {net.get('resource')}"
+        what = {"opnsense_backup": "config backup",
+                "docker_volume_archive": f"archive of {net.get('resource')}"}.get(str(net.get("kind")),
+                                                                              f"snapshot of {net.get('resource')}")
         _out().print(f"safety net: {escape(str(net.get('endpoint')))} {what} {escape(str(net.get('id')))} "
                   f"taken before the change (undo with {escape(str(net.get('restore')))})")
 
