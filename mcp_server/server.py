@@ -107,6 +107,9 @@ Destroy = Annotated[bool, Field(
 AllowDataLoss = Annotated[bool, Field(
     description="Let the plan remove what holds data (volumes, disks, guests), each backend's safety net taken "
                 "first; only if the user asked for it")]
+Refresh = Annotated[bool, Field(
+    description="Read what the endpoints hold before deciding (default true); false decides against the recorded "
+                "state alone, faster, and cannot find objects made by hand")]
 IntentDocument = Annotated[dict[str, Any] | None, Field(
     description="An intent document, the shape of an intent file: {\"version\": 1, \"intents\": "
                 "[{\"kind\": \"container\", \"name\": ..., ...}]} or one intent with `kind`")]
@@ -277,14 +280,16 @@ class _Tools:
 
     async def plan(self, intent: IntentDocument = None, sentence: Sentence = None, allow: Allow = None,
                    targets: Targets = None, stack: Stack = None, destroy: Destroy = False,
-                   allow_data_loss: AllowDataLoss = False) -> PlanView:
+                   allow_data_loss: AllowDataLoss = False, refresh: Refresh = True) -> PlanView:
         """Plan an intent (or a sentence) against what is recorded: stores the plan and returns its plan_id, a
         change table (create/update/replace/delete/noop per resource, in dependency waves), the graph as Mermaid, the
         policy results and, for a sentence, what it was understood as. Nothing is changed. A policy violation
         is an error naming the rule and the change. Show the plan to the user; apply it only after they confirm.
         Every plan is of a stack: applying it converges the stack, deleting what the stack owned and no longer
         declares (those deletes are in the table). With destroy: true and `stack`, it plans removing the whole
-        stack instead; that too is applied with apply(plan_id)."""
+        stack instead; that too is applied with apply(plan_id). The plan reads the endpoints first (refresh): a
+        create that meets an object homelab-iac does not manage is an error naming it, and applying runs only what
+        differs."""
         _planned_as_asked(intent, sentence, stack, destroy, allow)
         waived, only = tuple(allow or ()), tuple(targets or ())
 
@@ -294,10 +299,10 @@ class _Tools:
                                                                   allow_data_loss=allow_data_loss))
             if sentence is not None:
                 return plan_result_view(self.service.plan_sentence(sentence, allow=waived, targets=only,
-                                                                   allow_data_loss=allow_data_loss))
+                                                                   allow_data_loss=allow_data_loss, refresh=refresh))
             return plan_result_view(self.service.plan_documents([intent], source="mcp:intent", allow=waived,
                                                                 targets=only, stack=stack,
-                                                                allow_data_loss=allow_data_loss))
+                                                                allow_data_loss=allow_data_loss, refresh=refresh))
 
         arguments: dict[str, Any] = (
             {"destroy": True} if destroy else {"intent": intent} if sentence is None else {"sentence": sentence})
@@ -309,6 +314,8 @@ class _Tools:
             arguments["targets"] = list(targets)
         if allow_data_loss:
             arguments["allow_data_loss"] = True
+        if not refresh:
+            arguments["refresh"] = False
         return await self._changing("plan", arguments, plan, target=lambda view: view.plan_id)
 
     async def validate_intent(

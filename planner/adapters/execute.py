@@ -159,7 +159,9 @@ def _last_words(private: Path) -> str:
 class ScriptedExecutor:
     """A fake executor: each run replays the next scripted events and ends with the scripted status.
 
-    ``ScriptedExecutor(events, status).then(more_events)`` scripts two runs; the last script repeats.
+    ``ScriptedExecutor(events, status).then(more_events)`` scripts two runs; the last script repeats. A
+    check-mode run (drift, a plan's refresh) replays the scripts given with ``checking(events)`` instead, and
+    without any finds nothing: it consumes no run's script, as a real check changes nothing.
     A scripted event may name a resource instead of a task (``event_data: {address: ..., res: {...}}``,
     ``res`` as the resource's single module would return it); the fake turns it into the event the
     rendered project's task for that resource would produce (a batch result where the resource is batched).
@@ -167,16 +169,24 @@ class ScriptedExecutor:
 
     def __init__(self, events: Iterable[dict[str, Any]] = (), status: str = "successful") -> None:
         self.scripts: list[tuple[list[dict[str, Any]], str]] = [(list(events), status)]
+        self.check_scripts: list[tuple[list[dict[str, Any]], str]] = []
         self.runs: list[tuple[Path, bool]] = []
 
     def then(self, events: Iterable[dict[str, Any]] = (), status: str = "successful") -> ScriptedExecutor:
         self.scripts.append((list(events), status))
         return self
 
+    def checking(self, events: Iterable[dict[str, Any]] = (), status: str = "successful") -> ScriptedExecutor:
+        """Script the next check-mode run."""
+        self.check_scripts.append((list(events), status))
+        return self
+
     def run(
         self, project: Path, *, on_event: EventHandler, check: bool = False, env: Mapping[str, str] | None = None
     ) -> RunResult:
-        events, status = self.scripts[min(len(self.runs), len(self.scripts) - 1)]
+        done = sum(1 for _, checked in self.runs if checked == check)
+        scripts = self.check_scripts if check else self.scripts
+        events, status = scripts[min(done, len(scripts) - 1)] if scripts else ([], "successful")
         self.runs.append((project, check))
         groups: dict[str, Any] | None = None
         for event in events:

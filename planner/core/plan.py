@@ -91,15 +91,19 @@ class Plan(BaseModel):
     targets: list[str] = Field(default_factory=list)
     # Recorded addresses renamed (``moved:``), ``[from, to]``: the state is renamed when the plan runs.
     moved: list[tuple[str, str]] = Field(default_factory=list)
-    # Decided against what the endpoints hold now (planner.core.refresh): its no-ops need no run.
+    # Decided against what the endpoints hold now (planner.core.refresh), and the addresses that check found in
+    # sync: those of its no-ops need no run.
     refreshed: bool = False
+    checked: list[str] = Field(default_factory=list)
 
     def to_run(self) -> Plan:
-        """What applying the plan runs: everything, or for a refreshed plan what differs (its no-ops left
-        out, the waves that empties dropped and the rest renumbered)."""
+        """What applying the plan runs: everything, or for a refreshed plan what differs (its no-ops the check
+        found in sync left out, the waves that empties dropped and the rest renumbered)."""
         if not self.refreshed:
             return self
-        kept = {change.address for change in self.changes if change.action is not Action.NOOP}
+        in_sync = set(self.checked)
+        kept = {change.address for change in self.changes
+                if change.action is not Action.NOOP or change.address not in in_sync}
         waves = [wave for wave in ([a for a in wave if a in kept] for wave in self.waves) if wave]
         wave_of = {address: number for number, wave in enumerate(waves, start=1) for address in wave}
         changes = [change.model_copy(update={"wave": wave_of[change.address]}) for change in self.changes

@@ -7,8 +7,9 @@ be, and is left as planned). What each module would do (``Seen``) then decides (
 - a planned create whose object exists already (the module would update it, or leave it) is a collision:
   something made by hand that homelab-iac does not manage. Every collision is an error naming the object
   and the ``iac import`` command that adopts it, never a silent takeover;
-- a recorded resource the module would leave as it is needs no run (``noop``); one the module would change
-  is an update (or a replacement) even when the recorded state said it was in sync: the live state drifted;
+- a recorded resource the module would leave as it is needs no run (``noop``, its address in
+  ``Plan.checked``); one the module would change is an update (or a replacement) even when the recorded
+  state said it was in sync: the live state drifted. What the check did not see runs, as without a refresh;
 - a removal always runs (removing what is gone changes nothing, and its record must say so).
 
 A refreshed plan runs only what differs: its no-ops are not rendered into the apply's project.
@@ -65,6 +66,7 @@ def refreshed(plan: Plan, seen: Mapping[str, Seen]) -> Plan:
     """``plan`` decided against what the refresh saw; raises ``ConflictError`` naming every collision."""
     problems: list[str] = []
     changes: list[Change] = []
+    in_sync: list[str] = []
     for change in plan.changes:
         found = seen.get(change.address)
         if found is None or change.action is Action.DELETE:
@@ -81,13 +83,14 @@ def refreshed(plan: Plan, seen: Mapping[str, Seen]) -> Plan:
                             "or plan with --refresh=false to decide against the recorded state alone")
         elif found.status == "ok":
             changes.append(_as(change, Action.NOOP))
+            in_sync.append(change.address)
         elif change.action is Action.NOOP:  # in sync by the record, not on the device: it drifted
             changes.append(_as(change, Action.REPLACE if found.action == "replace" else Action.UPDATE))
         else:
             changes.append(change)
     if problems:
         raise ConflictError("; ".join(problems))
-    return plan.model_copy(update={"changes": changes, "refreshed": True})
+    return plan.model_copy(update={"changes": changes, "refreshed": True, "checked": in_sync})
 
 
 def _collision(change: Change, found: Seen, stack: str | None) -> str:

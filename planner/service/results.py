@@ -52,8 +52,7 @@ class ApplyResult:
         """Resources left as they were: those the run found in sync, and those a refreshed plan knew were and
         did not run."""
         ran = {result.address for result in self.results}
-        skipped = sum(1 for change in self.plan.changes if change.address not in ran and self.plan.refreshed
-                      and change.action.value == "noop")
+        skipped = sum(1 for address in self.plan.checked if address not in ran)
         return sum(1 for result in self.results if result.status == "ok") + skipped
 
     @property

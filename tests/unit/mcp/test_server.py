@@ -58,7 +58,7 @@ def test_tools_have_schemas_and_honest_annotations(tmp_path: Path) -> None:
             assert tools[name].annotations.read_only_hint is True
         assert set(tools["apply"].input_schema["properties"]) == {"plan_id"}  # a stored plan, never an intent
         assert set(tools["plan"].input_schema["properties"]) == {"intent", "sentence", "allow", "targets", "stack",
-                                                                 "destroy", "allow_data_loss"}
+                                                                 "destroy", "allow_data_loss", "refresh"}
         assert set(tools["validate_intent"].input_schema["properties"]) == {"intent", "sentence", "allow"}
         assert {"understood", "policy"} <= set(tools["plan"].output_schema["properties"])
 

@@ -26,7 +26,7 @@ def test_drift_reports_what_differs_and_what_it_could_not_check(tmp_path: Path,
     intents.write_text(INTENTS)
     executor = ScriptedExecutor([runner_event("runner_on_ok", "docker.network.app-net", changed=True),
                                  runner_event("runner_on_ok", "docker.container.app", changed=True)])
-    executor.then([runner_event("runner_on_ok", "docker.network.app-net", changed=True,
+    executor.checking([runner_event("runner_on_ok", "docker.network.app-net", changed=True,
                           diff={"before": {"internal": True}, "after": {"internal": False}})])
     service = offline_service(tmp_path, executor)
     service.apply(service.plan(intents).deployment.id)

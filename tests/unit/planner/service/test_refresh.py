@@ -23,7 +23,7 @@ def _made() -> list[dict]:  # type: ignore[type-arg]
 
 def test_a_rerun_with_nothing_different_runs_nothing(tmp_path: Path) -> None:
     in_sync = [runner_event("runner_on_ok", address, changed=False, action="noop") for address in (NETWORK, CONTAINER)]
-    executor = ScriptedExecutor(_made()).then(in_sync)
+    executor = ScriptedExecutor(_made()).checking(in_sync)
     service = offline_service(tmp_path, executor)
     service.apply(service.plan(HELLO).deployment.id)
 
@@ -40,7 +40,8 @@ def test_a_rerun_with_nothing_different_runs_nothing(tmp_path: Path) -> None:
 def test_a_resource_that_drifted_is_the_only_one_run(tmp_path: Path) -> None:
     drifted = [runner_event("runner_on_ok", NETWORK, changed=False, action="noop"),
                runner_event("runner_on_ok", CONTAINER, changed=True, action="update")]
-    executor = ScriptedExecutor(_made()).then(drifted).then([runner_event("runner_on_ok", CONTAINER, changed=True)])
+    executor = ScriptedExecutor(_made()).then([runner_event("runner_on_ok", CONTAINER, changed=True)])
+    executor.checking(drifted)
     service = offline_service(tmp_path, executor)
     service.apply(service.plan(HELLO).deployment.id)
 
@@ -55,9 +56,20 @@ def test_a_resource_that_drifted_is_the_only_one_run(tmp_path: Path) -> None:
 
 def test_a_create_that_meets_an_unmanaged_object_stores_no_plan(tmp_path: Path) -> None:
     taken = [runner_event("runner_on_ok", NETWORK, changed=True, action="update")]
-    service = offline_service(tmp_path, ScriptedExecutor(taken))
+    service = offline_service(tmp_path, ScriptedExecutor().checking(taken))
     with pytest.raises(ConflictError, match=r"docker.network.hello-net exists on lab-docker and homelab-iac does not "
                                             r"manage it; adopt it with `iac import docker.network.hello-net "
                                             r"hello-net --stack hello`"):
         service.plan(HELLO, refresh=True)
     assert service.deployments() == []
+
+
+def test_what_the_check_did_not_see_runs_as_before(tmp_path: Path) -> None:
+    """A check that reports nothing (a fake without a script, a task that never ran) proves nothing in sync."""
+    executor = ScriptedExecutor(_made())
+    service = offline_service(tmp_path, executor)
+    service.apply(service.plan(HELLO).deployment.id)
+    planned = service.plan(HELLO, refresh=True)
+    assert planned.plan.refreshed and planned.plan.checked == []
+    result = service.apply(planned.deployment.id)
+    assert sorted(r.address for r in result.results) == sorted([NETWORK, CONTAINER])
