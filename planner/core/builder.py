@@ -3,7 +3,8 @@
 A step is a small object with a docstring that reads or fills part of the work: the desired resources,
 what is recorded, where recorded resources live, the waves, the changes. A recipe reads top to bottom:
 
-- ``PLAN``: move renamed addresses, expand intents (merging duplicates), resolve references, converge the
+- ``PLAN``: expand intents (merging duplicates; one copy per endpoint of a fanned-out intent), resolve
+  references, move renamed addresses (``moved:``, and what starts or stops fanning out), converge the
   stack (what it owned and no longer declares is removed, dependents first, before the rest), locate,
   conflicts, order, policy, decide, remove, targets, guard data
 - ``DESTROY``: everything the stack owns removed, dependents first (targets: those and what depends on them)
@@ -135,7 +136,20 @@ def _expanded(
     for intent in intents:
         context = ExpansionContext(endpoints=endpoints, where=f"intent {intent.name!r}", siblings=siblings,
                                    stacks=stacks)
-        yield from intent.expand(context)
+        copies = intent.fanned_out(endpoints, context.where)
+        if not copies:
+            yield from intent.expand(context)
+        for endpoint, copy in copies:
+            yield from _qualified(copy.expand(context), endpoint)
+
+
+def _qualified(resources: list[Resource], endpoint: str) -> list[Resource]:
+    """One fanned-out copy's resources, each address ending in ``@endpoint``, as do what they depend on and
+    refer to among them."""
+    renames = {resource.address: f"{resource.address}@{endpoint}" for resource in resources}
+    return [replace(resource, qualifier=endpoint, spec=renamed_refs(resource.spec, renames),
+                    depends_on=tuple(renames.get(dep, dep) for dep in resource.depends_on))
+            for resource in resources]
 
 
 def expand_intents(intents: Sequence[Intent], endpoints: Endpoints) -> list[Resource]:
@@ -192,12 +206,13 @@ class Move:
     it is an error naming both."""
 
     def __call__(self, work: Work) -> None:
-        if not work.moves:
+        moves = [*work.moves, *_fanned_out_moves(work)]
+        if not moves:
             return
         recorded, endpoints = dict(work.recorded), dict(work.recorded_endpoints)
         owners = dict(work.owners)
         renames: dict[str, str] = {}
-        for source, target in work.moves:
+        for source, target in moves:
             if source not in recorded:
                 continue
             if target in recorded:
@@ -213,6 +228,22 @@ class Move:
         work.recorded = {address: renamed_refs(spec, renames) for address, spec in recorded.items()}
         work.recorded_endpoints, work.owners = endpoints, owners
         work.live = [_renamed(record, renames) for record in work.live]
+
+
+def _fanned_out_moves(work: Work) -> list[tuple[str, str]]:
+    """The moves that keep recorded state when an intent starts or stops fanning out: ``X`` on endpoint E
+    becomes ``X@E`` (and back), so a copy that was there already is not removed and made again."""
+    moves = []
+    for resource in work.desired:
+        if resource.address in work.recorded:
+            continue
+        if resource.qualifier:
+            plain = resource.address.rsplit("@", 1)[0]
+            if plain in work.recorded and work.recorded_endpoints.get(plain) == resource.endpoint:
+                moves.append((plain, resource.address))
+        elif (qualified := f"{resource.address}@{resource.endpoint}") in work.recorded:
+            moves.append((qualified, resource.address))
+    return moves
 
 
 def _renamed(record: Recorded, renames: Mapping[str, str]) -> Recorded:
@@ -519,7 +550,7 @@ class Invert:
 # --- recipes ---------------------------------------------------------------------------------------------
 
 PLAN: tuple[Step, ...] = (
-    Move(), Expand(), ResolveReferences(), Converge(), Locate(), CheckConflicts(), Order(), CheckPolicy(), Decide(),
+    Expand(), ResolveReferences(), Move(), Converge(), Locate(), CheckConflicts(), Order(), CheckPolicy(), Decide(),
     Remove(), Target(), GuardData(),
 )
 DESTROY: tuple[Step, ...] = (Converge(), Order(), Remove(), Target(), GuardData())

@@ -45,7 +45,10 @@ class Resource(OfKind):
     # Planner-only facts about the resource for policy and messages (segment, segment_role, owner, tags,
     # wan_exposure, ...). Never sent to a module, never part of the spec the plan compares.
     meta: dict[str, Any] = field(default_factory=dict)
-    # Unique name of the resource in a plan and in the state store: ``docker.container.hello``.
+    # The endpoint, when an intent fans out over several (``endpoints: [a, b]``): part of the address then.
+    qualifier: str = ""
+    # Unique name of the resource in a plan and in the state store: ``docker.container.hello``, or
+    # ``docker.container.node-exporter@nas-docker`` for one copy of a fanned-out intent.
     address: str = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
@@ -61,7 +64,7 @@ class Resource(OfKind):
         setattr_(self, "spec", dict(self.spec))
         setattr_(self, "meta", dict(self.meta))
         setattr_(self, "depends_on", tuple(self.depends_on))
-        setattr_(self, "address", f"{kind}.{self.name}")
+        setattr_(self, "address", f"{kind}.{self.name}@{self.qualifier}" if self.qualifier else f"{kind}.{self.name}")
 
 
 def locate(

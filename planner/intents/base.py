@@ -159,6 +159,11 @@ class Intent(BaseModel):
         """The resources this intent needs, with their dependencies."""
         raise NotImplementedError
 
+    def fanned_out(self, endpoints: Endpoints, where: str) -> list[tuple[str, Intent]]:
+        """One ``(endpoint, copy)`` per endpoint an intent fans out over (``endpoints: [a, b]``), each copy
+        on its own endpoint; empty for an intent on one endpoint (all kinds but those with ``endpoints``)."""
+        return []
+
     def outputs(self, context: ExpansionContext, facts: Facts) -> dict[str, Any]:
         """What a user would copy once this intent is applied (an address, a port, a URL, a DNS name, an id),
         by name: computed from its fields as ``expand`` computes them and, where only the apply can know (an

@@ -55,7 +55,7 @@ INTENT_KINDS: dict[str, type[Intent]] = {
 
 
 _STACK_NAME = re.compile(r"^[a-z0-9][a-z0-9_-]{0,62}$")
-_ADDRESS = re.compile(r"^[a-z0-9]+\.[a-z0-9_]+\.[A-Za-z0-9_.:-]+$")
+_ADDRESS = re.compile(r"^[a-z0-9]+\.[a-z0-9_]+\.[A-Za-z0-9_.:@-]+$")
 
 
 @dataclass(frozen=True)

@@ -7,11 +7,11 @@ import ipaddress
 import re
 from typing import Any, ClassVar, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from planner.core.resources import Resource
 from planner.errors import shorten, shown
-from planner.intents.base import ExpansionContext, Facts, Intent, IpAddressText
+from planner.intents.base import Endpoints, ExpansionContext, Facts, Intent, IpAddressText
 from planner.redact import is_secret_key
 from planner.secrets import SecretRef
 
@@ -114,6 +114,27 @@ ports: ["127.0.0.1:18080:8080"]
     endpoint: str | None = Field(
         default=None, description="Docker endpoint (inventory host); defaults to the only one there is."
     )
+    endpoints: list[str] | None = Field(
+        default=None, min_length=1,
+        description="Run a copy on each of these Docker endpoints (hosts, or the group `docker` for every one); "
+                    "each copy's address ends in @ENDPOINT, e.g. docker.container.node-exporter@nas-docker.",
+    )
+
+    @model_validator(mode="after")
+    def _one_way_to_place(self) -> ContainerIntent:
+        if self.endpoint is not None and self.endpoints is not None:
+            raise ValueError("give endpoint (one Docker host) or endpoints (a copy on each), not both")
+        return self
+
+    def fanned_out(self, endpoints: Endpoints, where: str) -> list[tuple[str, Intent]]:
+        if self.endpoints is None:
+            return []
+        hosts = list(endpoints.by_backend.get("docker", ()))
+        chosen: list[str] = []
+        for name in self.endpoints:
+            found = hosts if name == "docker" else [endpoints.resolve("docker", name, where)]
+            chosen += [host for host in found if host not in chosen]
+        return [(host, self.model_copy(update={"endpoint": host, "endpoints": None})) for host in chosen]
 
     @field_validator("ports")
     @classmethod

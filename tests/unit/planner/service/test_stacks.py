@@ -231,3 +231,57 @@ def test_a_moved_cycle_is_refused_when_the_file_is_read(tmp_path: Path) -> None:
                                           r"docker.container.a\)"):
         service.plan(_file(tmp_path, "web.yaml", cycle))
     assert service.deployments() == []
+
+
+TWO_ENGINES = """all:
+  children:
+    docker: {hosts: {lab-docker: {docker_host: unix:///tmp/x.sock}, lab-docker-2: {docker_host: unix:///tmp/y.sock}}}
+"""
+FANNED = """intents:
+  - kind: container
+    name: exporter
+    image: busybox:1
+    network: {name: mon-net}
+    endpoints: [docker]
+"""
+
+
+def test_one_intent_fans_out_over_endpoints_each_copy_its_own_address(tmp_path: Path) -> None:
+    service = offline_service(tmp_path, ScriptedExecutor(), inventory=TWO_ENGINES)
+    plan = service.plan(_file(tmp_path, "mon.yaml", FANNED)).plan
+    assert {(c.address, c.endpoint) for c in plan.changes} == {
+        ("docker.network.mon-net@lab-docker", "lab-docker"), ("docker.container.exporter@lab-docker", "lab-docker"),
+        ("docker.network.mon-net@lab-docker-2", "lab-docker-2"),
+        ("docker.container.exporter@lab-docker-2", "lab-docker-2")}
+    assert plan.change("docker.container.exporter@lab-docker-2").depends_on == ["docker.network.mon-net@lab-docker-2"]
+    one = FANNED.replace("endpoints: [docker]", "endpoints: [lab-docker-2]")
+    assert [c.address for c in service.plan(_file(tmp_path, "mon.yaml", one)).plan.changes] == [
+        "docker.network.mon-net@lab-docker-2", "docker.container.exporter@lab-docker-2"]
+    with pytest.raises(IntentError, match="'nas' is not a docker endpoint"):
+        service.plan(_file(tmp_path, "mon.yaml", FANNED.replace("[docker]", "[nas]")))
+    with pytest.raises(IntentError, match="give endpoint .* or endpoints .*, not both"):
+        service.plan(_file(tmp_path, "mon.yaml", FANNED + "    endpoint: lab-docker\n"))
+
+
+def test_fanning_out_keeps_the_copy_that_was_there_and_a_target_destroys_one_endpoints_copy(tmp_path: Path) -> None:
+    executor = ScriptedExecutor(_ok("docker.network.mon-net", "docker.container.exporter"))
+    service = offline_service(tmp_path, executor, inventory=TWO_ENGINES)
+    single = FANNED.replace("    endpoints: [docker]\n", "    endpoint: lab-docker\n")
+    service.apply(service.plan(_file(tmp_path, "mon.yaml", single)).deployment.id)
+
+    fanned = service.plan(_file(tmp_path, "mon.yaml", FANNED))
+    actions = _actions(fanned.plan)
+    assert actions["docker.container.exporter@lab-docker"] == "noop"  # moved from docker.container.exporter
+    assert actions["docker.container.exporter@lab-docker-2"] == "create"
+    assert "docker.container.exporter" not in actions
+    executor.scripts = [(_ok("docker.network.mon-net@lab-docker-2", "docker.container.exporter@lab-docker-2",
+                             "docker.network.mon-net@lab-docker", "docker.container.exporter@lab-docker"),
+                         "successful")]
+    service.apply(fanned.deployment.id)
+    assert sorted(r.address for r in service.resources()) == [
+        "docker.container.exporter@lab-docker", "docker.container.exporter@lab-docker-2",
+        "docker.network.mon-net@lab-docker", "docker.network.mon-net@lab-docker-2"]
+
+    one = service.plan_destroy(stack="mon", targets=["docker.network.mon-net@lab-docker-2"]).plan
+    assert [c.address for c in one.changes] == ["docker.container.exporter@lab-docker-2",
+                                               "docker.network.mon-net@lab-docker-2"]
