@@ -67,8 +67,12 @@ def refreshed(plan: Plan, seen: Mapping[str, Seen]) -> Plan:
     problems: list[str] = []
     changes: list[Change] = []
     in_sync: list[str] = []
+    unchecked = 0  # items a failed batch never reached: the failure that stopped it is reported
     for change in plan.changes:
         found = seen.get(change.address)
+        if found is not None and found.status == "failed" and found.message in ("", "failed"):
+            unchecked += 1
+            found = None
         if found is None or change.action is Action.DELETE:
             changes.append(change)
             continue
@@ -89,8 +93,16 @@ def refreshed(plan: Plan, seen: Mapping[str, Seen]) -> Plan:
         else:
             changes.append(change)
     if problems:
-        raise ConflictError("; ".join(problems))
+        shown = problems[:_SHOWN]
+        if len(problems) > _SHOWN:
+            shown.append(f"and {len(problems) - _SHOWN} more like these")
+        if unchecked:
+            shown.append(f"{unchecked} more could not be checked after those")
+        raise ConflictError("; ".join(shown))
     return plan.model_copy(update={"changes": changes, "refreshed": True, "checked": in_sync})
+
+
+_SHOWN = 10  # problems named one by one in the error; a plan of thousands may meet thousands
 
 
 def _collision(change: Change, found: Seen, stack: str | None) -> str:
