@@ -38,7 +38,7 @@ from typing import Any
 import yaml
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _lab import EmulatorLab  # noqa: E402
+from _lab import EmulatorLab
 
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
 IAC = str(Path(sys.executable).parent / "iac")
