@@ -109,16 +109,21 @@ def _collision(change: Change, found: Seen, stack: str | None) -> str:
     """The error for a planned create the refresh found existing (or could not check), or ''."""
     if found.status != "failed" and found.action in ("", "create"):
         return ""
-    what = f"{change.address} exists on {change.endpoint}"
-    if found.status == "failed":
-        what = f"{change.address} on {change.endpoint}: {found.message}"
+    if found.status == "failed" and not any(mark in found.message for mark in _NOT_OURS):
+        return (f"{change.address} on {change.endpoint} cannot be checked ({found.message}); fix that, or plan "
+                "with --refresh=false to decide against the recorded state alone")
     identity = import_id(change.kind, change.after or {})
     to_stack = f" --stack {stack}" if stack else ""
     adopt = (f"adopt it with `iac import {change.address} {identity}{to_stack}`" if identity
-             else "remove it by hand or give the intent another name")
+             else "remove it by hand")
     if found.status == "failed":
-        return f"{what}; if that object is yours, {adopt}"
-    return f"{what} and homelab-iac does not manage it; {adopt}, or give the intent another name"
+        return f"{change.address} on {change.endpoint}: {found.message}; if that object is yours, {adopt}"
+    return (f"{change.address} exists on {change.endpoint} and homelab-iac does not manage it; {adopt}, or give the "
+            "intent another name")
+
+
+# What a module's refusal to touch an object it did not make says (the Docker modules: no homelab-iac label).
+_NOT_OURS = ("was not created by homelab.iac", "was not made by homelab.iac")
 
 
 def _as(change: Change, action: Action) -> Change:

@@ -207,7 +207,7 @@ def test_http_needs_a_token_and_a_plan_token_cannot_apply(http_server: str, serv
     bad = httpx2.post(http_server, json=body, headers={"Authorization": "Bearer " + "x" * 24})
     assert bad.status_code == 401
 
-    planned, refused = _call(http_server, PLAN_TOKEN, ("plan", {"intent": _intent(18999, "http")}),
+    planned, refused = _call(http_server, PLAN_TOKEN, ("plan", {"intent": _intent(18999, "http"), "refresh": False}),
                              ("apply", {"plan_id": "<previous>"}))
     assert not planned.is_error, planned.content
     assert refused.is_error
