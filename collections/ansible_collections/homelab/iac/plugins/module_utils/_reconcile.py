@@ -110,6 +110,15 @@ class Resource(abc.ABC, Generic[ObservedT]):
         """Result keys beside the standard ones, after a run (a safety net taken first, say); none by default."""
         return {}
 
+    def view(self, observed: ObservedT) -> dict[str, Any]:
+        """The whole current view with secrets masked: what ``diff.before`` shows for an existing object.
+
+        Discovery (the ``*_info`` modules) lists objects by this view, so a check-mode read with only the
+        identity options returns exactly it as ``diff.before``.
+        """
+        secrets = frozenset(spec.name for spec in self.fields if spec.secret)
+        return masked_view(self.current(observed), secrets)
+
 
 @dataclass
 class Plan(Generic[ObservedT]):
@@ -153,8 +162,7 @@ class Reconciler(Generic[ObservedT]):
             if observed is None:
                 return Plan(Action.NOOP, None, tracker)
             self.resource.check_delete(observed)
-            before = masked_view(self.resource.current(observed), secrets)
-            return Plan(Action.DELETE, observed, tracker, diff={"before": before, "after": {}})
+            return Plan(Action.DELETE, observed, tracker, diff={"before": self.resource.view(observed), "after": {}})
 
         desired = self.resource.desired()
         if observed is None:
@@ -166,6 +174,9 @@ class Reconciler(Generic[ObservedT]):
         for spec in self.resource.fields:
             wanted = desired.get(spec.name)
             if wanted is None:
+                # Not managed: shown unchanged on both sides, so diff.before is the whole current view.
+                if spec.name in current:
+                    tracker.add(spec.name, current[spec.name], current[spec.name], secret=spec.secret)
                 continue
             tracker.add(spec.name, current.get(spec.name), wanted, secret=spec.secret, equal=spec.equal)
         changed = set(tracker.changed_names())

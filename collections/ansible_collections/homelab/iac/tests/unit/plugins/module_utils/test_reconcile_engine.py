@@ -94,6 +94,19 @@ def test_unmanaged_desired_values_are_not_compared() -> None:
     assert outcome.action is Action.NOOP
 
 
+def test_diff_before_is_the_whole_current_view_unmanaged_fields_included() -> None:
+    # What an import reads: a check-mode run with only the identity shows everything as it is.
+    store = {"iot": {"tag": 30, "description": "set by hand", "key": "psk"}}
+    resource = Vlan(store, "iot", tag=30)
+    outcome = Reconciler(resource, check_mode=True).run("present")
+    whole = {"tag": 30, "description": "set by hand", "key": SECRET_MASK}
+    assert (outcome.action, outcome.diff) == (Action.NOOP, {"before": whole, "after": whole})
+    assert resource.view(resource.read()) == whole  # type: ignore[arg-type]
+    changed = Reconciler(Vlan(store, "iot", tag=30, description="new"), check_mode=True).run("present")
+    assert changed.diff["before"] == whole and changed.diff["after"] == {**whole, "description": "new"}
+    assert changed.updated == ["description"]
+
+
 def test_check_mode_plans_and_diffs_but_never_acts() -> None:
     store = {"iot": {"tag": 30, "description": "old"}}
     resource = Vlan(store, "iot", tag=31)
