@@ -201,7 +201,7 @@ class OpnsenseModule(ModuleClient):
                 fail_before_run(self, BatchItemError(index, f"items[{index}]: kind must be one of {', '.join(KINDS)}, "
                                                             f"got {kind!r}"))  # fmt: skip
             cls = KINDS[kind]
-            validated = ArgumentSpecValidator(cls.argument_spec).validate(item)
+            validated = ArgumentSpecValidator(cls.argument_spec, **cls.argument_rules).validate(item)
             if validated.error_messages:
                 fail_before_run(self, BatchItemError(index, f"items[{index}] ({kind}): "
                                                             f"{'; '.join(validated.error_messages)}"))  # fmt: skip

@@ -233,6 +233,8 @@ class OpnsenseItem(Resource[Observed]):
     attrs: ClassVar[tuple[Attr, ...]]
     #: Module options that identify the item (never updated in place, used to find it).
     identity: ClassVar[tuple[str, ...]]
+    #: Checks across options beyond the argument spec (``required_one_of``...), for the module and batch items.
+    argument_rules: ClassVar[dict[str, Any]] = {}
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)

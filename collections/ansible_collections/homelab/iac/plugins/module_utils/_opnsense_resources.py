@@ -26,6 +26,7 @@ from ansible_collections.homelab.iac.plugins.module_utils._opnsense_resource imp
     OpnsenseItem,
     require,
 )
+from ansible_collections.homelab.iac.plugins.module_utils._reconcile import ReconcileError
 
 # A fixed namespace: the same rule name gives the same uuid on every firewall and every run.
 RULE_NAMESPACE = uuidlib.UUID("5b0c1c52-8f7e-4a36-9c55-6f2d1d0e7a11")
@@ -34,6 +35,14 @@ RULE_NAMESPACE = uuidlib.UUID("5b0c1c52-8f7e-4a36-9c55-6f2d1d0e7a11")
 def rule_uuid(name: str) -> str:
     """A well-formed v4 uuid derived from the rule's name: ``setRule`` upserts under it (§1.8)."""
     return str(uuidlib.UUID(bytes=uuidlib.uuid5(RULE_NAMESPACE, name).bytes, version=4))
+
+
+def given_uuid(value: str) -> str:
+    """The ``uuid`` option in OPNsense's spelling (lower case, hyphens); refused when it is no uuid."""
+    try:
+        return str(uuidlib.UUID(str(value).strip()))
+    except ValueError:
+        raise ReconcileError(f"uuid: {value!r} is not a uuid (xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx)") from None
 
 
 class Vlan(OpnsenseItem):
@@ -160,7 +169,11 @@ class Alias(OpnsenseItem):
 
 
 class FirewallRule(OpnsenseItem):
-    """An MVC filter rule. Identity is ``name``, turned into a fixed uuid, never the description."""
+    """An MVC filter rule. Identity is ``name``, turned into a fixed uuid, never the description.
+
+    With ``uuid`` the rule is the one under that uuid instead, so a rule made by hand (whose uuid
+    OPNsense chose) can be adopted: read, compared, updated and removed by it.
+    """
 
     item_kind = Kind(
         "firewall_rule",
@@ -192,7 +205,8 @@ class FirewallRule(OpnsenseItem):
     )
     identity = ()
     argument_spec: dict[str, dict[str, Any]] = {
-        "name": {"type": "str", "required": True},
+        "name": {"type": "str"},
+        "uuid": {"type": "str"},
         "description": {"type": "str"},
         "sequence": {"type": "int"},
         "action": {"type": "str", "default": "pass", "choices": ["pass", "block", "reject"]},
@@ -211,18 +225,23 @@ class FirewallRule(OpnsenseItem):
         "enabled": {"type": "bool", "default": True},
         "state": STATE,
     }
+    argument_rules = {"required_one_of": [["name", "uuid"]]}
 
     @property
     def uuid(self) -> str:
+        if self.params.get("uuid"):
+            return given_uuid(self.params["uuid"])
         return rule_uuid(self.params["name"])
 
     def label(self) -> str:
-        return f"name={self.params['name']}"
+        shown = [f"{key}={self.params[key]}" for key in ("name", "uuid") if self.params.get(key)]
+        return ", ".join(shown)
 
     def desired(self) -> dict[str, Any]:
         view = super().desired()
         if view["description"] is None:
-            view["description"] = self.params["name"]
+            # Without a name (a rule adopted by uuid) the description is not managed.
+            view["description"] = self.params.get("name")
         view["protocol"] = str(view["protocol"]).upper() if view["protocol"] != "any" else "any"
         return view
 
@@ -238,6 +257,15 @@ class FirewallRule(OpnsenseItem):
         taken = [sequence.from_api(item.get("sequence")) for item in self.session.cache.items(self.item_kind).values()]
         highest = max((value for value in taken if value is not None), default=0)
         return {**view, "sequence": min(999999, highest + 100)}
+
+    def check_create(self) -> None:
+        # setRule creates an item only under a well-formed v4 uuid (reference §1.8); one made by
+        # rule_uuid always is, a given one may not be.
+        if self.params.get("uuid") and uuidlib.UUID(self.uuid).version != 4:
+            raise ReconcileError(
+                f"uuid {self.uuid}: no rule has it and OPNsense creates rules only under a v4 uuid; "
+                "give a v4 uuid or a name"
+            )
 
     def create(self) -> None:
         # setRule on an unknown v4 uuid creates the rule under that uuid: the identity survives a

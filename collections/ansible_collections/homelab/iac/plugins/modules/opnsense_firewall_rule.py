@@ -17,6 +17,11 @@ description:
     derives a fixed uuid from O(name) and writes the rule under that uuid (OPNsense's C(setRule)
     creates an item under a well-formed unknown uuid). Editing the description in the web interface
     therefore does not lose the rule, and the same task gives the same uuid on every firewall.
+  - "B(Adopting a rule made by hand.) A rule created in the web interface has a uuid OPNsense chose, which
+    no name derives. With O(uuid) the task addresses that rule directly: it is read, compared and updated
+    under that uuid, and O(state=absent) deletes it. M(homelab.iac.opnsense_info) with
+    C(gather=[rules]) lists every rule with its uuid. A check-mode run with only O(uuid) changes nothing
+    and returns the rule's current options as C(diff.before)."
   - B(Ordering.) Rules are evaluated by priority group (floating, group, interface) and, inside a
     group, by O(sequence). Set O(sequence) explicitly where order matters; when omitted, OPNsense
     appends the rule (highest sequence + 100) and the sequence is not compared.
@@ -31,9 +36,18 @@ extends_documentation_fragment:
 options:
   name:
     description:
-      - Stable name of the rule; identifies it (see the description). Also the default O(description).
+      - Stable name of the rule; identifies it (see the description) unless O(uuid) is given. Also the
+        default O(description).
+      - One of O(name) and O(uuid) is required.
     type: str
-    required: true
+  uuid:
+    description:
+      - The uuid of the rule to manage, for a rule this module did not create (one made by hand).
+        When given, it identifies the rule instead of O(name).
+      - Without O(name) and O(description) the description is not compared.
+      - When no rule has this uuid, the rule is created under it (OPNsense's C(setRule) does so for a
+        well-formed version 4 uuid; another uuid is refused).
+    type: str
   description:
     description:
       - Description shown in the rule list. Defaults to O(name).
@@ -128,6 +142,21 @@ options:
 """
 
 EXAMPLES = r"""
+- name: Read a rule made by hand (check mode changes nothing; diff.before holds its options)
+  homelab.iac.opnsense_firewall_rule:
+    uuid: 9c1f5f0e-2b7d-4c9a-8e61-3f0a5d2c7b14
+  check_mode: true
+  diff: true
+  register: handmade
+
+- name: Take it over - from now on the task decides its port
+  homelab.iac.opnsense_firewall_rule:
+    uuid: 9c1f5f0e-2b7d-4c9a-8e61-3f0a5d2c7b14
+    description: "{{ handmade.diff.before.description }}"
+    interface: "{{ handmade.diff.before.interface }}"
+    protocol: TCP
+    destination_port: "8443"
+
 - name: Allow the LAN to reach the web servers over HTTPS
   homelab.iac.opnsense_firewall_rule:
     name: lan-to-web-https
@@ -179,7 +208,7 @@ rule:
   type: dict
   contains:
     uuid:
-      description: The rule's uuid, derived from O(name).
+      description: The rule's uuid, derived from O(name), or O(uuid) when given.
       type: str
       sample: 3f8a2c1e-5b6d-4e7f-8a9b-0c1d2e3f4a5b
     sequence:
@@ -229,7 +258,9 @@ from ansible_collections.homelab.iac.plugins.module_utils._opnsense_resources im
 
 def main() -> None:
     """Reconcile one filter rule."""
-    OpnsenseModule({**FirewallRule.argument_spec, **APPLY_ARG}).run_single(FirewallRule, "rule")
+    OpnsenseModule({**FirewallRule.argument_spec, **APPLY_ARG}, **FirewallRule.argument_rules).run_single(
+        FirewallRule, "rule"
+    )
 
 
 if __name__ == "__main__":
