@@ -60,8 +60,28 @@ notes:
   - Set the connection options once per play with C(module_defaults) and the action group
     C(group/homelab.iac.docker).
   - Everything these modules create carries the label C(io.homelab-iac.managed=true). Objects without
-    it are never removed or recreated; the modules fail instead and change nothing.
+    it are never removed or recreated; the modules fail instead and change nothing (unless the task
+    sets C(adopt=true) where a module offers it).
 requirements:
   - docker (Python SDK) >= 7.0
   - A Docker engine (API version 1.41 or newer).
+"""
+
+    ADOPT = r"""
+options:
+  adopt:
+    description:
+      - Take over an existing object that homelab-iac did not create (it lacks the label
+        C(io.homelab-iac.managed=true)), for example one made by hand with the C(docker) CLI.
+      - Adopting writes nothing by itself. A check-mode run with only O(name) and O(adopt=true) returns
+        the object's current state as C(diff.before) (what M(homelab.iac.docker_info) lists as its
+        C(spec)), and a run whose options match the object changes nothing - the managed label is not
+        added then, since Docker sets labels only when it creates an object.
+      - When a change is made anyway, it is made as for an object homelab-iac created, and where that
+        change creates the object anew (a replacement), the new one gets the managed label and keeps
+        the old one's labels unless O(labels) is set. Later runs then need O(adopt) no more.
+      - Without O(adopt), an object lacking the label is never changed in a way that removes or
+        recreates it; the task fails naming the object and changes nothing.
+    type: bool
+    default: false
 """

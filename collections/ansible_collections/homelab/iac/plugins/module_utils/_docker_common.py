@@ -42,9 +42,13 @@ DEFAULT_DOCKER_HOST = "unix:///var/run/docker.sock"
 DEFAULT_TIMEOUT_SECONDS = 60
 
 # Everything this collection creates carries this label; deleting or replacing an object without
-# it is refused, so a typo in a name can never remove someone else's container or network.
+# it is refused, so a typo in a name can never remove someone else's container or network -
+# unless the task says ``adopt: true``: it takes the object over on purpose.
 MANAGED_LABEL = "io.homelab-iac.managed"
 MANAGED_VALUE = "true"
+
+#: The ``adopt`` option of docker_container, docker_network and docker_volume (and their batch items).
+ADOPT_ARG: dict[str, dict[str, Any]] = {"adopt": {"type": "bool", "default": False}}
 
 
 def string_map(values: dict[str, Any] | None) -> dict[str, str]:
@@ -62,11 +66,12 @@ def is_managed(labels: dict[str, Any] | None) -> bool:
     return (labels or {}).get(MANAGED_LABEL) == MANAGED_VALUE
 
 
-def not_managed(subject: str, refused: str, made: str = "created") -> ReconcileError:
+def not_managed(subject: str, refused: str, made: str = "created", adoptable: bool = True) -> ReconcileError:
     """The refusal to touch ``subject`` (``network web``) that lacks the managed label."""
+    adopt = "set adopt: true to take it over, " if adoptable else ""
     return ReconcileError(
         f"{subject} was not {made} by homelab.iac (no label {MANAGED_LABEL}={MANAGED_VALUE}): "
-        f"refusing to {refused} it; remove it by hand or pick another name"
+        f"refusing to {refused} it; {adopt}remove it by hand or pick another name"
     )
 
 

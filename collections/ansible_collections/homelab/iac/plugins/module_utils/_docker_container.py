@@ -16,6 +16,7 @@ from __future__ import annotations
 from typing import Any, NoReturn
 
 from ansible_collections.homelab.iac.plugins.module_utils._docker_common import (
+    ADOPT_ARG,
     DockerModuleClient,
     is_managed,
     not_managed,
@@ -108,14 +109,17 @@ CONTAINER_ARGUMENT_SPEC: dict[str, dict[str, Any]] = {
     "init": {"type": "bool"},
     "stop_signal": {"type": "str"},
     "stop_timeout": {"type": "int"},
+    **ADOPT_ARG,
 }
-CONTAINER_REQUIRED_IF = [
-    (key, value, ["image"]) for key, value in (("state", "started"), ("state", "stopped"), ("state", "present"))
-]
 
 
 class DockerContainer(Resource[ContainerInspect]):
-    """A Docker container, reconciled to a desired spec and running state."""
+    """A Docker container, reconciled to a desired spec and running state.
+
+    ``image`` is required unless the task ``adopt``s an existing container: then the image is not
+    managed when left out, a container without the managed label may be changed, and a recreated
+    one keeps the old one's image and labels (unless the task sets them) and gains the managed label.
+    """
 
     kind = "docker container"
     fields = (
@@ -142,7 +146,13 @@ class DockerContainer(Resource[ContainerInspect]):
     def __init__(self, engine: DockerEngine, params: dict[str, Any]) -> None:
         self.engine = engine
         self.name: str = params["name"]
-        self.running: bool | None = {"started": True, "stopped": False}.get(params.get("state") or "started")
+        state = params.get("state") or "started"
+        self.running: bool | None = {"started": True, "stopped": False}.get(state)
+        self.adopt = bool(params.get("adopt"))
+        # Without adopt the image is required, as AnsibleModule's required_if once said it.
+        self.manage_image = params.get("image") is not None
+        if not self.manage_image and state != "absent" and not self.adopt:
+            raise InvalidValue(f"state is {state} but all of the following are missing: image")
         # Unset labels are not compared; whatever the task says, the managed label is added.
         self.manage_labels = params.get("labels") is not None
         self.environment = parse_environment(params.get("env"), params.get("secret_env"))
@@ -157,7 +167,7 @@ class DockerContainer(Resource[ContainerInspect]):
         self.manage_mounts = mounts is not None
         self.spec = ContainerSpec(
             name=self.name,
-            image=normalise_image_name(params.get("image") or ""),
+            image=normalise_image_name(params["image"]) if self.manage_image else "",
             command=parse_command(params.get("command")),
             env=self.environment.values or {},
             networks=parse_networks(params.get("networks")),
@@ -177,14 +187,16 @@ class DockerContainer(Resource[ContainerInspect]):
         self.manage_ports = ports is not None
         self.spec.ports = ports or []
         self._image: dict[str, Any] | None = None
+        self._existing: ContainerInspect | None = None
 
     # -- reading and normalising -----------------------------------------------------------
     def read(self) -> ContainerInspect | None:
-        return self.engine.inspect_container(self.name)
+        self._existing = self.engine.inspect_container(self.name)
+        return self._existing
 
     def image(self) -> dict[str, Any] | None:
-        """The desired image as the engine has it locally (None when it is not there yet)."""
-        if self._image is None:
+        """The desired image as the engine has it locally (None when it is not there yet, or not managed)."""
+        if self._image is None and self.spec.image:
             self._image = self.engine.inspect_image(self.spec.image)
         return self._image
 
@@ -201,8 +213,8 @@ class DockerContainer(Resource[ContainerInspect]):
         networks = spec.networks
         env, secret_env = self.environment.split(spec.env) if self.environment.managed else (None, None)
         return {
-            "image": spec.image,
-            "image_id": image.get("Id") if image else None,
+            "image": spec.image if self.manage_image else None,
+            "image_id": image.get("Id") if image and self.manage_image else None,
             "command": spec.command,
             "env": env,
             "secret_env": secret_env,
@@ -223,12 +235,17 @@ class DockerContainer(Resource[ContainerInspect]):
 
     # -- guards ------------------------------------------------------------------------------
     def check_delete(self, observed: ContainerInspect) -> None:
-        if not is_managed((observed.get("Config") or {}).get("Labels")):
+        if not self.adopt and not is_managed((observed.get("Config") or {}).get("Labels")):
             raise not_managed(f"container {self.name}", "remove or recreate")
 
     def check_update(self, observed: ContainerInspect) -> None:
         # Starting, stopping or re-networking someone else's container is touching it too.
         self.check_delete(observed)
+
+    def check_create(self) -> None:
+        # An adopted container replaced without an image keeps its own (see _keep_unmanaged).
+        if not self.spec.image and self._existing is None:
+            raise ReconcileError(f"container {self.name} does not exist: image is required to create it")
 
     # -- acting ------------------------------------------------------------------------------
     def create(self) -> None:
@@ -245,6 +262,8 @@ class DockerContainer(Resource[ContainerInspect]):
             raise
 
     def replace(self, observed: ContainerInspect, reasons: list[str]) -> None:
+        if self.adopt:
+            self._keep_unmanaged(observed)
         self._ensure_image()
         old_id = str(observed["Id"])
         was_running = bool((observed.get("State") or {}).get("Running"))
@@ -292,6 +311,17 @@ class DockerContainer(Resource[ContainerInspect]):
                 "env": self.environment.masked(env_view(observed, image_config))}
 
     # -- helpers -----------------------------------------------------------------------------
+    def _keep_unmanaged(self, observed: ContainerInspect) -> None:
+        """An adopted container's successor keeps the image and labels the task does not set."""
+        config = observed.get("Config") or {}
+        if not self.manage_image:
+            self.spec.image = normalise_image_name(str(config.get("Image") or ""))
+            self._image = None
+        if not self.manage_labels:
+            own = container_view(observed, (self.engine.inspect_image(str(observed.get("Image", ""))) or {})
+                                 .get("Config") or {})["labels"]  # fmt: skip
+            self.spec.labels = with_managed_label(own)
+
     def _ensure_image(self) -> None:
         if self.image() is not None:
             return
@@ -324,7 +354,7 @@ class DockerContainer(Resource[ContainerInspect]):
 
 def run_container_module() -> NoReturn:
     """Everything homelab.iac.docker_container does, so the module file stays documentation + main()."""
-    client = DockerModuleClient(CONTAINER_ARGUMENT_SPEC, required_if=CONTAINER_REQUIRED_IF)
+    client = DockerModuleClient(CONTAINER_ARGUMENT_SPEC)
     state = "absent" if client.params["state"] == "absent" else "present"
 
     def build(engine: DockerEngine, params: dict[str, Any]) -> DockerContainer:

@@ -93,14 +93,14 @@ class DockerEngine:
         filters = {"label": [f"{key}={value}" for key, value in (labels or {}).items()]} if labels else None
         return list(self._call(self.api.containers, all=True, filters=filters))
 
-    def list_networks(self, labels: dict[str, str]) -> list[dict[str, Any]]:
-        """Summaries of the networks carrying ``labels``."""
-        filters = {"label": [f"{key}={value}" for key, value in labels.items()]}
+    def list_networks(self, labels: dict[str, str] | None = None) -> list[dict[str, Any]]:
+        """Summaries of the networks (only those carrying ``labels`` when given)."""
+        filters = {"label": [f"{key}={value}" for key, value in labels.items()]} if labels else None
         return list(self._call(self.api.networks, filters=filters))
 
-    def list_volumes(self, labels: dict[str, str]) -> list[dict[str, Any]]:
-        """Summaries of the volumes carrying ``labels``."""
-        filters = {"label": [f"{key}={value}" for key, value in labels.items()]}
+    def list_volumes(self, labels: dict[str, str] | None = None) -> list[dict[str, Any]]:
+        """Summaries of the volumes (only those carrying ``labels`` when given)."""
+        filters = {"label": [f"{key}={value}" for key, value in labels.items()]} if labels else None
         return list((self._call(self.api.volumes, filters=filters) or {}).get("Volumes") or [])
 
     def containers_using_volume(self, name: str) -> list[str]:

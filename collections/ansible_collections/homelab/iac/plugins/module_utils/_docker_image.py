@@ -144,7 +144,7 @@ class DockerImage(Resource[ImageInspect]):
         # would take a name (or an image) homelab.iac did not make.
         if self.state == "present" and self.source == "load":
             return
-        raise not_managed(f"image {self.name}", "remove or rebuild", made="built")
+        raise not_managed(f"image {self.name}", "remove or rebuild", made="built", adoptable=False)
 
     def create(self) -> None:
         if self.source == "build" and self.build:

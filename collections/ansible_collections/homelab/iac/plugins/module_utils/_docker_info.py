@@ -1,5 +1,6 @@
 # Private to this collection: may change without notice, do not import from outside homelab.iac.
-"""The docker_info module's logic: engine version, containers and their resource usage (read only)."""
+"""The docker_info module's logic: engine version, containers and their resource usage, and discovery
+items of networks, volumes and containers (``_docker_discovery``). Read only."""
 
 from __future__ import annotations
 
@@ -11,7 +12,9 @@ from ansible_collections.homelab.iac.plugins.module_utils._docker_common import 
     DockerModuleClient,
     is_managed,
 )
+from ansible_collections.homelab.iac.plugins.module_utils._docker_discovery import DockerDiscovery
 from ansible_collections.homelab.iac.plugins.module_utils._docker_engine import DockerEngine, DockerEngineError
+from ansible_collections.homelab.iac.plugins.module_utils._docker_values import InvalidValue
 
 STACK_LABEL = "io.homelab-iac.stack"
 
@@ -19,6 +22,9 @@ INFO_ARGUMENT_SPEC: dict[str, dict[str, Any]] = {
     "containers": {"type": "bool", "default": True},
     "stats": {"type": "bool", "default": True},
     "managed_only": {"type": "bool", "default": False},
+    "networks": {"type": "bool", "default": False},
+    "volumes": {"type": "bool", "default": False},
+    "container_specs": {"type": "bool", "default": False},
 }
 
 
@@ -97,7 +103,12 @@ def run_info_module() -> NoReturn:
         result: dict[str, Any] = {"engine": engine_facts(client.engine)}
         if params["containers"]:
             result["containers"] = container_summaries(client.engine, params["stats"], params["managed_only"])
-    except DockerEngineError as exc:
+        discovery = DockerDiscovery(client.engine, params["managed_only"])
+        for section, listed in (("networks", discovery.networks), ("volumes", discovery.volumes),
+                                ("container_specs", discovery.containers)):  # fmt: skip
+            if params[section]:
+                result[section] = listed()
+    except (DockerEngineError, InvalidValue) as exc:
         client.fail(str(exc))
     client.module.exit_json(changed=False, **result)
     raise AssertionError("exit_json returned")

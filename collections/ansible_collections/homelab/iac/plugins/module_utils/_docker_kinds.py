@@ -18,7 +18,6 @@ from typing import Any
 from ansible.module_utils.common.arg_spec import ArgumentSpecValidator
 from ansible_collections.homelab.iac.plugins.module_utils._docker_container import (
     CONTAINER_ARGUMENT_SPEC,
-    CONTAINER_REQUIRED_IF,
     DockerContainer,
 )
 from ansible_collections.homelab.iac.plugins.module_utils._docker_engine import DockerEngine
@@ -57,14 +56,7 @@ class Kind:
 
 
 KINDS: dict[str, Kind] = {
-    "container": Kind(
-        "container",
-        DockerContainer,
-        CONTAINER_ARGUMENT_SPEC,
-        "container",
-        "recreated_because",
-        required_if=CONTAINER_REQUIRED_IF,
-    ),
+    "container": Kind("container", DockerContainer, CONTAINER_ARGUMENT_SPEC, "container", "recreated_because"),
     "network": Kind("network", DockerNetwork, NETWORK_ARGUMENT_SPEC, "network", "replaced_because"),
     "volume": Kind("volume", DockerVolume, VOLUME_ARGUMENT_SPEC, "volume", "replaced_because"),
     "image": Kind(

@@ -3,9 +3,11 @@
 
 from __future__ import annotations
 
+import dataclasses
 from typing import Any, NoReturn
 
 from ansible_collections.homelab.iac.plugins.module_utils._docker_common import (
+    ADOPT_ARG,
     DockerModuleClient,
     is_managed,
     not_managed,
@@ -28,6 +30,7 @@ NETWORK_ARGUMENT_SPEC: dict[str, dict[str, Any]] = {
     "internal": {"type": "bool", "default": False},
     "labels": {"type": "dict"},
     "force": {"type": "bool", "default": False},
+    **ADOPT_ARG,
 }
 
 NetworkInspect = dict[str, Any]
@@ -48,7 +51,11 @@ def attached_containers(observed: NetworkInspect) -> dict[str, str]:
 
 class DockerNetwork(Resource[NetworkInspect]):
     """A Docker network. Docker cannot change any network property in place, so every difference
-    (including labels) means delete + create; attached containers block that unless ``force``."""
+    (including labels) means delete + create; attached containers block that unless ``force``.
+
+    With ``adopt`` a network without the managed label may be replaced too; its successor keeps the
+    old one's labels (unless the task sets ``labels``) and gains the managed label.
+    """
 
     kind = "docker network"
     fields = (
@@ -63,6 +70,8 @@ class DockerNetwork(Resource[NetworkInspect]):
         self.engine = engine
         self.name: str = params["name"]
         self.force: bool = bool(params.get("force"))
+        self.adopt: bool = bool(params.get("adopt"))
+        self._existing: NetworkInspect | None = None
         # Unset labels are not compared; whatever the task says, the managed label is added.
         self.manage_labels = params.get("labels") is not None
         self.spec = NetworkSpec(
@@ -75,7 +84,8 @@ class DockerNetwork(Resource[NetworkInspect]):
         )
 
     def read(self) -> NetworkInspect | None:
-        return self.engine.inspect_network(self.name)
+        self._existing = self.engine.inspect_network(self.name)
+        return self._existing
 
     def current(self, observed: NetworkInspect) -> dict[str, Any]:
         ipam = _ipam_config(observed)
@@ -97,7 +107,7 @@ class DockerNetwork(Resource[NetworkInspect]):
         }
 
     def check_delete(self, observed: NetworkInspect) -> None:
-        if not is_managed(observed.get("Labels")):
+        if not self.adopt and not is_managed(observed.get("Labels")):
             raise not_managed(f"network {self.name}", "remove or replace")
         containers = attached_containers(observed)
         if containers and not self.force:
@@ -108,7 +118,10 @@ class DockerNetwork(Resource[NetworkInspect]):
             )
 
     def create(self) -> None:
-        self.engine.create_network(self.spec)
+        spec = self.spec
+        if self.adopt and not self.manage_labels and self._existing is not None:
+            spec = dataclasses.replace(spec, labels=with_managed_label(self._existing.get("Labels")))
+        self.engine.create_network(spec)
 
     def delete(self, observed: NetworkInspect) -> None:
         network_id = str(observed["Id"])

@@ -13,6 +13,7 @@ import time
 from typing import Any, NoReturn
 
 from ansible_collections.homelab.iac.plugins.module_utils._docker_common import (
+    ADOPT_ARG,
     DockerModuleClient,
     is_managed,
     not_managed,
@@ -43,13 +44,18 @@ VOLUME_ARGUMENT_SPEC: dict[str, dict[str, Any]] = {
     "labels": {"type": "dict"},
     "purge": {"type": "bool", "default": False},
     **ARCHIVE_ARGUMENT_SPEC,
+    **ADOPT_ARG,
 }
 
 VolumeInspect = dict[str, Any]
 
 
 class DockerVolume(Resource[VolumeInspect]):
-    """A named Docker volume; every property difference means delete + create, which needs ``purge``."""
+    """A named Docker volume; every property difference means delete + create, which needs ``purge``.
+
+    With ``adopt`` a volume without the managed label may be removed or recreated too; a recreated one
+    keeps the old one's labels (unless the task sets ``labels``) and gains the managed label.
+    """
 
     kind = "docker volume"
     fields = (
@@ -67,6 +73,7 @@ class DockerVolume(Resource[VolumeInspect]):
         # Unset labels are not compared; whatever the task says, the managed label is added.
         self.manage_labels = params.get("labels") is not None
         self.labels = with_managed_label(params.get("labels"))
+        self.adopt = bool(params.get("adopt"))
         self.archive = bool(params.get("archive"))
         self.archive_dir: str | None = params.get("archive_dir") or None
         if self.archive and self.archive_dir is None:
@@ -100,7 +107,7 @@ class DockerVolume(Resource[VolumeInspect]):
         }
 
     def check_delete(self, observed: VolumeInspect) -> None:
-        if not is_managed(observed.get("Labels")):
+        if not self.adopt and not is_managed(observed.get("Labels")):
             raise not_managed(f"volume {self.name}", "remove or recreate")
         if self.archive and self.archive_dir is not None:
             # Checked before anything is written, so a removal bound to fail leaves no archive either.
@@ -124,7 +131,10 @@ class DockerVolume(Resource[VolumeInspect]):
             )
 
     def create(self) -> None:
-        self.engine.create_volume(self.name, self.driver, self.driver_options or {}, self.labels)
+        labels = self.labels
+        if self.adopt and not self.manage_labels and self._existing is not None:
+            labels = with_managed_label(self._existing.get("Labels"))
+        self.engine.create_volume(self.name, self.driver, self.driver_options or {}, labels)
 
     def delete(self, observed: VolumeInspect) -> None:
         self._removing = True

@@ -22,11 +22,17 @@ description:
     renamed back and restarted, so the run leaves no partial change.
   - Options that are not set are not compared, except O(restart_policy), which has a default.
   - The container gets the label C(io.homelab-iac.managed=true). Containers without it are never
-    removed or recreated; the task fails instead and changes nothing.
+    removed, recreated or changed in place; the task fails instead and changes nothing, unless
+    O(adopt=true) takes them over.
+  - "B(Adopting.) With O(adopt=true), O(image) may be left out: it is then not compared, and a
+    recreation keeps the container's image. Docker can add the managed label only by recreating
+    the container, so an adopted container changed only in place (running state, networks, limits)
+    keeps running without the label, and later tasks need O(adopt=true) still."
 author:
   - homelab-iac engineers (@homelab-iac)
 extends_documentation_fragment:
   - homelab.iac._docker
+  - homelab.iac._docker.ADOPT
   - homelab.iac._attributes
 options:
   name:
@@ -47,7 +53,7 @@ options:
   image:
     description:
       - Image to run, C(repository[:tag]); a missing tag means C(latest). Required unless
-        O(state=absent).
+        O(state=absent) or O(adopt=true).
       - The image must be present on the Docker host or pullable. When it is neither, the task fails
         naming the image. Check mode never pulls; it plans as if the pull would succeed.
     type: str
@@ -266,6 +272,21 @@ EXAMPLES = r"""
   homelab.iac.docker_container:
     name: web
     state: absent
+
+- name: Read a container started by hand (writes nothing; diff.before holds its state)
+  homelab.iac.docker_container:
+    name: legacy-app
+    adopt: true
+  check_mode: true
+  diff: true
+  register: legacy
+
+- name: Take it over and give it a memory limit (changed in place, so it keeps its labels as they are)
+  homelab.iac.docker_container:
+    name: legacy-app
+    adopt: true
+    restart_policy: "{{ legacy.diff.before.restart_policy }}"
+    memory: 512m
 """
 
 RETURN = r"""

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 DOCUMENTATION = r"""
 module: docker_info
-short_description: Report a Docker engine's version, its containers and their resource usage
+short_description: Report a Docker engine's version, containers and usage; list its networks, volumes and containers
 version_added: 0.1.0
 description:
   - Reads, never changes. Returns the engine's version and size and, per container, its state and
@@ -15,6 +15,16 @@ description:
     I/O, processes.
   - Usage comes from one C(docker stats) sample per running container, taken without waiting for a
     second sample, so CPU is reported as the CPU time used since the container started.
+  - "B(Discovery.) O(networks), O(volumes) and O(container_specs) list the engine's objects, made by
+    homelab-iac or by hand, as discovery items: C(kind) (the M(homelab.iac.docker_batch) item kind
+    V(network), V(volume) or V(container)), C(id) (the import id: the object's name), C(name) (a suggested
+    resource name), C(managed) (whether it carries the label C(io.homelab-iac.managed=true)), C(spec)
+    and C(facts)."
+  - C(spec) is the object's current state exactly as M(homelab.iac.docker_network),
+    M(homelab.iac.docker_volume) or M(homelab.iac.docker_container) return it in C(diff.before) of a
+    check-mode run with only C(name) and C(adopt=true) (environment values are masked, as there);
+    C(facts) is what that module returns about it (the container's id, the network's attached
+    containers...). The engine's own networks V(bridge), V(host) and V(none) are not listed.
 author:
   - homelab-iac engineers (@homelab-iac)
 extends_documentation_fragment:
@@ -42,7 +52,23 @@ options:
     default: true
   managed_only:
     description:
-      - List only containers created by homelab.iac (label C(io.homelab-iac.managed=true)).
+      - List only containers (and networks and volumes) created by homelab.iac (label
+        C(io.homelab-iac.managed=true)).
+    type: bool
+    default: false
+  networks:
+    description:
+      - List the networks as discovery items (one listing, one inspect per network).
+    type: bool
+    default: false
+  volumes:
+    description:
+      - List the named volumes as discovery items (one listing, one inspect per volume).
+    type: bool
+    default: false
+  container_specs:
+    description:
+      - List the containers as discovery items (one listing, one inspect per container and per image).
     type: bool
     default: false
 """
@@ -57,6 +83,18 @@ EXAMPLES = r"""
   ansible.builtin.debug:
     msg: "{{ item.name }}: {{ item.usage.memory_bytes | default('-') }}"
   loop: "{{ docker.containers }}"
+
+- name: What is on the engine that homelab-iac did not make
+  homelab.iac.docker_info:
+    containers: false
+    networks: true
+    volumes: true
+    container_specs: true
+  register: found
+
+- name: The hand-made ones
+  ansible.builtin.debug:
+    msg: "{{ (found.networks + found.volumes + found.container_specs) | rejectattr('managed') | map(attribute='id') }}"
 """
 
 RETURN = r"""
@@ -152,6 +190,49 @@ containers:
         block_read_bytes: 0
         block_write_bytes: 0
         pids: 2
+networks:
+  description: User networks as discovery items, sorted by name.
+  returned: when O(networks=true)
+  type: list
+  elements: dict
+  contains: &discovery
+    kind:
+      description: The M(homelab.iac.docker_batch) item kind, V(network), V(volume) or V(container).
+      type: str
+      sample: network
+    id:
+      description: Import id, the object's name.
+      type: str
+      sample: legacy-net
+    name:
+      description: Suggested resource name (lower case, letters, digits and C(-); unique in the list).
+      type: str
+      sample: legacy-net
+    managed:
+      description: Whether the object carries the label C(io.homelab-iac.managed=true).
+      type: bool
+      sample: false
+    spec:
+      description: Current state as the kind's module shows it in C(diff.before).
+      type: dict
+      sample: {"driver": "bridge", "subnet": "10.77.5.0/24", "gateway": "10.77.5.1", "internal": false,
+               "labels": {"owner": "me"}}
+    facts:
+      description: What the kind's module returns about the object.
+      type: dict
+      sample: {"id": "4b3c...", "name": "legacy-net", "driver": "bridge", "containers": []}
+volumes:
+  description: Named volumes as discovery items, sorted by name.
+  returned: when O(volumes=true)
+  type: list
+  elements: dict
+  contains: *discovery
+container_specs:
+  description: Containers as discovery items, sorted by name.
+  returned: when O(container_specs=true)
+  type: list
+  elements: dict
+  contains: *discovery
 """
 
 from ansible_collections.homelab.iac.plugins.module_utils._docker_info import run_info_module  # noqa: E402

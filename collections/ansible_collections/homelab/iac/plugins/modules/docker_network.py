@@ -18,11 +18,12 @@ description:
     unless O(force=true) disconnects them first. Forced containers are not reconnected to the new
     network; rerun their M(homelab.iac.docker_container) tasks to reconnect them.
   - The network gets the label C(io.homelab-iac.managed=true); networks without it are never removed
-    or replaced.
+    or replaced, unless O(adopt=true) takes them over.
 author:
   - homelab-iac engineers (@homelab-iac)
 extends_documentation_fragment:
   - homelab.iac._docker
+  - homelab.iac._docker.ADOPT
   - homelab.iac._attributes
 options:
   name:
@@ -92,6 +93,11 @@ EXAMPLES = r"""
     name: gaming
     state: absent
     force: true
+
+- name: Take over a network made with docker network create (nothing is written while it matches)
+  homelab.iac.docker_network:
+    name: legacy-net
+    adopt: true
 """
 
 RETURN = r"""

@@ -26,11 +26,12 @@ description:
   - Restore an archive into a new volume with any image that has C(tar), for example
     C(docker volume create NAME && docker run --rm -i -v NAME:/volume IMAGE tar -xf - -C /volume < ARCHIVE).
   - The volume gets the label C(io.homelab-iac.managed=true); volumes without it are never removed
-    or recreated.
+    or recreated, unless O(adopt=true) takes them over (recreating still needs O(purge=true)).
 author:
   - homelab-iac engineers (@homelab-iac)
 extends_documentation_fragment:
   - homelab.iac._docker
+  - homelab.iac._docker.ADOPT
   - homelab.iac._attributes
 options:
   name:
@@ -116,6 +117,11 @@ EXAMPLES = r"""
 - name: Where the archive went
   ansible.builtin.debug:
     msg: "{{ removed.archive | default('nothing to archive: the volume was already gone') }}"
+
+- name: Take over a volume made by hand; its data and labels stay as they are
+  homelab.iac.docker_volume:
+    name: legacy-data
+    adopt: true
 """
 
 RETURN = r"""
