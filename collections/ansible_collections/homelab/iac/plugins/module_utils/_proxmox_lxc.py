@@ -113,7 +113,11 @@ class ProxmoxContainer(Resource[CtConfig]):
         listing = {int(ct["vmid"]): ct for ct in self.api.get(f"nodes/{self.node}/lxc")}
         if self.vmid not in listing:
             return None
-        return {**self.api.get(self.path("/config")), "__status": listing[self.vmid].get("status")}
+        return self.observe(listing[self.vmid])
+
+    def observe(self, entry: dict[str, Any]) -> CtConfig:
+        """The config of the container whose node listing entry is ``entry``, with its power status."""
+        return {**self.api.get(self.path("/config")), "__status": entry.get("status")}
 
     def current(self, observed: CtConfig) -> dict[str, Any]:
         view: dict[str, Any] = {key: observed.get(key) for key in _SIMPLE}

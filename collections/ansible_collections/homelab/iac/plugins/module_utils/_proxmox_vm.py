@@ -137,8 +137,12 @@ class ProxmoxVm(Resource[VmConfig]):
         listing = {int(vm["vmid"]): vm for vm in self.api.get(f"nodes/{self.node}/qemu")}
         if self.vmid not in listing:
             return None
+        return self.observe(listing[self.vmid])
+
+    def observe(self, entry: dict[str, Any]) -> VmConfig:
+        """The config of the VM whose node listing entry is ``entry``, with its power status."""
         config = dict(self.api.get(self.path("/config")))
-        config["__status"] = listing[self.vmid].get("status")
+        config["__status"] = entry.get("status")
         return config
 
     def current(self, observed: VmConfig) -> dict[str, Any]:
