@@ -20,6 +20,7 @@ from ansible_collections.homelab.iac.plugins.module_utils._dns_common import (
     DnsProvider,
     ObservedRecord,
     RecordSpec,
+    listed,
     normalise_content,
     txt_quoted,
 )
@@ -134,6 +135,23 @@ class CloudflareProvider(DnsProvider):
             lambda: list(self.client.dns.records.list(zone_id=zone_id, type=rtype, name={"exact": name}, per_page=100)),
         )
         return [self._observed(record, zone_id) for record in records]
+
+    def zone_records(self) -> list[tuple[str, ObservedRecord]]:
+        """Every record of the zone, or of every zone the token sees when none is given (paged by the SDK)."""
+        zones = self.zones()
+        if self.zone_name and self.zone_name not in zones:
+            raise DnsError(f"unknown zone {self.zone_name!r}: the token sees {', '.join(sorted(zones)) or 'no zones'}")
+        found = []
+        for zone in [self.zone_name] if self.zone_name else sorted(zones):
+            zone_id = zones[zone]
+            records = self._call(f"list the records of {zone}", self._all_records, zone_id)
+            found.extend((zone, self._observed(record, zone_id)) for record in records
+                         if listed(record.type, record.name.lower(), zone))  # fmt: skip
+        return found
+
+    def _all_records(self, zone_id: str) -> list[Any]:
+        # Iterating the SDK's page object fetches page after page until an empty one.
+        return list(self.client.dns.records.list(zone_id=zone_id, per_page=100))
 
     @staticmethod
     def _body(spec: RecordSpec, observed: ObservedRecord | None) -> dict[str, Any]:

@@ -48,6 +48,11 @@ def fqdn(name: str, zone: str | None = None) -> str:
     return name
 
 
+def listed(rtype: str, name: str, zone: str) -> bool:
+    """Whether discovery lists a record: a type the modules manage, and no NS at the zone's apex (nor SOA)."""
+    return rtype in RECORD_TYPES and not (rtype == "NS" and name == zone)
+
+
 def check_name(name: str) -> None:
     """Refuse names DNS cannot carry, before any provider sees them."""
     labels = name.split(".")
@@ -170,6 +175,14 @@ class DnsProvider(abc.ABC):
     @abc.abstractmethod
     def delete(self, observed: ObservedRecord) -> None:
         """Remove one record."""
+
+    def zone_records(self) -> list[tuple[str, ObservedRecord]]:
+        """(zone, record) for every record of the zone (or zones) this provider serves that the modules manage.
+
+        For discovery (dns_info): record types outside ``RECORD_TYPES``, the SOA and the apex NS records
+        are left out. Providers that cannot list a zone refuse.
+        """
+        raise DnsError(f"provider {self.name} cannot list records")
 
     def finish(self) -> list[str]:
         """Apply pending work once per run (e.g. reconfigure a service); returns what was applied."""

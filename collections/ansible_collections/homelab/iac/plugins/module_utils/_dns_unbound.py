@@ -81,20 +81,35 @@ class UnboundProvider(DnsProvider):
         observed = self._wrap(f"read {rtype} {name}", resource.read)
         if observed is None:
             return []
-        view = resource.current(observed)
+        return [self._observed(rtype, name, resource.current(observed), observed)]
+
+    @staticmethod
+    def _observed(rtype: str, name: str, view: dict[str, Any], observed: Any) -> ObservedRecord:
         value = view["mx"] if rtype == "MX" else view["server"]
-        return [
-            ObservedRecord(
-                rtype,
-                name,
-                normalise_content(rtype, value or ""),
-                None,
-                comment=view["description"],
-                priority=view["mxprio"] if rtype == "MX" else None,
-                ref=observed,
-                extra={"uuid": observed[0]},
-            )
-        ]
+        return ObservedRecord(
+            rtype,
+            name,
+            normalise_content(rtype, value or ""),
+            None,
+            comment=view["description"],
+            priority=view["mxprio"] if rtype == "MX" else None,
+            ref=observed,
+            extra={"uuid": observed[0]},
+        )
+
+    def zone_records(self) -> list[tuple[str, ObservedRecord]]:
+        """Every host override (of the zone, when given) as a record, its domain as the zone: one search."""
+        probe = HostOverride(self.session, {})  # its view of an item needs no options
+        items = self._wrap("list host overrides", self.session.cache.items, HostOverride.item_kind)
+        found = []
+        for uuid, item in items.items():
+            view = probe.current((uuid, item))
+            domain = str(view["domain"]).lower().rstrip(".")
+            name = f"{view['hostname']}.{domain}".lower() if view["hostname"] else domain
+            if self.zone and name != self.zone and not name.endswith("." + self.zone):
+                continue
+            found.append((self.zone or domain, self._observed(view["rr"], name, view, (uuid, item))))
+        return found
 
     def _values(self, spec: RecordSpec, observed: ObservedRecord | None) -> dict[str, Any]:
         value = spec.value if spec.value is not None else (observed.value if observed else "")

@@ -18,6 +18,7 @@ from ansible_collections.homelab.iac.plugins.module_utils._dns_common import (
     DnsProvider,
     ObservedRecord,
     RecordSpec,
+    listed,
     normalise_content,
     txt_quoted,
 )
@@ -32,6 +33,7 @@ try:
     import dns.tsig
     import dns.tsigkeyring
     import dns.update
+    import dns.xfr
 except ImportError:
     DNSPYTHON_IMPORT_ERROR: str | None = traceback.format_exc()
 else:
@@ -126,6 +128,42 @@ class Rfc2136Provider(DnsProvider):
                 continue
             for rdata in rrset:
                 found.append(self._observed(rtype, name, rrset.ttl, rdata))
+        return found
+
+    def zone_records(self) -> list[tuple[str, ObservedRecord]]:
+        """The zone by AXFR (signed with the key, which also picks the BIND view), in zone order."""
+        if not self.zone:
+            raise DnsError("provider rfc2136 lists the records of one zone (a zone transfer): set zone")
+        what = f"transfer zone {self.zone} (AXFR)"
+        found: list[tuple[str, ObservedRecord]] = []
+        seen: set[tuple[str, str, str]] = set()
+        try:
+            for message in dns.query.xfr(
+                self.server, self.zone + ".", port=self.port, timeout=self.timeout, lifetime=self.timeout,
+                keyring=self.keyring, keyname=self.key_name, keyalgorithm=self.algorithm, relativize=False,
+            ):  # fmt: skip
+                for rrset in message.answer:
+                    rtype = dns.rdatatype.to_text(rrset.rdtype)
+                    name = rrset.name.to_text().rstrip(".").lower()
+                    if not listed(rtype, name, self.zone):
+                        continue
+                    for rdata in rrset:
+                        record = self._observed(rtype, name, rrset.ttl, rdata)
+                        if (rtype, name, record.ref) not in seen:
+                            seen.add((rtype, name, record.ref))
+                            found.append((self.zone, record))
+        except dns.tsig.PeerError as exc:
+            raise DnsError(
+                f"{self.server}:{self.port} rejected the TSIG signature to {what} ({type(exc).__name__}: {exc});"
+                " check key_name, key_secret and key_algorithm"
+            ) from None
+        except dns.xfr.TransferError as exc:
+            raise DnsError(
+                f"{self.server}:{self.port} refused to {what}: {exc} (the server must allow transfers to this key,"
+                " BIND: allow-transfer { key NAME; })"
+            ) from None
+        except (OSError, dns.exception.DNSException) as exc:
+            raise DnsError(f"cannot {what} at {self.server}:{self.port}: {type(exc).__name__}: {exc}") from None
         return found
 
     @staticmethod
