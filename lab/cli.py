@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
+from lab.layout import MAX_DOCKER_ENGINES
 from planner.errors import IacError
 
 if TYPE_CHECKING:
@@ -28,6 +29,16 @@ __all__ = ["app"]
 app = typer.Typer(name="lab", help="The lab: a whole homelab on loopback (up, down, status).", no_args_is_help=True)
 
 JsonOption = Annotated[bool, typer.Option("--json", help="Print the status as JSON.")]
+EnginesOption = Annotated[
+    int | None,
+    typer.Option(
+        "--docker-engines",
+        min=1,
+        max=MAX_DOCKER_ENGINES,
+        help="How many Docker engines to run (lab-docker, lab-docker-2, ...). Kept: a later `iac lab up`"
+        " without it runs as many again; 1 stops the others. Default 1.",
+    ),
+]
 
 _HEALTH_STYLE = {"healthy": "green", "unhealthy": "yellow", "down": "red"}
 
@@ -66,6 +77,10 @@ def _usage(lab_status: LabStatus) -> str:
         f"  export DOCKER_HOST={lab_status.docker_host}",
         "  docker run --rm -d -p 127.0.0.1:8080:8080 homelab/busybox:latest httpd -f -p 8080 -h /www",
     ]
+    lines += [
+        f"  {host}: DOCKER_HOST={docker_host}"
+        for host, docker_host in list(lab_status.docker_hosts.items())[1:]  # the first is the one above
+    ]
     if lab_status.inventory:
         lines.append(f"  ansible-inventory -i {lab_status.inventory} --graph")
     lines += [
@@ -90,11 +105,14 @@ def _show(lab_status: LabStatus, json_output: bool, usage: bool = False) -> None
 
 
 @app.command("up")
-def up_command(json_output: JsonOption = False) -> None:
+def up_command(json_output: JsonOption = False, docker_engines: EnginesOption = None) -> None:
     """Start the lab (idempotent) and write its inventory and credentials."""
     from lab import supervisor
 
-    _show(_run(supervisor.up), json_output, usage=True)
+    if docker_engines is None:
+        _show(_run(supervisor.up), json_output, usage=True)
+    else:
+        _show(_run(lambda: supervisor.up(docker_engines=docker_engines)), json_output, usage=True)
 
 
 @app.command("down")

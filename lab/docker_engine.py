@@ -1,9 +1,17 @@
-"""The lab's real Docker engine: Debian's dockerd on its own socket, data root and exec root.
+"""The lab's real Docker engines: Debian's dockerd on its own socket, data root and exec root.
 
-It never touches the system's engine: everything lives under ``<lab home>/docker``. ``--bridge=none``
-keeps it off ``docker0``, so a developer's demo lab and the test suite's lab run side by side;
-user-defined bridge networks and ports published on 127.0.0.1 still work (verified by the
-integration tests).
+It never touches the system's engine: everything lives under ``<lab home>/docker`` (and, with
+``iac lab up --docker-engines 2``, a second engine under ``<lab home>/docker-2``, its own containerd
+included). ``--bridge=none`` keeps each off ``docker0``, so a developer's demo lab, the test suite's
+lab and a lab's second engine run side by side; user-defined bridge networks and ports published on
+127.0.0.1 still work (verified by the integration tests).
+
+Every engine keeps ``--iptables`` on. One that starts flushes the shared ``DOCKER`` and
+``DOCKER-ISOLATION-*`` chains, dropping rules another engine made for its published ports and its
+networks' isolation; ports on 127.0.0.1 do not need them (docker-proxy serves those), and the
+per-bridge ``FORWARD`` accepts stay. With ``--iptables=false`` an engine's containers could not reach
+each other on a network of their own: the bridge's traffic passes the host's ``FORWARD`` chain
+(br_netfilter), whose policy is DROP, and only an engine with iptables adds the accept for its bridge.
 """
 
 from __future__ import annotations
@@ -21,7 +29,7 @@ import docker.errors
 from lab import process
 from lab.errors import LabError
 from lab.images import ensure_busybox_image
-from lab.layout import LabLayout
+from lab.layout import EngineLayout, LabLayout
 from lab.services import Service, ServiceStatus, wait_started
 
 __all__ = ["DockerEngine", "find_dockerd"]
@@ -53,33 +61,40 @@ def _is_mountpoint(path: Path) -> bool:
 
 
 class DockerEngine(Service):
-    """dockerd supervised by the lab."""
+    """One dockerd supervised by the lab: the first (``docker``, ``index`` 1) or ``docker-<index>``."""
 
-    name = "docker"
     kind = "dockerd"
     backend = "docker"
 
-    def __init__(self, layout: LabLayout) -> None:
+    def __init__(self, layout: LabLayout, index: int = 1) -> None:
         self.layout = layout
+        self.paths: EngineLayout = layout.docker_engine(index)
+        self.name = self.paths.name
+
+    @property
+    def docker_host(self) -> str:
+        """The ``DOCKER_HOST`` value for this engine."""
+        return self.paths.docker_host
 
     @property
     def markers(self) -> list[str]:
-        return ["dockerd", f"unix://{self.layout.docker_socket}"]
+        # ".../docker/docker.sock" is no substring of ".../docker-2/docker.sock": each engine knows its own.
+        return ["dockerd", f"unix://{self.paths.socket}"]
 
     def pid(self) -> int | None:
-        pid = process.read_pidfile(self.layout.docker_pidfile)
+        pid = process.read_pidfile(self.paths.pidfile)
         return pid if process.owned_pid(pid, self.markers) else None
 
     def client(self, timeout: int = 60) -> docker.DockerClient:
-        """A docker SDK client bound to the lab's socket."""
-        return docker.DockerClient(base_url=self.layout.docker_host, version="auto", timeout=timeout)
+        """A docker SDK client bound to this engine's socket."""
+        return docker.DockerClient(base_url=self.docker_host, version="auto", timeout=timeout)
 
     def ping(self) -> bool:
-        """True when an engine answers on the lab's socket (ours or, if busy, someone else's)."""
-        if not self.layout.docker_socket.exists():
+        """True when an engine answers on this engine's socket (ours or, if busy, someone else's)."""
+        if not self.paths.socket.exists():
             return False
         try:
-            client = docker.DockerClient(base_url=self.layout.docker_host, version="auto", timeout=3)
+            client = docker.DockerClient(base_url=self.docker_host, version="auto", timeout=3)
         except docker.errors.DockerException:
             return False
         try:
@@ -91,7 +106,7 @@ class DockerEngine(Service):
 
     def status(self) -> ServiceStatus:
         pid = self.pid()
-        recorded = process.read_pidfile(self.layout.docker_pidfile)
+        recorded = process.read_pidfile(self.paths.pidfile)
         detail = ""
         if pid is None and recorded is not None:
             detail = f"pidfile names pid {recorded}, which is not the lab's dockerd (stale)"
@@ -104,7 +119,7 @@ class DockerEngine(Service):
             pid is not None,
             pid is not None and self.ping(),
             pid,
-            socket=self.layout.docker_host,
+            socket=self.docker_host,
             detail=detail,
         )
 
@@ -116,59 +131,92 @@ class DockerEngine(Service):
             raise LabError("dockerd is not installed: install docker.io (make setup does it when run as root)")
         if os.geteuid() != 0:
             raise LabError("the lab runs its own dockerd, which needs root: run `iac lab up` as root")
-        self.layout.check_socket_paths()
+        self.layout.check_socket_paths(self.paths.index)
         return dockerd
 
     def start(self) -> None:
         """Start dockerd unless the lab's already runs, wait until it answers, build the base image."""
-        dockerd = self.preflight()
-        if self.pid() is None:
-            self._clear_leftovers()
-            argv = [
-                str(dockerd),
-                "--host",
-                self.layout.docker_host,
-                "--data-root",
-                str(self.layout.docker_data_root),
-                "--exec-root",
-                str(self.layout.docker_exec_root),
-                "--pidfile",
-                str(self.layout.dockerd_own_pidfile),
-                "--bridge=none",
-            ]
-            self.layout.docker_dir.mkdir(parents=True, exist_ok=True)
-            with open(self.layout.docker_log, "a") as log:
-                log.write(f"--- lab: starting {' '.join(argv)}\n")
-            pid = process.spawn_detached(argv, self.layout.docker_log, cwd=self.layout.docker_dir)
-            process.write_pidfile(self.layout.docker_pidfile, pid)
-        self._wait_ready()
+        self.boot()
+        self.ensure_images()
+
+    def boot(self) -> None:
+        """Start dockerd unless the lab's already runs, and wait until it answers.
+
+        A dockerd sets up the host's shared iptables chains as it starts; two starting at the same moment
+        can trip over each other ("iptables: Chain already exists") and one exits. The lab boots its own
+        engines one after the other; one that lost such a race with someone else's is started once more.
+        """
+        for attempt in (1, 2):
+            log_offset = self._spawn()
+            try:
+                self._wait_ready()
+                return
+            except LabError:
+                if attempt == 2 or log_offset is None or self.pid() is not None or not self._lost_race(log_offset):
+                    raise
+
+    def ensure_images(self) -> None:
+        """Import the lab's local images into the engine unless it has them (no registry is reachable)."""
         client = self.client(timeout=300)
         try:
             ensure_busybox_image(client)
         finally:
             client.close()
 
+    def _spawn(self) -> int | None:
+        """Start dockerd unless the lab's already runs; the size its log had before, or None if it ran."""
+        dockerd = self.preflight()
+        if self.pid() is not None:
+            return None
+        self._clear_leftovers()
+        paths = self.paths
+        argv = [
+            str(dockerd),
+            "--host",
+            paths.docker_host,
+            "--data-root",
+            str(paths.data_root),
+            "--exec-root",
+            str(paths.exec_root),
+            "--pidfile",
+            str(paths.own_pidfile),
+            "--bridge=none",
+        ]
+        paths.directory.mkdir(parents=True, exist_ok=True)
+        with open(paths.log, "a") as log:
+            offset = log.tell()
+            log.write(f"--- lab: starting {' '.join(argv)}\n")
+        pid = process.spawn_detached(argv, paths.log, cwd=paths.directory)
+        process.write_pidfile(paths.pidfile, pid)
+        return offset
+
+    def _lost_race(self, log_offset: int) -> bool:
+        """True when the dockerd started at ``log_offset`` of the log ended on a failed iptables call."""
+        with open(self.paths.log, "rb") as log:
+            log.seek(log_offset)
+            return b"iptables failed" in log.read()
+
     def _clear_leftovers(self) -> None:
         """Before a fresh start: refuse a busy socket, remove a dead socket and a stale pidfile."""
         if self.ping():
             raise LabError(
-                f"socket {self.layout.docker_socket} is busy: another engine answers there that the lab did"
+                f"socket {self.paths.socket} is busy: another engine answers there that the lab did"
                 " not start; stop it, or set IAC_HOME to another directory"
             )
-        self.layout.docker_socket.unlink(missing_ok=True)
+        self.paths.socket.unlink(missing_ok=True)
         self._stop_orphans()
         # dockerd refuses to start while its pidfile names a live process, even an unrelated one.
-        process.remove_pidfile(self.layout.dockerd_own_pidfile)
-        process.remove_pidfile(self.layout.docker_pidfile)
+        process.remove_pidfile(self.paths.own_pidfile)
+        process.remove_pidfile(self.paths.pidfile)
 
     def _wait_ready(self) -> None:
-        pid = process.read_pidfile(self.layout.docker_pidfile)
-        log = self.layout.docker_log
-        wait_started("dockerd", pid, self.ping, log, START_TIMEOUT, where=str(self.layout.docker_socket))
+        pid = process.read_pidfile(self.paths.pidfile)
+        what = "dockerd" if self.paths.index == 1 else f"dockerd {self.name}"
+        wait_started(what, pid, self.ping, self.paths.log, START_TIMEOUT, where=str(self.paths.socket))
 
     # Stop -------------------------------------------------------------------------------------
     def stop_containers(self) -> list[str]:
-        """Stop every running container of the lab's engine (not the system's); return their names."""
+        """Stop every running container of this lab engine (not the system's); return their names."""
         if not self.ping():
             return []
         client = self.client(timeout=CONTAINER_STOP_TIMEOUT + 30)
@@ -199,7 +247,7 @@ class DockerEngine(Service):
             stopped = process.terminate(pid, self.markers, timeout=STOP_TIMEOUT, group=True)
         if self.pid() is None:
             self._stop_orphans()
-            process.remove_pidfile(self.layout.docker_pidfile)
+            process.remove_pidfile(self.paths.pidfile)
             _remove_links(bridges)
         return stopped
 
@@ -230,15 +278,15 @@ class DockerEngine(Service):
         bind-mounts its data root onto itself and only a clean shutdown undoes it. Both belong to
         the lab (they carry the lab's exec root / sit under the lab home), so the lab removes them.
         """
-        containerd_pidfile = self.layout.docker_exec_root / "containerd" / "containerd.pid"
+        containerd_pidfile = self.paths.exec_root / "containerd" / "containerd.pid"
         pid = process.read_pidfile(containerd_pidfile)
-        markers = ["containerd", str(self.layout.docker_exec_root)]
+        markers = ["containerd", str(self.paths.exec_root)]
         if pid is not None and process.owned_pid(pid, markers):
             process.terminate(pid, markers, timeout=10.0)
         # dockerd takes any pid that kill(pid, 0) accepts for a running containerd, zombies included
         # (PID 1 here may reap orphans late), so the pidfile of a dead containerd must go.
         process.remove_pidfile(containerd_pidfile)
-        data_root = self.layout.docker_data_root
+        data_root = self.paths.data_root
         # A crash followed by a restart can stack two such mounts; unmount until none is left.
         for _ in range(5):
             if not _is_mountpoint(data_root):

@@ -11,6 +11,10 @@ Written by ``up()`` to ``$IAC_INVENTORY`` or ``inventories/lab/hosts.yml``::
           hosts:
             lab-docker:
               docker_host: unix:///<lab home>/docker/docker.sock
+              capacity: {cpus: <this machine's>, memory: <MiB>m}
+            lab-docker-2:       # with `iac lab up --docker-engines 2`
+              docker_host: unix:///<lab home>/docker-2/docker.sock
+              capacity: {cpus: <this machine's>, memory: <MiB>m}
         <backend>:
           hosts:
             lab-<emulator>:

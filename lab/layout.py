@@ -14,13 +14,66 @@ from pathlib import Path
 from lab.errors import LabError
 from planner import paths
 
-__all__ = ["SOCKET_PATH_LIMIT", "LabLayout", "inventory_path", "lab_home"]
+__all__ = ["MAX_DOCKER_ENGINES", "SOCKET_PATH_LIMIT", "EngineLayout", "LabLayout", "inventory_path", "lab_home"]
 
 # sun_path is 108 bytes on Linux, including the terminating NUL.
 SOCKET_PATH_LIMIT = 107
 
+# `iac lab up --docker-engines N`: each engine (dockerd and its containerd) costs ~120 MB and a second of start.
+MAX_DOCKER_ENGINES = 4
+
 # containerd (started by dockerd) puts its sockets below the exec root; this is the longest one.
 _CONTAINERD_SOCKET_SUFFIX = "/containerd/containerd.sock.ttrpc"
+
+
+@dataclass(frozen=True)
+class EngineLayout:
+    """The files of one of the lab's dockerds, all in its own directory: socket, data root, exec root,
+    pidfiles and log. Nothing is shared between two engines, so each has its own containerd too."""
+
+    directory: Path
+    index: int = 1
+
+    @property
+    def name(self) -> str:
+        """The engine's service name in ``iac lab status``: ``docker``, ``docker-2``, ..."""
+        return self.directory.name
+
+    @property
+    def inventory_host(self) -> str:
+        """Its host in the inventory's ``docker`` group: ``lab-docker``, ``lab-docker-2``, ..."""
+        return f"lab-{self.name}"
+
+    @property
+    def socket(self) -> Path:
+        return self.directory / "docker.sock"
+
+    @property
+    def docker_host(self) -> str:
+        """The ``DOCKER_HOST`` value for this engine."""
+        return f"unix://{self.socket}"
+
+    @property
+    def data_root(self) -> Path:
+        return self.directory / "data"
+
+    @property
+    def exec_root(self) -> Path:
+        return self.directory / "run"
+
+    @property
+    def pidfile(self) -> Path:
+        """The supervisor's pidfile for this dockerd."""
+        return self.directory / "lab.pid"
+
+    @property
+    def own_pidfile(self) -> Path:
+        """The pidfile dockerd writes itself (``--pidfile``); kept apart so the two never race."""
+        return self.directory / "dockerd.pid"
+
+    @property
+    def log(self) -> Path:
+        return self.directory / "dockerd.log"
 
 
 @dataclass(frozen=True)
@@ -55,41 +108,53 @@ class LabLayout:
         """The lab CA and the server certificate issued by it for the emulators."""
         return self.home / "ca"
 
-    # Docker engine ------------------------------------------------------------------------------
+    @property
+    def settings_file(self) -> Path:
+        """What ``up`` was asked for and keeps until asked otherwise (e.g. how many Docker engines)."""
+        return self.home / "settings.json"
+
+    # Docker engines -----------------------------------------------------------------------------
+    def docker_engine(self, index: int = 1) -> EngineLayout:
+        """The files of the lab's ``index``-th dockerd: ``docker/`` for the first, ``docker-<index>/`` after."""
+        if not 1 <= index <= MAX_DOCKER_ENGINES:
+            raise LabError(f"the lab runs 1 to {MAX_DOCKER_ENGINES} Docker engines, not {index}")
+        return EngineLayout(self.home / ("docker" if index == 1 else f"docker-{index}"), index)
+
+    # The first engine's files, under the names the rest of the lab has always used.
     @property
     def docker_dir(self) -> Path:
-        return self.home / "docker"
+        return self.docker_engine().directory
 
     @property
     def docker_socket(self) -> Path:
-        return self.docker_dir / "docker.sock"
+        return self.docker_engine().socket
 
     @property
     def docker_host(self) -> str:
-        """The ``DOCKER_HOST`` value for the lab's engine."""
-        return f"unix://{self.docker_socket}"
+        """The ``DOCKER_HOST`` value for the lab's (first) engine."""
+        return self.docker_engine().docker_host
 
     @property
     def docker_data_root(self) -> Path:
-        return self.docker_dir / "data"
+        return self.docker_engine().data_root
 
     @property
     def docker_exec_root(self) -> Path:
-        return self.docker_dir / "run"
+        return self.docker_engine().exec_root
 
     @property
     def docker_pidfile(self) -> Path:
         """The supervisor's pidfile for dockerd."""
-        return self.docker_dir / "lab.pid"
+        return self.docker_engine().pidfile
 
     @property
     def dockerd_own_pidfile(self) -> Path:
         """The pidfile dockerd writes itself (``--pidfile``); kept apart so the two never race."""
-        return self.docker_dir / "dockerd.pid"
+        return self.docker_engine().own_pidfile
 
     @property
     def docker_log(self) -> Path:
-        return self.docker_dir / "dockerd.log"
+        return self.docker_engine().log
 
     # Emulators ----------------------------------------------------------------------------------
     @property
@@ -100,11 +165,12 @@ class LabLayout:
         """State, log, pidfile and service record of one emulator."""
         return self.emulators_dir / name
 
-    def check_socket_paths(self) -> None:
+    def check_socket_paths(self, engine: int = 1) -> None:
         """Fail with a clear message when the home is too deep for unix sockets to be bound there."""
+        paths = self.docker_engine(engine)
         longest = max(
-            len(os.fsencode(str(self.docker_socket))),
-            len(os.fsencode(str(self.docker_exec_root) + _CONTAINERD_SOCKET_SUFFIX)),
+            len(os.fsencode(str(paths.socket))),
+            len(os.fsencode(str(paths.exec_root) + _CONTAINERD_SOCKET_SUFFIX)),
         )
         if longest > SOCKET_PATH_LIMIT:
             raise LabError(

@@ -2,8 +2,13 @@
 
 ``up()`` starts what is not running (a service that died is simply started again), leaves alone
 what runs, writes the credentials file and the inventory, and returns the status. ``down()`` stops
-exactly what the lab started: emulators first, then dockerd after its containers. Concurrent calls
-on one lab are serialised with a lock file, so two ``iac lab up`` never start two dockerds.
+exactly what the lab started: emulators first, then each dockerd after its containers. Concurrent
+calls on one lab are serialised with a lock file, so two ``iac lab up`` never start two dockerds.
+
+``up(docker_engines=N)`` runs N Docker engines (``lab-docker``, ``lab-docker-2``, ...; one unless
+asked). The number is kept in the lab home's ``settings.json``, so a later ``up()`` without it keeps
+what was asked for (and restarts an engine that died) rather than stopping it; ``docker_engines=1``
+stops the others.
 """
 
 from __future__ import annotations
@@ -23,8 +28,9 @@ from lab.credentials import LabCredentials
 from lab.dns import DnsLab
 from lab.docker_engine import DockerEngine
 from lab.emulator.registry import emulator_class, registered_names
+from lab.errors import LabError
 from lab.inventory import InventoryHost, write_inventory
-from lab.layout import LabLayout, inventory_path
+from lab.layout import MAX_DOCKER_ENGINES, LabLayout, inventory_path
 from lab.services import EmulatorService, ServiceStatus
 
 __all__ = ["LabStatus", "Supervisor", "down", "status", "up"]
@@ -40,6 +46,8 @@ class LabStatus:
     ca_cert: str
     inventory: str | None
     services: list[ServiceStatus] = field(default_factory=list)
+    # Inventory host -> DOCKER_HOST of every engine the lab runs (or was asked to): lab-docker first.
+    docker_hosts: dict[str, str] = field(default_factory=dict)
 
     @property
     def healthy(self) -> bool:
@@ -58,6 +66,7 @@ class LabStatus:
         return {
             "home": self.home,
             "docker_host": self.docker_host,
+            "docker_hosts": self.docker_hosts,
             "credentials": self.credentials,
             "ca_cert": self.ca_cert,
             "inventory": self.inventory,
@@ -77,6 +86,36 @@ class Supervisor:
         self.layout = layout or LabLayout.default()
         self.docker = DockerEngine(self.layout)
         self.dns = DnsLab(self.layout)
+
+    # Docker engines -----------------------------------------------------------------------------
+    def docker_engine_count(self) -> int:
+        """How many engines the lab was last asked to run (``settings.json``; 1 when never asked)."""
+        try:
+            count = json.loads(self.layout.settings_file.read_text()).get("docker_engines", 1)
+        except (FileNotFoundError, ValueError, AttributeError):
+            return 1
+        return count if isinstance(count, int) and 1 <= count <= MAX_DOCKER_ENGINES else 1
+
+    def _save_docker_engine_count(self, count: int) -> None:
+        try:
+            settings = json.loads(self.layout.settings_file.read_text())
+        except (FileNotFoundError, ValueError):
+            settings = {}
+        settings = settings if isinstance(settings, dict) else {}
+        settings["docker_engines"] = count
+        tmp = self.layout.settings_file.with_name(self.layout.settings_file.name + ".tmp")
+        tmp.write_text(json.dumps(settings, indent=2) + "\n")
+        os.replace(tmp, self.layout.settings_file)
+
+    def docker_engines(self, count: int | None = None) -> list[DockerEngine]:
+        """The first ``count`` engines (default: as many as asked for last), plus any beyond that still run,
+        so ``status`` shows them and ``down`` stops them."""
+        engines = self._asked_engines(self.docker_engine_count() if count is None else count)
+        extras = (DockerEngine(self.layout, index) for index in range(len(engines) + 1, MAX_DOCKER_ENGINES + 1))
+        return engines + [engine for engine in extras if engine.pid() is not None]
+
+    def _asked_engines(self, count: int) -> list[DockerEngine]:
+        return [self.docker, *(DockerEngine(self.layout, index) for index in range(2, count + 1))]
 
     def emulators(self) -> list[EmulatorService]:
         """Registered emulators plus any that a previous run started and still run (so down stops them)."""
@@ -99,11 +138,23 @@ class Supervisor:
             finally:
                 fcntl.flock(handle, fcntl.LOCK_UN)
 
-    def up(self) -> LabStatus:
-        """Start whatever is not running; write credentials and inventory; return the status."""
-        self.docker.preflight()  # fail before anything is created when the lab cannot run at all
+    def up(self, docker_engines: int | None = None) -> LabStatus:
+        """Start whatever is not running; write credentials and inventory; return the status.
+
+        ``docker_engines`` (1 to ``MAX_DOCKER_ENGINES``) is how many Docker engines to run; None keeps
+        the number asked for last. Engines beyond it are stopped.
+        """
+        if docker_engines is not None and not 1 <= docker_engines <= MAX_DOCKER_ENGINES:
+            raise LabError(f"the lab runs 1 to {MAX_DOCKER_ENGINES} Docker engines, not {docker_engines}")
+        count = self.docker_engine_count() if docker_engines is None else docker_engines
+        engines = self._asked_engines(count)
+        for engine in engines:
+            engine.preflight()  # fail before anything is created when the lab cannot run at all
         with self._locked():
             self.layout.ensure()
+            self._save_docker_engine_count(count)
+            for surplus in self.docker_engines(count)[count:]:
+                surplus.stop()  # asked for fewer than run: the others go, containers first
             ca = ensure_ca(self.layout.ca_dir)
             ensure_server_certificate(ca)
             credentials = LabCredentials(self.layout.credentials_file)
@@ -115,26 +166,34 @@ class Supervisor:
                 emulator.prepare(credentials)
             self.dns.prepare(credentials, ca)
             credentials.save()
-            # Emulators boot while dockerd does; both take a second or two.
+            # Emulators boot while the dockerds do; all take a second or two. The dockerds boot one after the
+            # other: each sets up the host's shared iptables chains as it starts (see lab.docker_engine).
             for emulator in registered:
                 emulator.spawn()
-            self.docker.start()
+            for engine in engines:
+                engine.boot()
+            for engine in engines:
+                engine.ensure_images()
             for emulator in registered:
                 emulator.wait_healthy()
             self.dns.start()  # BIND forwards to the Cloudflare emulator's DNS listener
             env_file = LabCredentials(self.layout.credentials_file).save_environment(self.layout.env_file)
             inventory = write_inventory(
-                inventory_path(), self._inventory_hosts(registered), sys.executable, env_file
+                inventory_path(), self._inventory_hosts(registered, engines), sys.executable, env_file
             )
             return self._status(inventory)
 
     def down(self) -> LabStatus:
-        """Stop every service the lab started (emulators, then dockerd and its containers)."""
+        """Stop every service the lab started (emulators, then each dockerd and its containers).
+
+        The number of engines asked for is kept: the next ``up()`` starts as many again.
+        """
         with self._locked():
             self.dns.stop()
             for emulator in self.emulators():
                 emulator.stop()
-            self.docker.stop()
+            for engine in reversed(self.docker_engines()):
+                engine.stop()
             return self._status(None)
 
     def status(self) -> LabStatus:
@@ -143,7 +202,12 @@ class Supervisor:
         return self._status(path if path.exists() else None)
 
     def _status(self, inventory: Path | None) -> LabStatus:
-        services = [self.docker.status(), *(emulator.status() for emulator in self.emulators()), *self.dns.statuses()]
+        engines = self.docker_engines()
+        services = [
+            *(engine.status() for engine in engines),
+            *(emulator.status() for emulator in self.emulators()),
+            *self.dns.statuses(),
+        ]
         return LabStatus(
             home=str(self.layout.home),
             docker_host=self.layout.docker_host,
@@ -151,11 +215,18 @@ class Supervisor:
             ca_cert=str(self.layout.ca_dir / "ca.crt"),
             inventory=str(inventory) if inventory else None,
             services=services,
+            docker_hosts={engine.paths.inventory_host: engine.docker_host for engine in engines},
         )
 
-    def _inventory_hosts(self, emulators: list[EmulatorService]) -> list[InventoryHost]:
-        docker_vars: dict[str, Any] = {"docker_host": self.layout.docker_host, "capacity": _machine_capacity()}
-        hosts = [InventoryHost("docker", "lab-docker", docker_vars)]
+    def _inventory_hosts(self, emulators: list[EmulatorService], engines: list[DockerEngine]) -> list[InventoryHost]:
+        # Every engine shares this machine, so each may give containers all of it, as one engine does.
+        capacity = _machine_capacity()
+        hosts = [
+            InventoryHost(
+                "docker", engine.paths.inventory_host, {"docker_host": engine.docker_host, "capacity": dict(capacity)}
+            )
+            for engine in engines
+        ]
         ca_cert = str(self.layout.ca_dir / "ca.crt")
         for emulator in emulators:
             cls = emulator_class(emulator.name)
@@ -177,9 +248,12 @@ def _machine_capacity() -> dict[str, Any]:
     return capacity
 
 
-def up(home: Path | None = None) -> LabStatus:
-    """Start the lab at ``home`` (default: ``lab.layout.lab_home()``); idempotent."""
-    return Supervisor(LabLayout(home) if home else None).up()
+def up(home: Path | None = None, docker_engines: int | None = None) -> LabStatus:
+    """Start the lab at ``home`` (default: ``lab.layout.lab_home()``); idempotent.
+
+    ``docker_engines``: how many Docker engines to run (kept for later calls; None keeps the last number).
+    """
+    return Supervisor(LabLayout(home) if home else None).up(docker_engines)
 
 
 def down(home: Path | None = None) -> LabStatus:

@@ -10,8 +10,7 @@ import json
 import os
 import signal
 import subprocess
-import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from pathlib import Path
 
 import docker
@@ -21,34 +20,13 @@ import yaml
 from typer.testing import CliRunner
 
 import lab as lab_package
-from lab import process
 from lab.cli import app
 from lab.images import BUSYBOX_IMAGE, HELLO_TEXT
 from lab.ports import free_port
 from lab.supervisor import LabStatus
+from tests.fixtures.lab import lab_processes, wait_until
 
 pytestmark = pytest.mark.integration
-
-
-def _wait_until(condition: Callable[[], bool], what: str, timeout: float = 30.0) -> None:
-    """Poll ``condition`` until it holds; the timeout only bounds a hang, it is not what is tested."""
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if condition():
-            return
-        time.sleep(0.1)
-    raise AssertionError(f"timed out waiting for {what}")
-
-
-def _lab_processes(home: Path) -> dict[int, str]:
-    """Every live process whose command line mentions the lab home (what down must leave: nothing)."""
-    found: dict[int, str] = {}
-    for entry in Path("/proc").iterdir():
-        if entry.name.isdigit():
-            argv = process.cmdline(int(entry.name))
-            if argv and str(home) in " ".join(argv):
-                found[int(entry.name)] = " ".join(argv)
-    return found
 
 
 @pytest.fixture
@@ -93,7 +71,7 @@ def test_the_busybox_image_serves_hello_on_a_published_loopback_port(client: doc
             except httpx.HTTPError:
                 return False
 
-        _wait_until(answers, "busybox httpd to answer")
+        wait_until(answers, "busybox httpd to answer")
     finally:
         container.remove(force=True)
         network.remove()
@@ -117,7 +95,7 @@ def test_a_killed_dockerd_shows_down_and_up_restarts_it(lab: LabStatus, lab_home
     pid = lab_package.status(lab_home).service("docker").pid
     assert pid is not None
     os.kill(pid, signal.SIGKILL)  # a crash, not a clean stop
-    _wait_until(lambda: not lab_package.status(lab_home).service("docker").running, "dockerd to be gone")
+    wait_until(lambda: not lab_package.status(lab_home).service("docker").running, "dockerd to be gone")
     assert lab_package.status(lab_home).service("docker").health == "down"
 
     restarted = lab_package.up(lab_home).service("docker")
@@ -141,11 +119,11 @@ def test_down_stops_exactly_what_the_lab_started(lab: LabStatus, lab_home: Path)
     stale.mkdir(parents=True, exist_ok=True)
     (stale / "emulator.pid").write_text(f"{bystander.pid}\n")
     try:
-        assert _lab_processes(lab_home), "the lab should be running before down"
+        assert lab_processes(lab_home), "the lab should be running before down"
         assert bridge.exists(), f"the engine should have made {bridge.name}"
         stopped = lab_package.down(lab_home)
         assert all(not service.running for service in stopped.services)
-        assert _lab_processes(lab_home) == {}
+        assert lab_processes(lab_home) == {}
         assert str(lab_home) not in Path("/proc/self/mountinfo").read_text(), "a lab mount was left behind"
         assert bystander.poll() is None, "down killed a process the lab did not start"
         assert not stopped.service("docker").healthy
