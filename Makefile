@@ -18,7 +18,7 @@ demo: setup
 	@echo
 	@$(BIN)/iac status
 	@echo
-	@echo "Try: $(BIN)/iac apply examples/minecraft.yaml --yes   # again: 0 changed"
+	@echo "Try: $(BIN)/iac apply examples/minecraft.yaml --yes   # again: nothing runs, all in sync"
 	@echo "     $(BIN)/iac plan \"deploy a dev environment on vlan 30\""
 	@echo "     $(BIN)/iac drift ; $(BIN)/iac lab status          # then $(BIN)/iac lab down when done"
 

@@ -282,8 +282,9 @@ def plan(
     if destroy_:
         result = _plan_destroy(service, target, None, targets=targets, allow_data_loss=allow_data_loss)
     else:
+        # A picture of the plan needs no endpoint: --graph decides against the recorded state alone.
         result = _plan_target(service, target, out=out_dir, allow=allow, policy=policy, targets=targets,
-                              allow_data_loss=allow_data_loss, refresh=refreshing,
+                              allow_data_loss=allow_data_loss, refresh=refreshing and graph is None,
                               show=not as_json and graph is None)
     if graph is not None:
         print(draw(result.plan, graph), end="")

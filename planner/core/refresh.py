@@ -1,8 +1,8 @@
 """Plan-time refresh: what the endpoints hold now, read in one check-mode run, decides the plan.
 
 Before a plan is stored, every change that can be checked runs once in check mode (``refresh_plan``: one
-wave, each endpoint's batch module once; a create that refers to something this plan makes first cannot
-be, and is left as planned). What each module would do (``Seen``) then decides (``refreshed``):
+wave, each endpoint's batch module once; a create that depends on something this plan makes first cannot
+be, and is left as planned: the modules' own guard refuses, at apply, to take over what exists). What each module would do (``Seen``) then decides (``refreshed``):
 
 - a planned create whose object exists already (the module would update it, or leave it) is a collision:
   something made by hand that homelab-iac does not manage. Every collision is an error naming the object
@@ -54,12 +54,18 @@ def refresh_plan(plan: Plan) -> Plan | None:
         change.model_copy(update={"wave": 1, "depends_on": []})
         for change in plan.changes
         if change.action is not Action.DELETE
-        and not (change.action is Action.CREATE and any(ref in created for ref in refs_in(change.after)))
+        and not (change.action is Action.CREATE and _needs_one_of(change, created))
     ]
     if not checked:
         return None
     return plan.model_copy(update={"changes": checked, "waves": [[change.address for change in checked]],
                                    "source": f"refresh of {plan.source}"})
+
+
+def _needs_one_of(change: Change, created: set[str]) -> bool:
+    """Whether ``change`` depends on, or refers to, something the plan makes first: a check-mode run cannot
+    read it as it will be (a certificate whose CA the plan issues, an interface on a VLAN it adds)."""
+    return any(dep in created for dep in change.depends_on) or any(ref in created for ref in refs_in(change.after))
 
 
 def refreshed(plan: Plan, seen: Mapping[str, Seen]) -> Plan:

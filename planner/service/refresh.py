@@ -55,6 +55,8 @@ def refresh(ports: Ports, operation: Operation, plan: Plan) -> Plan:
                                              "waves": [[a for a in check.waves[0] if a not in unset]]})
     if check is None or not check.changes:
         return plan.model_copy(update={"refreshed": True})
+    # What the run would check first (an engine that answers, a host port free) says it in one line.
+    ports.check_preflight(check, operation.inventory)
     run_id = datetime.now(UTC).strftime("%Y%m%dT%H%M%S") + "-" + uuid.uuid4().hex[:6]
     project = render(operation, check, ports.workdir / "refresh" / run_id, "refresh")
     collector = RefreshCollector(check)

@@ -95,6 +95,14 @@ def _assert_a_short_input_error(done: subprocess.CompletedProcess[str], expected
     assert "Traceback" not in done.stderr + done.stdout and "internal error" not in done.stderr
 
 
+def test_a_plan_whose_engine_does_not_answer_says_so_in_one_line(tmp_path: Path, inventory: Path) -> None:
+    done = _run(tmp_path, "plan", str(project_root() / "examples/hello.yaml"))
+    assert done.returncode == 1
+    assert done.stderr.startswith("error: no Docker engine answers at unix:///nonexistent.sock (endpoint lab-docker)")
+    assert done.stderr.count("\n") == 1 and "Traceback" not in done.stderr
+    assert _run(tmp_path, "plan", str(project_root() / "examples/hello.yaml"), "--refresh=false").returncode == 0
+
+
 def test_unreachable_database(tmp_path: Path, inventory: Path) -> None:
     done = _run(tmp_path, "plan", str(project_root() / "examples/hello.yaml"),
                 IAC_DATABASE_URL="postgresql://iac:secretpw@127.0.0.1:1/iac")
@@ -105,7 +113,8 @@ def test_unreachable_database(tmp_path: Path, inventory: Path) -> None:
 
 
 def test_apply_without_yes_and_without_a_terminal_refuses(tmp_path: Path, inventory: Path) -> None:
-    done = _run(tmp_path, "apply", str(project_root() / "examples/hello.yaml"))
+    # The inventory's engine does not answer: the plan decides against the (empty) record alone.
+    done = _run(tmp_path, "apply", str(project_root() / "examples/hello.yaml"), "--refresh=false")
     assert done.returncode == 1
     assert "rerun with --yes" in done.stderr
 

@@ -96,12 +96,16 @@ def test_plan_apply_reapply_status(cli_env: dict[str, str], tmp_path: Path, dock
 
         again = json.loads(iac(cli_env, "apply", str(intent), "--yes", "--json").stdout)
         assert again["deployment"]["status"] == "succeeded"
-        assert again["changed"] == 0
-        assert {r["status"] for r in again["resources"]} == {"ok"}
+        assert (again["changed"], again["resources"]) == (0, [])  # found in sync by the refresh: nothing ran
+
+        # Without the refresh every module runs again, and finds nothing to do.
+        forced = json.loads(iac(cli_env, "apply", str(intent), "--yes", "--json", "--refresh=false").stdout)
+        assert forced["changed"] == 0
+        assert {r["status"] for r in forced["resources"]} == {"ok"}
 
         listed = json.loads(iac(cli_env, "status", "--json").stdout)
-        assert [d["status"] for d in listed] == ["succeeded", "succeeded", "planned"]
-        shown = json.loads(iac(cli_env, "status", again["deployment"]["id"][:8], "--json").stdout)
+        assert [d["status"] for d in listed] == ["succeeded", "succeeded", "succeeded", "planned"]
+        shown = json.loads(iac(cli_env, "status", forced["deployment"]["id"][:8], "--json").stdout)
         container = next(r for r in shown["resources"] if r["address"] == "docker.container.hello-e2e")
         assert container["observed"]["status"] == "running"
         assert container["version"] == 2
@@ -343,7 +347,8 @@ def test_restore_brings_back_the_state_after_an_earlier_deployment(
         "    network: {name: hello-net-rst, subnet: 172.30.99.0/24}\n"
         f"    ports: [\"127.0.0.1:{extra_port}:8080\"]\n    memory: 64m\n"
     )
-    second.write_text(first.read_text().replace("memory: 64m", "memory: 96m") + extra)
+    # The same stack, changed: a second version of the first file.
+    second.write_text(f"stack: {first.stem}\n" + first.read_text().replace("memory: 64m", "memory: 96m") + extra)
     try:
         a = json.loads(iac(cli_env, "apply", str(first), "--yes", "--json").stdout)["deployment"]["id"]
         iac(cli_env, "apply", str(second), "--yes")
