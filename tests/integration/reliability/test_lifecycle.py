@@ -17,7 +17,7 @@ import yaml
 
 from planner.adapters.execute import AnsibleRunnerExecutor
 from planner.core.plan import Action
-from planner.errors import Fix, IacError
+from planner.errors import ConflictError, Fix, IacError
 from planner.paths import project_root
 from planner.service import Service
 from planner.state.records import DeploymentStatus
@@ -108,3 +108,68 @@ def test_a_copy_without_the_game_server_removes_it_and_keeps_the_segment(
     # The rest of the segment is cleaned away for the next case.
     cleanup = service.plan_destroy(stack="minecraft", allow_data_loss=True)
     assert service.apply(cleanup.deployment.id).deployment.status is DeploymentStatus.SUCCEEDED
+
+
+NETWORK_STACK = """stack: network
+intents:
+  - {kind: network_segment, name: gaming, vlan: 20, subnet: 10.0.20.0/24, role: guest, isolated: true, parent: vtnet2}
+"""
+GAME_STACK = """stack: game
+intents:
+  - {kind: game_server, name: minecraft, game: minecraft, players: 10, segment: {stack: network, name: gaming}}
+"""
+
+
+def test_two_stacks_share_a_segment_by_reference_and_the_segment_cannot_go_first(
+    game_port: int, pg_store: SqlStateStore, tmp_path: Path, lab_view: LabView, baseline: dict[str, Any],
+) -> None:  # fmt: skip
+    service = _service(pg_store, tmp_path)
+    network, game = tmp_path / "network.yaml", tmp_path / "game.yaml"
+    network.write_text(NETWORK_STACK)
+    game.write_text(GAME_STACK)
+    _apply(service, network, refresh=True)
+    planned = service.plan(game, refresh=True)
+    assert not any(c.kind == "opnsense.vlan" for c in planned.plan.changes)  # the segment is network's
+    assert service.apply(planned.deployment.id).deployment.status is DeploymentStatus.SUCCEEDED
+    assert _answers(game_port)
+
+    with pytest.raises(ConflictError) as refused:
+        service.plan_destroy(stack="network")
+    assert "(stack game) depends on opnsense.interface.gaming, which this plan removes" in str(refused.value)
+
+    for stack in ("game", "network"):  # dependents first, then the segment
+        destroy = service.plan_destroy(stack=stack, allow_data_loss=True)
+        assert service.apply(destroy.deployment.id).deployment.status is DeploymentStatus.SUCCEEDED
+    after = lab_view.snapshot()
+    for part in ("emulators", "docker"):
+        for name in baseline[part]:
+            assert after[part][name] == baseline[part][name], f"{part} {name} differs after both destroys"
+
+
+VLAN = """stack: things
+intents:
+  - {kind: vlan, name: %s, tag: 41, parent: vtnet2, description: sensors and things}
+"""
+
+
+def test_renames_by_moved_and_state_mv_make_no_device_write(
+    pg_store: SqlStateStore, tmp_path: Path, lab_view: LabView, baseline: dict[str, Any],
+) -> None:  # fmt: skip
+    service = _service(pg_store, tmp_path)
+    file = tmp_path / "things.yaml"
+    file.write_text(VLAN % "iot")
+    _apply(service, file, refresh=True)
+    lab_view.opnsense.delete("/__lab/requests")
+
+    file.write_text(VLAN % "sensors" + "moved:\n  - {from: opnsense.vlan.iot, to: opnsense.vlan.sensors}\n")
+    planned = service.plan(file, refresh=True)
+    assert [(c.address, c.action) for c in planned.plan.changes] == [("opnsense.vlan.sensors", Action.NOOP)]
+    result = service.apply(planned.deployment.id)
+    assert result.deployment.status is DeploymentStatus.SUCCEEDED and result.results == []
+    moved = service.move("opnsense.vlan.sensors", "opnsense.vlan.things")
+    assert [v.version for v in service.history("opnsense.vlan.things")] == [moved.version, moved.version - 1, 1]
+    assert lab_view.opnsense_writes() == []  # renamed twice; the firewall was only read (the plan's refresh)
+
+    destroy = service.plan_destroy(stack="things")
+    assert [c.address for c in destroy.plan.changes] == ["opnsense.vlan.things"]
+    assert service.apply(destroy.deployment.id).deployment.status is DeploymentStatus.SUCCEEDED
