@@ -207,7 +207,8 @@ DataLossOption = Annotated[
                                                  "each backend's safety net is taken first.")
 ]
 
-_ACTION_STYLE = {"create": "green", "update": "yellow", "replace": "magenta", "delete": "red", "noop": "dim"}
+_ACTION_STYLE = {"create": "green", "update": "yellow", "replace": "magenta", "delete": "red", "noop": "dim",
+                 "import": "cyan"}
 # How the table names an action: a replacement is a delete and a create, as Terraform writes it.
 _ACTION_LABEL = {"replace": "-/+ replace"}
 _STATUS_STYLE = {"changed": "yellow", "ok": "green", "failed": "red", "skipped": "dim"}
@@ -522,6 +523,60 @@ def destroy(
     planned = _plan_destroy(service, target, stack, targets=targets, allow_data_loss=allow_data_loss)
     _run_plan(service, planned.deployment, planned.plan, None, yes=yes, as_json=as_json,
               question="Destroy these resources?")
+
+
+@app.command("import")
+def import_(
+    address: Annotated[str | None, typer.Argument(
+        help="The address to adopt the object as, e.g. opnsense.vlan.legacy (leave out to list candidates).")] = None,
+    object_id: Annotated[str | None, typer.Argument(
+        metavar="ID", help="The object's import id: VLAN PARENT/TAG, rule uuid, alias/container/network/volume "
+                           "name, VM/LXC vmid, DNS record NAME/TYPE.")] = None,
+    stack: Annotated[str | None, typer.Option("--stack", help="The stack that owns it from now on.")] = None,
+    endpoint: Annotated[str | None, typer.Option("--endpoint", help="The endpoint to read (default: all of them, "
+                                                                   "or the address's backend's only one).")] = None,
+    kind: Annotated[str | None, typer.Option("--kind", help="List only this kind, e.g. opnsense.vlan.")] = None,
+    generate: Annotated[Path | None, typer.Option("--generate", help="Also write an intent file declaring what "
+                                                                     "was adopted (kinds with an intent).")] = None,
+    yes: Annotated[bool, typer.Option("--yes", "-y", help="Adopt without asking.")] = False,
+    inventory: InventoryOption = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Adopt what an endpoint already has, writing nothing to it; without ADDRESS, list what can be adopted.
+
+    `iac import --endpoint lab-opnsense` lists what the endpoint has that homelab-iac does not manage, each with
+    the command that adopts it; `iac import ADDRESS ID --stack NAME` adopts one.
+    """
+    service = _service(inventory)
+    if address is None:
+        found = service.import_candidates(endpoint=endpoint, kind=kind)
+        if as_json:
+            from planner.redact import scrub
+
+            _emit([{"endpoint": c.endpoint, "kind": c.kind, "id": c.id, "address": c.address,
+                    "labelled": c.labelled, "spec": scrub(c.spec)} for c in found])
+            return
+        if not found:
+            _out().print("Nothing to adopt: homelab-iac manages everything these endpoints have.")
+            return
+        table = _table("endpoint", "kind", "id", "adopt with", overflow=True)
+        for c in found:
+            table.add_row(escape(c.endpoint), c.kind, escape(c.id),
+                          escape(f"iac import {c.address} {_quoted(c.id)} --stack STACK"))
+        _out().print(table)
+        return
+    if object_id is None or stack is None:
+        raise IacError("adopting needs ADDRESS, ID and --stack NAME, e.g. `iac import opnsense.vlan.legacy vtnet2/77 "
+                       "--stack network`", field=Argument("id" if object_id is None else "stack"))
+    planned = service.plan_import(address, object_id, stack=stack, endpoint=endpoint)
+    _run_plan(service, planned.deployment, planned.plan, None, yes=yes, as_json=as_json,
+              question="Adopt it? Nothing is written to the endpoint.")
+    if generate is not None:
+        from planner.service.importing import generated_intents
+
+        generate.write_text(generated_intents(stack, [c for c in planned.plan.changes]), encoding="utf-8")
+        if not as_json:
+            _out().print(f"Wrote {escape(str(generate))}: plan it to see 0 changes.")
 
 
 @app.command()

@@ -33,8 +33,11 @@ def why(change: Change) -> str:
         return f"removed{origin}"
     if change.action is Action.NOOP:
         return "up to date"
+    if change.action is Action.IMPORT:
+        return "adopted as it is: recorded, nothing written"
     before, after = change.before or {}, change.after or {}
-    fields = sorted(key for key in set(before) | set(after) if before.get(key) != after.get(key))
+    # Only what the change sets: a field it leaves out is not managed (an adopted object's record has more).
+    fields = sorted(key for key in after if key not in before or before[key] != after[key])
     if change.action is Action.REPLACE:
         forcing = kind_spec(change.kind).replaced_by(before, after)
         rest = [name for name in fields if name not in forcing]

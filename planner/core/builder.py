@@ -96,6 +96,8 @@ class Work:
     stack: str | None = None
     owners: Mapping[str, Collection[str]] = field(default_factory=dict)
     stacks: Mapping[str, Mapping[str, Intent]] = field(default_factory=dict)
+    # What the stack adopted (``iac import``) and has not declared since: not removed for being undeclared.
+    adopted: Collection[str] = ()
     destroy: bool = False
     # ``moved: [{from, to}]`` of the intent file: recorded addresses now known by another.
     moves: Sequence[tuple[str, str]] = ()
@@ -276,8 +278,9 @@ class Converge:
         if problems:
             raise ConflictError("; ".join(problems))
         declared = set() if work.destroy else {resource.address for resource in work.desired}
+        kept = set() if work.destroy else set(work.adopted)
         work.removing = [record for record in work.live if record.address not in declared
-                         and set(work.owners.get(record.address, ())) == {work.stack}]
+                         and record.address not in kept and set(work.owners.get(record.address, ())) == {work.stack}]
 
 
 class FromRecords:
@@ -380,7 +383,9 @@ class CheckPolicy:
 
 def _changes(work: Work, action_of: Any, before_of: Any) -> list[Change]:
     by_address = {resource.address: resource for resource in work.desired}
-    modules = {kind: module_for(kind) for kind in {resource.kind for resource in work.desired}}
+    kinds = {resource.kind for resource in work.desired}
+    modules = {kind: module_for(kind) for kind in kinds}
+    sticky = {kind: kind_spec(kind).sticky for kind in kinds}
     changes = []
     for number, wave in enumerate(work.waves, start=1):
         for address in wave:
@@ -388,6 +393,8 @@ def _changes(work: Work, action_of: Any, before_of: Any) -> list[Change]:
             if resource is None:
                 continue  # removed: ``Remove`` plans it
             before = before_of(resource)
+            if before is not None and sticky[resource.kind]:
+                resource = _with_sticky(resource, before, sticky[resource.kind])
             # ``after`` is the resource's own spec, not a copy: the desired resources are this build's and
             # end with it (a plan of 100,000 resources would otherwise hold every spec twice while it is made).
             changes.append(Change.planned(
@@ -396,6 +403,12 @@ def _changes(work: Work, action_of: Any, before_of: Any) -> list[Change]:
                 list(resource.depends_on), number, resource.origin,
             ))
     return changes
+
+
+def _with_sticky(resource: Resource, before: Mapping[str, Any], fields: tuple[str, ...]) -> Resource:
+    """``resource`` keeping the sticky fields its record has (an adopted Docker object's ``adopt: true``)."""
+    kept = {name: before[name] for name in fields if name in before and name not in resource.spec}
+    return replace(resource, spec={**resource.spec, **kept}) if kept else resource
 
 
 def action_between(kind: str, before: Mapping[str, Any] | None, after: Mapping[str, Any]) -> Action:
@@ -594,6 +607,7 @@ def build_plan(
     stacks: Mapping[str, Mapping[str, Intent]] = {},
     allow_data_loss: bool = False,
     moves: Sequence[tuple[str, str]] = (),
+    adopted: Collection[str] = (),
 ) -> Plan:
     """Turn intents into a plan (the ``PLAN`` recipe).
 
@@ -606,7 +620,8 @@ def build_plan(
     ``stack`` names the stack the intents are: what it owned (``owners``: address → owning stacks) among the
     ``live`` records and no longer declares is removed, dependents first, the data it holds only with
     ``allow_data_loss``. ``stacks`` are the other stacks' deployed intents, by stack and name; ``moves``
-    (``(from, to)``) plan recorded resources under their new addresses.
+    (``(from, to)``) plan recorded resources under their new addresses; ``adopted`` (what the stack adopted
+    and no intent declared since) is kept though undeclared.
 
     Raises IntentError (an intent that cannot expand), ConflictError (resources that cannot coexist, among
     themselves or with what is deployed; every problem at once) and PolicyError (a rule broken, not waived).
@@ -614,7 +629,7 @@ def build_plan(
     work = Work(source=source, intents=intents, endpoints=endpoints, recorded=recorded,
                 recorded_endpoints=recorded_endpoints, policy=policy or DEFAULT_POLICY, allow=allow,
                 capacities=capacities, targets=targets, stack=stack, live=live, owners=owners, stacks=stacks,
-                allow_data_loss=allow_data_loss, purpose=f"applying stack {stack!r}", moves=moves)
+                allow_data_loss=allow_data_loss, purpose=f"applying stack {stack!r}", moves=moves, adopted=adopted)
     return build(PLAN, work, now=now)
 
 

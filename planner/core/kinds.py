@@ -116,6 +116,8 @@ class KindSpec(OfKind):
     task_args: TaskArgs | None = None  # how the spec becomes the task's arguments, when not as it is
     # The spec fields ``iac import`` adopts an existing object by, joined with "/" (``vtnet2/77``).
     import_id: tuple[str, ...] = ()
+    # Fields an adopted object's record carries into every later desired spec (``adopt: true`` for Docker).
+    sticky: tuple[str, ...] = ()
 
     @property
     def item_kind(self) -> str:
@@ -219,15 +221,18 @@ BACKENDS: Mapping[str, BackendSpec] = MappingProxyType({spec.name: spec for spec
 _CONTAINER_REPLACE = ("image", "command", "env", "ports", "labels", "mounts", "healthcheck",
                       "init", "stop_signal", "stop_timeout")
 _GUEST_SNAPSHOT = "snapshot_before_change"  # Proxmox's own safety net, recorded with the run
+# A Docker object adopted without homelab-iac's label is removed (and changed) only with ``adopt: true``.
+_ADOPTABLE = ("name", "adopt")
 
 KINDS: Mapping[str, KindSpec] = MappingProxyType({spec.kind: spec for spec in (
-    KindSpec("docker.container", batched=True, import_id=("name",), replace_fields=_CONTAINER_REPLACE,
-             claims=Claims(name="name", ports="ports"), demand=_container_demand, task_args=_split_secret_env),
-    KindSpec("docker.network", batched=True, import_id=("name",),
+    KindSpec("docker.container", identity=_ADOPTABLE, sticky=("adopt",), batched=True, import_id=("name",),
+             replace_fields=_CONTAINER_REPLACE, claims=Claims(name="name", ports="ports"), demand=_container_demand, task_args=_split_secret_env),
+    KindSpec("docker.network", identity=_ADOPTABLE, sticky=("adopt",), batched=True, import_id=("name",),
              replace_fields=("driver", "subnet", "gateway", "internal", "labels"),
              claims=Claims(name="name", subnet="subnet")),
     # A removal archives the volume's contents first (to IAC_VOLUME_ARCHIVE_DIR, set by the executor), recorded.
-    KindSpec("docker.volume", batched=True, import_id=("name",), holds_data=True,
+    KindSpec("docker.volume", identity=_ADOPTABLE, sticky=("adopt",), batched=True, import_id=("name",),
+             holds_data=True,
              replace_fields=("driver", "driver_options", "labels"), absent_extra={"archive": True},
              claims=Claims(name="name")),
     KindSpec("docker.image", batched=True),
@@ -238,8 +243,8 @@ KINDS: Mapping[str, KindSpec] = MappingProxyType({spec.kind: spec for spec in (
     KindSpec("opnsense.interface", identity=("device", "description"), batched=True,
              claims=Claims(name="description")),
     KindSpec("opnsense.alias", batched=True, import_id=("name",), claims=Claims(name="name")),
-    # The module derives the rule's uuid from its name.
-    KindSpec("opnsense.firewall_rule", batched=True, claims=Claims(name="name")),
+    # The module derives the rule's uuid from its name; an adopted rule (made by hand) is known by its uuid.
+    KindSpec("opnsense.firewall_rule", identity=("name", "uuid"), batched=True, claims=Claims(name="name")),
     KindSpec("opnsense.dhcp_subnet", identity=("subnet",), batched=True, claims=Claims(subnet="subnet")),
     KindSpec("opnsense.dhcp_reservation", identity=("subnet", "hw_address", "ip_address"), batched=True),
     KindSpec("opnsense.host_override", identity=("hostname", "domain", "rr"), batched=True),

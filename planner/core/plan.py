@@ -29,6 +29,8 @@ class Action(StrEnum):
     REPLACE = "replace"
     DELETE = "delete"
     NOOP = "noop"
+    # An object that exists (made by hand) and is adopted as it is: recorded, never run (``iac import``).
+    IMPORT = "import"
 
 
 class Change(BaseModel):
@@ -95,15 +97,19 @@ class Plan(BaseModel):
     # sync: those of its no-ops need no run.
     refreshed: bool = False
     checked: list[str] = Field(default_factory=list)
+    # What an adopted object's endpoint reported of it (facts), by address: recorded as its observed state.
+    observed: dict[str, dict[str, Any]] = Field(default_factory=dict)
 
     def to_run(self) -> Plan:
         """What applying the plan runs: everything, or for a refreshed plan what differs (its no-ops the check
-        found in sync left out, the waves that empties dropped and the rest renumbered)."""
-        if not self.refreshed:
+        found in sync left out, the waves that empties dropped and the rest renumbered); an adoption
+        (``import``) never runs: it is recorded."""
+        adopting = any(change.action is Action.IMPORT for change in self.changes)
+        if not self.refreshed and not adopting:
             return self
         in_sync = set(self.checked)
-        kept = {change.address for change in self.changes
-                if change.action is not Action.NOOP or change.address not in in_sync}
+        kept = {change.address for change in self.changes if change.action is not Action.IMPORT
+                and (change.action is not Action.NOOP or change.address not in in_sync)}
         waves = [wave for wave in ([a for a in wave if a in kept] for wave in self.waves) if wave]
         wave_of = {address: number for number, wave in enumerate(waves, start=1) for address in wave}
         changes = [change.model_copy(update={"wave": wave_of[change.address]}) for change in self.changes
@@ -111,11 +117,11 @@ class Plan(BaseModel):
         return self.model_copy(update={"changes": changes, "waves": waves})
 
     def counts(self) -> dict[str, int]:
-        """How many changes of each action (zero included); ``replace`` only when the plan has one, so a
-        plan's summary reads as it always did until replaces are planned."""
+        """How many changes of each action (zero included); ``replace`` and ``import`` only when the plan has
+        one, so a plan's summary reads as it always did until those are planned."""
         seen = Counter(change.action for change in self.changes)
         return {action.value: seen.get(action, 0) for action in Action
-                if action is not Action.REPLACE or seen.get(action)}
+                if action not in (Action.REPLACE, Action.IMPORT) or seen.get(action)}
 
     def change(self, address: str) -> Change:
         for change in self.changes:

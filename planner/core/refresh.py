@@ -2,7 +2,8 @@
 
 Before a plan is stored, every change that can be checked runs once in check mode (``refresh_plan``: one
 wave, each endpoint's batch module once; a create that depends on something this plan makes first cannot
-be, and is left as planned: the modules' own guard refuses, at apply, to take over what exists). What each module would do (``Seen``) then decides (``refreshed``):
+be read as it will be, and is left as planned). What each module would do (``Seen``) then decides
+(``refreshed``):
 
 - a planned create whose object exists already (the module would update it, or leave it) is a collision:
   something made by hand that homelab-iac does not manage. Every collision is an error naming the object

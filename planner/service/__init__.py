@@ -24,6 +24,7 @@ if TYPE_CHECKING:  # each use case is loaded on its first call: `iac status` nee
     from planner.core.plan import Plan
     from planner.service.deploying import Deploying, OnProgress
     from planner.service.drift import DriftCheck, DriftReport
+    from planner.service.importing import Candidate, Importing
     from planner.service.outputs import OutputsReading, StackOutputs
     from planner.service.planning import Planning
     from planner.service.surgery import StateSurgery
@@ -64,6 +65,12 @@ class Service:
         from planner.service.surgery import StateSurgery
 
         return StateSurgery(self.ports)
+
+    @cached_property
+    def importing(self) -> Importing:
+        from planner.service.importing import Importing
+
+        return Importing(self.ports)
 
     @cached_property
     def drift_check(self) -> DriftCheck:
@@ -122,6 +129,14 @@ class Service:
     def preview_documents(self, documents: list[Any], *, source: str, allow: Collection[str] = (),
                           policy: Path | None = None) -> Plan:
         return self.planning.preview_documents(documents, source=source, allow=allow, policy=policy)
+
+    def import_candidates(self, *, endpoint: str | None = None, kind: str | None = None) -> list[Candidate]:
+        """What the endpoints have that homelab-iac does not manage (one read per endpoint)."""
+        return self.importing.candidates(endpoint=endpoint, kind=kind)
+
+    def plan_import(self, address: str, object_id: str, *, stack: str, endpoint: str | None = None) -> PlanResult:
+        """A plan that adopts one object as ``address`` for ``stack``, writing nothing to its endpoint."""
+        return self.importing.plan_import(address, object_id, stack=stack, endpoint=endpoint)
 
     def plan_reconcile(self) -> PlanResult:
         """Check drift, then store a plan that converges what drifted back to its recorded desired state."""

@@ -20,7 +20,7 @@ from planner.locks import hold_locks
 from planner.service.context import Operation, Ports
 from planner.service.rendering import render
 from planner.service.results import ApplyResult
-from planner.state.records import DeploymentRecord, DeploymentStatus
+from planner.state.records import DeploymentRecord, DeploymentStatus, ResourceState
 
 __all__ = ["Deploying"]
 
@@ -161,6 +161,7 @@ class Deploying:
         rollback_data = before or before_states(plan, {c.address: self._live_spec(c.address) for c in plan.changes})
         if not plan.changes:  # nothing differs: nothing runs, as Terraform's "No changes"
             self._move(deployment, S.RUNNING, rollback_data=rollback_data)
+            self._record_imports(deployment, whole)
             self._record_stack(deployment, whole)
             summary = {"changed": 0, "ok": 0, "failed": 0, "results": {}, "runner_status": "not run: no changes",
                        "safety_nets": []}
@@ -179,6 +180,7 @@ class Deploying:
         summary = recorder.summary(run.status)
         failures = [r for r in results if r.status == "failed"]
         if run.ok and not failures:
+            self._record_imports(deployment, whole)
             self._record_stack(deployment, whole)
             return ApplyResult(self._move(deployment, S.SUCCEEDED, summary=summary), whole, results)
         error = f"{failures[0].address}: {failures[0].message}" if failures else f"ansible run {run.status}"
@@ -210,6 +212,16 @@ class Deploying:
             self.ports.store.record_event(deployment.id, "moved", {"moved": [list(move) for move in moves]})
             operation.state_moved()
 
+    def _record_imports(self, deployment: DeploymentRecord, plan: Plan) -> None:
+        """What the plan adopts (``import``), recorded as the endpoint reported it: no module ran for it."""
+        for change in plan.changes:
+            if change.action is Action.IMPORT:
+                self.ports.store.record_resource(
+                    deployment.id, address=change.address, kind=change.kind, endpoint=change.endpoint,
+                    name=change.name, state=ResourceState.PRESENT, spec=dict(change.after or {}),
+                    observed=dict(plan.observed.get(change.address, {})), dependencies=[],
+                )
+
     def _record_stack(self, deployment: DeploymentRecord, plan: Plan) -> None:
         """What the stack owns now that the plan ran: every address it kept (a targeted plan: those it had,
         less what it removed, plus what it made), with the intents it declared. A whole destroy lets go of
@@ -225,9 +237,17 @@ class Deploying:
         if plan.destroy and not kept:
             store.remove_stack(plan.stack)
             return
-        intents = previous.intents if plan.destroy and previous is not None else plan.intents
-        source = previous.source if plan.destroy and previous is not None else plan.source
-        store.record_stack(plan.stack, deployment_id=deployment.id, source=source, intents=intents, addresses=kept)
+        # What it adopted stays "adopted" until an intent of it declares it.
+        declared = {c.address for c in plan.changes if c.action not in (Action.DELETE, Action.IMPORT)} \
+            if plan.intents else set()
+        adopted = [a for a in [*(previous.adopted if previous else []),
+                               *(c.address for c in plan.changes if c.action is Action.IMPORT)]
+                   if a not in declared and a not in removed]
+        kept += [a for a in adopted if a not in kept]  # kept though undeclared
+        intents = previous.intents if not plan.intents and previous is not None else plan.intents
+        source = previous.source if not plan.intents and previous is not None else plan.source
+        store.record_stack(plan.stack, deployment_id=deployment.id, source=source, intents=intents, addresses=kept,
+                           adopted=adopted)
 
     def _undo(
         self, operation: Operation, deployment_id: str, plan: Plan, rollback_data: dict[str, Any],

@@ -172,7 +172,12 @@ class Planning:
             stacks=self._referenced_stacks(declared),
             allow_data_loss=allow_data_loss,
             moves=[(move.source, move.target) for move in declared.moved],
+            adopted=self._adopted(declared.stack) if converge else (),
         )
+
+    def _adopted(self, stack: str) -> list[str]:
+        record = self.ports.store.get_stack(stack) if stack else None
+        return list(record.adopted) if record is not None else []
 
     def _plan(
         self, declared: IntentFile, *, source: str, out: Path | None, allow: Collection[str] = (),

@@ -20,8 +20,9 @@ def summary_line(plan: Plan) -> str:
     """``13 to add, 1 to change, 0 to destroy, 2 unchanged``: the plan in one line, as people say it."""
     counts = plan.counts()
     replaced = f"{counts['replace']} to replace, " if counts.get("replace") else ""
+    imported = f"{counts['import']} to import, " if counts.get("import") else ""
     return (
-        f"{counts['create']} to add, {counts['update']} to change, {replaced}{counts['delete']} to destroy, "
+        f"{imported}{counts['create']} to add, {counts['update']} to change, {replaced}{counts['delete']} to destroy, "
         f"{counts['noop']} unchanged"
     )
 
@@ -70,6 +71,9 @@ class ApplyResult:
         if self.rollback and not self.results:  # `iac rollback`: only the undo ran
             left = len(self.rollback) - self.undone
             return f"Deployment {short} {status.value}: {self.undone} undone, {left} left as they were."
+        adopted = self.plan.counts().get("import", 0)
+        if adopted and not self.results and status is DeploymentStatus.SUCCEEDED:
+            return f"Deployment {short} {status.value}: {adopted} adopted, nothing written."
         if self.plan.refreshed and not self.results and status is DeploymentStatus.SUCCEEDED:
             return f"Deployment {short} {status.value}: no changes, nothing ran ({self.unchanged} in sync)."
         line = f"Deployment {short} {status.value}: {self.changed} changed, {self.unchanged} unchanged, " \

@@ -89,6 +89,9 @@ class StackRecord:
     addresses: list[str]
     deployment_id: str
     updated_at: datetime
+    # Of ``addresses``, those it adopted (``iac import``) and no intent of it declared since: its apply does
+    # not remove them for not being declared, only a destroy does.
+    adopted: list[str] = field(default_factory=list)
 
 
 @dataclass(frozen=True)

@@ -139,9 +139,11 @@ class StackStore(Protocol):
     succeeds and removed when a destroy of it leaves it nothing."""
 
     def record_stack(
-        self, name: str, *, deployment_id: str, source: str, intents: list[dict[str, Any]], addresses: list[str]
+        self, name: str, *, deployment_id: str, source: str, intents: list[dict[str, Any]], addresses: list[str],
+        adopted: Sequence[str] = (),
     ) -> StackRecord:
-        """Create or replace the stack ``name`` (``addresses`` kept in the order given, duplicates dropped)."""
+        """Create or replace the stack ``name`` (``addresses`` kept in the order given, duplicates dropped;
+        ``adopted`` only those of them it names)."""
 
     def get_stack(self, name: str) -> StackRecord | None:
         """The stack called ``name``, or None."""

@@ -24,6 +24,7 @@ from sqlalchemy import (
     String,
     Text,
     TypeDecorator,
+    text,
 )
 from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
@@ -239,3 +240,5 @@ class StackRow(Base):
     addresses: Mapped[list[str]] = mapped_column(json_type())
     deployment_id: Mapped[str] = mapped_column(ForeignKey("deployments.id"))
     updated_at: Mapped[datetime] = mapped_column(UtcDateTime())
+    # What it adopted (``iac import``) and no intent of it declared since (migration 0005).
+    adopted: Mapped[list[str]] = mapped_column(json_type(), server_default=text("'[]'"))

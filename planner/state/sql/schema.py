@@ -17,7 +17,7 @@ from sqlalchemy.exc import SQLAlchemyError
 __all__ = ["SCHEMA_HEAD", "is_at_head"]
 
 #: The newest revision in ``planner/state/migrations/versions``.
-SCHEMA_HEAD = "0004"
+SCHEMA_HEAD = "0005"
 
 
 def is_at_head(connection: Connection) -> bool:

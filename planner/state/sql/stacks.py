@@ -5,6 +5,7 @@ Private to ``planner.state``.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 from sqlalchemy import delete, select
@@ -21,12 +22,15 @@ class SqlStacks(SqlDatabase):
     """``StackStore`` over SQLAlchemy."""
 
     def record_stack(
-        self, name: str, *, deployment_id: str, source: str, intents: list[dict[str, Any]], addresses: list[str]
+        self, name: str, *, deployment_id: str, source: str, intents: list[dict[str, Any]], addresses: list[str],
+        adopted: Sequence[str] = (),
     ) -> StackRecord:
+        owned = list(dict.fromkeys(addresses))
         values = {
             "source": source,
             "intents": as_json(intents, f"the intents of stack {name!r}"),
-            "addresses": list(dict.fromkeys(addresses)),
+            "addresses": owned,
+            "adopted": [address for address in dict.fromkeys(adopted) if address in set(owned)],
             "deployment_id": deployment_id,
             "updated_at": utc_now(),
         }

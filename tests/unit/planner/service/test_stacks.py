@@ -285,3 +285,32 @@ def test_fanning_out_keeps_the_copy_that_was_there_and_a_target_destroys_one_end
     one = service.plan_destroy(stack="mon", targets=["docker.network.mon-net@lab-docker-2"]).plan
     assert [c.address for c in one.changes] == ["docker.container.exporter@lab-docker-2",
                                                "docker.network.mon-net@lab-docker-2"]
+
+
+def test_what_a_stack_adopted_and_never_declared_is_kept_by_its_apply_and_removed_by_its_destroy(
+    tmp_path: Path,
+) -> None:
+    executor = ScriptedExecutor(_ok(NETWORK, CONTAINER))
+    service = offline_service(tmp_path, executor)
+    web = _file(tmp_path, "web.yaml", _web())
+    service.apply(service.plan(web).deployment.id)
+    # An adoption, as `iac import` records it (no module runs for it).
+    from planner.core.plan import Change, Plan
+    adopted = Change.planned("docker.volume.legacy", "docker.volume", "legacy", "lab-docker",
+                             "homelab.iac.docker_volume", Action.IMPORT, None,
+                             {"name": "legacy", "adopt": True, "state": "present"}, [], 1, "")
+    plan = Plan(source="import", created_at=service.deployments()[0].created_at, intents=[], changes=[adopted],
+                waves=[["docker.volume.legacy"]], stack="web", targets=["docker.volume.legacy"])
+    stored = service.store.create_deployment({"source": "import"}, plan.model_dump(mode="json"))
+    service.apply(stored.id)
+    [stack] = service.stacks()
+    assert stack.stack.adopted == ["docker.volume.legacy"] and "docker.volume.legacy" in stack.stack.addresses
+
+    again = service.plan(web).plan  # the file does not declare the volume: kept, not removed
+    assert "docker.volume.legacy" not in {c.address for c in again.changes}
+    service.apply(service.plan(web).deployment.id)
+    assert "docker.volume.legacy" in service.stacks()[0].stack.addresses
+    destroy = service.plan_destroy(stack="web", allow_data_loss=True).plan
+    assert _actions(destroy)["docker.volume.legacy"] == "delete"
+    assert destroy.change("docker.volume.legacy").after == {"name": "legacy", "adopt": True, "archive": True,
+                                                            "state": "absent"}

@@ -477,8 +477,10 @@ class StoreContract:
         assert made.addresses == ["opnsense.vlan.gaming", HELLO]  # in order, each once
         assert store.get_stack("game") == made and made.intents[0]["vlan"] == 20
         store.record_stack("net", deployment_id=first.id, source="net.yaml", intents=[], addresses=[])
-        again = store.record_stack("game", deployment_id=second.id, source="game.yaml", intents=[], addresses=[HELLO])
+        again = store.record_stack("game", deployment_id=second.id, source="game.yaml", intents=[], addresses=[HELLO],
+                                   adopted=[HELLO, "docker.network.not-owned"])
         assert (again.deployment_id, again.source, again.addresses) == (second.id, "game.yaml", [HELLO])
+        assert again.adopted == [HELLO] and made.adopted == []  # only what it owns
         assert again.updated_at > made.updated_at
         _assert_utc(again.updated_at)
         assert [stack.name for stack in store.list_stacks()] == ["game", "net"]
