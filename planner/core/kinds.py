@@ -226,7 +226,8 @@ _ADOPTABLE = ("name", "adopt")
 
 KINDS: Mapping[str, KindSpec] = MappingProxyType({spec.kind: spec for spec in (
     KindSpec("docker.container", identity=_ADOPTABLE, sticky=("adopt",), batched=True, import_id=("name",),
-             replace_fields=_CONTAINER_REPLACE, claims=Claims(name="name", ports="ports"), demand=_container_demand, task_args=_split_secret_env),
+             replace_fields=_CONTAINER_REPLACE, claims=Claims(name="name", ports="ports"), demand=_container_demand,
+             task_args=_split_secret_env),
     KindSpec("docker.network", identity=_ADOPTABLE, sticky=("adopt",), batched=True, import_id=("name",),
              replace_fields=("driver", "subnet", "gateway", "internal", "labels"),
              claims=Claims(name="name", subnet="subnet")),
