@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from dataclasses import dataclass
 from typing import Any
 
-from planner.core.plan import Plan
+from planner.core.plan import Action, Plan
 from planner.core.tasks import WAVE_GATE, ItemOutcome, item_outcomes, task_groups
 from planner.redact import scrub
 from planner.state.records import ResourceState
@@ -19,6 +19,8 @@ _RESULT_KEYS = frozenset(
     {"changed", "failed", "msg", "diff", "invocation", "warnings", "deprecations", "skipped", "skip_reason",
      "exception", "module_stdout", "module_stderr", "rc", "_ansible_no_log", "ansible_facts"}
 )
+# What a module says it did for an object that was already there.
+_FOUND_EXISTING = frozenset({"update", "noop", "replace"})
 _STORED_EVENTS = frozenset(
     {"playbook_on_start", "playbook_on_play_start", "playbook_on_task_start", "runner_on_ok", "runner_on_failed",
      "runner_on_unreachable", "runner_on_skipped", "playbook_on_stats", "warning", "error"}
@@ -67,8 +69,11 @@ class DeploymentRecorder:
         deployment_id: str,
         plan: Plan,
         on_progress: Callable[[Progress], None] | None = None,
+        *,
+        unrecorded: Collection[str] = (),
     ) -> None:
         self.store = store
+        self.unrecorded = frozenset(unrecorded)  # results only: homelab-iac never managed these
         self.deployment_id = deployment_id
         self.plan = plan
         self.on_progress = on_progress
@@ -77,6 +82,10 @@ class DeploymentRecorder:
         # Backends' own safety nets taken before a change: OPNsense config backups, Proxmox snapshots, archives of
         # removed Docker volumes.
         self.safety_nets: list[dict[str, Any]] = []
+        # Planned creates whose object existed already (made by hand, not adopted): the module found it and
+        # changed it ("update") or left it ("noop"). Never recorded as homelab-iac's; what it changed is put
+        # back from the module's own before-view (address -> that view), nothing is removed.
+        self.taken_over: dict[str, dict[str, Any] | None] = {}
         self._changes = {change.address: change for change in plan.changes}
         self._groups = {group.name: group for group in task_groups(plan)}
 
@@ -144,7 +153,20 @@ class DeploymentRecorder:
     def _resource_result(self, outcome: ItemOutcome, duration: float, *, batched: bool) -> None:
         address = outcome.address
         change = self._changes[address]
-        if outcome.status in ("changed", "ok"):
+        found = str(outcome.result.get("action") or "")
+        if change.action is Action.CREATE and outcome.status in ("changed", "ok") and found in _FOUND_EXISTING:
+            before = (outcome.result.get("diff") or {}).get("before")
+            self.taken_over[address] = dict(before) if outcome.status == "changed" and before else None
+            message = (f"it existed on {change.endpoint} before this deployment and homelab-iac does not manage "
+                       f"it: not taken over{' (what was changed is put back)' if outcome.status == 'changed' else ''}"
+                       f"; adopt it with `iac import`, or give the intent another name")
+            result = ResourceResult(address, "failed", message=message, duration=duration)
+            self.results[address] = result
+            self._progress(Progress("resource", address, result))
+            return
+        if outcome.status in ("changed", "ok") and address in self.unrecorded:
+            result = ResourceResult(address, outcome.status, duration=duration)
+        elif outcome.status in ("changed", "ok"):
             absent = (change.after or {}).get("state") == "absent"
             facts = outcome.result.get("facts") if batched else None
             observed = scrub(dict(facts)) if isinstance(facts, dict) else observed_facts(outcome.result)

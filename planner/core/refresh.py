@@ -27,7 +27,7 @@ from planner.core.plan import Action, Change, Plan
 from planner.core.refs import refs_in
 from planner.errors import ConflictError
 
-__all__ = ["Seen", "import_id", "refresh_plan", "refreshed"]
+__all__ = ["NOT_OURS", "Seen", "import_id", "refresh_plan", "refreshed", "refused_as_not_ours"]
 
 
 @dataclass(frozen=True)
@@ -116,7 +116,7 @@ def _collision(change: Change, found: Seen, stack: str | None) -> str:
     """The error for a planned create the refresh found existing (or could not check), or ''."""
     if found.status != "failed" and found.action in ("", "create"):
         return ""
-    if found.status == "failed" and not any(mark in found.message for mark in _NOT_OURS):
+    if found.status == "failed" and not refused_as_not_ours(found.message):
         return (f"{change.address} on {change.endpoint} cannot be checked ({found.message}); fix that, or plan "
                 "with --refresh=false to decide against the recorded state alone")
     identity = import_id(change.kind, change.after or {})
@@ -130,7 +130,12 @@ def _collision(change: Change, found: Seen, stack: str | None) -> str:
 
 
 # What a module's refusal to touch an object it did not make says (the Docker modules: no homelab-iac label).
-_NOT_OURS = ("was not created by homelab.iac", "was not made by homelab.iac")
+NOT_OURS = ("was not created by homelab.iac", "was not made by homelab.iac")
+
+
+def refused_as_not_ours(message: str) -> bool:
+    """Whether a module's failure is its refusal to touch an object homelab-iac did not make (nothing written)."""
+    return any(mark in message for mark in NOT_OURS)
 
 
 def _as(change: Change, action: Action) -> Change:

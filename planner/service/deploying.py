@@ -14,6 +14,7 @@ from typing import Any
 from planner.adapters.record import DeploymentRecorder, Progress, ResourceResult
 from planner.core.builder import before_states, inverse_plan
 from planner.core.plan import Action, Plan
+from planner.core.refresh import refused_as_not_ours
 from planner.core.refs import MISSING, find_output, ref_pairs, renamed_refs
 from planner.errors import IacError, StateError
 from planner.locks import hold_locks
@@ -187,10 +188,23 @@ class Deploying:
         error = recorder.task_errors[0] if not failures and recorder.task_errors else error
         if not failures and not recorder.task_errors and run.detail:
             error += f": {run.detail}"
-        touched = [r.address for r in results if r.status in ("changed", "failed")]
+        # A create that met an object already there changed it at most: never removed, only put back; one its
+        # module refused to touch (not made by homelab-iac) wrote nothing: nothing to undo.
+        left_alone = {a for a, before in recorder.taken_over.items() if before is None}
+        left_alone |= {r.address for r in results if r.status == "failed" and refused_as_not_ours(r.message)
+                       and whole.change(r.address).action is Action.CREATE}
+        touched = [r.address for r in results if r.status in ("changed", "failed") and r.address not in left_alone]
+        if recorder.taken_over:
+            summary["taken_over"] = sorted(recorder.taken_over)
         if not rollback or not touched:
             return ApplyResult(self._move(deployment, S.FAILED, error=error, summary=summary), whole, results)
-        undone = self._undo(operation, deployment.id, plan, rollback_data, touched, on_progress)
+        put_back = {a: before for a, before in recorder.taken_over.items() if before is not None}
+        if put_back:  # undo those back to what the module found, as if it had been their recorded state
+            resources = {**rollback_data.get("resources", {}),
+                         **{a: {"before": {**before, "state": "present"}} for a, before in put_back.items()}}
+            rollback_data = {**rollback_data, "resources": resources}
+        undone = self._undo(operation, deployment.id, plan, rollback_data, touched, on_progress,
+                            unrecorded=set(recorder.taken_over))
         summary["rollback"] = _rollback_summary(undone)
         left = [r.address for r in undone if r.status == "failed"] + [
             address for address in touched if address not in {r.address for r in undone}
@@ -251,7 +265,7 @@ class Deploying:
 
     def _undo(
         self, operation: Operation, deployment_id: str, plan: Plan, rollback_data: dict[str, Any],
-        touched: Collection[str], on_progress: OnProgress,
+        touched: Collection[str], on_progress: OnProgress, unrecorded: Collection[str] = (),
     ) -> list[ResourceResult]:
         """Render and run the inverse of what a failed run changed; the results, resource by resource."""
         undo = inverse_plan(plan, rollback_data, touched)
@@ -273,7 +287,7 @@ class Deploying:
         store.record_event(deployment_id, "rollback_started", {"resources": [c.address for c in undo.changes],
                                                                "never_created": unreached})
         project = render(operation, undo, self.ports.workdir / deployment_id / "rollback", deployment_id)
-        recorder = DeploymentRecorder(store, deployment_id, undo, on_progress)
+        recorder = DeploymentRecorder(store, deployment_id, undo, on_progress, unrecorded=unrecorded)
         run = self.ports.executor.run(project, on_event=recorder, env=operation.environment)
         operation.state_moved()
         store.record_event(deployment_id, "rollback_finished", {"status": run.status})

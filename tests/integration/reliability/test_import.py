@@ -183,3 +183,51 @@ def test_what_was_made_by_hand_is_refused_listed_adopted_without_a_write_and_the
         hand_made.pve.get(f"/nodes/pve/qemu/{hand_made.ids['vmid']}/status/current").status_code >= 400
     left = {(c.kind, c.id) for c in service.import_candidates()}
     assert not any(S in object_id or object_id in hand_made.ids.values() for _, object_id in left)
+
+
+BROWNFIELD = f"""stack: brownfield
+intents:
+  - {{kind: vlan, name: legacy, tag: {TAG}, parent: vtnet2, description: declared by the file}}
+  - kind: container
+    name: legacy-web-{S}
+    image: homelab/busybox:latest
+    command: [httpd, -f, -p, "8080", -h, /www]
+"""
+
+
+def test_the_brownfield_reproduction_takes_nothing_over_and_removes_nothing_it_did_not_make(
+    hand_made: HandMade, pg_store: SqlStateStore, tmp_path: Path, lab_view: LabView,
+) -> None:  # fmt: skip
+    """Issue 15's reproduction: a VLAN and an unlabelled container made by hand, then a file declaring both."""
+    from datetime import UTC, datetime
+
+    service = Service(pg_store, AnsibleRunnerExecutor(tmp_path / "runs"), workdir=tmp_path / "deployments")
+    intents = tmp_path / "brownfield.yaml"
+    intents.write_text(BROWNFIELD)
+    before_anything = datetime.now(UTC)
+    for client in lab_view.emulators.values():
+        client.delete("/__lab/requests")
+    container = hand_made.docker.containers.get(f"legacy-web-{S}")
+
+    with pytest.raises(ConflictError) as refused:  # refused before any write, naming both and the import
+        service.plan(intents, refresh=True)
+    assert f"iac import opnsense.vlan.legacy vtnet2/{TAG} --stack brownfield" in str(refused.value)
+    assert f"iac import docker.container.legacy-web-{S} legacy-web-{S} --stack brownfield" in str(refused.value)
+    assert _writes(lab_view) == {name: [] for name in lab_view.emulators}
+
+    # Forced through without the read: the run fails, takes nothing over, and its undo removes nothing.
+    result = service.apply(service.plan(intents).deployment.id)
+    assert result.deployment.status is DeploymentStatus.ROLLED_BACK, result.deployment.error
+    messages = {r.address: r.message for r in result.results}
+    assert "existed on lab-opnsense before this deployment" in messages["opnsense.vlan.legacy"]
+    assert "was not created by homelab.iac" in messages[f"docker.container.legacy-web-{S}"]
+    assert service.resources() == []  # nothing recorded: it changed nothing it may keep
+    assert not any("delItem" in write or "delRule" in write for write in _writes(lab_view)["opnsense"])
+    vlans = hand_made.opnsense.post("interfaces/vlan_settings/searchItem", json={}).json()["rows"]
+    assert [row["descr"] for row in vlans if str(row["tag"]) == str(TAG)] == [f"legacy {S}"]  # put back as found
+    again = hand_made.docker.containers.get(f"legacy-web-{S}")
+    assert (again.id, again.status) == (container.id, "running")
+
+    # A restore to before homelab-iac ever ran has nothing of these to remove.
+    restore = service.plan_restore(at=before_anything, allow_data_loss=True)
+    assert restore.plan.changes == []

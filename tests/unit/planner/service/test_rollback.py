@@ -85,3 +85,29 @@ def test_no_rollback_keeps_the_partial_state_and_iac_rollback_undoes_it_later(tm
     assert store.get_resource(NETWORK).state is ResourceState.ABSENT  # type: ignore[union-attr]
     with pytest.raises(IacError, match="only a failed or interrupted deployment can be rolled back"):
         service.rollback(failed.deployment.id)
+
+
+def test_a_create_that_met_an_object_made_by_hand_is_never_recorded_nor_removed_only_put_back(tmp_path: Path) -> None:
+    """Planned without a refresh, a create meets what a person made: the module found it ("update"). The run
+    fails naming it; undoing puts it back as the module found it and removes nothing homelab-iac did not make."""
+    from planner.core.plan import Plan
+
+    hand_made = {"name": "hello-net", "driver": "bridge", "subnet": "10.9.0.0/24", "internal": False}
+    network, container = "docker.network.hello-net", "docker.container.hello"
+    executor = ScriptedExecutor([
+        runner_event("runner_on_ok", network, changed=True, action="update",
+                     diff={"before": hand_made, "after": {**hand_made, "subnet": "172.30.10.0/24"}}),
+    ]).then([runner_event("runner_on_ok", network, changed=True)])
+    service = offline_service(tmp_path, executor)
+    result = service.apply(service.plan(HELLO).deployment.id)
+
+    assert result.deployment.status is DeploymentStatus.ROLLED_BACK
+    failed = next(r for r in result.results if r.address == network)
+    assert failed.status == "failed" and "existed on lab-docker before this deployment" in failed.message
+    assert result.deployment.summary["taken_over"] == [network]
+    undo = Plan.model_validate_json((executor.runs[1][0] / "plan.json").read_text())
+    [put_back] = [c for c in undo.changes if c.address == network]
+    # Its subnet can only go back by recreating it (a replacement), as it was found.
+    assert put_back.action.value == "replace" and put_back.after == {**hand_made, "state": "present"}
+    assert container not in {c.address for c in undo.changes}  # never reached: nothing to undo
+    assert service.resource(network) is None  # never recorded as homelab-iac's, by the run or by the undo
