@@ -21,12 +21,14 @@ from mcp.server.auth.settings import AuthSettings
 from mcp.server.mcpserver import Context, MCPServer
 from mcp.server.mcpserver.exceptions import ToolError
 from mcp.types import Tool, ToolAnnotations
-from pydantic import AnyHttpUrl, Field
+from pydantic import AnyHttpUrl, BaseModel, ConfigDict, Field
 
 from mcp_server import content
 from mcp_server.access import caller
 from mcp_server.views import (
     ApplyView,
+    CandidatesView,
+    CandidateView,
     DeploymentsView,
     DriftView,
     EndpointsView,
@@ -82,7 +84,9 @@ failed run use rollback; to go back in time use restore, which returns a plan to
 Day 2: every plan is of a stack (an intent document is one), and applying a stack also deletes what it no
 longer declares, so name the plan's deletes to the user. To remove a stack: plan(destroy: true, stack: NAME),
 show it, then apply(plan_id). stacks lists the deployed stacks, outputs what their intents offer (addresses,
-ports, URLs, DNS names). Pass allow_data_loss only when the user asked for their data to go."""
+ports, URLs, DNS names). Pass allow_data_loss only when the user asked for their data to go. What exists
+already (made by hand) is never taken over: a plan meeting it is refused; import_candidates lists such
+objects and plan(adopt: {address, id}, stack) adopts one, writing nothing."""
 
 _READ = ToolAnnotations(read_only_hint=True, destructive_hint=False, idempotent_hint=True, open_world_hint=False)
 _PLANS = ToolAnnotations(read_only_hint=False, destructive_hint=False, idempotent_hint=False, open_world_hint=False)
@@ -107,6 +111,19 @@ Destroy = Annotated[bool, Field(
 AllowDataLoss = Annotated[bool, Field(
     description="Let the plan remove what holds data (volumes, disks, guests), each backend's safety net taken "
                 "first; only if the user asked for it")]
+class AdoptRequest(BaseModel):
+    """An object an endpoint has and homelab-iac does not manage, to adopt (import_candidates lists them)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    address: str = Field(description="The address to adopt it as, e.g. opnsense.vlan.legacy")
+    id: str = Field(description="Its import id, as import_candidates gives it (VLAN PARENT/TAG, a name, a vmid...)")
+    endpoint: str | None = Field(default=None, description="Its endpoint, when several of its backend have that id")
+
+
+Adopt = Annotated[AdoptRequest | None, Field(
+    description="Instead of `intent`: adopt one existing object as it is, for `stack` (zero writes, now and when "
+                "applied); import_candidates lists what can be adopted")]
 Refresh = Annotated[bool, Field(
     description="Read what the endpoints hold before deciding (default true); false decides against the recorded "
                 "state alone, faster, and cannot find objects made by hand")]
@@ -129,8 +146,16 @@ def _one_of(intent: dict[str, Any] | None, sentence: str | None) -> None:
 
 
 def _planned_as_asked(intent: dict[str, Any] | None, sentence: str | None, stack: str | None, destroy: bool,
-                      allow: list[str] | None) -> None:
+                      allow: list[str] | None, adopt: AdoptRequest | None = None) -> None:
     """Refuse, naming the argument, a plan request whose arguments do not go together."""
+    if adopt is not None:
+        given = ("intent" if intent is not None else "sentence" if sentence is not None else "destroy" if destroy
+                 else "allow" if allow else None)
+        if given is not None:
+            raise ToolError(f"{given}: adopt plans adopting one existing object; leave `{given}` out")
+        if stack is None:
+            raise ToolError("stack: adopt needs the stack that owns the object from now on")
+        return
     if not destroy:
         _one_of(intent, sentence)
         if sentence is not None and stack is not None:
@@ -267,6 +292,26 @@ class _Tools:
         return await self._reading("stacks", lambda: StacksView(
             stacks=[stack_view(view) for view in self.service.stacks()]))
 
+    async def import_candidates(
+        self,
+        endpoint: Annotated[str | None, Field(description="One endpoint to read (list_endpoints names them); omit "
+                                                          "for every endpoint that can be read")] = None,
+        kind: Annotated[str | None, Field(description="Only this resource kind, e.g. opnsense.vlan")] = None,
+    ) -> CandidatesView:
+        """What the endpoints already have that homelab-iac does not manage (made by hand), each with an import
+        id and a suggested address. To adopt one: plan(adopt: {address, id}, stack), show it, apply(plan_id);
+        adopting writes nothing to the endpoint. A plan whose create meets such an object is refused until it is
+        adopted or renamed."""
+        def candidates() -> CandidatesView:
+            from planner.redact import scrub
+
+            return CandidatesView(candidates=[
+                CandidateView(endpoint=c.endpoint, kind=c.kind, id=c.id, address=c.address, labelled=c.labelled,
+                              spec=scrub(c.spec))
+                for c in self.service.import_candidates(endpoint=endpoint, kind=kind)])
+
+        return await self._reading("import_candidates", candidates)
+
     async def outputs(
         self, stack: Annotated[str | None, Field(description="One deployed stack (stacks lists them); omit for "
                                                              "every stack")] = None,
@@ -280,7 +325,7 @@ class _Tools:
 
     async def plan(self, intent: IntentDocument = None, sentence: Sentence = None, allow: Allow = None,
                    targets: Targets = None, stack: Stack = None, destroy: Destroy = False,
-                   allow_data_loss: AllowDataLoss = False, refresh: Refresh = True) -> PlanView:
+                   allow_data_loss: AllowDataLoss = False, refresh: Refresh = True, adopt: Adopt = None) -> PlanView:
         """Plan an intent (or a sentence) against what is recorded: stores the plan and returns its plan_id, a
         change table (create/update/replace/delete/noop per resource, in dependency waves), the graph as Mermaid, the
         policy results and, for a sentence, what it was understood as. Nothing is changed. A policy violation
@@ -290,10 +335,13 @@ class _Tools:
         stack instead; that too is applied with apply(plan_id). The plan reads the endpoints first (refresh): a
         create that meets an object homelab-iac does not manage is an error naming it, and applying runs only what
         differs."""
-        _planned_as_asked(intent, sentence, stack, destroy, allow)
+        _planned_as_asked(intent, sentence, stack, destroy, allow, adopt)
         waived, only = tuple(allow or ()), tuple(targets or ())
 
         def plan() -> PlanView:
+            if adopt is not None:
+                return plan_result_view(self.service.plan_import(adopt.address, adopt.id, stack=str(stack),
+                                                                 endpoint=adopt.endpoint))
             if destroy:
                 return plan_result_view(self.service.plan_destroy(stack=stack, targets=only,
                                                                   allow_data_loss=allow_data_loss))
@@ -305,7 +353,8 @@ class _Tools:
                                                                 allow_data_loss=allow_data_loss, refresh=refresh))
 
         arguments: dict[str, Any] = (
-            {"destroy": True} if destroy else {"intent": intent} if sentence is None else {"sentence": sentence})
+            {"adopt": adopt.model_dump(exclude_none=True)} if adopt is not None else {"destroy": True} if destroy
+            else {"intent": intent} if sentence is None else {"sentence": sentence})
         if stack is not None:
             arguments["stack"] = stack
         if allow:
@@ -456,6 +505,8 @@ def build_server(
         (tools.list_intent_kinds, _READ), (tools.describe_intent_kind, _READ), (tools.list_endpoints, _READ),
         (tools.list_resources, _READ), (tools.get_resource, _READ), (tools.history, _READ),
         (tools.list_deployments, _READ), (tools.stacks, _READ), (tools.outputs, _READ),
+        (tools.import_candidates, ToolAnnotations(read_only_hint=True, destructive_hint=False, idempotent_hint=True,
+                                                  open_world_hint=True)),
         (tools.validate_intent, _READ), (tools.deployment_status, _READ),
         (tools.drift, ToolAnnotations(read_only_hint=True, destructive_hint=False, idempotent_hint=True,
                                       open_world_hint=True)),

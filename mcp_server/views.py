@@ -120,6 +120,19 @@ class StacksView(BaseModel):
     stacks: list[StackView] = Field(description="Every deployed stack, by name (as `iac stacks --json` lists them)")
 
 
+class CandidateView(BaseModel):
+    endpoint: str
+    kind: str = Field(description="The resource kind it would be, e.g. opnsense.vlan")
+    id: str = Field(description="Its import id: pass it as adopt.id to plan")
+    address: str = Field(description="A suggested address to adopt it as (adopt.address)")
+    labelled: bool = Field(description="Carries homelab-iac's own Docker label (made by homelab-iac, elsewhere)")
+    spec: dict[str, Any] = Field(description="What its endpoint reports of it (secrets masked)")
+
+
+class CandidatesView(BaseModel):
+    candidates: list[CandidateView] = Field(description="What the endpoints have that homelab-iac does not manage")
+
+
 class PhraseView(BaseModel):
     text: str = Field(description="Words of the sentence")
     meaning: str = Field(description="What they became, e.g. game_server.players = 10")

@@ -163,3 +163,41 @@ def test_arguments_that_do_not_go_together_are_one_line_naming_the_argument(tmp_
 
     _with_client(service, body)
     assert [d.status.value for d in service.deployments()] == ["succeeded"]  # no plan was stored
+
+
+def _discovered(*networks: str) -> list[dict[str, Any]]:
+    """What docker_info's discovery reports of lab-docker: networks made by hand, without homelab-iac's label."""
+    items = [{"kind": "network", "id": name, "name": name, "managed": False,
+              "spec": {"driver": "bridge", "subnet": "10.7.0.0/24", "internal": False, "labels": {}}, "facts": {}}
+             for name in networks]
+    return [{"event": "runner_on_ok", "event_data": {"task": "Discover on lab-docker", "host": "lab-docker",
+                                                     "res": {"changed": False, "networks": items}}}]
+
+
+def test_what_an_endpoint_has_is_listed_and_adopted_through_plan_and_apply_writing_nothing(tmp_path: Path) -> None:
+    executor = ScriptedExecutor(_discovered("legacy-net"))
+    service = offline_service(tmp_path, executor)
+
+    async def body(client: Client) -> None:
+        listed = (await client.call_tool("import_candidates", {})).structured_content
+        assert [(c["endpoint"], c["kind"], c["id"], c["address"]) for c in listed["candidates"]] == [
+            ("lab-docker", "docker.network", "legacy-net", "docker.network.legacy-net")]
+        planned = await _planned_and_applied(client, {"adopt": {"address": "docker.network.legacy", "id": "legacy-net"},
+                                                      "stack": "legacy"})
+        assert [(c["address"], c["action"]) for c in planned["changes"]] == [("docker.network.legacy", "import")]
+        record = service.resource("docker.network.legacy")
+        assert record is not None and record.spec["adopt"] is True and record.spec["subnet"] == "10.7.0.0/24"
+        assert [s.stack.name for s in service.stacks()] == ["legacy"]
+        runs = len(executor.runs)  # each discovery is one run; the apply ran nothing
+        assert runs == 2
+
+        mixed = await client.call_tool("plan", {"adopt": {"address": "docker.network.x", "id": "x"}, "intent": HELLO,
+                                                "stack": "legacy"})
+        assert mixed.is_error and "intent: adopt plans adopting one existing object" in _text(mixed)
+        unowned = await client.call_tool("plan", {"adopt": {"address": "docker.network.x", "id": "x"}})
+        assert unowned.is_error and "stack: adopt needs the stack" in _text(unowned)
+        missing = await client.call_tool("plan", {"adopt": {"address": "docker.network.x", "id": "nope"},
+                                                  "stack": "legacy"})
+        assert missing.is_error and "lab-docker has no docker.network 'nope'" in _text(missing)
+
+    _with_client(service, body)

@@ -47,7 +47,8 @@ def test_tools_have_schemas_and_honest_annotations(tmp_path: Path) -> None:
         tools = {tool.name: tool for tool in (await client.list_tools()).tools}
         assert set(CHANGING_TOOLS) <= set(tools)
         assert {"list_intent_kinds", "describe_intent_kind", "list_endpoints", "list_resources", "get_resource",
-                "history", "validate_intent", "deployment_status", "drift", "stacks", "outputs"} <= set(tools)
+                "history", "validate_intent", "deployment_status", "drift", "stacks", "outputs",
+                "import_candidates"} <= set(tools)
         for name, tool in tools.items():
             assert tool.output_schema is not None, name
             assert tool.description, name
@@ -58,7 +59,7 @@ def test_tools_have_schemas_and_honest_annotations(tmp_path: Path) -> None:
             assert tools[name].annotations.read_only_hint is True
         assert set(tools["apply"].input_schema["properties"]) == {"plan_id"}  # a stored plan, never an intent
         assert set(tools["plan"].input_schema["properties"]) == {"intent", "sentence", "allow", "targets", "stack",
-                                                                 "destroy", "allow_data_loss", "refresh"}
+                                                                 "destroy", "allow_data_loss", "refresh", "adopt"}
         assert set(tools["validate_intent"].input_schema["properties"]) == {"intent", "sentence", "allow"}
         assert {"understood", "policy"} <= set(tools["plan"].output_schema["properties"])
 
