@@ -22,7 +22,7 @@ from typing import Any
 from planner.core.kinds import kind_spec
 from planner.core.plan import Change, Plan
 
-__all__ = ["WAVE_GATE", "ItemOutcome", "TaskGroup", "item_outcomes", "task_groups"]
+__all__ = ["WAVE_GATE", "ItemOutcome", "TaskGroup", "event_outcomes", "item_outcomes", "task_groups"]
 
 # The name of the check that opens every wave after the first: it ends the run's plays when a task of an
 # earlier wave failed (the free strategy ignores any_errors_fatal). It is no resource's task: the recorder
@@ -139,3 +139,14 @@ def item_outcomes(group: TaskGroup, event: str, res: Mapping[str, Any]) -> Itera
 
 def _message(res: Mapping[str, Any]) -> str:
     return str(res.get("msg") or res.get("reason") or res.get("error") or "")
+
+
+def event_outcomes(groups: Mapping[str, TaskGroup], event: Mapping[str, Any]) -> Iterator[ItemOutcome]:
+    """The per-resource outcomes of one ansible-runner event of a run whose task groups are ``groups`` (by
+    name): nothing for an event that is no result of one of them on its own endpoint."""
+    kind = str(event.get("event", ""))
+    data: Mapping[str, Any] = event.get("event_data") or {}
+    group = groups.get(str(data.get("task", "")))
+    if group is None or data.get("host") not in (None, group.endpoint) or not kind.startswith("runner_on_"):
+        return
+    yield from item_outcomes(group, kind, data.get("res") or {})

@@ -14,7 +14,7 @@ from typing import Any
 
 from planner.core.builder import desired_state_plan
 from planner.core.plan import Plan
-from planner.core.tasks import item_outcomes, task_groups
+from planner.core.tasks import event_outcomes, task_groups
 from planner.errors import IacError
 from planner.redact import scrub
 from planner.secrets import referenced_secrets
@@ -51,12 +51,7 @@ class DriftCollector:
         self.items: dict[str, DriftItem] = {}
 
     def __call__(self, event: dict[str, Any]) -> None:
-        kind = str(event.get("event", ""))
-        data: dict[str, Any] = event.get("event_data") or {}
-        group = self._groups.get(str(data.get("task", "")))
-        if group is None or data.get("host") not in (None, group.endpoint) or not kind.startswith("runner_on_"):
-            return
-        for outcome in item_outcomes(group, kind, data.get("res") or {}):
+        for outcome in event_outcomes(self._groups, event):
             endpoint = self._changes[outcome.address].endpoint
             if outcome.status == "changed":
                 diff = scrub(outcome.result.get("diff") or {})

@@ -13,7 +13,7 @@ from typing import Any
 
 from planner.core.plan import Plan
 from planner.core.refresh import Seen, refresh_plan, refreshed
-from planner.core.tasks import item_outcomes, task_groups
+from planner.core.tasks import event_outcomes, task_groups
 from planner.secrets import referenced_secrets
 from planner.service.context import Operation, Ports
 from planner.service.rendering import render
@@ -29,12 +29,7 @@ class RefreshCollector:
         self.seen: dict[str, Seen] = {}
 
     def __call__(self, event: dict[str, Any]) -> None:
-        kind = str(event.get("event", ""))
-        data: dict[str, Any] = event.get("event_data") or {}
-        group = self._groups.get(str(data.get("task", "")))
-        if group is None or data.get("host") not in (None, group.endpoint) or not kind.startswith("runner_on_"):
-            return
-        for outcome in item_outcomes(group, kind, data.get("res") or {}):
+        for outcome in event_outcomes(self._groups, event):
             action = str(outcome.result.get("action") or "")
             if outcome.status == "failed":
                 self.seen[outcome.address] = Seen("failed", action, outcome.message or "failed")

@@ -9,19 +9,27 @@ import pytest
 from planner.adapters.execute import ScriptedExecutor
 from planner.errors import Fix, IacError
 from planner.paths import project_root
+from planner.service import Service
 from planner.state.records import DeploymentStatus, ResourceState
+from planner.state.sql import SqlStateStore
 from tests.unit.offline_service import offline_service, runner_event, state_store
 
 HELLO = project_root() / "examples" / "hello.yaml"
 CONTAINER, NETWORK = "docker.container.hello", "docker.network.hello-net"
 
 
-def test_a_forgotten_resource_is_no_longer_managed_and_the_record_says_who_forgot_it(tmp_path: Path) -> None:
-    store = state_store(tmp_path)
+def _applied_hello(tmp_path: Path, store: SqlStateStore | None = None) -> tuple[Service, ScriptedExecutor]:
+    """examples/hello.yaml applied (by a fake run): its network and container are recorded."""
     executor = ScriptedExecutor([runner_event("runner_on_ok", NETWORK, changed=True),
                                  runner_event("runner_on_ok", CONTAINER, changed=True)])
     service = offline_service(tmp_path, executor, store)
     service.apply(service.plan(HELLO).deployment.id)
+    return service, executor
+
+
+def test_a_forgotten_resource_is_no_longer_managed_and_the_record_says_who_forgot_it(tmp_path: Path) -> None:
+    store = state_store(tmp_path)
+    service, executor = _applied_hello(tmp_path, store)
     runs = len(executor.runs)
 
     forgotten = service.forget(CONTAINER)
@@ -48,11 +56,7 @@ def test_forgetting_what_is_not_recorded_changes_nothing(tmp_path: Path) -> None
 
 
 def test_a_moved_resource_keeps_its_history_and_no_device_is_asked(tmp_path: Path) -> None:
-    store = state_store(tmp_path)
-    executor = ScriptedExecutor([runner_event("runner_on_ok", NETWORK, changed=True),
-                                 runner_event("runner_on_ok", CONTAINER, changed=True)])
-    service = offline_service(tmp_path, executor, store)
-    service.apply(service.plan(HELLO).deployment.id)
+    service, executor = _applied_hello(tmp_path)
     runs = len(executor.runs)
 
     moved = service.move(CONTAINER, "docker.container.greeting")
@@ -70,10 +74,7 @@ def test_a_moved_resource_keeps_its_history_and_no_device_is_asked(tmp_path: Pat
     (CONTAINER, "docker.container.hello", "'docker.container.hello' is managed already"),
 ])
 def test_a_move_that_cannot_be_made_changes_nothing(tmp_path: Path, source: str, target: str, message: str) -> None:
-    executor = ScriptedExecutor([runner_event("runner_on_ok", NETWORK, changed=True),
-                                 runner_event("runner_on_ok", CONTAINER, changed=True)])
-    service = offline_service(tmp_path, executor)
-    service.apply(service.plan(HELLO).deployment.id)
+    service, _ = _applied_hello(tmp_path)
     before = service.deployments()
     with pytest.raises(IacError, match=message):
         service.move(source, target)
