@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from planner.adapters.execute import ScriptedExecutor
-from planner.core.plan import Action
+from planner.core.plan import Action, Plan
 from planner.errors import ConflictError, Fix, IacError, IntentError
 from tests.unit.offline_service import offline_service, runner_event, state_store
 
@@ -295,7 +295,7 @@ def test_what_a_stack_adopted_and_never_declared_is_kept_by_its_apply_and_remove
     web = _file(tmp_path, "web.yaml", _web())
     service.apply(service.plan(web).deployment.id)
     # An adoption, as `iac import` records it (no module runs for it).
-    from planner.core.plan import Change, Plan
+    from planner.core.plan import Change
     adopted = Change.planned("docker.volume.legacy", "docker.volume", "legacy", "lab-docker",
                              "homelab.iac.docker_volume", Action.IMPORT, None,
                              {"name": "legacy", "adopt": True, "state": "present"}, [], 1, "")
@@ -314,3 +314,23 @@ def test_what_a_stack_adopted_and_never_declared_is_kept_by_its_apply_and_remove
     assert _actions(destroy)["docker.volume.legacy"] == "delete"
     assert destroy.change("docker.volume.legacy").after == {"name": "legacy", "adopt": True, "archive": True,
                                                             "state": "absent"}
+
+
+def test_a_destroy_that_fails_puts_back_what_it_had_removed_from_the_recorded_specs(tmp_path: Path) -> None:
+    executor = ScriptedExecutor(_ok(NETWORK, CONTAINER))
+    executor.then([runner_event("runner_on_ok", CONTAINER, changed=True),  # wave 1: the container is removed
+                   runner_event("runner_on_failed", NETWORK, msg="network has active endpoints")])
+    executor.then(_ok(NETWORK, CONTAINER))  # the undo: the network it failed on, then the container
+    service = offline_service(tmp_path, executor)
+    web = _file(tmp_path, "web.yaml", _web())
+    service.apply(service.plan(web).deployment.id)
+    recorded = service.resource(CONTAINER)
+    assert recorded is not None
+
+    result = service.apply(service.plan_destroy(stack="web").deployment.id)
+    assert result.deployment.status.value == "rolled_back"
+    undo = Plan.model_validate_json((executor.runs[-1][0] / "plan.json").read_text())
+    # Made again as recorded (the network that failed to go is asserted as recorded too).
+    assert dict((c.address, c.after) for c in undo.changes)[CONTAINER] == recorded.spec
+    assert service.resource(CONTAINER).state.value == "present"
+    assert [s.stack.name for s in service.stacks()] == ["web"]  # the stack is still there, all of it
