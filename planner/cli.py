@@ -591,12 +591,12 @@ def stacks(as_json: JsonOption = False) -> None:
     if not views:
         _out().print("No stacks deployed yet: every intent file is one, e.g. `iac apply examples/hello.yaml`.")
         return
-    table = _table("stack", "resources", "from", "last deployment", "status", "when")
+    table = _table("stack", "resources", "last deployment", "when", "from", overflow=True)
     for view in views:
         deployment = view.deployment
-        table.add_row(escape(view.stack.name), str(view.resources), escape(view.stack.source),
-                      view.stack.deployment_id[:8], deployment.status.value if deployment else "?",
-                      f"{view.stack.updated_at:%Y-%m-%d %H:%M:%S}")
+        status = deployment.status.value if deployment else "?"
+        table.add_row(escape(view.stack.name), str(view.resources), f"{view.stack.deployment_id[:8]} {status}",
+                      f"{view.stack.updated_at:%Y-%m-%d %H:%M}", escape(view.stack.source))
     _out().print(table)
 
 
