@@ -68,7 +68,10 @@ def register(server: MCPServer, service: Service) -> None:
             "how to reach what was deployed (addresses, ports, URLs).\n\n"
             "To remove a stack later: plan with destroy: true and stack: NAME (no intent), show it, and apply "
             "the plan_id on confirmation, like any change. Pass allow_data_loss: true only when the user asked "
-            "for the data (volumes, disks, guests) to be removed."
+            "for the data (volumes, disks, guests) to be removed. If the plan is refused because something "
+            "exists already that homelab-iac does not manage (made by hand), tell the user; call "
+            "import_candidates, and only if they want it adopted, plan with adopt: {address, id} and stack, "
+            "then apply it (adopting writes nothing to the device)."
         )
 
     @server.prompt(name="what_changed_since", title="What changed since…")
