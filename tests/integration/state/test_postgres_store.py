@@ -95,7 +95,8 @@ def test_json_columns_are_jsonb(pg_url: str) -> None:
     assert types["deployments.plan"] == "jsonb"
     assert types["infrastructure_events.payload"] == "jsonb"
     assert types["resource_versions.spec"] == "jsonb"
-    assert set(types.values()) == {"jsonb"} and len(types) == 12  # mcp_audit.arguments is the 12th
+    # 12 until migration 0003 (mcp_audit.arguments the 12th), then stacks.intents, .addresses and .adopted
+    assert set(types.values()) == {"jsonb"} and len(types) == 15
 
 
 def test_timestamps_are_timezone_aware(pg_url: str) -> None:
