@@ -245,7 +245,8 @@ KINDS: Mapping[str, KindSpec] = MappingProxyType({spec.kind: spec for spec in (
              claims=Claims(name="description")),
     KindSpec("opnsense.alias", batched=True, import_id=("name",), claims=Claims(name="name")),
     # The module derives the rule's uuid from its name; an adopted rule (made by hand) is known by its uuid.
-    KindSpec("opnsense.firewall_rule", identity=("name", "uuid"), batched=True, claims=Claims(name="name")),
+    KindSpec("opnsense.firewall_rule", identity=("name", "uuid"), batched=True, import_id=("uuid",),
+             claims=Claims(name="name")),
     KindSpec("opnsense.dhcp_subnet", identity=("subnet",), batched=True, claims=Claims(subnet="subnet")),
     KindSpec("opnsense.dhcp_reservation", identity=("subnet", "hw_address", "ip_address"), batched=True),
     KindSpec("opnsense.host_override", identity=("hostname", "domain", "rr"), batched=True),

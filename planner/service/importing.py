@@ -70,7 +70,7 @@ class Importing:
             raise IacError("is not a resource address (kind.name, e.g. opnsense.vlan.legacy)",
                            field=Argument("address", address))
         kind = kind_of(address)
-        if not kind_spec(kind).import_id and kind not in _ADOPTED_BY_UUID:
+        if not kind_spec(kind).import_id:
             raise IacError(f"{kind} cannot be adopted by id; adopt what it belongs to",
                            field=Argument("address", address))
         operation = Operation(self.ports)
@@ -166,9 +166,6 @@ def _items(res: Mapping[str, Any]) -> Iterator[Mapping[str, Any]]:
             yield from _items({key: inner for key, inner in value.items() if isinstance(inner, list)})
 
 
-_ADOPTED_BY_UUID = frozenset({"opnsense.firewall_rule"})
-
-
 def _managed_ids(operation: Operation) -> dict[tuple[str, str, str], str]:
     """``(endpoint, kind, import id)`` of every managed resource → its address."""
     managed: dict[tuple[str, str, str], str] = {}
@@ -177,9 +174,6 @@ def _managed_ids(operation: Operation) -> dict[tuple[str, str, str], str]:
             identity = import_id(record.kind, facts) if isinstance(facts, dict) else None
             if identity:
                 managed[(record.endpoint, record.kind, identity)] = record.address
-            uid = facts.get("uuid") if isinstance(facts, dict) else None
-            if record.kind in _ADOPTED_BY_UUID and isinstance(uid, str):
-                managed[(record.endpoint, record.kind, uid)] = record.address
         if record.kind == "dns.record":  # a record's id is its absolute name and type
             zone, name = record.spec.get("zone"), str(record.spec.get("name", ""))
             absolute = name if not zone or name.endswith(str(zone)) else f"{name}.{zone}"
@@ -214,8 +208,6 @@ def adopted_spec(candidate: Candidate) -> dict[str, Any]:
         spec = _container_args(spec)
     options = module_options(module_for(kind))
     adopted = {key: value for key, value in spec.items() if key in options and value not in (None, "", [], {})}
-    if kind in _ADOPTED_BY_UUID:
-        adopted["uuid"] = candidate.id
     if kind.startswith("docker."):
         adopted["adopt"] = True  # no homelab-iac label: its module may touch it (labels come with a recreate)
     if kind == "dns.record":  # its absolute name: the provider finds the zone, as for a record an intent declares
