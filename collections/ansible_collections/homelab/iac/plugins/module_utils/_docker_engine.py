@@ -214,6 +214,7 @@ class DockerEngine:
             self.api.create_network,
             spec.name,
             driver=spec.driver,
+            options=spec.driver_options or None,
             ipam=ipam,
             internal=spec.internal,
             labels=spec.labels,

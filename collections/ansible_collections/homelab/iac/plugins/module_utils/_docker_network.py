@@ -11,6 +11,7 @@ from ansible_collections.homelab.iac.plugins.module_utils._docker_common import 
     DockerModuleClient,
     is_managed,
     not_managed,
+    string_map,
     with_managed_label,
 )
 from ansible_collections.homelab.iac.plugins.module_utils._docker_engine import DockerEngine
@@ -27,6 +28,7 @@ NETWORK_ARGUMENT_SPEC: dict[str, dict[str, Any]] = {
     "driver": {"type": "str", "default": "bridge"},
     "subnet": {"type": "str"},
     "gateway": {"type": "str"},
+    "driver_options": {"type": "dict"},
     "internal": {"type": "bool", "default": False},
     "labels": {"type": "dict"},
     "force": {"type": "bool", "default": False},
@@ -62,6 +64,7 @@ class DockerNetwork(Resource[NetworkInspect]):
         Field("driver", replace=True),
         Field("subnet", replace=True),
         Field("gateway", replace=True),
+        Field("driver_options", replace=True),
         Field("internal", replace=True),
         Field("labels", replace=True),
     )
@@ -79,6 +82,7 @@ class DockerNetwork(Resource[NetworkInspect]):
             driver=params.get("driver") or "bridge",
             subnet=params.get("subnet"),
             gateway=params.get("gateway"),
+            driver_options=None if params.get("driver_options") is None else string_map(params["driver_options"]),
             internal=bool(params.get("internal")),
             labels=with_managed_label(params.get("labels")),
         )
@@ -93,6 +97,7 @@ class DockerNetwork(Resource[NetworkInspect]):
             "driver": observed.get("Driver"),
             "subnet": ipam.get("Subnet") or None,
             "gateway": ipam.get("Gateway") or None,
+            "driver_options": string_map(observed.get("Options")) or None,  # none given and none set are one
             "internal": bool(observed.get("Internal")),
             "labels": dict(observed.get("Labels") or {}),
         }
@@ -102,6 +107,7 @@ class DockerNetwork(Resource[NetworkInspect]):
             "driver": self.spec.driver,
             "subnet": self.spec.subnet,
             "gateway": self.spec.gateway,
+            "driver_options": self.spec.driver_options or None,
             "internal": self.spec.internal,
             "labels": dict(self.spec.labels) if self.manage_labels else None,
         }
@@ -139,6 +145,7 @@ class DockerNetwork(Resource[NetworkInspect]):
             "driver": view["driver"],
             "subnet": view["subnet"],
             "gateway": view["gateway"],
+            "driver_options": view["driver_options"],
             "internal": view["internal"],
             "labels": view["labels"],
             "containers": sorted(attached_containers(observed).values()),

@@ -83,6 +83,7 @@ class NetworkSpec:
     gateway: str | None
     internal: bool
     labels: dict[str, str]
+    driver_options: dict[str, str] | None = None  # the driver's options (macvlan's ``parent``)
 
 
 @dataclass(frozen=True, order=True)

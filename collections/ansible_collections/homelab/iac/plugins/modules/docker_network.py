@@ -11,8 +11,8 @@ short_description: Create, replace or remove a Docker network
 version_added: 0.1.0
 description:
   - Makes a Docker network match the task, identified by O(name).
-  - Docker cannot change a network in place, so a different O(driver), O(subnet), O(gateway),
-    O(internal) or O(labels) replaces the network (delete, then create). RV(replaced_because) names
+  - Docker cannot change a network in place, so a different O(driver), O(driver_options), O(subnet),
+    O(gateway), O(internal) or O(labels) replaces the network (delete, then create). RV(replaced_because) names
     the properties that made it necessary.
   - Removing or replacing a network that has containers attached fails, naming the containers,
     unless O(force=true) disconnects them first. Forced containers are not reconnected to the new
@@ -40,8 +40,18 @@ options:
   driver:
     description:
       - Network driver. A change replaces the network.
+      - V(macvlan) puts containers on a physical segment (a VLAN) with addresses of their own, beside
+        the Docker host rather than behind it; give the host's interface as O(driver_options.parent).
     type: str
     default: bridge
+  driver_options:
+    description:
+      - Options of the driver, as C(docker network create -o KEY=VALUE) takes them. For V(macvlan),
+        C(parent) is the host interface the containers' interfaces sit on: an access port such as
+        V(enp3s0), or a VLAN sub-interface V(eth0.20) of a trunk, which the engine creates when it is
+        missing.
+      - When omitted they are not compared. A change replaces the network.
+    type: dict
   subnet:
     description:
       - IPv4 subnet in CIDR form, for example V(172.30.10.0/24). When omitted, Docker picks one and it
@@ -87,6 +97,15 @@ EXAMPLES = r"""
       homelab.iac.docker_network:
         name: backend
         internal: true
+
+- name: Containers on VLAN 20 itself, through the trunk eth0 (the engine creates eth0.20)
+  homelab.iac.docker_network:
+    name: gaming
+    driver: macvlan
+    driver_options:
+      parent: eth0.20
+    subnet: 10.0.20.0/24
+    gateway: 10.0.20.1
 
 - name: Remove a network, disconnecting whatever is still attached
   homelab.iac.docker_network:
@@ -138,6 +157,10 @@ network:
       description: Network driver.
       type: str
       sample: bridge
+    driver_options:
+      description: The driver's options.
+      type: dict
+      sample: {"parent": "eth0.20"}
     subnet:
       description: IPv4 subnet (CIDR).
       type: str

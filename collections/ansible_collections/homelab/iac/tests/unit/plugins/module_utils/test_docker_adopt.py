@@ -59,8 +59,8 @@ def test_hand_made_objects_are_listed_unmanaged_without_the_engines_networks(eng
     assert sorted(listed) == ["container legacy-app", "network legacy-net", "volume legacy-data"]
     network = listed["network legacy-net"]
     assert (network["name"], network["managed"]) == ("legacy-net", False)
-    assert network["spec"] == {"driver": "bridge", "subnet": "10.77.5.0/24", "gateway": "10.77.5.1",
-                               "internal": False, "labels": {"owner": "me"}}  # fmt: skip
+    assert network["spec"] == {"driver": "bridge", "driver_options": None, "subnet": "10.77.5.0/24",
+                               "gateway": "10.77.5.1", "internal": False, "labels": {"owner": "me"}}  # fmt: skip
     assert listed["volume legacy-data"]["spec"] == {"driver": "local", "driver_options": {}, "labels": {"owner": "me"}}
     app = listed["container legacy-app"]
     assert app["spec"]["image"] == BUSYBOX and app["spec"]["restart_policy"] == "always"
