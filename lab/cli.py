@@ -40,6 +40,19 @@ EnginesOption = Annotated[
     ),
 ]
 
+UplinkOption = Annotated[
+    list[str] | None,
+    typer.Option(
+        "--uplink",
+        metavar="SEGMENT[=GATEWAY/PREFIX]",
+        help="Wire a segment into lab-docker's host as a real switch port would: a veth pair whose one end the"
+        " inventory declares as lab-docker's NIC on SEGMENT (containers there join a macvlan network on it), the"
+        " other standing for the firewall's interface with GATEWAY/PREFIX, e.g. --uplink gaming=10.0.20.1/24."
+        " Repeatable; kept for later `iac lab up` runs.",
+    ),
+]
+NoUplinksOption = Annotated[bool, typer.Option("--no-uplinks", help="Remove the segments --uplink wired.")]
+
 _HEALTH_STYLE = {"healthy": "green", "unhealthy": "yellow", "down": "red"}
 
 
@@ -84,6 +97,11 @@ def _usage(lab_status: LabStatus) -> str:
     if lab_status.inventory:
         lines.append(f"  ansible-inventory -i {lab_status.inventory} --graph")
     lines += [
+        f"  segment {uplink.segment}: lab-docker's NIC {uplink.parent}, the firewall's end {uplink.peer}"
+        + (f" ({uplink.address})" if uplink.address else "")
+        for uplink in lab_status.uplinks
+    ]
+    lines += [
         f"  credentials (0600): {lab_status.credentials}",
         f"  lab CA to trust:    {lab_status.ca_cert}",
         "  stop everything:    iac lab down",
@@ -105,14 +123,21 @@ def _show(lab_status: LabStatus, json_output: bool, usage: bool = False) -> None
 
 
 @app.command("up")
-def up_command(json_output: JsonOption = False, docker_engines: EnginesOption = None) -> None:
+def up_command(
+    json_output: JsonOption = False, docker_engines: EnginesOption = None, uplink: UplinkOption = None,
+    no_uplinks: NoUplinksOption = False,
+) -> None:
     """Start the lab (idempotent) and write its inventory and credentials."""
     from lab import supervisor
+    from lab.uplinks import parse_uplink
 
-    if docker_engines is None:
-        _show(_run(supervisor.up), json_output, usage=True)
-    else:
-        _show(_run(lambda: supervisor.up(docker_engines=docker_engines)), json_output, usage=True)
+    def start() -> LabStatus:
+        if uplink and no_uplinks:
+            raise IacError("--uplink and --no-uplinks: give one of them")
+        wired = [] if no_uplinks else [parse_uplink(text) for text in uplink] if uplink else None
+        return supervisor.up(docker_engines=docker_engines, uplinks=wired)
+
+    _show(_run(start), json_output, usage=True)
 
 
 @app.command("down")

@@ -8,7 +8,8 @@ calls on one lab are serialised with a lock file, so two ``iac lab up`` never st
 ``up(docker_engines=N)`` runs N Docker engines (``lab-docker``, ``lab-docker-2``, ...; one unless
 asked). The number is kept in the lab home's ``settings.json``, so a later ``up()`` without it keeps
 what was asked for (and restarts an engine that died) rather than stopping it; ``docker_engines=1``
-stops the others.
+stops the others. ``up(uplinks=[("gaming", "10.0.20.1/24")])`` wires segments into the first engine's
+host (``lab.uplinks``); kept the same way, ``[]`` removes them.
 """
 
 from __future__ import annotations
@@ -32,6 +33,7 @@ from lab.errors import LabError
 from lab.inventory import InventoryHost, write_inventory
 from lab.layout import MAX_DOCKER_ENGINES, LabLayout, inventory_path
 from lab.services import EmulatorService, ServiceStatus
+from lab.uplinks import Uplink, ensure_uplinks, remove_uplinks, uplink_names
 
 __all__ = ["LabStatus", "Supervisor", "down", "status", "up"]
 
@@ -48,6 +50,8 @@ class LabStatus:
     services: list[ServiceStatus] = field(default_factory=list)
     # Inventory host -> DOCKER_HOST of every engine the lab runs (or was asked to): lab-docker first.
     docker_hosts: dict[str, str] = field(default_factory=dict)
+    # Segments wired into lab-docker's host (``--uplink``): the veth pair and the peer's address.
+    uplinks: list[Uplink] = field(default_factory=list)
 
     @property
     def healthy(self) -> bool:
@@ -70,6 +74,7 @@ class LabStatus:
             "credentials": self.credentials,
             "ca_cert": self.ca_cert,
             "inventory": self.inventory,
+            "uplinks": [uplink.to_dict() for uplink in self.uplinks],
             "healthy": self.healthy,
             "services": [service.to_dict() for service in self.services],
         }
@@ -88,24 +93,30 @@ class Supervisor:
         self.dns = DnsLab(self.layout)
 
     # Docker engines -----------------------------------------------------------------------------
-    def docker_engine_count(self) -> int:
-        """How many engines the lab was last asked to run (``settings.json``; 1 when never asked)."""
-        try:
-            count = json.loads(self.layout.settings_file.read_text()).get("docker_engines", 1)
-        except (FileNotFoundError, ValueError, AttributeError):
-            return 1
-        return count if isinstance(count, int) and 1 <= count <= MAX_DOCKER_ENGINES else 1
-
-    def _save_docker_engine_count(self, count: int) -> None:
+    def _settings(self) -> dict[str, Any]:
         try:
             settings = json.loads(self.layout.settings_file.read_text())
         except (FileNotFoundError, ValueError):
-            settings = {}
-        settings = settings if isinstance(settings, dict) else {}
-        settings["docker_engines"] = count
+            return {}
+        return settings if isinstance(settings, dict) else {}
+
+    def _save_settings(self, **changed: Any) -> None:
+        settings = {**self._settings(), **changed}
         tmp = self.layout.settings_file.with_name(self.layout.settings_file.name + ".tmp")
         tmp.write_text(json.dumps(settings, indent=2) + "\n")
         os.replace(tmp, self.layout.settings_file)
+
+    def docker_engine_count(self) -> int:
+        """How many engines the lab was last asked to run (``settings.json``; 1 when never asked)."""
+        count = self._settings().get("docker_engines", 1)
+        return count if isinstance(count, int) and 1 <= count <= MAX_DOCKER_ENGINES else 1
+
+    def uplinks(self) -> list[Uplink]:
+        """The segments the lab was last asked to wire (``settings.json``), as veth pairs."""
+        asked = self._settings().get("uplinks") or []
+        pairs = [(str(item[0]), item[1] if len(item) > 1 else None)
+                 for item in asked if isinstance(item, list) and item]  # fmt: skip
+        return uplink_names(self.layout.home, pairs)
 
     def docker_engines(self, count: int | None = None) -> list[DockerEngine]:
         """The first ``count`` engines (default: as many as asked for last), plus any beyond that still run,
@@ -138,21 +149,26 @@ class Supervisor:
             finally:
                 fcntl.flock(handle, fcntl.LOCK_UN)
 
-    def up(self, docker_engines: int | None = None) -> LabStatus:
+    def up(
+        self, docker_engines: int | None = None, uplinks: list[tuple[str, str | None]] | None = None
+    ) -> LabStatus:
         """Start whatever is not running; write credentials and inventory; return the status.
 
         ``docker_engines`` (1 to ``MAX_DOCKER_ENGINES``) is how many Docker engines to run; None keeps
-        the number asked for last. Engines beyond it are stopped.
+        the number asked for last. Engines beyond it are stopped. ``uplinks`` (segment, peer address) are
+        the segments to wire into lab-docker's host; None keeps those asked for last, ``[]`` removes them.
         """
         if docker_engines is not None and not 1 <= docker_engines <= MAX_DOCKER_ENGINES:
             raise LabError(f"the lab runs 1 to {MAX_DOCKER_ENGINES} Docker engines, not {docker_engines}")
         count = self.docker_engine_count() if docker_engines is None else docker_engines
         engines = self._asked_engines(count)
+        wired = self.uplinks() if uplinks is None else uplink_names(self.layout.home, uplinks)
         for engine in engines:
             engine.preflight()  # fail before anything is created when the lab cannot run at all
         with self._locked():
             self.layout.ensure()
-            self._save_docker_engine_count(count)
+            self._save_settings(docker_engines=count,
+                                uplinks=[[uplink.segment, uplink.address] for uplink in wired])
             for surplus in self.docker_engines(count)[count:]:
                 surplus.stop()  # asked for fewer than run: the others go, containers first
             ca = ensure_ca(self.layout.ca_dir)
@@ -172,6 +188,8 @@ class Supervisor:
                 emulator.spawn()
             for engine in engines:
                 engine.boot()
+            remove_uplinks(self.layout.home, keep={uplink.parent: uplink for uplink in wired})
+            ensure_uplinks(wired)
             for engine in engines:
                 engine.ensure_images()
             for emulator in registered:
@@ -179,7 +197,7 @@ class Supervisor:
             self.dns.start()  # BIND forwards to the Cloudflare emulator's DNS listener
             env_file = LabCredentials(self.layout.credentials_file).save_environment(self.layout.env_file)
             inventory = write_inventory(
-                inventory_path(), self._inventory_hosts(registered, engines), sys.executable, env_file
+                inventory_path(), self._inventory_hosts(registered, engines, wired), sys.executable, env_file
             )
             return self._status(inventory)
 
@@ -194,6 +212,7 @@ class Supervisor:
                 emulator.stop()
             for engine in reversed(self.docker_engines()):
                 engine.stop()
+            remove_uplinks(self.layout.home)  # asked for again by the next up
             return self._status(None)
 
     def status(self) -> LabStatus:
@@ -216,9 +235,12 @@ class Supervisor:
             inventory=str(inventory) if inventory else None,
             services=services,
             docker_hosts={engine.paths.inventory_host: engine.docker_host for engine in engines},
+            uplinks=self.uplinks(),
         )
 
-    def _inventory_hosts(self, emulators: list[EmulatorService], engines: list[DockerEngine]) -> list[InventoryHost]:
+    def _inventory_hosts(
+        self, emulators: list[EmulatorService], engines: list[DockerEngine], uplinks: list[Uplink]
+    ) -> list[InventoryHost]:
         # Every engine shares this machine, so each may give containers all of it, as one engine does.
         capacity = _machine_capacity()
         hosts = [
@@ -227,6 +249,8 @@ class Supervisor:
             )
             for engine in engines
         ]
+        if uplinks:  # the segments' wires reach the first engine's host: its access ports
+            hosts[0].vars["networks"] = {"access": {uplink.segment: uplink.parent for uplink in uplinks}}
         ca_cert = str(self.layout.ca_dir / "ca.crt")
         for emulator in emulators:
             cls = emulator_class(emulator.name)
@@ -248,12 +272,15 @@ def _machine_capacity() -> dict[str, Any]:
     return capacity
 
 
-def up(home: Path | None = None, docker_engines: int | None = None) -> LabStatus:
+def up(
+    home: Path | None = None, docker_engines: int | None = None, uplinks: list[tuple[str, str | None]] | None = None
+) -> LabStatus:
     """Start the lab at ``home`` (default: ``lab.layout.lab_home()``); idempotent.
 
     ``docker_engines``: how many Docker engines to run (kept for later calls; None keeps the last number).
+    ``uplinks``: (segment, peer address) to wire into lab-docker's host (kept likewise; ``[]`` removes them).
     """
-    return Supervisor(LabLayout(home) if home else None).up(docker_engines)
+    return Supervisor(LabLayout(home) if home else None).up(docker_engines, uplinks)
 
 
 def down(home: Path | None = None) -> LabStatus:
