@@ -129,12 +129,12 @@ def up_command(
 ) -> None:
     """Start the lab (idempotent) and write its inventory and credentials."""
     from lab import supervisor
-    from lab.uplinks import parse_uplink
+    from lab.uplinks import parse_uplinks
 
     def start() -> LabStatus:
         if uplink and no_uplinks:
             raise IacError("--uplink and --no-uplinks: give one of them")
-        wired = [] if no_uplinks else [parse_uplink(text) for text in uplink] if uplink else None
+        wired = [] if no_uplinks else parse_uplinks(uplink) if uplink else None
         return supervisor.up(docker_engines=docker_engines, uplinks=wired)
 
     _show(_run(start), json_output, usage=True)

@@ -28,7 +28,7 @@ from pathlib import Path
 
 from lab.errors import LabError
 
-__all__ = ["Uplink", "ensure_uplinks", "parse_uplink", "remove_uplinks", "uplink_names"]
+__all__ = ["Uplink", "ensure_uplinks", "parse_uplink", "parse_uplinks", "remove_uplinks", "uplink_names"]
 
 _SEGMENT = re.compile(r"^[a-z][a-z0-9-]{0,30}$")
 MAX_UPLINKS = 8
@@ -64,6 +64,8 @@ def parse_uplink(text: str) -> tuple[str, str | None]:
     if not address:
         return segment, None
     try:
+        if "/" not in address:
+            raise ValueError(address)
         interface = ipaddress.IPv4Interface(address.strip())
     except ValueError:
         raise LabError(
@@ -75,18 +77,23 @@ def parse_uplink(text: str) -> tuple[str, str | None]:
     return segment, str(interface)
 
 
-def uplink_names(home: Path, wanted: Iterable[tuple[str, str | None]]) -> list[Uplink]:
-    """The pairs for ``wanted`` (segment, address), numbered in order."""
-    prefix = _prefix(home)
-    pairs = list(wanted)
-    if len(pairs) > MAX_UPLINKS:
-        raise LabError(f"the lab wires at most {MAX_UPLINKS} segments, not {len(pairs)}")
+def parse_uplinks(texts: Iterable[str]) -> list[tuple[str, str | None]]:
+    """Every ``--uplink`` given, each segment once; LabError naming what is wrong."""
+    pairs = [parse_uplink(text) for text in texts]
     segments = [segment for segment, _ in pairs]
     doubled = sorted({segment for segment in segments if segments.count(segment) > 1})
     if doubled:
         raise LabError(f"--uplink names {', '.join(doubled)} more than once; give each segment one uplink")
+    if len(pairs) > MAX_UPLINKS:
+        raise LabError(f"the lab wires at most {MAX_UPLINKS} segments, not {len(pairs)}")
+    return pairs
+
+
+def uplink_names(home: Path, wanted: Iterable[tuple[str, str | None]]) -> list[Uplink]:
+    """The pairs for ``wanted`` (segment, address), numbered in order."""
+    prefix = _prefix(home)
     return [Uplink(segment, f"{prefix}{index}", f"{prefix}{index}p", address)
-            for index, (segment, address) in enumerate(pairs)]
+            for index, (segment, address) in enumerate(list(wanted)[:MAX_UPLINKS])]
 
 
 def _ip(*args: str) -> subprocess.CompletedProcess[str]:

@@ -154,6 +154,10 @@ class PlanView(BaseModel):
     changes: list[ChangeView]
     mermaid: str = Field(description="The dependency graph as a Mermaid flowchart, to show the user")
     policy: PolicyReport = Field(description="The policy rules checked and the waivers (allow) recorded in the plan")
+    placements: dict[str, str] = Field(
+        default_factory=dict,
+        description="Where each container on a network segment sits (on the VLAN itself, or behind its Docker "
+        "host) and why, by address: tell the user")
     understood: UnderstoodView | None = Field(
         default=None, description="How a sentence was read (null when an intent was given): show it to the user")
     next_step: str
@@ -212,6 +216,7 @@ def plan_view(deployment: DeploymentRecord, plan: Plan, understood: Understood |
     return PlanView(
         plan_id=deployment.id, status=deployment.status.value, source=plan.source, summary=summary_line(plan),
         counts=plan.counts(), changes=changes(plan), mermaid=draw(plan, "mermaid"), policy=plan.policy,
+        placements={address: str(found.get("summary", "")) for address, found in plan.placements.items()},
         understood=understood_view(understood), next_step=next_step,
     )
 

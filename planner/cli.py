@@ -376,6 +376,8 @@ def _is_file(path: Path) -> bool:
 
 def _print_plan(plan: Plan, deployment: DeploymentRecord, targets: list[str] | None = None) -> None:
     _out().print(_plan_table(plan))
+    for address, placement in plan.placements.items():
+        _out().print(f"[cyan]placement[/] {escape(address)}: {escape(str(placement.get('summary', '')))}")
     if targets:
         _out().print(f"[yellow]targeted[/]: only {escape(', '.join(targets))} and what they depend on are planned; "
                      "everything else is left as it is")

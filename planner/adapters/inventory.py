@@ -17,6 +17,7 @@ import yaml
 from planner.documents import LimitExceeded, load_yaml
 from planner.errors import IntentError
 from planner.intents.base import Endpoints
+from planner.intents.placement import parse_uplinks
 from planner.paths import project_root
 
 __all__ = ["BACKENDS", "EndpointInventory", "Host", "default_inventory_path", "load_inventory"]
@@ -73,7 +74,9 @@ class EndpointInventory:
         by_backend: dict[str, list[str]] = {}
         for host in self.hosts.values():
             by_backend.setdefault(host.backend, []).append(host.name)
-        return Endpoints(by_backend=by_backend, source=str(self.path))
+        networks = {host.name: parse_uplinks(host.vars["networks"], f"{self.path}: {host.name}.networks")
+                    for host in self.hosts.values() if host.backend == "docker" and "networks" in host.vars}
+        return Endpoints(by_backend=by_backend, source=str(self.path), networks=networks)
 
 
 def load_inventory(path: Path | None = None) -> EndpointInventory:

@@ -578,6 +578,9 @@ def build(recipe: Iterable[Step], work: Work, *, now: datetime | None = None) ->
     """Run ``recipe`` over ``work`` and return the plan it made (``work.desired`` is emptied on the way)."""
     for step in recipe:
         step(work)
+    planned = {change.address for change in work.changes}
+    placements = {resource.address: resource.meta["placement"] for resource in work.desired
+                  if "placement" in resource.meta and resource.address in planned}  # fmt: skip
     # The changes hold what the plan needs of the desired resources (their specs are the changes' ``after``):
     # let the rest go before the intents are written out, the largest part of a plan made last.
     work.desired = []
@@ -586,7 +589,8 @@ def build(recipe: Iterable[Step], work: Work, *, now: datetime | None = None) ->
     # and intent's data once more.
     return Plan.model_construct(source=work.source, created_at=now or datetime.now(UTC), intents=intents,
                                 changes=work.changes, waves=work.waves, policy=work.report, stack=work.stack,
-                                destroy=work.destroy, targets=sorted(work.targets), moved=work.moved)
+                                destroy=work.destroy, targets=sorted(work.targets), moved=work.moved,
+                                placements=placements)
 
 
 def build_plan(

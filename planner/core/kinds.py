@@ -229,7 +229,7 @@ KINDS: Mapping[str, KindSpec] = MappingProxyType({spec.kind: spec for spec in (
              replace_fields=_CONTAINER_REPLACE, claims=Claims(name="name", ports="ports"), demand=_container_demand,
              task_args=_split_secret_env),
     KindSpec("docker.network", identity=_ADOPTABLE, sticky=("adopt",), batched=True, import_id=("name",),
-             replace_fields=("driver", "subnet", "gateway", "internal", "labels"),
+             replace_fields=("driver", "driver_options", "subnet", "gateway", "internal", "labels"),
              claims=Claims(name="name", subnet="subnet")),
     # A removal archives the volume's contents first (to IAC_VOLUME_ARCHIVE_DIR, set by the executor), recorded.
     KindSpec("docker.volume", identity=_ADOPTABLE, sticky=("adopt",), batched=True, import_id=("name",),
@@ -246,6 +246,13 @@ KINDS: Mapping[str, KindSpec] = MappingProxyType({spec.kind: spec for spec in (
     KindSpec("opnsense.alias", batched=True, import_id=("name",), claims=Claims(name="name")),
     # The module derives the rule's uuid from its name; an adopted rule (made by hand) is known by its uuid.
     KindSpec("opnsense.firewall_rule", identity=("name", "uuid"), batched=True, import_id=("uuid",),
+             claims=Claims(name="name")),
+    # NAT rules, like filter rules, are known by a uuid derived from their name, or by the uuid of one made by hand.
+    KindSpec("opnsense.nat_port_forward", identity=("name", "uuid"), batched=True, import_id=("uuid",),
+             claims=Claims(name="name")),
+    KindSpec("opnsense.nat_outbound", identity=("name", "uuid"), batched=True, import_id=("uuid",),
+             claims=Claims(name="name")),
+    KindSpec("opnsense.nat_one_to_one", identity=("name", "uuid"), batched=True, import_id=("uuid",),
              claims=Claims(name="name")),
     KindSpec("opnsense.dhcp_subnet", identity=("subnet",), batched=True, claims=Claims(subnet="subnet")),
     KindSpec("opnsense.dhcp_reservation", identity=("subnet", "hw_address", "ip_address"), batched=True),

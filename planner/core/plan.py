@@ -99,6 +99,9 @@ class Plan(BaseModel):
     checked: list[str] = Field(default_factory=list)
     # What an adopted object's endpoint reported of it (facts), by address: recorded as its observed state.
     observed: dict[str, dict[str, Any]] = Field(default_factory=dict)
+    # Where each container on a network segment sits (on the VLAN by macvlan, or behind its host on a bridge)
+    # and why, by address: segment, driver, parent, address, published, summary.
+    placements: dict[str, dict[str, Any]] = Field(default_factory=dict)
 
     def to_run(self) -> Plan:
         """What applying the plan runs: everything, or for a refreshed plan what differs (its no-ops the check

@@ -13,6 +13,7 @@ from planner.core.kinds import backend_of
 from planner.core.refs import MISSING, find_output
 from planner.core.resources import Resource
 from planner.errors import IntentError, shown
+from planner.intents.placement import Uplinks
 
 __all__ = [
     "Endpoints", "ExpansionContext", "Facts", "Intent", "IpAddressText", "Ipv4AddressText", "StackRef", "given",
@@ -39,6 +40,12 @@ class Endpoints:
 
     by_backend: Mapping[str, Sequence[str]] = field(default_factory=dict)
     source: str = "the inventory"
+    # How each Docker endpoint reaches the network segments (its ``networks:``); absent: it declares none.
+    networks: Mapping[str, Uplinks] = field(default_factory=dict)
+
+    def uplinks(self, endpoint: str) -> Uplinks:
+        """What ``endpoint`` declares of the segments it reaches (nothing: an empty ``Uplinks``)."""
+        return self.networks.get(endpoint) or Uplinks()
 
     def resolve(self, backend: str, wanted: str | None, where: str) -> str:
         """The endpoint to use for ``backend``: the one named, or the only one there is."""

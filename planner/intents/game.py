@@ -14,6 +14,7 @@ from planner.errors import IntentError, shown
 from planner.intents.base import ExpansionContext, Facts, Intent, Ipv4AddressText, StackRef, intent_meta
 from planner.intents.container import check_size
 from planner.intents.network import InlineSegment, Segment, firewall_rule, segment_for
+from planner.intents.placement import Placement, place
 
 __all__ = ["GAMES", "Game", "GamePort", "GameServerIntent", "PublicDns", "Sizing", "size_for"]
 
@@ -166,10 +167,12 @@ segment: gaming              # a network_segment intent in the same file, or its
         description="Host port for the game's first port (default: the game's own, e.g. 25565); further ports "
         "shift with it. Two servers of one game on one Docker host need different host ports.",
     )
-    network_driver: Literal["bridge", "macvlan"] = Field(
-        default="bridge",
-        description="Docker network for the segment: bridge (default, runs anywhere) or macvlan (the container "
-        "sits on the VLAN itself; the Docker host must carry the VLAN).",
+    network_driver: Literal["bridge", "macvlan"] | None = Field(
+        default=None,
+        description="How the container joins its segment: macvlan (on the VLAN itself, with its own address; "
+        "needs the Docker endpoint's NIC on the segment, declared as networks: in the inventory) or bridge "
+        "(behind the Docker host, reached through published ports). Default: macvlan where the inventory "
+        "declares the NIC, else bridge; the plan says which and why.",
     )
     endpoint: str | None = Field(default=None, description="Docker endpoint; same as docker_endpoint.")
     docker_endpoint: str | None = Field(default=None, description="Docker endpoint; default: the only one.")
@@ -211,6 +214,16 @@ segment: gaming              # a network_segment intent in the same file, or its
         """How far ``host_port`` moves the game's ports on the Docker host (0: published as the game's own)."""
         return 0 if self.host_port is None else self.host_port - game.ports[0].first
 
+    def _published(self, game: Game) -> list[str]:
+        """Where the game's ports are published on the Docker host, were the container behind it."""
+        shift = self._host_shift(game)
+        return [f"{self.publish_address}:{on_host.range}/{on_host.protocol}"
+                for on_host in (GamePort(p.first + shift, p.last + shift, p.protocol) for p in game.ports)]
+
+    def _placement(self, segment: Segment, docker: str, context: ExpansionContext) -> Placement:
+        return place(self.network_driver, context.endpoints.uplinks(docker), segment=segment.name,
+                     vlan=segment.vlan, endpoint=docker, where=context.where)
+
     def _dns_name(self, segment: Segment) -> str:
         return self.dns_name or f"{self.name}.{segment.domain}"
 
@@ -219,15 +232,15 @@ segment: gaming              # a network_segment intent in the same file, or its
         the ports published on the Docker host, and the public name when there is one."""
         segment, _ = segment_for(self.segment, self, context)
         game = GAMES[self.game]
-        shift = self._host_shift(game)
+        docker = context.endpoints.resolve("docker", self.docker_endpoint or self.endpoint, context.where)
         dns_name = self._dns_name(segment)
         found: dict[str, Any] = {
             "address": self._server_address(segment, context),
             "ports": [f"{port.range}/{port.protocol}" for port in game.ports],
             "dns_name": dns_name,
             "connect": f"{dns_name}:{game.ports[0].first}",
-            "published": [f"{self.publish_address}:{on_host.range}/{on_host.protocol}"
-                          for on_host in (GamePort(p.first + shift, p.last + shift, p.protocol) for p in game.ports)],
+            "published": self._published(game) if self._placement(segment, docker, context).driver == "bridge"
+            else [],
             "segment": segment.name,
         }
         if self.public_dns is not None:
@@ -245,12 +258,9 @@ segment: gaming              # a network_segment intent in the same file, or its
         meta = intent_meta(self, **segment.meta())
         sizing = self.sizing()
 
-        network_spec: dict[str, Any] = {"name": segment.name, "driver": self.network_driver,
-                                        "subnet": str(segment.network), "state": "present"}
-        if self.network_driver == "macvlan":
-            network_spec["gateway"] = str(segment.gateway)  # the firewall routes a macvlan segment
-        network = Resource(kind="docker.network", name=segment.name, endpoint=docker, spec=network_spec,
-                           origin=self.name, meta=meta)
+        placement = self._placement(segment, docker, context)
+        network = Resource(kind="docker.network", name=segment.name, endpoint=docker, origin=self.name, meta=meta,
+                           spec=placement.network_spec(segment.name, str(segment.network), str(segment.gateway)))
         volume = Resource(kind="docker.volume", name=f"{self.name}-data", endpoint=docker, origin=self.name,
                           meta=meta, spec={"name": f"{self.name}-data", "state": "present"})
         env = dict(game.env)
@@ -266,8 +276,14 @@ segment: gaming              # a network_segment intent in the same file, or its
         ]
         if any(not 1 <= number + shift <= 65535 for port in game.ports for number in (port.first, port.last)):
             raise IntentError(f"{context.where}.host_port: {self.host_port} puts a {self.game} port outside 1-65535")
+        published = self._published(game)
+        shown_placement = placement.shown(segment=segment.name, vlan=segment.vlan, address=address, endpoint=docker,
+                                          published=published)
+        if placement.driver == "macvlan":
+            ports = []  # the container has its own address on the VLAN: nothing to publish on the host
         container = Resource(
-            kind="docker.container", name=self.name, endpoint=docker, origin=self.name, meta=meta,
+            kind="docker.container", name=self.name, endpoint=docker, origin=self.name,
+            meta={**meta, "placement": shown_placement},
             depends_on=(network.address, volume.address),
             spec={
                 "name": self.name, "image": self.image or game.image, "state": "started", "env": env,

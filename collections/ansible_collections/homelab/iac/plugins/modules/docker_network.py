@@ -47,7 +47,7 @@ options:
   driver_options:
     description:
       - Options of the driver, as C(docker network create -o KEY=VALUE) takes them. For V(macvlan),
-        C(parent) is the host interface the containers' interfaces sit on: an access port such as
+        C(parent) is the host interface the containers' interfaces sit on, either an access port such as
         V(enp3s0), or a VLAN sub-interface V(eth0.20) of a trunk, which the engine creates when it is
         missing.
       - When omitted they are not compared. A change replaces the network.
