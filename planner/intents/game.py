@@ -220,6 +220,13 @@ segment: gaming              # a network_segment intent in the same file, or its
         return [f"{self.publish_address}:{on_host.range}/{on_host.protocol}"
                 for on_host in (GamePort(p.first + shift, p.last + shift, p.protocol) for p in game.ports)]
 
+    def _forward_target(self, placement: Placement, address: str, port: GamePort, shift: int) -> tuple[str, int]:
+        """Where the WAN's forward sends a game port: the server's own address on its VLAN; behind a bridge, the
+        Docker host's publishing address and port when that is one the firewall can reach, else (loopback or
+        every address: the host's LAN address is not known) still the server's address, as the rules are."""
+        reachable = placement.driver == "bridge" and self.publish_address not in ("127.0.0.1", "0.0.0.0")
+        return (self.publish_address, port.first + shift) if reachable else (address, port.first)
+
     def _placement(self, segment: Segment, docker: str, context: ExpansionContext) -> Placement:
         return place(self.network_driver, context.endpoints.uplinks(docker), segment=segment.name,
                      vlan=segment.vlan, endpoint=docker, where=context.where)
@@ -294,15 +301,34 @@ segment: gaming              # a network_segment intent in the same file, or its
             },
         )
         resources += [network, volume, container]
-        resources += self._firewall(segment, opnsense, address, game)
+        resources += self._firewall(segment, opnsense, address, game, placement)
         resources += self._dns(segment, opnsense, address, context)
         return resources
 
-    def _firewall(self, segment: Segment, endpoint: str, address: str, game: Game) -> list[Resource]:
+    def _port_forward(self, name: str, endpoint: str, segment: Segment, port: GamePort,
+                      target: tuple[str, int]) -> Resource:
+        """The WAN's port forward to the server, registering its linked filter rule (OPNsense's "Register
+        rule": the firewall generates the pass rule for the forwarded traffic itself, and drops it with the
+        forward)."""
+        address, local_port = target
+        return Resource(
+            kind="opnsense.nat_port_forward", name=name, endpoint=endpoint, origin=self.name,
+            spec={"name": name, "description": f"{self.name}: {self.game} {port.range}/{port.protocol} from the "
+                  "internet", "interface": ["wan"], "ipprotocol": "inet", "protocol": port.protocol,
+                  "destination_net": "wanip", "destination_port": port.range, "target": address,
+                  "local_port": str(local_port), "filter_rule": "register", "state": "present"},
+            meta=intent_meta(self, **segment.meta(), source_segment="internet", source_role="wan",
+                             destination_segment=segment.name, destination_role=segment.role,
+                             wan_exposure=True, wan_exposure_requested=True),
+        )
+
+    def _firewall(self, segment: Segment, endpoint: str, address: str, game: Game,
+                  placement: Placement) -> list[Resource]:
         rules = []
         for number, port in enumerate(game.ports):
             suffix = "" if number == 0 else f"-{number + 1}"
             ports = {"protocol": port.protocol.upper(), "destination_net": [address], "destination_port": port.range}
+            target = self._forward_target(placement, address, port, self._host_shift(game))
             rules.append(firewall_rule(
                 f"{self.name}-game{suffix}", endpoint,
                 {"interface": [segment.interface()], "source_net": [segment.interface()], **ports,
@@ -313,16 +339,7 @@ segment: gaming              # a network_segment intent in the same file, or its
                 self.name,
             ))
             if self.expose_wan:
-                rules.append(firewall_rule(
-                    f"{self.name}-wan{suffix}", endpoint,
-                    {"interface": ["wan"], "source_net": ["any"], **ports,
-                     "description": f"{self.name}: {self.game} {port.range}/{port.protocol} from the internet",
-                     "sequence": 150, "action": "pass"},
-                    intent_meta(self, **segment.meta(), source_segment="internet", source_role="wan",
-                                destination_segment=segment.name, destination_role=segment.role,
-                                wan_exposure=True, wan_exposure_requested=True),
-                    self.name,
-                ))
+                rules.append(self._port_forward(f"{self.name}-wan{suffix}", endpoint, segment, port, target))
         return rules
 
     def _dns(self, segment: Segment, endpoint: str, address: str, context: ExpansionContext) -> list[Resource]:

@@ -8,7 +8,7 @@ Rules
 ``no-wan-exposure`` (default on)
     No resource whose meta says ``wan_exposure`` unless the intent asked for it (``wan_exposure_requested``,
     e.g. ``game_server`` with ``expose_wan: true``); and no ``opnsense.firewall_rule`` that passes traffic on
-    interface ``wan`` without that request.
+    interface ``wan``, nor port forward or one-to-one NAT there, without that request.
 ``host-capacity`` (default on)
     Per endpoint, the memory and CPUs of ``docker.container`` (``memory``, ``cpus``), ``proxmox.vm``
     (``memory`` MiB, ``cores`` x ``sockets``) and ``proxmox.lxc`` (``memory`` MiB, ``cores``) planned there,
@@ -270,13 +270,23 @@ def _no_guest_to_management(context: _Context) -> Iterator[Violation]:
             )
 
 
+# What lets the internet in on the interface it names: a pass rule, a port forward, a one-to-one mapping.
+_INBOUND_NAT = ("opnsense.nat_port_forward", "opnsense.nat_one_to_one")
+
+
+def _opens_inbound(resource: Resource) -> bool:
+    if resource.kind in _INBOUND_NAT:
+        return resource.spec.get("state", "present") != "absent" and resource.spec.get("enabled", True) is not False
+    return _is_pass_rule(resource)
+
+
 def _no_wan_exposure(context: _Context) -> Iterator[Violation]:
     for resource in context.resources:
         if resource.meta.get("wan_exposure_requested") is True:
             continue
         interfaces = resource.spec.get("interface") or []
         interfaces = [interfaces] if isinstance(interfaces, str) else interfaces
-        on_wan = _is_pass_rule(resource) and "wan" in interfaces
+        on_wan = _opens_inbound(resource) and "wan" in interfaces
         if resource.meta.get("wan_exposure") is True or on_wan:
             yield _violation(
                 context, "no-wan-exposure", resource,

@@ -14,6 +14,7 @@ dev-environment example asks; the DNS TSIG secrets come from the lab inventory's
    (over everything applied so far). The examples share one state on purpose: none conflicts with another.
    minecraft.yaml and network-segment.yaml declare the same ``gaming`` segment (VLAN 20) with the same fields,
    so whichever comes second finds its segment in place; that is how a user adds a game to a segment.
+   minecraft-wan.yaml is the same stack as minecraft.yaml with ``expose_wan: true``: it adds the port forward.
 
 Host ports are the one thing the lab shares with the machine. An example whose port is held by something
 outside this module (the demo's Minecraft server on 25565, another engineer's lab) runs as a copy with free
@@ -53,7 +54,8 @@ EXAMPLES = project_root() / "examples"
 # Simple things first, then what builds on them; web-app last (its rollback test runs before all of them).
 ORDER = [
     "hello.yaml", "dns-record.yaml", "certificate.yaml", "vlan.yaml", "network-segment.yaml", "minecraft.yaml",
-    "stack.yaml", "vm.yaml", "lxc.yaml", "vpn-access.yaml", "dev-environment.yaml", "web-app.yaml",
+    "minecraft-wan.yaml", "stack.yaml", "vm.yaml", "lxc.yaml", "vpn-access.yaml", "dev-environment.yaml",
+    "web-app.yaml",
 ]  # fmt: skip
 WEB_APP_NAME = "wiki.lab.home.arpa"
 # What the failed web-app run made before its last wave, each undone (with a change) by the rollback.
@@ -75,6 +77,7 @@ class Examples:
             self.env.pop(name, None)
         (root / "home").mkdir()
         self.ports: set[int] = set()
+        self.host_ports: dict[str, int] = {}  # intent → the host_port a copy gave it
         self.cert_dir = root / "home" / ".local" / "state" / "homelab-iac" / "certs"
 
     def iac(self, *args: str, check: bool = True) -> subprocess.CompletedProcess[str]:
@@ -102,7 +105,8 @@ class Examples:
                      for port in re.findall(r"127\.0\.0\.1:(\d+):", json.dumps(resource.spec))}  # fmt: skip
         held = sorted(port for port in set(published) - self.ports if not port_free(port))
         self.ports |= set(published)
-        moved = set()
+        # An intent a later example declares again (minecraft-wan.yaml's server) keeps the ports it was moved to.
+        moved = {origin for origin in published.values() if origin in self.host_ports}
         for port in held:
             if re.search(rf"\b{port}\b", re.sub(r"#.*", "", text)):  # spelled out, not only in a comment
                 text = re.sub(rf"\b{port}\b", str(free_port()), text)
@@ -113,7 +117,7 @@ class Examples:
             for intent in data["intents"]:
                 if intent["name"] in moved:
                     count = sum(1 for origin in published.values() if origin == intent["name"])
-                    intent["host_port"] = _free_run(count)
+                    intent["host_port"] = self.host_ports.setdefault(intent["name"], _free_run(count))
             text = yaml.safe_dump(data, sort_keys=False)
         if text == path.read_text():
             return path

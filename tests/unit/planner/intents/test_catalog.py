@@ -201,16 +201,20 @@ def test_minecraft_for_10_players_is_a_sized_container_on_the_gaming_segment() -
     assert not [r for r in resources.values() if r.meta.get("wan_exposure")]
 
 
-def test_expose_wan_adds_a_wan_rule_marked_as_requested_and_public_dns_a_record() -> None:
+def test_expose_wan_adds_a_port_forward_registering_its_rule_marked_as_requested_and_public_dns() -> None:
     resources = _expand_text(
         "kind: game_server\nname: valheim\ngame: valheim\nplayers: 5\nexpose_wan: true\n"
         "segment: {name: games, vlan: 21, subnet: 10.0.21.0/24}\n"
         "public_dns: {name: vh.example.com, value: 203.0.113.7, endpoint: lab-cloudflare}\n"
     )
     assert "opnsense.vlan.games" in resources  # inline segment is created by the game server
-    wan = resources["opnsense.firewall_rule.valheim-wan"]
-    assert wan.spec["interface"] == ["wan"] and wan.spec["destination_port"] == "2456-2457"
-    assert wan.spec["protocol"] == "UDP"
+    assert "opnsense.firewall_rule.valheim-wan" not in resources  # the forward registers its own pass rule
+    wan = resources["opnsense.nat_port_forward.valheim-wan"]
+    assert wan.spec == {
+        "name": "valheim-wan", "description": "valheim: valheim 2456-2457/udp from the internet",
+        "interface": ["wan"], "ipprotocol": "inet", "protocol": "udp", "destination_net": "wanip",
+        "destination_port": "2456-2457", "target": "10.0.21.10", "local_port": "2456", "filter_rule": "register",
+        "state": "present"}
     assert wan.meta["wan_exposure"] is True and wan.meta["wan_exposure_requested"] is True
     assert resources["docker.container.valheim"].spec["ports"] == [
         "127.0.0.1:2456:2456/udp", "127.0.0.1:2457:2457/udp"]

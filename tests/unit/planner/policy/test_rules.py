@@ -104,6 +104,16 @@ def test_wan_exposure_without_the_request_blocks_and_with_it_passes() -> None:
     assert evaluate([requested]).violations == []
 
 
+@pytest.mark.parametrize(("kind", "interface"), [("opnsense.nat_port_forward", ["wan"]),
+                                               ("opnsense.nat_one_to_one", "wan")])
+def test_a_hand_written_port_forward_or_one_to_one_on_wan_counts_as_exposure(kind: str, interface: Any) -> None:
+    spec = {"name": "open", "interface": interface, "target": "10.0.20.10"}
+    with pytest.raises(PolicyError, match=f"no-wan-exposure: create {kind}.open"):
+        evaluate([Resource(kind=kind, name="open", endpoint="fw", spec=spec, origin="test")])
+    inside = {**spec, "interface": ["lan"] if isinstance(interface, list) else "lan"}
+    assert evaluate([Resource(kind=kind, name="open", endpoint="fw", spec=inside, origin="test")]).violations == []
+
+
 def test_a_hand_written_pass_rule_on_wan_counts_as_exposure_but_a_block_rule_does_not() -> None:
     with pytest.raises(PolicyError, match="no-wan-exposure"):
         evaluate([_rule("open-ssh", interface="wan")])
