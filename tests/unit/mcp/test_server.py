@@ -230,6 +230,9 @@ def test_plan_the_minecraft_example_with_its_policy_results(tmp_path: Path) -> N
         assert "opnsense.vlan.gaming" in {c["address"] for c in plan["changes"]}
         assert plan["policy"]["rules"] == ["no-guest-to-management", "no-wan-exposure", "host-capacity"]
         assert plan["policy"]["violations"] == plan["policy"]["waivers"] == []
+        [(address, placement)] = plan["placements"].items()
+        assert address == "docker.container.minecraft"
+        assert placement.startswith("behind lab-docker on a bridge (10.0.20.10 is private to the host)")
 
     _with_client(_homelab(tmp_path), body)
 
