@@ -24,6 +24,7 @@ __all__ = [
     "AREAS",
     "Appliance",
     "Call",
+    "Handler",
     "InternalError",
     "Router",
     "UserError",
@@ -36,7 +37,8 @@ AREAS: dict[str, tuple[str, ...]] = {
     "vlans": ("vlans",),
     "interfaces": ("interfaces",),
     "aliases": ("aliases",),
-    "filter": ("filter",),
+    # ``filter reload`` loads the whole pf ruleset: filter rules and every NAT area (port forwards in ``nat``).
+    "filter": ("filter", "nat"),
     "kea": ("kea",),
     "unbound": ("unbound",),
     "haproxy": ("haproxy",),

@@ -21,7 +21,7 @@ from starlette.routing import BaseRoute, Route
 
 from lab.emulator.auth import BasicAuth
 from lab.emulator.base import Emulator
-from lab.emulator.opnsense import firewall, interfaces, services, system, trust, vpn_proxy
+from lab.emulator.opnsense import firewall, interfaces, nat, services, system, trust, vpn_proxy
 from lab.emulator.opnsense.core import (
     AREAS,
     Appliance,
@@ -87,7 +87,9 @@ def factory_config() -> dict[str, Any]:
         },
         "vlans": {},
         "aliases": {},
-        "filter": {"rules": {}},
+        "filter": {"rules": {}, "snatrules": {}, "onetoone": {}},
+        # Port forwards (DNat, config nat/rule) and the outbound NAT mode (nat/outbound/mode, unset: automatic).
+        "nat": {"rules": {}, "outbound_mode": ""},
         "kea": {
             "general": {"enabled": "0", "interfaces": "", "valid_lifetime": "4000", "fwrules": "1"},
             "subnets": {},
@@ -120,7 +122,7 @@ class OpnsenseEmulator(Emulator):
 
     def routes(self) -> Sequence[BaseRoute]:
         self.router = Router()
-        for area in (interfaces, firewall, services, system, trust, vpn_proxy):
+        for area in (interfaces, firewall, nat, services, system, trust, vpn_proxy):
             area.register(self.router)
         return [Route("/api/{path:path}", self._dispatch, methods=["GET", "POST", "PUT", "DELETE", "PATCH"])]
 

@@ -109,7 +109,7 @@ class Text(Field):
 
 class Bool(Field):
     def __init__(self, default: str = "0", required: bool = True) -> None:
-        super().__init__(default, required)
+        super().__init__(default, required, "Value should be a boolean (0,1).")
 
     def valid(self, value: str, app: Appliance) -> bool:
         return value in ("0", "1")
@@ -147,7 +147,7 @@ class Option(Field):
         blank: str = "None",
         message: str | None = None,
     ) -> None:
-        super().__init__(default, required, message or NOT_IN_LIST)
+        super().__init__(default, required, message)
         self.options = options
         self.multiple = multiple
         self.blank = blank
@@ -161,6 +161,21 @@ class Option(Field):
     def valid(self, value: str, app: Appliance) -> bool:
         choices = self.choices(app)
         return all(key in choices for key in self.selected(value))
+
+    def check(self, value: str, app: Appliance) -> list[str]:
+        """BaseListField: 25.7 says "Option not in list." once; 26.1+ names each bad item of a multiple
+        field ("Option [x] not in list.") and nothing for a single one ("Option [] not in list.", the
+        message is formatted with no argument), unless the model gives its own message."""
+        if value == "" or self.valid(value, app):
+            return super().check(value, app)
+        if self.message is not None:
+            return [self.message]
+        if app.series < (26, 1):
+            return [NOT_IN_LIST]
+        if not self.multiple:
+            return ["Option [] not in list."]
+        choices = self.choices(app)
+        return [f"Option [{key}] not in list." for key in split_csv(value) if key not in choices]
 
     def render(self, value: str, app: Appliance) -> Any:
         chosen = set(self.selected(value))

@@ -11,17 +11,39 @@ from __future__ import annotations
 import copy
 import ipaddress
 import re
+from collections.abc import Callable
 from typing import Any
 
-from lab.emulator.opnsense.core import Appliance, Call, Router, UserError, reconfigure
+from lab.emulator.opnsense.core import Appliance, Call, Handler, Router, UserError, reconfigure
 from lab.emulator.opnsense.fields import Bool, Field, Integer, Option, Text, is_cidr, is_ip, split_csv
 from lab.emulator.opnsense.interfaces import interface_names
 from lab.emulator.opnsense.model import Collection, Item
 
-__all__ = ["ALIASES", "RULES", "register"]
+__all__ = [
+    "ALIASES",
+    "FILTER_PARTS",
+    "GENERATED_RULES",
+    "RULES",
+    "filter_get",
+    "register",
+    "register_filter_base",
+]
 
 PROTOCOLS = ("any", "TCP", "UDP", "TCP/UDP", "ICMP", "IPV6-ICMP", "ESP", "AH", "GRE", "IGMP", "OSPF", "PIM", "SCTP")
-PORT_NAMES = {"http": 80, "https": 443, "ssh": 22, "domain": 53, "ntp": 123, "smtp": 25, "imap": 143, "snmp": 161}
+#: PortField's well-known services (name → port), as the "A service name is also possible" message lists them.
+PORT_NAMES = {
+    "afs3-fileserver": 7000, "aol": 5190, "auth": 113, "avt-profile-1": 5004, "cvsup": 5999, "domain": 53,
+    "ftp": 21, "hbci": 3000, "http": 80, "https": 443, "igmpv3lite": 465, "imap": 143, "imaps": 993,
+    "ipsec-msft": 10000, "ipsec-nat-t": 4500, "isakmp": 500, "l2f": 1701, "ldap": 389, "microsoft-ds": 445,
+    "ms-streaming": 1755, "ms-wbt-server": 3389, "msnp": 1863, "nat-stun-port": 3478, "netbios-dgm": 138,
+    "netbios-ns": 137, "netbios-ssn": 139, "nntp": 119, "ntp": 123, "openvpn": 1194, "pop3": 110, "pop3s": 995,
+    "pptp": 1723, "radius": 1812, "radius-acct": 1813, "rfb": 5900, "sip": 5060, "smtp": 25, "snmp": 161,
+    "snmptrap": 162, "ssh": 22, "submission": 587, "telnet": 23, "teredo": 3544, "tftp": 69, "urd": 465,
+    "wins": 1512,
+}  # fmt: skip
+#: The names a PortField accepts: PHP's ``['any'] + names`` union keeps "any" at index 0 and so drops the
+#: first well-known name (afs3-fileserver), which the message still lists.
+ACCEPTED_PORT_NAMES = frozenset({"any", *PORT_NAMES} - {"afs3-fileserver"})
 _ALIAS_NAME = re.compile(r"^(?!_[_0-9])[A-Za-z_][A-Za-z0-9_]{0,30}$")
 _RESERVED = {"any", "in", "out", "pass", "block", "table", "all", "self", "tcp", "udp", "http", "https", "ssh", "icmp"}
 
@@ -35,7 +57,7 @@ def _interfaces(app: Appliance) -> dict[str, str]:
 
 
 def _valid_port(value: str, app: Appliance) -> bool:
-    if value in ("", "any") or value in PORT_NAMES or alias_names(app).get(value) == "port":
+    if value == "" or value in ACCEPTED_PORT_NAMES or alias_names(app).get(value) == "port":
         return True
     low, dash, high = value.partition("-")
     if not low.isdigit() or (dash and not high.isdigit()):
@@ -64,6 +86,11 @@ def _family(value: str) -> int | None:
         return ipaddress.ip_network(value, strict=False).version
     except ValueError:
         return None
+
+
+_LEGACY_ACTIONS = {"block": "Block", "pass": "Pass", "reject": "Reject"}
+_LEGACY_DIRECTIONS = {"in": "In", "out": "Out", "any": "Any"}
+_LEGACY_FAMILIES = {"inet": "IPv4", "inet6": "IPv6", "inet46": ""}
 
 
 class RuleCollection(Collection):
@@ -125,6 +152,23 @@ class RuleCollection(Collection):
         if item["interfacenot"] == "1" and len(split_csv(item["interface"])) != 1:
             messages.setdefault("interfacenot", []).append("Inverting interfaces is only allowed for single targets.")
         return messages
+
+    def extra_rows(self, app: Appliance, call: Call) -> list[dict[str, Any]]:
+        # Internal rules: 26.7 always merges them in, 26.1 only with show_all=1 (FilterController).
+        if app.series < (26, 7) and not call.arg("show_all"):
+            return []
+        rows = [row for generate in GENERATED_RULES for row in generate(app)]
+        wanted = set(split_csv(str(call.arg("interface") or "")))
+        if wanted:
+            rows = [row for row in rows if not row["interface"] or wanted & set(split_csv(row["interface"]))]
+        # Then legacy fields are translated for display, the interface to its description included.
+        names = _interfaces(app)
+        shown = {"%action": _LEGACY_ACTIONS, "%direction": _LEGACY_DIRECTIONS, "%ipprotocol": _LEGACY_FAMILIES}
+        for row in rows:
+            row["interface"] = ",".join(names.get(name, name) for name in split_csv(row["interface"]))
+            for column, texts in shown.items():
+                row[column] = texts.get(row[column], row[column])
+        return rows
 
     def row_filter(self, app: Appliance, call: Call, uuid: str, item: Item) -> bool:
         # 25.1.5+: without ``interface`` only floating rules (no or several interfaces) are listed.
@@ -252,14 +296,24 @@ class AliasCollection(Collection):
 RULES = RuleCollection()
 ALIASES = AliasCollection()
 
+#: The Filter model's other parts (``general``, ``snatrules``, ``onetoone``), added by the areas serving
+#: them (nat.py); each gives ``{part: rendered}`` for ``filter/get``.
+FILTER_PARTS: list[Callable[[Appliance], dict[str, Any]]] = []
+#: Rules OPNsense generates from other areas' config (a port forward's "Register rule"), which
+#: ``filter/searchRule`` lists read-only next to the model's own; each gives search rows.
+GENERATED_RULES: list[Callable[[Appliance], list[dict[str, Any]]]] = []
 
-def _filter_get(app: Appliance, call: Call) -> Any:
+
+def filter_get(app: Appliance, call: Call) -> Any:
+    """The Filter model's ``get``: rules and every NAT section (also ``one_to_one/get``)."""
     if call.is_post:
         return []
     rules = {uuid: RULES.render(app, item) for uuid, item in RULES.items(app).items()}
-    return {
-        "filter": {"rules": {"rule": rules}, "snatrules": {"rule": {}}, "npt": {"rule": {}}, "onetoone": {"rule": {}}}
-    }
+    model: dict[str, Any] = {"rules": {"rule": rules}}
+    model.update({name: {"rule": {}} for name in ("snatrules", "npt", "onetoone")})
+    for part in FILTER_PARTS:
+        model.update(part(app))
+    return {"filter": model}
 
 
 def _alias_get(app: Appliance, call: Call) -> Any:
@@ -311,14 +365,25 @@ def _alias_uuid(app: Appliance, call: Call) -> Any:
     return []
 
 
+def register_filter_base(
+    router: Router,
+    controller: str,
+    available: Callable[[tuple[int, int]], bool] = lambda series: True,
+    revert: Handler = _revert,
+) -> None:
+    """What every FilterBaseController child inherits: ``apply`` (the whole ruleset: filter, NAT) and,
+    up to 26.1, the savepoint family (removed in 26.7, core #10411). ``available`` gates the controller."""
+    until_26_1 = lambda series: available(series) and series <= (26, 1)  # noqa: E731
+    router.add("firewall", controller, "apply", _apply, available=available)
+    router.add("firewall", controller, "savepoint", _savepoint, available=until_26_1)
+    router.add("firewall", controller, "cancelRollback", _cancel_rollback, nparams=1, available=until_26_1)
+    router.add("firewall", controller, "revert", revert, nparams=1, available=until_26_1)
+
+
 def register(router: Router) -> None:
     RULES.register(router, "firewall", "filter", "Rule")
-    router.add("firewall", "filter", "get", _filter_get)
-    router.add("firewall", "filter", "apply", _apply)
-    until_26_1 = lambda series: series <= (26, 1)  # noqa: E731 - removed in 26.7 (core #10411)
-    router.add("firewall", "filter", "savepoint", _savepoint, available=until_26_1)
-    router.add("firewall", "filter", "cancelRollback", _cancel_rollback, nparams=1, available=until_26_1)
-    router.add("firewall", "filter", "revert", _revert, nparams=1, available=until_26_1)
+    router.add("firewall", "filter", "get", filter_get)
+    register_filter_base(router, "filter")
     ALIASES.register(router, "firewall", "alias", "Item")
     router.add("firewall", "alias", "get", _alias_get)
     router.add("firewall", "alias", "getAliasUUID", _alias_uuid, nparams=1)

@@ -15,7 +15,7 @@ from typing import Any
 from lab.emulator.opnsense.core import Appliance, Call, Router
 from lab.emulator.opnsense.fields import Field
 
-__all__ = ["Collection", "Item", "flatten", "nest"]
+__all__ = ["Collection", "Item", "flatten", "natural", "nest"]
 
 Item = dict[str, str]
 
@@ -32,6 +32,11 @@ def flatten(posted: Mapping[str, Any], prefix: str = "") -> dict[str, Any]:
         else:
             flat[name] = value
     return flat
+
+
+def natural(text: str) -> tuple[tuple[int, int | str], ...]:
+    """A natural sort key: digit runs compare as numbers."""
+    return tuple((0, int(part)) if part.isdigit() else (1, part) for part in re.split(r"([0-9]+)", text) if part)
 
 
 def nest(flat: Mapping[str, Any]) -> dict[str, Any]:
@@ -64,8 +69,12 @@ class Collection:
             node = node.setdefault(part, {})
         return node
 
+    def fields_in(self, app: Appliance) -> dict[str, Field]:
+        """The fields of the release ``app`` presents (a model gains fields between releases)."""
+        return self.fields
+
     def defaults(self, app: Appliance) -> Item:
-        return {name: spec.default for name, spec in self.fields.items()}
+        return {name: spec.default for name, spec in self.fields_in(app).items()}
 
     # Hooks for areas ----------------------------------------------------------------------------
     def prepare(self, app: Appliance, uuid: str, item: Item, posted: dict[str, Any], is_new: bool) -> None:
@@ -89,14 +98,24 @@ class Collection:
         """Controller-specific search filters (``interface`` for rules, ``host`` for aliases)."""
         return True
 
+    def sort_key(self, row: dict[str, Any]) -> Any:
+        """Where a row goes in a search without ``sort``: by ``sort``, naturally (``200`` before ``1000``);
+        generated rows without that column after the model's own."""
+        return (self.sort not in row, natural(str(row.get(self.sort, ""))))
+
+    def extra_rows(self, app: Appliance, call: Call) -> list[dict[str, Any]]:
+        """Read-only rows a controller merges into its search before paging (generated rules)."""
+        return []
+
     # Rendering ----------------------------------------------------------------------------------
     def render(self, app: Appliance, item: Item) -> dict[str, Any]:
-        return nest({name: spec.render(item.get(name, spec.default), app) for name, spec in self.fields.items()})
+        fields = self.fields_in(app)
+        return nest({name: spec.render(item.get(name, spec.default), app) for name, spec in fields.items()})
 
     def row(self, app: Appliance, uuid: str, item: Item) -> dict[str, Any]:
         row: dict[str, Any] = {"uuid": uuid}
         if app.series >= (25, 7):
-            for name, spec in self.fields.items():
+            for name, spec in self.fields_in(app).items():
                 raw = item.get(name, spec.default)
                 row[name] = raw
                 shown = spec.display(raw, app)
@@ -115,6 +134,7 @@ class Collection:
             for uuid, item in self.items(app).items()
             if self.row_filter(app, call, uuid, item)
         ]
+        rows += self.extra_rows(app, call)
         words = str(call.arg("searchPhrase", "") or "").lower().split()
         if words:
             rows = [
@@ -127,7 +147,7 @@ class Collection:
             column, direction = next(iter(sort.items()))
             rows.sort(key=lambda row: str(row.get(column, "")), reverse=str(direction).lower() == "desc")
         elif self.sort:
-            rows.sort(key=lambda row: str(row.get(self.sort, "")))
+            rows.sort(key=self.sort_key)
         total = len(rows)
         try:
             count = int(call.arg("rowCount", -1))
@@ -167,12 +187,13 @@ class Collection:
             return {"result": "failed"}
         flat = flatten(posted)
         item = dict(old) if old is not None else self.defaults(app)
-        for name, spec in self.fields.items():
+        fields = self.fields_in(app)
+        for name, spec in fields.items():
             if name in flat:
                 item[name] = spec.clean(flat[name])
         self.prepare(app, uuid, item, flat, old is None)
         messages: dict[str, list[str]] = {}
-        for name, spec in self.fields.items():
+        for name, spec in fields.items():
             for message in spec.check(item.get(name, ""), app):
                 messages.setdefault(name, []).append(message)
         for name, extra in self.validate(app, uuid, item).items():
