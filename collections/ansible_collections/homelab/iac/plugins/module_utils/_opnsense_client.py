@@ -37,7 +37,14 @@ OPNSENSE_COMMON_ARGS: dict[str, dict[str, Any]] = {
 
 
 class OpnsenseError(Exception):
-    """A failed API call, worded for the user (status, the API's own message)."""
+    """A failed API call, worded for the user (status, the API's own message).
+
+    ``status`` is the HTTP status of a refused request, None for failures without one.
+    """
+
+    def __init__(self, message: str, status: int | None = None) -> None:
+        super().__init__(message)
+        self.status = status
 
 
 class OpnsenseValidationError(OpnsenseError):
@@ -104,7 +111,7 @@ class OpnsenseApi:
         except ValueError:
             decoded = response.text
         if response.status_code != 200:
-            raise OpnsenseError(describe_failure(response.status_code, decoded, path))
+            raise OpnsenseError(describe_failure(response.status_code, decoded, path), response.status_code)
         return decoded
 
     def get(self, path: str) -> Any:
@@ -125,7 +132,7 @@ class OpnsenseApi:
                 body: Any = response.json()
             except ValueError:
                 body = None
-            raise OpnsenseError(describe_failure(response.status_code, body, path))
+            raise OpnsenseError(describe_failure(response.status_code, body, path), response.status_code)
         return response.text
 
 

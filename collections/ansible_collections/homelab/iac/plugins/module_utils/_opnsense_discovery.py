@@ -1,10 +1,13 @@
 # Private to this collection: may change without notice, do not import from outside homelab.iac.
-"""Discovery for opnsense_info: VLANs, aliases and filter rules as discovery items (``_discovery``).
+"""Discovery for opnsense_info: VLANs, aliases, filter and NAT rules as discovery items (``_discovery``).
 
-Each section is one read, the very one the modules make (the model-level ``get`` of its area,
+Each section is one read (``nat`` two), the very one the modules make (the model-level ``get`` of its area,
 reference §1.5 and §3.3: ``filter/get`` holds every MVC rule in every release, where
-``searchRule`` lists only floating rules from 25.1.5 on). Its spec is the kind's resource view, so
-a check-mode run of the kind's module with the identity options returns it as ``diff.before``.
+``searchRule`` lists only floating rules from 25.1.5 on; ``nat`` adds ``d_nat/get`` for port
+forwards, the outbound and one-to-one rules being in ``filter/get`` too). Its spec is the kind's
+resource view, so a check-mode run of the kind's module with the identity options returns it as
+``diff.before``. The automatic rows some searches add (anti-lockout, automatic outbound NAT) are
+not model items and never listed.
 
 Left out: the aliases OPNsense itself defines. They are static children of the alias model
 (``static_aliases/core.json``: bogons, bogonsv6, virusprot, sshlockout) and dynamic ones
@@ -18,10 +21,12 @@ import re
 from typing import Any
 
 from ansible_collections.homelab.iac.plugins.module_utils._discovery import discovered, resource_name, unique_names
-from ansible_collections.homelab.iac.plugins.module_utils._opnsense_resource import OpnsenseItem, Session
+from ansible_collections.homelab.iac.plugins.module_utils._opnsense_client import OpnsenseError
+from ansible_collections.homelab.iac.plugins.module_utils._opnsense_nat import NAT_KINDS
+from ansible_collections.homelab.iac.plugins.module_utils._opnsense_resource import NamedRule, OpnsenseItem, Session
 from ansible_collections.homelab.iac.plugins.module_utils._opnsense_resources import Alias, FirewallRule, Vlan
 
-DISCOVERY_SECTIONS = ("vlans", "aliases", "rules")
+DISCOVERY_SECTIONS = ("vlans", "aliases", "rules", "nat")
 #: Aliases every OPNsense has (static_aliases/core.json in opnsense/core).
 BUILTIN_ALIASES = frozenset({"bogons", "bogonsv6", "virusprot", "sshlockout"})
 _UUID = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$")
@@ -49,9 +54,35 @@ def _alias(session: Session, uuid: str, item: dict[str, Any]) -> dict[str, Any] 
 
 
 def _rule(session: Session, uuid: str, item: dict[str, Any]) -> dict[str, Any] | None:
-    resource = FirewallRule(session, {"uuid": uuid})
-    name = resource_name(item.get("description"), f"rule-{uuid[:8]}")
-    return _item(resource, "firewall_rule", uuid, name, uuid, item)
+    return _named_rule(FirewallRule, session, uuid, item)
+
+
+def _named_rule(cls: type[NamedRule], session: Session, uuid: str, item: dict[str, Any]) -> dict[str, Any]:
+    """A rule of any rule list, adopted by its uuid; named after its description."""
+    resource = cls(session, {"uuid": uuid})
+    kind = cls.item_kind.name
+    fallback = f"{kind.removeprefix('firewall_').replace('_', '-')}-{uuid[:8]}"
+    name = resource_name(resource.current((uuid, item))["description"], fallback)
+    return _item(resource, kind, uuid, name, uuid, item)
+
+
+def _nat(session: Session) -> list[dict[str, Any]]:
+    """Port forwards, outbound and one-to-one rules, by kind then sequence.
+
+    A release without the port-forward API (before 26.1) lists the other two: what it cannot
+    have is not an error of the listing.
+    """
+    found = []
+    for cls in NAT_KINDS.values():
+        try:
+            items = session.cache.items(cls.item_kind)
+        except OpnsenseError as exc:
+            if cls.item_kind.since is not None and exc.status == 404:
+                continue
+            raise
+        rules = [_named_rule(cls, session, uuid, item) for uuid, item in items.items()]
+        found += sorted(rules, key=lambda entry: (entry["spec"]["sequence"] or 0, entry["id"]))
+    return found
 
 
 def _item(
@@ -74,7 +105,9 @@ def _order(section: str, entry: dict[str, Any]) -> tuple[Any, ...]:
 
 
 def discover(session: Session, section: str) -> list[dict[str, Any]]:
-    """The discovery items of one section (``vlans``, ``aliases`` or ``rules``), one read each."""
+    """The discovery items of one section (``vlans``, ``aliases``, ``rules`` or ``nat``), one read each (nat two)."""
+    if section == "nat":
+        return unique_names(_nat(session))
     cls, build = _SECTIONS[section]
     items = []
     for uuid, item in session.cache.items(cls.item_kind).items():

@@ -16,7 +16,9 @@ autocollect, an unsent field's default) is marked stale and read once more after
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import uuid as uuidlib
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from typing import Any, ClassVar
 
 from ansible_collections.homelab.iac.plugins.module_utils._opnsense_client import (
@@ -24,7 +26,11 @@ from ansible_collections.homelab.iac.plugins.module_utils._opnsense_client impor
     OpnsenseError,
     check_saved,
 )
-from ansible_collections.homelab.iac.plugins.module_utils._opnsense_info import list_revisions, pre_change_backup
+from ansible_collections.homelab.iac.plugins.module_utils._opnsense_info import (
+    gather_info,
+    list_revisions,
+    pre_change_backup,
+)
 from ansible_collections.homelab.iac.plugins.module_utils._reconcile import Field, ReconcileError, Resource
 
 Observed = tuple[str, dict[str, Any]]  # (uuid, item with API field names and collapsed values)
@@ -81,10 +87,16 @@ class Attr:
     api: str
     type: str = "str"
     secret: bool = False
+    #: A ``bool`` the API holds the other way round (DNat's ``disabled`` behind the option ``enabled``).
+    inverted: bool = False
+    #: Option value -> API value where the two differ, for ``str``: ``{"any": ""}`` where the model's
+    #: blank stands for any, ``{"register": "rule"}`` where the API's word says too little.
+    values: Mapping[str, str] = field(default_factory=dict, hash=False)
 
     def from_api(self, value: Any) -> Any:
         if self.type == "bool":
-            return _as_list(value)[:1] == ["1"] if isinstance(value, list) else str(value) == "1"
+            true = _as_list(value)[:1] == ["1"] if isinstance(value, list) else str(value) == "1"
+            return true is not self.inverted
         if self.type in ("list", "set", "lines"):
             parts = _as_list(value, ",\n") if self.type == "lines" else _as_list(value)
             return parts if self.type == "list" else sorted(parts)
@@ -92,7 +104,8 @@ class Attr:
             value = value[0] if value else ""
         if self.type == "int":
             return int(value) if str(value).lstrip("-").isdigit() else None
-        return "" if value is None else str(value)
+        text = "" if value is None else str(value)
+        return next((option for option, api in self.values.items() if api == text), text)
 
     def from_param(self, value: Any) -> Any:
         if value is None:
@@ -108,12 +121,13 @@ class Attr:
 
     def to_api(self, view: Any) -> str:
         if self.type == "bool":
-            return "1" if view else "0"
+            return "1" if bool(view) is not self.inverted else "0"
         if self.type in ("list", "set"):
             return ",".join(view)
         if self.type == "lines":
             return "\n".join(view)
-        return "" if view is None else str(view)
+        text = "" if view is None else str(view)
+        return self.values.get(text, text)
 
 
 @dataclass(frozen=True)
@@ -129,9 +143,20 @@ class Kind:
     apply_path: str
     #: Path of the item array in the model-level ``get``; None when ``get`` leaves it out (Kea).
     list_path: tuple[str, ...] | None = None
+    #: The first release with this API, for kinds newer than the oldest release supported (DNat: 26.1).
+    since: str | None = None
+    #: What the API does, in words, for the message on a release without it ("port forwarding").
+    feature: str = ""
+    #: The controller whose model-level ``get`` holds ``list_path``, when not this kind's own: the
+    #: Filter model's NAT lists are read from ``filter/get`` (26.7's ``source_nat/get`` leaves them out).
+    model_controller: str | None = None
 
     def path(self, command: str, *params: str) -> str:
         return "/".join((self.module, self.controller, command, *params))
+
+    def model_path(self) -> str:
+        """The model-level ``get`` that lists this kind's items."""
+        return "/".join((self.module, self.model_controller or self.controller, "get"))
 
 
 class KindCache:
@@ -148,17 +173,41 @@ class KindCache:
             self._items[kind.name] = self._load(kind)
         return self._items[kind.name]
 
+    def model(self, kind: Kind) -> Any:
+        """The model-level ``get`` answer holding ``kind``'s items, read once for all kinds it serves."""
+        path = kind.model_path()
+        if path not in self._models:
+            self._models[path] = self.api.get(path)
+        return self._models[path]
+
     def refresh(self, kind: Kind) -> None:
         """Forget a kind so the next access reads it again (values the firewall generated)."""
         self._items.pop(kind.name, None)
-        self._models.pop(kind.path("get"), None)
+        self._models.pop(kind.model_path(), None)
 
     def _load(self, kind: Kind) -> dict[str, dict[str, Any]]:
+        try:
+            return self._read(kind)
+        except OpnsenseError as exc:
+            if kind.since is None or exc.status != 404:
+                raise
+            raise OpnsenseError(self.unsupported(kind), exc.status) from None
+
+    def unsupported(self, kind: Kind) -> str:
+        """Why a kind's API answered 404: the firewall's release predates it (read to name it)."""
+        try:
+            version = gather_info(self.api, ["version"])["version"]["version"]
+        except OpnsenseError:
+            version = None
+        running = f"OPNsense {version}" if version else "a release that does not say which"
+        return (
+            f"{kind.feature} through the API needs OPNsense {kind.since} or later "
+            f"(/api/{kind.module}/{kind.controller}); this firewall runs {running}"
+        )
+
+    def _read(self, kind: Kind) -> dict[str, dict[str, Any]]:
         if kind.list_path is not None:
-            path = kind.path("get")
-            if path not in self._models:
-                self._models[path] = self.api.get(path)
-            node: Any = self._models[path]
+            node: Any = self.model(kind)
             for part in kind.list_path:
                 node = node.get(part, {}) if isinstance(node, dict) else {}
             return {uuid: flatten_item(item) for uuid, item in (node or {}).items()}
@@ -348,6 +397,88 @@ class OpnsenseItem(Resource[Observed]):
             if attr.secret:
                 view.pop(attr.param, None)
         return {"uuid": observed[0], **view}
+
+
+def stable_uuid(namespace: uuidlib.UUID, name: str) -> str:
+    """A well-formed v4 uuid derived from ``name`` in ``namespace``: ``set<Entity>`` upserts under it (§1.8)."""
+    return str(uuidlib.UUID(bytes=uuidlib.uuid5(namespace, name).bytes, version=4))
+
+
+def given_uuid(value: str) -> str:
+    """The ``uuid`` option in OPNsense's spelling (lower case, hyphens); refused when it is no uuid."""
+    try:
+        return str(uuidlib.UUID(str(value).strip()))
+    except ValueError:
+        raise ReconcileError(f"uuid: {value!r} is not a uuid (xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx)") from None
+
+
+class NamedRule(OpnsenseItem):
+    """A rule of an ordered rule list (filter or NAT rules), identified by ``name`` turned into a fixed uuid.
+
+    Never the free-text description: the name gives the same uuid on every run and every firewall,
+    and the rule is written under it (``set<Entity>`` creates an item under a well-formed unknown v4
+    uuid), so a description edited in the GUI does not lose it. Each kind derives its uuids in a
+    ``namespace`` of its own: a port forward and a filter rule both called ``web`` are two uuids.
+    With ``uuid`` the rule is the one under that uuid instead, so a rule made by hand (whose uuid
+    OPNsense chose) can be adopted: read, compared, updated and removed by it.
+    """
+
+    namespace: ClassVar[uuidlib.UUID]
+    identity = ()
+    argument_rules: ClassVar[dict[str, Any]] = {"required_one_of": [["name", "uuid"]]}
+
+    @property
+    def uuid(self) -> str:
+        if self.params.get("uuid"):
+            return given_uuid(self.params["uuid"])
+        return stable_uuid(self.namespace, self.params["name"])
+
+    def label(self) -> str:
+        shown = [f"{key}={self.params[key]}" for key in ("name", "uuid") if self.params.get(key)]
+        return ", ".join(shown)
+
+    def protocol(self, value: str) -> str:
+        """``protocol`` as the model stores it: Filter's ProtocolField upper-cases every name but ``any``."""
+        return value if value.lower() == "any" else value.upper()
+
+    def desired(self) -> dict[str, Any]:
+        view = super().desired()
+        if view.get("description") is None:
+            # Without a name (a rule adopted by uuid) the description is not managed.
+            view["description"] = self.params.get("name")
+        if view.get("protocol") is not None:
+            view["protocol"] = self.protocol(view["protocol"])
+        return view
+
+    def read(self) -> Observed | None:
+        item = self.session.cache.items(self.item_kind).get(self.uuid)
+        return (self.uuid, item) if item is not None else None
+
+    def generate(self, view: dict[str, Any]) -> dict[str, Any]:
+        """No sequence given: OPNsense's default, the kind's current maximum + 100 (reference §3.4)."""
+        if view.get("sequence") is not None:
+            return view
+        sequence = Attr("sequence", "sequence", "int")
+        taken = [sequence.from_api(item.get("sequence")) for item in self.session.cache.items(self.item_kind).values()]
+        # FilterSequenceField / DNatSequenceField: the highest sequence, at least the minimum 1, plus 100
+        highest = max([1, *(value for value in taken if value is not None)])
+        return {**view, "sequence": min(999999, highest + 100)}
+
+    def check_create(self) -> None:
+        # set<Entity> creates an item only under a well-formed v4 uuid (reference §1.8); one made by
+        # stable_uuid always is, a given one may not be.
+        if self.params.get("uuid") and uuidlib.UUID(self.uuid).version != 4:
+            raise ReconcileError(
+                f"uuid {self.uuid}: no {self.item_kind.name} has it and OPNsense creates rules only under a v4 "
+                "uuid; give a v4 uuid or a name"
+            )
+
+    def create(self) -> None:
+        # Set on an unknown v4 uuid creates the rule under that uuid: the identity survives a
+        # description edit in the GUI and a second firewall gets the same uuid.
+        view = self.generate(self.desired())
+        self._save("set", view, self.uuid)
+        self._written(self.uuid, view, created=True)
 
 
 def require(condition: bool, message: str) -> None:

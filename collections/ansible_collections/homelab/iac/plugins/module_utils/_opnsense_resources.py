@@ -11,6 +11,7 @@ from __future__ import annotations
 import uuid as uuidlib
 from typing import Any
 
+from ansible_collections.homelab.iac.plugins.module_utils._opnsense_nat import NAT_KINDS
 from ansible_collections.homelab.iac.plugins.module_utils._opnsense_proxy_vpn import (
     HaproxyBackend,
     HaproxyFrontend,
@@ -22,27 +23,20 @@ from ansible_collections.homelab.iac.plugins.module_utils._opnsense_resource imp
     STATE,
     Attr,
     Kind,
+    NamedRule,
     Observed,
     OpnsenseItem,
     require,
+    stable_uuid,
 )
-from ansible_collections.homelab.iac.plugins.module_utils._reconcile import ReconcileError
 
 # A fixed namespace: the same rule name gives the same uuid on every firewall and every run.
 RULE_NAMESPACE = uuidlib.UUID("5b0c1c52-8f7e-4a36-9c55-6f2d1d0e7a11")
 
 
 def rule_uuid(name: str) -> str:
-    """A well-formed v4 uuid derived from the rule's name: ``setRule`` upserts under it (§1.8)."""
-    return str(uuidlib.UUID(bytes=uuidlib.uuid5(RULE_NAMESPACE, name).bytes, version=4))
-
-
-def given_uuid(value: str) -> str:
-    """The ``uuid`` option in OPNsense's spelling (lower case, hyphens); refused when it is no uuid."""
-    try:
-        return str(uuidlib.UUID(str(value).strip()))
-    except ValueError:
-        raise ReconcileError(f"uuid: {value!r} is not a uuid (xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx)") from None
+    """The uuid of the filter rule called ``name`` (``setRule`` upserts under it, §1.8)."""
+    return stable_uuid(RULE_NAMESPACE, name)
 
 
 class Vlan(OpnsenseItem):
@@ -100,7 +94,15 @@ class InterfaceAssignment(OpnsenseItem):
     """A device assigned as a logical interface (``opt1``...); 26.7+ only, addressing has no API."""
 
     item_kind = Kind(
-        "interface", "interfaces", "assignment", "Item", "assignment", "interfaces", "interfaces/assignment/reconfigure"
+        "interface",
+        "interfaces",
+        "assignment",
+        "Item",
+        "assignment",
+        "interfaces",
+        "interfaces/assignment/reconfigure",
+        since="26.7",
+        feature="interface assignment",
     )
     attrs = (Attr("device", "if"), Attr("description", "descr"), Attr("locked", "lock", "bool"))
     identity = ("device",)
@@ -168,12 +170,10 @@ class Alias(OpnsenseItem):
     }
 
 
-class FirewallRule(OpnsenseItem):
-    """An MVC filter rule. Identity is ``name``, turned into a fixed uuid, never the description.
+class FirewallRule(NamedRule):
+    """An MVC filter rule, identified by ``name`` (a fixed uuid) or adopted by ``uuid``."""
 
-    With ``uuid`` the rule is the one under that uuid instead, so a rule made by hand (whose uuid
-    OPNsense chose) can be adopted: read, compared, updated and removed by it.
-    """
+    namespace = RULE_NAMESPACE
 
     item_kind = Kind(
         "firewall_rule",
@@ -225,54 +225,6 @@ class FirewallRule(OpnsenseItem):
         "enabled": {"type": "bool", "default": True},
         "state": STATE,
     }
-    argument_rules = {"required_one_of": [["name", "uuid"]]}
-
-    @property
-    def uuid(self) -> str:
-        if self.params.get("uuid"):
-            return given_uuid(self.params["uuid"])
-        return rule_uuid(self.params["name"])
-
-    def label(self) -> str:
-        shown = [f"{key}={self.params[key]}" for key in ("name", "uuid") if self.params.get(key)]
-        return ", ".join(shown)
-
-    def desired(self) -> dict[str, Any]:
-        view = super().desired()
-        if view["description"] is None:
-            # Without a name (a rule adopted by uuid) the description is not managed.
-            view["description"] = self.params.get("name")
-        view["protocol"] = str(view["protocol"]).upper() if view["protocol"] != "any" else "any"
-        return view
-
-    def read(self) -> Observed | None:
-        item = self.session.cache.items(self.item_kind).get(self.uuid)
-        return (self.uuid, item) if item is not None else None
-
-    def generate(self, view: dict[str, Any]) -> dict[str, Any]:
-        """No sequence given: OPNsense's default, the current maximum + 100 (reference §3.4)."""
-        if view.get("sequence") is not None:
-            return view
-        sequence = Attr("sequence", "sequence", "int")
-        taken = [sequence.from_api(item.get("sequence")) for item in self.session.cache.items(self.item_kind).values()]
-        highest = max((value for value in taken if value is not None), default=0)
-        return {**view, "sequence": min(999999, highest + 100)}
-
-    def check_create(self) -> None:
-        # setRule creates an item only under a well-formed v4 uuid (reference §1.8); one made by
-        # rule_uuid always is, a given one may not be.
-        if self.params.get("uuid") and uuidlib.UUID(self.uuid).version != 4:
-            raise ReconcileError(
-                f"uuid {self.uuid}: no rule has it and OPNsense creates rules only under a v4 uuid; "
-                "give a v4 uuid or a name"
-            )
-
-    def create(self) -> None:
-        # setRule on an unknown v4 uuid creates the rule under that uuid: the identity survives a
-        # description edit in the GUI and a second firewall gets the same uuid.
-        view = self.generate(self.desired())
-        self._save("set", view, self.uuid)
-        self._written(self.uuid, view, created=True)
 
 
 class DhcpSubnet(OpnsenseItem):
@@ -407,6 +359,7 @@ KINDS: dict[str, type[OpnsenseItem]] = {
     "interface": InterfaceAssignment,
     "alias": Alias,
     "firewall_rule": FirewallRule,
+    **NAT_KINDS,
     "dhcp_subnet": DhcpSubnet,
     "dhcp_reservation": DhcpReservation,
     "host_override": HostOverride,

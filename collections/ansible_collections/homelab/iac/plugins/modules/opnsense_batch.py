@@ -24,9 +24,12 @@ description:
     apply, for example a new WireGuard instance (its number), a Kea subnet with C(autocollect), or
     a new item with an option left unset (its default).
   - Items run in dependency order whatever their order in O(items). Creates and updates run as
-    VLANs, interfaces, aliases, rules, DHCP subnets, reservations, host overrides, HAProxy servers,
-    backends, frontends, WireGuard instances, peers; removals run in
-    reverse. So an alias is there before the rule that uses it.
+    VLANs, interfaces, aliases, rules, port forwards, outbound NAT rules, one-to-one NAT rules, DHCP
+    subnets, reservations, host overrides, HAProxy servers, backends, frontends, WireGuard instances,
+    peers; removals run in reverse. So an alias is there before the rule or port forward that uses it.
+  - Each NAT area has its apply call (C(firewall/d_nat/apply), C(firewall/source_nat/apply),
+    C(firewall/one_to_one/apply)), made once when the area changed, like C(firewall/filter/apply) for the
+    rules. Outbound and one-to-one rules are read with the filter rules in one C(firewall/filter/get).
   - Each item takes exactly the options of its single-resource module (see there), plus C(kind).
   - When an item fails, the task fails naming it, for example C(items[3] (firewall_rule name=web\)),
     with OPNsense's field and message, and returns RV(failed_index) and RV(results) for the items that
@@ -52,6 +55,8 @@ options:
       - "C(kind) is one of V(vlan) (M(homelab.iac.opnsense_vlan)), V(interface)
         (M(homelab.iac.opnsense_interface)), V(alias) (M(homelab.iac.opnsense_alias)), V(firewall_rule)
         (M(homelab.iac.opnsense_firewall_rule)), V(dhcp_subnet) (M(homelab.iac.opnsense_dhcp_subnet)),
+        V(nat_port_forward) (M(homelab.iac.opnsense_nat_port_forward)), V(nat_outbound)
+        (M(homelab.iac.opnsense_nat_outbound)), V(nat_one_to_one) (M(homelab.iac.opnsense_nat_one_to_one)),
         V(dhcp_reservation) (M(homelab.iac.opnsense_dhcp_reservation)), V(host_override)
         (M(homelab.iac.opnsense_host_override)), V(haproxy_server) (M(homelab.iac.opnsense_haproxy_server)),
         V(haproxy_backend) (M(homelab.iac.opnsense_haproxy_backend)), V(haproxy_frontend)
@@ -85,6 +90,14 @@ EXAMPLES = r"""
       - kind: dhcp_subnet
         subnet: 10.0.30.0/24
         pools: [10.0.30.100-10.0.30.199]
+      - kind: nat_port_forward
+        name: minecraft-in
+        interface: [wan]
+        protocol: tcp
+        destination_net: wanip
+        destination_port: "25565"
+        target: 10.0.30.10
+        filter_rule: register
       - kind: host_override
         hostname: minecraft
         domain: home.arpa
@@ -164,7 +177,7 @@ applied:
   returned: always
   type: list
   elements: str
-  sample: [aliases, filter]
+  sample: [aliases, filter, d_nat]
 requests:
   description: HTTP requests this run made (reads are GETs, writes are POSTs including applies).
   returned: always

@@ -7,13 +7,13 @@ from __future__ import annotations
 
 DOCUMENTATION = r"""
 module: opnsense_info
-short_description: Read an OPNsense firewall's version, health and interfaces; list its VLANs, aliases and rules
+short_description: Read an OPNsense firewall's version, health and interfaces; list its VLANs, aliases, rules and NAT
 version_added: 0.1.0
 description:
   - Returns facts about the firewall without changing anything. Each section costs one or two GET
     requests; C(version) reads C(/api/core/firmware/status) by GET, which never starts the
     network-bound update probe that a POST would.
-  - "B(Discovery.) The sections V(vlans), V(aliases) and V(rules) list what the firewall holds, made by
+  - "B(Discovery.) The sections V(vlans), V(aliases), V(rules) and V(nat) list what the firewall holds, made by
     this collection or by hand, as discovery items: C(kind) (the M(homelab.iac.opnsense_batch) item kind),
     C(id) (the import id), C(name) (a suggested resource name), C(managed) (always V(false): OPNsense
     objects carry no mark of who made them), C(spec) and C(facts)."
@@ -21,14 +21,23 @@ description:
     check-mode run with only the identity options (M(homelab.iac.opnsense_vlan) with
     O(homelab.iac.opnsense_vlan#module:parent) and O(homelab.iac.opnsense_vlan#module:tag),
     M(homelab.iac.opnsense_alias) with O(homelab.iac.opnsense_alias#module:name),
-    M(homelab.iac.opnsense_firewall_rule) with O(homelab.iac.opnsense_firewall_rule#module:uuid));
+    M(homelab.iac.opnsense_firewall_rule) with O(homelab.iac.opnsense_firewall_rule#module:uuid), and the NAT
+    modules M(homelab.iac.opnsense_nat_port_forward), M(homelab.iac.opnsense_nat_outbound) and
+    M(homelab.iac.opnsense_nat_one_to_one) with their O(homelab.iac.opnsense_nat_port_forward#module:uuid));
     C(facts) is what the module returns about it.
-  - Import ids are C(PARENT/TAG) for a VLAN (V(vtnet2/77)), the name for an alias and the uuid for a rule.
-  - Each discovery section is one GET, the model-level read the modules make (for rules
+  - Import ids are C(PARENT/TAG) for a VLAN (V(vtnet2/77)), the name for an alias and the uuid for a rule of
+    any kind (filter, port forward, outbound, one-to-one).
+  - Each discovery section is one GET (V(nat) two), the model-level read the modules make (for rules
     C(/api/firewall/filter/get), which holds every MVC rule in every release; C(searchRule) lists only
     floating rules from 25.1.5 on). Aliases OPNsense defines itself (V(bogons), V(bogonsv6), V(virusprot),
     V(sshlockout), the C(__*) interface and captive portal aliases) are left out; rules it generates are not
     part of the rule model and never listed. Rules of the legacy Firewall > Rules pages are not visible to the API.
+  - The V(nat) section lists port forwards (kind V(nat_port_forward), from C(/api/firewall/d_nat/get)), then
+    outbound rules (V(nat_outbound)) and one-to-one rules (V(nat_one_to_one)), both from
+    C(/api/firewall/filter/get) (shared with V(rules) when both are gathered), each sorted by sequence. The
+    automatic rows OPNsense shows in its NAT pages (anti-lockout, automatic outbound NAT) are not rules of
+    the model and never listed. A release without the port-forward API (before 26.1) lists no port
+    forwards and the other two.
   - A 401 or 403 answer means a key or privilege problem and fails the task with that message.
 author:
   - homelab-iac engineers (@homelab-iac)
@@ -49,7 +58,7 @@ options:
       - Sections to read.
     type: list
     elements: str
-    choices: [version, health, interfaces, vlans, aliases, rules]
+    choices: [version, health, interfaces, vlans, aliases, rules, nat]
     default: [version, health, interfaces]
 """
 
@@ -78,6 +87,15 @@ EXAMPLES = r"""
 - name: Its diff.before is the listed spec
   ansible.builtin.assert:
     that: rule.diff.before == found.opnsense.rules[0].spec
+
+- name: The port forwards made by hand, with their uuids
+  homelab.iac.opnsense_info:
+    gather: [nat]
+  register: nat
+
+- name: Show them
+  ansible.builtin.debug:
+    msg: "{{ nat.opnsense.nat | selectattr('kind', 'equalto', 'nat_port_forward') | map(attribute='id') | list }}"
 """
 
 RETURN = r"""
@@ -111,7 +129,8 @@ opnsense:
       elements: dict
       contains: &discovery
         kind:
-          description: The M(homelab.iac.opnsense_batch) item kind (V(vlan), V(alias), V(firewall_rule)).
+          description: The M(homelab.iac.opnsense_batch) item kind (V(vlan), V(alias), V(firewall_rule),
+            V(nat_port_forward), V(nat_outbound), V(nat_one_to_one)).
           type: str
           sample: vlan
         id:
@@ -143,6 +162,13 @@ opnsense:
       contains: *discovery
     rules:
       description: MVC filter rules as discovery items, sorted by sequence.
+      returned: when gathered
+      type: list
+      elements: dict
+      contains: *discovery
+    nat:
+      description: Port forwards, then outbound and one-to-one NAT rules, as discovery items, each kind sorted
+        by sequence.
       returned: when gathered
       type: list
       elements: dict

@@ -12,7 +12,8 @@ version_added: 0.1.0
 description:
   - Assigns a device, for example the VLAN device returned by M(homelab.iac.opnsense_vlan), as a
     logical interface through C(/api/interfaces/assignment), which exists from OPNsense 26.7 on.
-    On older releases the task fails saying the endpoint does not exist.
+    On older releases the task fails saying that interface assignment through the API needs OPNsense 26.7
+    and naming the release the firewall runs.
   - The assignment is identified by O(device). OPNsense picks the logical name (V(opt1), V(opt2),
     ...), returned in RV(interface.identifier).
   - B(Interface addressing has no API in any OPNsense release.) This module does not set IP
