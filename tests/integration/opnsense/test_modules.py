@@ -9,69 +9,17 @@ call, and a check-mode run writes nothing.
 from __future__ import annotations
 
 import json
-import os
 import re
 import secrets
-import subprocess
-import sys
 from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
-import yaml
 
-from tests.integration.opnsense.conftest import Opnsense
+from tests.integration.opnsense.conftest import PROJECT_ROOT, writes_since_clear
 
 pytestmark = pytest.mark.integration
-
-PROJECT_ROOT = Path(__file__).resolve().parents[3]
-ANSIBLE_PLAYBOOK = Path(sys.executable).with_name("ansible-playbook")
-DEFAULTS = {"group/homelab.iac.opnsense": {"api_url": "{{ api_url }}", "ca_cert": "{{ ca_cert }}"}}
-
-
-@pytest.fixture
-def run_play(opnsense: Opnsense, tmp_path: Path) -> Any:
-    """Run tasks as one play on the lab's opnsense host; credentials only in the environment."""
-    inventory = tmp_path / "hosts.yml"
-    host = {"api_url": opnsense.url, "ca_cert": opnsense.ca_cert, "ansible_connection": "local",
-            "ansible_python_interpreter": sys.executable}  # fmt: skip
-    inventory.write_text(yaml.safe_dump({"all": {"children": {"opnsense": {"hosts": {"lab-opnsense": host}}}}}))
-    env = {
-        **os.environ,
-        "ANSIBLE_COLLECTIONS_PATH": str(PROJECT_ROOT / "collections"),
-        "ANSIBLE_NOCOLOR": "1",
-        "ANSIBLE_LOCALHOST_WARNING": "0",
-        "ANSIBLE_RETRY_FILES_ENABLED": "0",
-        "OPNSENSE_API_KEY": opnsense.key,
-        "OPNSENSE_API_SECRET": opnsense.secret,
-    }
-
-    def run(tasks: list[dict[str, Any]] | Path, name: str = "play", *extra: str) -> str:
-        if isinstance(tasks, Path):
-            path = tasks
-        else:
-            play = [{"hosts": "opnsense", "gather_facts": False, "module_defaults": DEFAULTS, "tasks": tasks}]
-            path = tmp_path / f"{name}.yml"
-            path.write_text(yaml.safe_dump(play, sort_keys=False))
-        done = subprocess.run(
-            [str(ANSIBLE_PLAYBOOK), "-i", str(inventory), str(path), *extra],
-            env=env,
-            capture_output=True,
-            text=True,
-            timeout=300,
-        )
-        assert done.returncode == 0, done.stdout[-6000:] + done.stderr[-2000:]
-        assert opnsense.secret not in done.stdout
-        return done.stdout
-
-    return run
-
-
-def writes_since_clear(lab_api: httpx.Client) -> list[str]:
-    return [
-        f"{r['method']} {r['path']}" for r in lab_api.get("/__lab/requests").json()["requests"] if r["method"] != "GET"
-    ]
 
 
 def _create_tasks(s: str, tag: int, octet: int) -> list[dict[str, Any]]:

@@ -52,3 +52,6 @@ def test_molecule_opnsense_scenario(opnsense: Opnsense, lab_api: httpx.Client) -
         assert not [a for a in state[side]["aliases"].values() if a["name"].startswith(prefix)]
         assert not [r for r in state[side]["filter"]["rules"].values() if r["description"].startswith(prefix)]
         assert not [f for f in (state[side]["haproxy"].get("frontends") or {}).values() if f["name"].startswith(prefix)]
+        assert not [r for r in state[side]["nat"]["rules"].values() if r["descr"].startswith(prefix)]
+        for section in ("snatrules", "onetoone"):
+            assert not [r for r in state[side]["filter"][section].values() if r["description"].startswith(prefix)]
