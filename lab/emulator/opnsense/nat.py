@@ -1,6 +1,6 @@
 """NAT: port forwards (``/api/firewall/d_nat``), outbound NAT (``source_nat``) and one-to-one NAT (``one_to_one``).
 
-Facts and their sources: /work/nat-facts.md (opnsense/core at 25.7.5, 26.1.5 and 26.7.1). Port forwards are
+Facts and their sources: docs/reference/opnsense-nat.md (opnsense/core at 25.7.5, 26.1.5 and 26.7.1). Port forwards are
 their own model (DNat, config ``nat/rule``), 26.1+ only; outbound and one-to-one rules are the Filter model's
 ``snatrules`` and ``onetoone``, so they show in ``filter/get`` and the filter's savepoint/revert covers them,
 while it does not cover port forwards. Every ``apply`` reloads the whole ruleset.

@@ -2,7 +2,7 @@
 
 Each mirrors one OPNsense field type (``PortField``, ``NetworkAliasField``, ``NetworkField``,
 ``ProtocolField``, ``DescriptionField``, ``TextField``/``StrictTextField``) with the messages it gives;
-see /work/nat-facts.md for the sources.
+see docs/reference/opnsense-nat.md for the sources.
 """
 
 from __future__ import annotations

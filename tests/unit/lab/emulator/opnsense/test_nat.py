@@ -1,6 +1,6 @@
 """The OPNsense emulator's NAT areas, in process: port forwards (26.1+), outbound NAT and one-to-one NAT.
 
-Shapes and messages are those of opnsense/core at 26.7.1, 26.1.5 and 25.7.5 (/work/nat-facts.md).
+Shapes and messages are those of opnsense/core at 26.7.1, 26.1.5 and 25.7.5 (docs/reference/opnsense-nat.md).
 """
 
 from __future__ import annotations
