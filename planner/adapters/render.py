@@ -359,7 +359,7 @@ def render_project(
 
 #: What a discovery reads on an endpoint of each backend: the backend's info module and its arguments.
 DISCOVERY_READS: Mapping[str, tuple[str, dict[str, Any]]] = {
-    "opnsense": ("homelab.iac.opnsense_info", {"gather": ["vlans", "aliases", "rules"]}),
+    "opnsense": ("homelab.iac.opnsense_info", {"gather": ["vlans", "aliases", "rules", "nat"]}),
     "docker": ("homelab.iac.docker_info", {"containers": False, "stats": False, "networks": True, "volumes": True,
                                            "container_specs": True}),
     "proxmox": ("homelab.iac.proxmox_info", {"gather": ["guest_specs"]}),

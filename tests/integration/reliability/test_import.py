@@ -62,8 +62,13 @@ class HandMade:
             "enabled": "1", "action": "pass", "quick": "1", "interface": "lan", "direction": "in",
             "ipprotocol": "inet", "protocol": "TCP", "source_net": "any", "destination_net": "any",
             "destination_port": "8081", "log": "0", "description": f"legacy rule {S}"}}).json()
-        self.ids.update(vlan=vlan["uuid"], alias=alias.json()["uuid"], rule=rule["uuid"])
-        for area in ("interfaces/vlan_settings/reconfigure", "firewall/alias/reconfigure", "firewall/filter/apply"):
+        forward = self.opnsense.post("firewall/d_nat/addRule", json={"rule": {
+            "sequence": "100", "interface": "wan", "ipprotocol": "inet", "protocol": "tcp",
+            "destination": {"network": "wanip", "port": "8443"}, "target": "10.9.9.9", "local-port": "443",
+            "descr": f"legacy forward {S}"}}).json()
+        self.ids.update(vlan=vlan["uuid"], alias=alias.json()["uuid"], rule=rule["uuid"], forward=forward["uuid"])
+        for area in ("interfaces/vlan_settings/reconfigure", "firewall/alias/reconfigure", "firewall/filter/apply",
+                     "firewall/d_nat/apply"):
             self.opnsense.post(area).raise_for_status()
         vmid = int(self.pve.get("/cluster/nextid").json()["data"])
         self.pve.post("/nodes/pve/qemu", data={"vmid": vmid, "name": f"legacy-vm-{S}", "memory": 512, "cores": 1,
@@ -79,9 +84,11 @@ class HandMade:
     def remove(self) -> None:
         """Whatever is left (a test that failed half-way), by hand again."""
         for path in (f"firewall/filter/delRule/{self.ids.get('rule')}", f"firewall/alias/delItem/{self.ids.get('alias')}",
-                     f"interfaces/vlan_settings/delItem/{self.ids.get('vlan')}"):
+                     f"interfaces/vlan_settings/delItem/{self.ids.get('vlan')}",
+                     f"firewall/d_nat/delRule/{self.ids.get('forward')}"):
             self.opnsense.post(path)
-        for area in ("firewall/filter/apply", "firewall/alias/reconfigure", "interfaces/vlan_settings/reconfigure"):
+        for area in ("firewall/filter/apply", "firewall/alias/reconfigure", "interfaces/vlan_settings/reconfigure",
+                     "firewall/d_nat/apply"):
             self.opnsense.post(area)
         if "vmid" in self.ids:
             self.pve.delete(f"/nodes/pve/qemu/{self.ids['vmid']}", params={"purge": 1})
@@ -144,6 +151,7 @@ def test_what_was_made_by_hand_is_refused_listed_adopted_without_a_write_and_the
     listed = {(c.endpoint, c.kind, c.id) for c in service.import_candidates()}
     wanted = {("lab-opnsense", "opnsense.vlan", f"vtnet2/{TAG}"), ("lab-opnsense", "opnsense.alias", f"legacy_{S}"),
               ("lab-opnsense", "opnsense.firewall_rule", hand_made.ids["rule"]),
+              ("lab-opnsense", "opnsense.nat_port_forward", hand_made.ids["forward"]),
               ("lab-proxmox", "proxmox.vm", hand_made.ids["vmid"]),
               ("lab-cloudflare", "dns.record", f"{RECORD}/A"),
               ("lab-docker", "docker.container", f"legacy-web-{S}")}
@@ -155,6 +163,7 @@ def test_what_was_made_by_hand_is_refused_listed_adopted_without_a_write_and_the
     container = hand_made.docker.containers.get(f"legacy-web-{S}")
     for address, object_id in [("opnsense.vlan.legacy", f"vtnet2/{TAG}"), ("opnsense.alias.legacy", f"legacy_{S}"),
                                ("opnsense.firewall_rule.legacy", hand_made.ids["rule"]),
+                               ("opnsense.nat_port_forward.legacy", hand_made.ids["forward"]),
                                ("proxmox.vm.legacy", hand_made.ids["vmid"]),
                                ("dns.record.legacy-record", f"{RECORD}/A"),
                                (f"docker.container.legacy-web-{S}", f"legacy-web-{S}")]:
@@ -176,7 +185,7 @@ def test_what_was_made_by_hand_is_refused_listed_adopted_without_a_write_and_the
 
     # Adopted is owned: the stack's destroy removes it (the VM holds data), and nothing of it is left.
     destroy = service.plan_destroy(stack="legacy", allow_data_loss=True)
-    assert len(destroy.plan.changes) == 6
+    assert len(destroy.plan.changes) == 7
     result = service.apply(destroy.deployment.id)
     assert result.deployment.status is DeploymentStatus.SUCCEEDED, result.deployment.error
     assert hand_made.docker.containers.list(all=True, filters={"name": f"legacy-web-{S}"}) == []

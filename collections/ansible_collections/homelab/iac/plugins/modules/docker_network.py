@@ -41,7 +41,7 @@ options:
     description:
       - Network driver. A change replaces the network.
       - V(macvlan) puts containers on a physical segment (a VLAN) with addresses of their own, beside
-        the Docker host rather than behind it; give the host's interface as O(driver_options.parent).
+        the Docker host rather than behind it; give the host's interface as C(parent) in O(driver_options).
     type: str
     default: bridge
   driver_options:
