@@ -222,6 +222,13 @@ def test_expose_wan_adds_a_port_forward_registering_its_rule_marked_as_requested
     assert record.endpoint == "lab-cloudflare" and record.spec["value"] == "203.0.113.7"
 
 
+def test_a_forward_to_an_address_outside_the_segment_is_refused_by_the_plan() -> None:
+    # OPNsense's API takes any target (DNat's target is a plain network field): the planner is what refuses.
+    with pytest.raises(IntentError, match=r"address: address 192\.168\.9\.9 is outside the segment's subnet"):
+        _expand_text("kind: game_server\nname: mc\ngame: minecraft\nplayers: 5\nexpose_wan: true\n"
+                     "address: 192.168.9.9\nsegment: {name: games, vlan: 21, subnet: 10.0.21.0/24}\n")
+
+
 @pytest.mark.parametrize(
     ("game", "players", "memory", "cpus"),
     [("minecraft", 10, 2048, 2.0), ("minecraft", 1, 1536, 1.5), ("minecraft", 50, 6144, 4.0),
