@@ -1,14 +1,15 @@
 # Private to this collection: may change without notice, do not use from outside homelab.iac.
 """Documentation of the OPNsense connection options shared by every homelab.iac opnsense module.
 
-Kept in step with OPNSENSE_COMMON_ARGS in plugins/module_utils/_opnsense_client.py.
+Kept in step with OPNSENSE_COMMON_ARGS in plugins/module_utils/_opnsense_client.py, APPLY_ARG in
+plugins/module_utils/_opnsense_module.py and NAMED_RULE_ARGS in plugins/module_utils/_opnsense_resource.py.
 """
 
 from __future__ import annotations
 
 
 class ModuleDocFragment:
-    """Connection options, apply behaviour and requirements of the opnsense modules."""
+    """Connection options, apply behaviour and requirements of the opnsense modules; the rule modules' identity."""
 
     DOCUMENTATION = r"""
 options:
@@ -91,4 +92,49 @@ options:
         then warns.
     type: bool
     default: false
+"""
+
+    # The options every rule-list module (filter, port forward, outbound and one-to-one NAT) shares.
+    # What differs per kind, such as the uuid namespace and the adopting listing, stays in the module.
+    NAMED_RULE = r"""
+options:
+  name:
+    description:
+      - Stable name of the rule; identifies it (see the description) unless O(uuid) is given. Also the
+        default O(description).
+      - One of O(name) and O(uuid) is required.
+    type: str
+  uuid:
+    description:
+      - The uuid of the rule to manage, for a rule this module did not create (one made by hand).
+        When given, it identifies the rule instead of O(name).
+      - Without O(name) and O(description) the description is not compared.
+      - When no rule has this uuid, the rule is created under it (OPNsense's C(setRule) does so for a
+        well-formed version 4 uuid; another uuid is refused).
+    type: str
+  description:
+    description:
+      - Description shown in the rule list. Defaults to O(name).
+    type: str
+  sequence:
+    description:
+      - Position in the rule list, 1 to 999999; lower runs first. Not compared when omitted; a new rule
+        then goes last (highest sequence + 100, as OPNsense does).
+    type: int
+  enabled:
+    description:
+      - Whether the rule is active.
+    type: bool
+    default: true
+  log:
+    description:
+      - Log packets that match.
+    type: bool
+    default: false
+  state:
+    description:
+      - V(present) creates or updates; V(absent) removes.
+    type: str
+    choices: [present, absent]
+    default: present
 """

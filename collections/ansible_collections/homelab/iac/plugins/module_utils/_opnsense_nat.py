@@ -15,7 +15,7 @@ import uuid as uuidlib
 from typing import Any
 
 from ansible_collections.homelab.iac.plugins.module_utils._opnsense_resource import (
-    STATE,
+    NAMED_RULE_ARGS,
     Attr,
     Kind,
     NamedRule,
@@ -27,14 +27,6 @@ from ansible_collections.homelab.iac.plugins.module_utils._opnsense_resource imp
 ANY = {"any": ""}
 DEFAULT = {"default": ""}
 
-#: The identity options and the options every rule list shares, as the rule modules document them.
-_RULE_SPEC: dict[str, dict[str, Any]] = {
-    "name": {"type": "str"},
-    "uuid": {"type": "str"},
-    "description": {"type": "str"},
-    "sequence": {"type": "int"},
-    "enabled": {"type": "bool", "default": True},
-}
 #: Source and destination as outbound and one-to-one rules spell them (single values, Filter model).
 _ENDS: dict[str, dict[str, Any]] = {
     "source_net": {"type": "str", "default": "any"},
@@ -87,7 +79,7 @@ class NatPortForward(NamedRule):
         Attr("log", "log", "bool"),
     )
     argument_spec: dict[str, dict[str, Any]] = {
-        **_RULE_SPEC,
+        **NAMED_RULE_ARGS,
         "interface": {"type": "list", "elements": "str", "default": []},
         "ipprotocol": {"type": "str", "default": "any", "choices": ["any", "inet", "inet6", "inet46"]},
         "protocol": {"type": "str", "default": "any"},
@@ -115,8 +107,6 @@ class NatPortForward(NamedRule):
                 "bitmask",
             ],
         },
-        "log": {"type": "bool", "default": False},
-        "state": STATE,
     }
 
     def protocol(self, value: str) -> str:
@@ -159,7 +149,7 @@ class NatOutbound(NamedRule):
         Attr("log", "log", "bool"),
     )
     argument_spec: dict[str, dict[str, Any]] = {
-        **_RULE_SPEC,
+        **NAMED_RULE_ARGS,
         "nonat": {"type": "bool", "default": False},
         "interface": {"type": "str", "default": "lan"},
         "ipprotocol": {"type": "str", "default": "inet", "choices": ["inet", "inet6"]},
@@ -170,8 +160,6 @@ class NatOutbound(NamedRule):
         "target": {"type": "str"},
         "target_port": {"type": "str", "default": ""},
         "staticnatport": {"type": "bool", "default": False},
-        "log": {"type": "bool", "default": False},
-        "state": STATE,
     }
 
     def read(self) -> Observed | None:
@@ -227,15 +215,13 @@ class NatOneToOne(NamedRule):
         Attr("log", "log", "bool"),
     )
     argument_spec: dict[str, dict[str, Any]] = {
-        **_RULE_SPEC,
+        **NAMED_RULE_ARGS,
         "interface": {"type": "str", "default": "wan"},
         "type": {"type": "str", "default": "binat", "choices": ["binat", "nat"]},
         **_ENDS,
         "source_net": {"type": "str"},
         "external": {"type": "str"},
         "natreflection": {"type": "str", "default": "default", "choices": ["default", "enable", "disable"]},
-        "log": {"type": "bool", "default": False},
-        "state": STATE,
     }
 
 

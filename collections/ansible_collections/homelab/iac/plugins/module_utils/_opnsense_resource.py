@@ -38,6 +38,18 @@ Observed = tuple[str, dict[str, Any]]  # (uuid, item with API field names and co
 #: The ``state`` option of every single-item module.
 STATE = {"type": "str", "default": "present", "choices": ["present", "absent"]}
 
+#: The options every ``NamedRule`` module shares (filter and NAT rules); the doc fragment
+#: ``_opnsense.NAMED_RULE`` documents them.
+NAMED_RULE_ARGS: dict[str, dict[str, Any]] = {
+    "name": {"type": "str"},
+    "uuid": {"type": "str"},
+    "description": {"type": "str"},
+    "sequence": {"type": "int"},
+    "enabled": {"type": "bool", "default": True},
+    "log": {"type": "bool", "default": False},
+    "state": STATE,
+}
+
 
 def collapse(value: Any) -> Any:
     """An option map (``{key: {value, selected}}`` or its JSON-list form) → list of selected keys."""

@@ -20,6 +20,7 @@ from ansible_collections.homelab.iac.plugins.module_utils._opnsense_proxy_vpn im
     WireguardServer,
 )
 from ansible_collections.homelab.iac.plugins.module_utils._opnsense_resource import (
+    NAMED_RULE_ARGS,
     STATE,
     Attr,
     Kind,
@@ -205,10 +206,7 @@ class FirewallRule(NamedRule):
     )
     identity = ()
     argument_spec: dict[str, dict[str, Any]] = {
-        "name": {"type": "str"},
-        "uuid": {"type": "str"},
-        "description": {"type": "str"},
-        "sequence": {"type": "int"},
+        **NAMED_RULE_ARGS,
         "action": {"type": "str", "default": "pass", "choices": ["pass", "block", "reject"]},
         "quick": {"type": "bool", "default": True},
         "interface": {"type": "list", "elements": "str", "default": []},
@@ -221,9 +219,6 @@ class FirewallRule(NamedRule):
         "destination_net": {"type": "list", "elements": "str", "default": ["any"]},
         "destination_not": {"type": "bool", "default": False},
         "destination_port": {"type": "str", "default": ""},
-        "log": {"type": "bool", "default": False},
-        "enabled": {"type": "bool", "default": True},
-        "state": STATE,
     }
 
 

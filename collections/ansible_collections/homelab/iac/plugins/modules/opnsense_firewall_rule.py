@@ -32,30 +32,9 @@ author:
 extends_documentation_fragment:
   - homelab.iac._opnsense
   - homelab.iac._opnsense.APPLY
+  - homelab.iac._opnsense.NAMED_RULE
   - homelab.iac._attributes
 options:
-  name:
-    description:
-      - Stable name of the rule; identifies it (see the description) unless O(uuid) is given. Also the
-        default O(description).
-      - One of O(name) and O(uuid) is required.
-    type: str
-  uuid:
-    description:
-      - The uuid of the rule to manage, for a rule this module did not create (one made by hand).
-        When given, it identifies the rule instead of O(name).
-      - Without O(name) and O(description) the description is not compared.
-      - When no rule has this uuid, the rule is created under it (OPNsense's C(setRule) does so for a
-        well-formed version 4 uuid; another uuid is refused).
-    type: str
-  description:
-    description:
-      - Description shown in the rule list. Defaults to O(name).
-    type: str
-  sequence:
-    description:
-      - Position inside the rule's priority group, 1 to 999999; lower runs first. Not compared when omitted.
-    type: int
   action:
     description:
       - What a matching packet gets.
@@ -123,22 +102,6 @@ options:
       - Destination port, range, well-known name or port alias; empty for any. Needs TCP or UDP.
     type: str
     default: ''
-  log:
-    description:
-      - Log packets that match.
-    type: bool
-    default: false
-  enabled:
-    description:
-      - Whether the rule is active.
-    type: bool
-    default: true
-  state:
-    description:
-      - V(present) creates or updates; V(absent) removes.
-    type: str
-    choices: [present, absent]
-    default: present
 """
 
 EXAMPLES = r"""

@@ -27,33 +27,9 @@ author:
 extends_documentation_fragment:
   - homelab.iac._opnsense
   - homelab.iac._opnsense.APPLY
+  - homelab.iac._opnsense.NAMED_RULE
   - homelab.iac._attributes
 options:
-  name:
-    description:
-      - Stable name of the rule; identifies it unless O(uuid) is given. Also the default O(description).
-      - One of O(name) and O(uuid) is required.
-    type: str
-  uuid:
-    description:
-      - The uuid of the rule to manage, for one this module did not create. When given, it identifies the
-        rule instead of O(name); without O(name) and O(description) the description is not compared.
-      - When no rule has this uuid, one is created under it (a well-formed version 4 uuid only).
-    type: str
-  description:
-    description:
-      - Description shown in the rule list. Defaults to O(name).
-    type: str
-  sequence:
-    description:
-      - Position in the list, 1 to 999999; lower runs first. Not compared when omitted; a new rule then goes
-        last (highest sequence + 100, as OPNsense does).
-    type: int
-  enabled:
-    description:
-      - Whether the rule is active.
-    type: bool
-    default: true
   interface:
     description:
       - The interface the mapping applies on, usually V(wan) (OPNsense's default).
@@ -98,17 +74,6 @@ options:
     type: str
     choices: [default, enable, disable]
     default: default
-  log:
-    description:
-      - Log packets that match.
-    type: bool
-    default: false
-  state:
-    description:
-      - V(present) creates or updates; V(absent) removes.
-    type: str
-    choices: [present, absent]
-    default: present
 """
 
 EXAMPLES = r"""

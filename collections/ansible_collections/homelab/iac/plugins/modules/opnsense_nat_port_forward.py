@@ -33,40 +33,16 @@ description:
     itself, with no filter rule at all (not shown in the rules list)."
   - Field errors come back with OPNsense's own field name and message, for example
     C(rule.destination.port) with C(Please specify a valid port number, well-known name, alias or range.).
+    Where a model field is named otherwise than its option, the option says so; O(description) is the
+    model's C(descr), and O(enabled) is stored inverted, as C(disabled).
 author:
   - homelab-iac engineers (@homelab-iac)
 extends_documentation_fragment:
   - homelab.iac._opnsense
   - homelab.iac._opnsense.APPLY
+  - homelab.iac._opnsense.NAMED_RULE
   - homelab.iac._attributes
 options:
-  name:
-    description:
-      - Stable name of the port forward; identifies it (see the description) unless O(uuid) is given. Also
-        the default O(description).
-      - One of O(name) and O(uuid) is required.
-    type: str
-  uuid:
-    description:
-      - The uuid of the port forward to manage, for one this module did not create (made by hand). When
-        given, it identifies the rule instead of O(name).
-      - Without O(name) and O(description) the description is not compared.
-      - When no port forward has this uuid, one is created under it (a well-formed version 4 uuid only).
-    type: str
-  description:
-    description:
-      - Description shown in the rule list (the API's C(descr)). Defaults to O(name).
-    type: str
-  sequence:
-    description:
-      - Position in the list, 1 to 999999; lower runs first. Not compared when omitted; a new rule then goes
-        last (highest sequence + 100, as OPNsense does).
-    type: int
-  enabled:
-    description:
-      - Whether the rule is active (the API stores the opposite, C(disabled)).
-    type: bool
-    default: true
   interface:
     description:
       - Logical interfaces the traffic arrives on, usually V([wan]). Empty means every interface.
@@ -155,17 +131,6 @@ options:
     type: str
     choices: [default, round-robin, round-robin sticky-address, random, random sticky-address, source-hash, bitmask]
     default: default
-  log:
-    description:
-      - Log packets that match.
-    type: bool
-    default: false
-  state:
-    description:
-      - V(present) creates or updates; V(absent) removes.
-    type: str
-    choices: [present, absent]
-    default: present
 notes:
   - Requires OPNsense 26.1 or later. Port forwards made on the legacy NAT pages of older releases become
     visible to this API only after OPNsense migrated them.
