@@ -223,8 +223,8 @@ def test_hand_made_network_volume_and_container_are_listed_and_adopted_without_a
               "container": by_id(info["container_specs"], app)}  # fmt: skip
     assert all(item["managed"] is False for item in listed.values())
     assert not any(item["id"] in ("bridge", "host", "none") for item in info["networks"])
-    assert listed["network"]["spec"] == {"driver": "bridge", "subnet": f"{base}.0/24", "gateway": f"{base}.1",
-                                         "internal": False, "labels": {"owner": "me"}}  # fmt: skip
+    assert listed["network"]["spec"] == {"driver": "bridge", "driver_options": None, "subnet": f"{base}.0/24",
+                                         "gateway": f"{base}.1", "internal": False, "labels": {"owner": "me"}}  # fmt: skip
     assert listed["network"]["facts"]["containers"] == [app]
     spec = listed["container"]["spec"]
     assert spec["image"] == IMAGE and spec["running"] is True and list(spec["networks"]) == [net]

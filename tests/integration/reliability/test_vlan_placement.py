@@ -58,7 +58,10 @@ def _answer_from(source: str, address: str, port: int) -> str:
     """An HTTP GET to ``address:port`` sent from ``source`` (the firewall's end of the pair)."""
     with socket.create_connection((address, port), timeout=10, source_address=(source, 0)) as conn:
         conn.sendall(b"GET / HTTP/1.0\r\n\r\n")
-        return conn.recv(4096).decode(errors="replace")
+        answer = b""
+        while chunk := conn.recv(4096):  # HTTP/1.0: the server closes when the page is sent
+            answer += chunk
+        return answer.decode(errors="replace")
 
 
 def test_the_server_sits_on_the_vlan_through_the_declared_nic_and_answers_there(
