@@ -675,8 +675,10 @@ def status(
         table = _table("id", "status", "source", "created", "changed")
         for d in deployments:
             state = "interrupted" if d.id in interrupted else d.status.value
+            changed = (f"{d.summary.get('would_change', 0)} would change (dry run)" if d.status.dry_run
+                       else str(d.summary.get("changed", "")))
             table.add_row(d.id[:8], state, escape(str(d.intent.get("source", ""))),
-                          d.created_at.strftime("%Y-%m-%d %H:%M:%S"), str(d.summary.get("changed", "")))
+                          d.created_at.strftime("%Y-%m-%d %H:%M:%S"), changed)
         _out().print(table if deployments else "No deployments yet: try `iac apply examples/hello.yaml`.")
         for short in sorted(i[:8] for i in interrupted):
             _out().print(f"[yellow]deployment {short} was interrupted[/]: `iac rollback {short}` undoes what it did, "
@@ -695,8 +697,16 @@ def status(
     _out().print(f"created {d.created_at:%Y-%m-%d %H:%M:%S}, {len(view.events)} events recorded")
     if d.error:
         _out().print(f"[red]error:[/] {escape(d.error)}")
-    table = _table("resource", "endpoint", "state", "version", "result")
     results = d.summary.get("results", {})
+    if d.status.dry_run:
+        _out().print(f"a dry run (check mode): nothing was written, no resource recorded; "
+                     f"{d.summary.get('would_change', 0)} would change")
+        table = _table("resource", "would")
+        for address, result in results.items():
+            table.add_row(address, escape(str(result.get("status", ""))).replace("_", " "))
+        _out().print(table)
+        return
+    table = _table("resource", "endpoint", "state", "version", "result")
     for r in view.resources:
         result = results.get(r.address, {}).get("status", "")
         table.add_row(r.address, r.endpoint, r.state.value, str(r.version), result)

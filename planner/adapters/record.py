@@ -1,4 +1,8 @@
-"""Turn ansible-runner events into deployment records, resources and progress as they happen."""
+"""Turn ansible-runner events into deployment records, resources and progress as they happen.
+
+A check-mode run (``check=True``: the state recorder under ``ansible-playbook --check``) records its events
+and what each resource would do, and never a resource: nothing it reports exists.
+"""
 
 from __future__ import annotations
 
@@ -35,6 +39,7 @@ class ResourceResult:
     status: str  # "changed" | "ok" | "failed" | "skipped"
     message: str = ""
     duration: float = 0.0
+    diff: dict[str, Any] | None = None  # a check run's: what the module would change
 
 
 @dataclass(frozen=True)
@@ -71,8 +76,10 @@ class DeploymentRecorder:
         on_progress: Callable[[Progress], None] | None = None,
         *,
         unrecorded: Collection[str] = (),
+        check: bool = False,
     ) -> None:
         self.store = store
+        self.check = check  # a dry run: results and events only, never a resource version
         self.unrecorded = frozenset(unrecorded)  # results only: homelab-iac never managed these
         self.deployment_id = deployment_id
         self.plan = plan
@@ -154,6 +161,9 @@ class DeploymentRecorder:
         address = outcome.address
         change = self._changes[address]
         found = str(outcome.result.get("action") or "")
+        if self.check:
+            self._checked(outcome, duration, found)
+            return
         if change.action is Action.CREATE and outcome.status in ("changed", "ok") and found in _FOUND_EXISTING:
             before = (outcome.result.get("diff") or {}).get("before")
             self.taken_over[address] = dict(before) if outcome.status == "changed" and before else None
@@ -187,6 +197,24 @@ class DeploymentRecorder:
         self.results[address] = result
         self._progress(Progress("resource", address, result))
 
+    def _checked(self, outcome: ItemOutcome, duration: float, found: str) -> None:
+        """A check run's result for one resource: what it would do, nothing recorded of the resource."""
+        change = self._changes[outcome.address]
+        if change.action is Action.CREATE and outcome.status in ("changed", "ok") and found in _FOUND_EXISTING:
+            message = (f"it exists on {change.endpoint} and homelab-iac does not manage it: an apply would not take "
+                       f"it over; adopt it with `iac import`, or give the intent another name")
+            result = ResourceResult(outcome.address, "failed", message=message, duration=duration)
+        elif outcome.status == "changed":
+            diff = outcome.result.get("diff")
+            result = ResourceResult(outcome.address, "changed", duration=duration,
+                                    diff=scrub(dict(diff)) if isinstance(diff, dict) else None)
+        elif outcome.status == "ok":
+            result = ResourceResult(outcome.address, "ok", duration=duration)
+        else:
+            result = ResourceResult(outcome.address, "failed", message=outcome.message or "failed", duration=duration)
+        self.results[outcome.address] = result
+        self._progress(Progress("resource", outcome.address, result))
+
     def _safety_nets(self, endpoint: str, res: dict[str, Any], outcomes: list[ItemOutcome]) -> None:
         if res.get("backup"):
             self.safety_nets.append({"endpoint": endpoint, "kind": "opnsense_backup", "id": str(res["backup"]),
@@ -214,6 +242,8 @@ class DeploymentRecorder:
     def summary(self, runner_status: str) -> dict[str, Any]:
         """What a deployment record keeps of a run: counts, per-resource results, how the run ended."""
         results = self.ordered_results()
+        if self.check:
+            return self._check_summary(results, runner_status)
         return {
             "changed": sum(1 for r in results if r.status == "changed"),
             "ok": sum(1 for r in results if r.status == "ok"),
@@ -221,6 +251,26 @@ class DeploymentRecorder:
             "results": {r.address: {"status": r.status, "message": r.message} for r in results},
             "runner_status": runner_status,
             "safety_nets": list(self.safety_nets),
+        }
+
+    def _check_summary(self, results: list[ResourceResult], runner_status: str) -> dict[str, Any]:
+        """A dry run's summary: nothing changed; what would change (``would_change``), with each diff."""
+        shown: dict[str, Any] = {}
+        for r in results:
+            entry: dict[str, Any] = {"status": "would_change" if r.status == "changed" else r.status,
+                                     "message": r.message}
+            if r.diff:
+                entry["diff"] = r.diff
+            shown[r.address] = entry
+        return {
+            "check": True,
+            "changed": 0,
+            "would_change": sum(1 for r in results if r.status == "changed"),
+            "ok": sum(1 for r in results if r.status == "ok"),
+            "failed": sum(1 for r in results if r.status == "failed"),
+            "results": shown,
+            "runner_status": runner_status,
+            "safety_nets": [],
         }
 
     def _progress(self, progress: Progress) -> None:

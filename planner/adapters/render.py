@@ -22,7 +22,7 @@ from planner.adapters.inventory import EndpointInventory
 from planner.core.kinds import BACKENDS, KINDS, kind_spec
 from planner.core.perf import without_cyclic_gc
 from planner.core.plan import Action, Change, Plan
-from planner.core.refs import MISSING, find_output, is_ref, resolve_refs
+from planner.core.refs import KNOWN_AFTER_APPLY, MISSING, find_output, is_ref, resolve_refs
 from planner.core.tasks import WAVE_GATE, TaskGroup, task_groups
 from planner.errors import IacError
 from planner.paths import collections_path
@@ -198,9 +198,11 @@ class _Tasks:
             expression = (
                 f"hostvars[{group.endpoint!r}][{group.register!r}]['results'][{index}]['facts'][{output!r}]"
             )
-            if isinstance(known, str | int | float):  # a literal Jinja reads as JSON does (bools are ints)
-                expression += f" | default({json.dumps(known)})"
-            return _Jinja("{{ " + expression + " }}")
+            # What a check-mode run reads when the producer's result has no such fact (check mode created
+            # nothing): the recorded value if there is one (a literal Jinja reads as JSON does; bools are ints),
+            # else "(known after apply)", which every module refuses outside check mode.
+            fallback = known if isinstance(known, str | int | float) else KNOWN_AFTER_APPLY
+            return _Jinja("{{ " + expression + f" | default({json.dumps(fallback)})" + " }}")
         if known is MISSING:
             raise IacError(
                 f"{consumer.address} refers to the {output!r} of {address}, which is not known yet: "

@@ -3,7 +3,9 @@
 A reference is written in a spec as ``{"ref": "opnsense.vlan.gaming", "output": "device"}``: the device
 OPNsense picked for the VLAN, known only once that VLAN exists. The plan orders the producer first; the
 renderer turns the reference into a lookup of the producer's registered result, so a later wave reads
-what an earlier wave observed without anyone re-rendering by hand.
+what an earlier wave observed without anyone re-rendering by hand. A check-mode run creates nothing, so
+there the lookup of a producer that does not exist yet reads :data:`KNOWN_AFTER_APPLY` (as Terraform shows
+it) and the consumer's module reports what it would do with it; the modules refuse it outside check mode.
 """
 
 from __future__ import annotations
@@ -11,13 +13,18 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from typing import Any, TypeGuard
 
-__all__ = ["MISSING", "find_output", "is_ref", "ref", "ref_pairs", "refs_in", "renamed_refs", "resolve_refs"]
+__all__ = ["KNOWN_AFTER_APPLY", "MISSING", "find_output", "is_ref", "ref", "ref_pairs", "refs_in", "renamed_refs",
+           "resolve_refs"]
 
 # Tuples, not ``dict | list``: that expression builds a new union each time, and these run per value.
 _CONTAINERS = (dict, list, tuple)
 _NESTED = (dict, list)
 
 MISSING: Any = object()  # what find_output returns for an output the facts do not hold
+
+#: What a reference reads in a check-mode run when its producer does not exist yet (the collection's
+#: ``_client.KNOWN_AFTER_APPLY`` is the same string: a module refuses it outside check mode).
+KNOWN_AFTER_APPLY = "(known after apply)"
 
 
 def ref(address: str, output: str) -> dict[str, str]:

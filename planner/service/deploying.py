@@ -33,6 +33,8 @@ _STEPS: dict[DeploymentStatus, frozenset[DeploymentStatus]] = {
     S.ROLLBACK_FAILED: frozenset({S.RUNNING}),
     S.SUCCEEDED: frozenset(),
     S.ROLLED_BACK: frozenset(),
+    S.CHECKED: frozenset(),  # dry runs the state recorder records: never applied, resumed or rolled back
+    S.CHECK_FAILED: frozenset(),
 }
 
 OnProgress = Callable[[Progress], None] | None

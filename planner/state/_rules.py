@@ -41,6 +41,8 @@ END_STATES = frozenset(
         DeploymentStatus.FAILED,
         DeploymentStatus.ROLLED_BACK,
         DeploymentStatus.ROLLBACK_FAILED,
+        DeploymentStatus.CHECKED,
+        DeploymentStatus.CHECK_FAILED,
     }
 )
 

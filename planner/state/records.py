@@ -28,6 +28,15 @@ class DeploymentStatus(StrEnum):
     FAILED = "failed"
     ROLLED_BACK = "rolled_back"
     ROLLBACK_FAILED = "rollback_failed"
+    # A dry run (``ansible-playbook site.yml --check``, AWX's "Check" job type) recorded by the state recorder:
+    # what it would change, and no resource. ``check_failed``: a module refused or could not plan its change.
+    CHECKED = "checked"
+    CHECK_FAILED = "check_failed"
+
+    @property
+    def dry_run(self) -> bool:
+        """Whether this is a check-mode run's record, which wrote nothing."""
+        return self in (DeploymentStatus.CHECKED, DeploymentStatus.CHECK_FAILED)
 
 
 class ResourceState(StrEnum):

@@ -55,3 +55,28 @@ def test_an_unknown_stack_is_one_line_naming_the_deployed_ones(service: Service)
     done = CliRunner().invoke(planner.cli.app, ["output", "helo"])  # `main` prints what `app` raises
     assert isinstance(done.exception, IacError), done.output
     assert done.exception.text(CLI_WORDING) == "no deployed stack 'helo' (deployed: hello); `iac stacks` lists them"
+
+
+def test_a_recorded_check_run_shows_as_a_dry_run_with_what_it_would_change(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from planner.state.records import DeploymentStatus
+
+    found = offline_service(tmp_path, ScriptedExecutor())
+    planned = found.plan(project_root() / "examples" / "hello.yaml")
+    store = found.ports.store
+    check = store.create_deployment({"source": "examples/hello.yaml", "check": True}, planned.deployment.plan)
+    store.update_deployment(check.id, status=DeploymentStatus.RUNNING)
+    store.update_deployment(check.id, status=DeploymentStatus.CHECKED, summary={
+        "check": True, "changed": 0, "would_change": 2, "ok": 0, "failed": 0,
+        "results": {"docker.network.hello-net": {"status": "would_change", "message": ""},
+                    "docker.container.hello": {"status": "would_change", "message": ""}}})
+    monkeypatch.setattr(planner.cli, "_service", lambda inventory=None: found)
+    listed = CliRunner().invoke(planner.cli.app, ["status"], env={"COLUMNS": "160"})
+    assert listed.exit_code == 0, listed.output
+    assert "checked" in listed.output and "2 would change (dry run)" in listed.output
+    shown = CliRunner().invoke(planner.cli.app, ["status", check.id[:8]], env={"COLUMNS": "160"})
+    assert shown.exit_code == 0, shown.output
+    assert "a dry run (check mode): nothing was written, no resource recorded; 2 would change" in shown.output
+    assert [line.split() for line in shown.output.splitlines() if "docker.container.hello" in line] == [
+        ["docker.container.hello", "│", "would", "change"]]

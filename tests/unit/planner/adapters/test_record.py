@@ -114,3 +114,28 @@ def test_a_removed_volumes_archive_is_recorded_with_how_to_restore_it() -> None:
     ]
     gone = store.get_resource("docker.volume.world")
     assert gone is not None and gone.state is ResourceState.ABSENT
+
+
+def test_a_check_run_records_what_would_change_and_no_resource() -> None:
+    store = state_store()
+    deployment = store.create_deployment({}, PLAN.model_dump(mode="json"))
+    recorder = DeploymentRecorder(store, deployment.id, PLAN, check=True)
+    recorder({"event": "runner_on_ok", "event_data": {"task": _task("fw"), "host": "fw", "res": {
+        "changed": True,
+        "results": [{"index": 0, "changed": True, "action": "create", "facts": {},
+                     "diff": {"before": {}, "after": {"parent": "vtnet2", "tag": 40}}},
+                    {"index": 1, "changed": True, "action": "update", "facts": {"name": "lan"}}]}}})
+    recorder({"event": "runner_on_failed", "event_data": {"task": _task("pve"), "host": "pve", "res": {
+        "failed": True, "msg": "items[0] (vm db): no such storage", "failed_index": 0, "results": []}}})
+    assert store.list_resources(include_absent=True) == []  # a check writes no resource version, whatever it reports
+    summary = recorder.summary("failed")
+    assert summary["check"] is True and summary["changed"] == 0
+    assert (summary["would_change"], summary["failed"]) == (1, 2)
+    results = summary["results"]
+    assert results["opnsense.vlan.iot"] == {"status": "would_change", "message": "",
+                                            "diff": {"before": {}, "after": {"parent": "vtnet2", "tag": 40}}}
+    # A create that found an object nobody manages: what the apply would refuse, and nothing to put back.
+    assert results["opnsense.alias.lan"]["status"] == "failed"
+    assert "an apply would not take it over" in results["opnsense.alias.lan"]["message"]
+    assert recorder.taken_over == {}
+    assert results["proxmox.vm.db"] == {"status": "failed", "message": "items[0] (vm db): no such storage"}

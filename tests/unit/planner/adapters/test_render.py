@@ -11,7 +11,7 @@ from planner.adapters.inventory import EndpointInventory, Host
 from planner.adapters.render import render_project
 from planner.core.builder import build_plan
 from planner.core.plan import Action, Change, Plan
-from planner.core.refs import ref
+from planner.core.refs import KNOWN_AFTER_APPLY, ref
 from planner.core.resources import Resource
 from planner.errors import IacError
 from planner.intents import parse_intents
@@ -100,11 +100,36 @@ def test_a_reference_to_an_earlier_wave_reads_that_batch_item_at_run_time(tmp_pa
     project = render_project(_plan_of([VLAN, INTERFACE]), FIREWALL, tmp_path, deployment_id="d")
     plays = yaml.load((project / "site.yml").read_text(), Loader=_AnsibleLoader)
     [item] = plays[1]["tasks"][0]["homelab.iac.opnsense_batch"]["items"]
-    assert item == {"kind": "interface", "description": "gaming",
-                    "device": "{{ hostvars['fw']['iac_wave1_fw']['results'][0]['facts']['device'] }}"}
+    assert item == {"kind": "interface", "description": "gaming", "device":
+                    "{{ hostvars['fw']['iac_wave1_fw']['results'][0]['facts']['device'] | default(\"(known after apply)\") }}"}
     assert plays[0]["module_defaults"]["group/homelab.iac.opnsense"]["api_key"] == (
         "{{ opnsense_api_key | default(omit) }}"
     )
+
+
+@pytest.mark.parametrize(("facts", "seen"), [
+    ({"device": "vlan0.20"}, "vlan0.20"),  # the VLAN exists (an apply, or a check of what exists): its device
+    ({}, KNOWN_AFTER_APPLY),  # a check run: the VLAN would be created, so its device is not known yet
+])
+def test_a_reference_reads_the_earlier_result_or_known_after_apply(tmp_path: Path, facts: dict[str, str],
+                                                                   seen: str) -> None:
+    from ansible.parsing.dataloader import DataLoader
+    from ansible.template import Templar, trust_as_template
+
+    project = render_project(_plan_of([VLAN, INTERFACE]), FIREWALL, tmp_path, deployment_id="d")
+    plays = yaml.load((project / "site.yml").read_text(), Loader=_AnsibleLoader)
+    [item] = plays[1]["tasks"][0]["homelab.iac.opnsense_batch"]["items"]
+    hostvars = {"fw": {"iac_wave1_fw": {"results": [{"index": 0, "facts": facts}]}}}
+    templar = Templar(loader=DataLoader(), variables={"hostvars": hostvars})
+    assert templar.template(trust_as_template(item["device"])) == seen
+
+
+def test_a_recorded_fact_is_what_a_check_run_reads_for_a_producer_that_reports_none(tmp_path: Path) -> None:
+    project = render_project(_plan_of([VLAN, INTERFACE]), FIREWALL, tmp_path, deployment_id="d",
+                             known_facts={VLAN.address: {"vlan": {"device": "vlan0.20"}}})
+    plays = yaml.load((project / "site.yml").read_text(), Loader=_AnsibleLoader)
+    [item] = plays[1]["tasks"][0]["homelab.iac.opnsense_batch"]["items"]
+    assert item["device"].endswith("['device'] | default(\"vlan0.20\") }}")
 
 
 def test_a_reference_to_a_resource_outside_the_project_uses_its_recorded_facts(tmp_path: Path) -> None:

@@ -15,6 +15,8 @@ description:
   - It acts only on projects that carry the C(plan.json) homelab-iac renders beside C(site.yml), and
     stays silent when C(iac apply) runs the project itself (which records the run on its own).
   - Secrets are never stored, as with C(iac apply).
+  - A check-mode run (C(ansible-playbook site.yml --check --diff), AWX's C(Check) job type) is recorded as a
+    dry run, C(checked) (or C(check_failed)), with what each resource would change; it records no resource.
 requirements:
   - the C(homelab-iac) Python package, installed in the Python that runs C(ansible-playbook)
     (in AWX, in the execution environment).
@@ -41,6 +43,7 @@ import importlib.util
 import json
 import os
 
+from ansible import context
 from ansible.plugins.callback import CallbackBase
 
 # The planner (pydantic, the state store) is imported only for a run this callback records: loading it
@@ -62,6 +65,7 @@ class CallbackModule(CallbackBase):
         self._store = None
         self._deployment_id = None
         self._status = None
+        self._check = False
 
     def v2_playbook_on_start(self, playbook):
         if str(self.get_option("enabled")).lower() in ("off", "false", "no", "0"):
@@ -80,19 +84,23 @@ class CallbackModule(CallbackBase):
                                   "Python, so this run is not recorded; pip install homelab-iac")
             return
         self._status = DeploymentStatus
+        self._check = bool(context.CLIARGS.get("check"))
         with open(plan_file, encoding="utf-8") as handle:
             plan = Plan.model_validate(json.load(handle))
         try:
             self._store = open_store(self.get_option("database_url"))
             intent = {"source": plan.source, "runner": "ansible-playbook", "intents": plan.intents}
+            if self._check:
+                intent["check"] = True
             deployment = self._store.create_deployment(intent, plan.model_dump(mode="json"))
             self._store.update_deployment(deployment.id, status=DeploymentStatus.RUNNING)
         except Exception as err:  # the run goes on; only its record is lost, and the user is told why
             self._display.warning(f"homelab.iac.state_recorder: not recording this run: {err}")
             return
         self._deployment_id = deployment.id
-        self._recorder = DeploymentRecorder(self._store, deployment.id, plan)
-        self._display.display(f"homelab-iac: recording this run as deployment {deployment.id[:8]}")
+        self._recorder = DeploymentRecorder(self._store, deployment.id, plan, check=self._check)
+        what = "this check run (a dry run: no resource is recorded)" if self._check else "this run"
+        self._display.display(f"homelab-iac: recording {what} as deployment {deployment.id[:8]}")
 
     def _event(self, kind, data):
         if self._recorder is not None:
@@ -126,10 +134,11 @@ class CallbackModule(CallbackBase):
         failed = any(stats.failures.get(host) or stats.dark.get(host) for host in stats.processed)
         summary = self._recorder.summary("failed" if failed else "successful")
         failures = [address for address, result in summary["results"].items() if result["status"] == "failed"]
+        done, broken = ((self._status.CHECKED, self._status.CHECK_FAILED) if self._check
+                        else (self._status.SUCCEEDED, self._status.FAILED))
         if failed:
             first = failures[0] if failures else None
             error = f"{first}: {summary['results'][first]['message']}" if first else "ansible-playbook failed"
-            self._store.update_deployment(self._deployment_id, status=self._status.FAILED, error=error,
-                                          summary=summary)
+            self._store.update_deployment(self._deployment_id, status=broken, error=error, summary=summary)
         else:
-            self._store.update_deployment(self._deployment_id, status=self._status.SUCCEEDED, summary=summary)
+            self._store.update_deployment(self._deployment_id, status=done, summary=summary)

@@ -117,10 +117,28 @@ def finish_batch(client: ModuleClient, run: BatchRun, message: str | None = None
     top-level keys (requests made, areas applied...).
     """
     result: dict[str, Any] = {"changed": run.changed, "results": run.shown(client.diff_mode), **extra}
+    if client.diff_mode and "diff" not in result:
+        result["diff"] = shown_diffs(run)  # what ansible-playbook --diff prints for the task
     if run.errors:
         first = run.errors[0]
         client.fail(message or str(first), failed_index=first.index, **first.details, **result)
     client.exit_json(**result)
+
+
+def shown_diffs(run: BatchRun) -> list[dict[str, Any]]:
+    """The task's ``diff``: each changed item's before and after, headed by the item (``items[N] KIND NAME``),
+    the list ``ansible-playbook --diff`` prints (it reads no per-item diff)."""
+    shown = []
+    for result in run.results:
+        diff = result.get("diff")
+        if result.get("changed") and isinstance(diff, dict) and diff:
+            after = diff.get("after") if isinstance(diff.get("after"), dict) else {}
+            facts = result.get("facts") or {}
+            name = next((str(found) for found in (result.get("name"), facts.get("name"), *(after.get(key) for key in
+                         ("name", "hostname", "description"))) if found), "")
+            header = f"items[{result['index']}] {result['kind']} {name}".rstrip()
+            shown.append({"before_header": header, "after_header": header, **diff})
+    return shown
 
 
 def fail_before_run(client: ModuleClient, error: BatchItemError) -> NoReturn:

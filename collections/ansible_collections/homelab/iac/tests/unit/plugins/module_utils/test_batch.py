@@ -104,3 +104,11 @@ def test_a_failure_after_the_items_has_no_index() -> None:
     run = BatchRun([created(0)], [BatchItemError(None, "apply things: HTTP 500")])
     ended = finished(FakeClient(), run)
     assert ended.result["failed_index"] is None and ended.result["results"][0]["index"] == 0
+
+
+def test_in_diff_mode_the_task_diff_lists_each_changed_item_for_ansible_playbook() -> None:
+    unchanged = outcome_result(1, "alias", Outcome(Action.NOOP, False, {"before": {}, "after": {}}, [], [], {}))
+    ended = finished(FakeClient(diff_mode=True), BatchRun([created(0), unchanged]))
+    assert ended.result["diff"] == [{"before_header": "items[0] thing", "after_header": "items[0] thing",
+                                     "before": {}, "after": {"n": 0}}]
+    assert "diff" not in finished(FakeClient(), BatchRun([created(0)])).result
